@@ -1,0 +1,113 @@
+"""The association (tenant): its WhatsApp connection and its assistant's settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+
+from returns.result import Failure, Result, Success
+
+from wa_crm.domain.model.errors import InvalidInput, InvalidSlug
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class Locale(StrEnum):
+    PT_BR = "pt-BR"
+    EN = "en"
+
+
+def validate_slug(slug: str) -> Result[str, InvalidSlug]:
+    """A slug is the association's dashboard subdomain, so it follows DNS label rules."""
+    if _SLUG.fullmatch(slug):
+        return Success(slug)
+    return Failure(
+        InvalidSlug(
+            f"slug {slug!r} must be 1-63 lowercase letters, digits or inner hyphens "
+            "(it becomes a subdomain)"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """How wa_crm reaches the association's WAHA session; secrets are stored encrypted."""
+
+    base_url: str = ""
+    api_key: str = ""
+    session: str = "default"
+    webhook_secret: str = ""
+    phone: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.session)
+
+
+@dataclass(frozen=True)
+class BusinessWindow:
+    """Opening hours for one weekday (0 = Monday) in the association's time zone."""
+
+    weekday: int
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    timezone: str
+    windows: tuple[BusinessWindow, ...]
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    enabled: bool = True
+    provider: str = "rules"
+    model: str = ""
+    system_prompt: str = ""
+    objective: str = ""
+    handoff_keywords: tuple[str, ...] = ("atendente", "humano", "agent", "human")
+    greeting_member: str = "Olá, {first_name}! Como podemos ajudar?"
+    greeting_lead: str = "Olá! Bem-vindo(a). Como podemos ajudar?"
+    transition_message: str = "Vou transferir você para um de nossos atendentes. Aguarde um instante."
+    debounce_seconds: float = 3.0
+    max_bot_turns: int = 10
+    business_hours: BusinessHours | None = None
+
+
+@dataclass(frozen=True)
+class Association:
+    id: str
+    slug: str
+    name: str
+    created_at: datetime
+    locale: Locale = Locale.PT_BR
+    whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
+    bot: BotSettings = field(default_factory=BotSettings)
+
+    @staticmethod
+    def create(
+        *,
+        id: str,
+        slug: str,
+        name: str,
+        created_at: datetime,
+        locale: str = Locale.PT_BR,
+        whatsapp: WhatsAppSettings | None = None,
+    ) -> Result[Association, InvalidInput]:
+        if not name.strip():
+            return Failure(InvalidInput("association name must not be empty"))
+        if locale not in {member.value for member in Locale}:
+            return Failure(InvalidInput(f"locale {locale!r} is not one of pt-BR, en"))
+        return validate_slug(slug).map(
+            lambda valid: Association(
+                id=id,
+                slug=valid,
+                name=name.strip(),
+                created_at=created_at,
+                locale=Locale(locale),
+                whatsapp=whatsapp or WhatsAppSettings(),
+            )
+        )

@@ -1,0 +1,256 @@
+"""The conversation aggregate and its status machine (design section 2).
+
+Every status change goes through ``_move``, which consults ``TRANSITIONS``; anything not in the
+table is an ``InvalidTransition`` failure and leaves the conversation untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from returns.result import Failure, Result, Success
+
+from wa_crm.domain.model.errors import ConversationTaken, InvalidTransition
+from wa_crm.domain.model.events import DomainEvent, EventType
+
+
+class ConversationStatus(StrEnum):
+    BOT = "bot"
+    PENDING = "pending"
+    HUMAN = "human"
+    RESOLVED = "resolved"
+
+
+class Channel(StrEnum):
+    WHATSAPP = "whatsapp"
+    WEB = "web"
+
+
+class Trigger(StrEnum):
+    HAND_OFF = "hand_off"
+    AGENT_TAKES_OVER = "agent_takes_over"  # claim, reply or assignment by an agent
+    PHONE_TAKES_OVER = "phone_takes_over"  # fromMe message typed on the phone, not sent by us
+    RELEASE = "release"
+    RESOLVE = "resolve"
+
+
+class HandoffReason(StrEnum):
+    KEYWORD = "keyword"
+    AI_REQUEST = "ai_request"
+    OBJECTIVE_COMPLETE = "objective_complete"
+    MAX_TURNS = "max_turns"
+    AI_UNAVAILABLE = "ai_unavailable"
+    UNSUPPORTED_MEDIA = "unsupported_media"
+    DELIVERY_UNAVAILABLE = "delivery_unavailable"
+    BOT_DISABLED = "bot_disabled"
+    OUTSIDE_BUSINESS_HOURS = "outside_business_hours"
+
+
+S, T = ConversationStatus, Trigger
+TRANSITIONS: dict[tuple[ConversationStatus, Trigger], ConversationStatus] = {
+    (S.BOT, T.HAND_OFF): S.PENDING,
+    (S.BOT, T.AGENT_TAKES_OVER): S.HUMAN,
+    (S.BOT, T.PHONE_TAKES_OVER): S.HUMAN,
+    (S.PENDING, T.AGENT_TAKES_OVER): S.HUMAN,
+    (S.HUMAN, T.RELEASE): S.BOT,
+    (S.BOT, T.RESOLVE): S.RESOLVED,
+    (S.PENDING, T.RESOLVE): S.RESOLVED,
+    (S.HUMAN, T.RESOLVE): S.RESOLVED,
+}
+del S, T
+
+OPEN_STATUSES = frozenset(
+    {ConversationStatus.BOT, ConversationStatus.PENDING, ConversationStatus.HUMAN}
+)
+
+
+@dataclass(frozen=True)
+class HandoffNote:
+    """What the agent reads first, so that nobody asks the patient again."""
+
+    reason: HandoffReason
+    summary: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Conversation:
+    id: str
+    association_id: str
+    contact_id: str
+    channel: Channel
+    session: str
+    status: ConversationStatus
+    created_at: datetime
+    assignee_id: str | None = None
+    handoff_reason: HandoffReason | None = None
+    handoff_note: HandoffNote | None = None
+    bot_turns: int = 0
+    last_message_id: str | None = None
+    last_message_at: datetime | None = None
+    unread_count: int = 0
+    resolved_at: datetime | None = None
+    pending_events: list[EventType] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        id: str,
+        association_id: str,
+        contact_id: str,
+        channel: Channel,
+        session: str,
+        at: datetime,
+        bot_available: bool,
+        unavailable_reason: HandoffReason = HandoffReason.BOT_DISABLED,
+    ) -> Conversation:
+        """A new conversation starts with the bot when it may speak, else waits for agents."""
+        conversation = cls(
+            id=id,
+            association_id=association_id,
+            contact_id=contact_id,
+            channel=channel,
+            session=session,
+            status=ConversationStatus.BOT if bot_available else ConversationStatus.PENDING,
+            created_at=at,
+            handoff_reason=None if bot_available else unavailable_reason,
+        )
+        conversation._record(EventType.CONVERSATION_CREATED)
+        return conversation
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def bot_may_speak(self) -> bool:
+        return self.status is ConversationStatus.BOT
+
+    def receive(self, message_id: str, at: datetime) -> Result[None, InvalidTransition]:
+        """An inbound message; a resolved conversation refuses it (the caller opens a new one)."""
+        if not self.is_open:
+            return Failure(InvalidTransition(f"conversation {self.id} is {self.status}"))
+        self.last_message_id, self.last_message_at = message_id, at
+        self.unread_count += 1
+        self._record(EventType.CONVERSATION_UPDATED)
+        return Success(None)
+
+    def record_outbound(self, message_id: str, at: datetime) -> None:
+        self.last_message_id, self.last_message_at = message_id, at
+        self._record(EventType.CONVERSATION_UPDATED)
+
+    def mark_read(self) -> None:
+        if self.unread_count:
+            self.unread_count = 0
+            self._record(EventType.CONVERSATION_UPDATED)
+
+    def count_bot_turn(self) -> None:
+        self.bot_turns += 1
+
+    def hand_off(
+        self, reason: HandoffReason, note: HandoffNote | None = None
+    ) -> Result[None, InvalidTransition]:
+        return self._move(Trigger.HAND_OFF).map(
+            lambda _: self._set_handoff(reason, note or HandoffNote(reason=reason))
+        )
+
+    def claim(self, agent_id: str) -> Result[None, InvalidTransition | ConversationTaken]:
+        """Idempotent for the agent who holds it; refused while another agent holds it."""
+        if self.status is ConversationStatus.HUMAN:
+            if self.assignee_id in (None, agent_id):
+                self._set_assignee(agent_id)
+                return Success(None)
+            return Failure(ConversationTaken(f"conversation {self.id} is held by another agent"))
+        return self._move(Trigger.AGENT_TAKES_OVER).map(lambda _: self._set_assignee(agent_id))
+
+    def reply_by_agent(self, agent_id: str) -> Result[None, InvalidTransition]:
+        """An agent's reply takes the conversation from the bot or the queue."""
+        if self.status is ConversationStatus.HUMAN:
+            if self.assignee_id is None:
+                self._set_assignee(agent_id)
+            return Success(None)
+        return self._move(Trigger.AGENT_TAKES_OVER).map(lambda _: self._set_assignee(agent_id))
+
+    def assign(self, agent_id: str) -> Result[None, InvalidTransition]:
+        if self.status is ConversationStatus.HUMAN:
+            self._set_assignee(agent_id)
+            return Success(None)
+        return self._move(Trigger.AGENT_TAKES_OVER).map(lambda _: self._set_assignee(agent_id))
+
+    def take_over_from_phone(self) -> Result[None, InvalidTransition]:
+        return self._move(Trigger.PHONE_TAKES_OVER)
+
+    def release(self) -> Result[None, InvalidTransition]:
+        def back_to_bot(_: None) -> None:
+            self.assignee_id, self.bot_turns = None, 0
+            self.handoff_reason, self.handoff_note = None, None
+
+        return self._move(Trigger.RELEASE).map(back_to_bot)
+
+    def resolve(self, at: datetime) -> Result[None, InvalidTransition]:
+        def close(_: None) -> None:
+            self.resolved_at = at
+
+        return self._move(Trigger.RESOLVE).map(close)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The public shape of the conversation, as the API and events show it."""
+        note = self.handoff_note
+        return {
+            "id": self.id,
+            "association_id": self.association_id,
+            "contact_id": self.contact_id,
+            "channel": self.channel.value,
+            "session": self.session,
+            "status": self.status.value,
+            "assignee_id": self.assignee_id,
+            "handoff_reason": self.handoff_reason.value if self.handoff_reason else None,
+            "handoff_note": None
+            if note is None
+            else {"reason": note.reason.value, "summary": note.summary, "fields": note.fields},
+            "bot_turns": self.bot_turns,
+            "last_message_id": self.last_message_id,
+            "last_message_at": _iso(self.last_message_at),
+            "unread_count": self.unread_count,
+            "created_at": _iso(self.created_at),
+            "resolved_at": _iso(self.resolved_at),
+        }
+
+    def _move(self, trigger: Trigger) -> Result[None, InvalidTransition]:
+        target = TRANSITIONS.get((self.status, trigger))
+        if target is None:
+            return Failure(
+                InvalidTransition(f"cannot {trigger.value} a conversation that is {self.status}")
+            )
+        self.status = target
+        self._record(EventType.CONVERSATION_UPDATED)
+        return Success(None)
+
+    def _set_assignee(self, agent_id: str) -> None:
+        if self.assignee_id != agent_id:
+            self.assignee_id = agent_id
+            self._record(EventType.CONVERSATION_UPDATED)
+
+    def _set_handoff(self, reason: HandoffReason, note: HandoffNote) -> None:
+        self.handoff_reason, self.handoff_note = reason, note
+
+    def pull_events(self) -> list[DomainEvent]:
+        """The events recorded since the last pull, each carrying the current snapshot."""
+        snapshot = self.snapshot()
+        events = [DomainEvent(kind, self.association_id, snapshot) for kind in self.pending_events]
+        self.pending_events = []
+        return events
+
+    def _record(self, event_type: EventType) -> None:
+        """Keep one pending event per type: subscribers want the latest state, not each step."""
+        if event_type not in self.pending_events:
+            self.pending_events.append(event_type)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+

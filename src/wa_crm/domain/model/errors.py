@@ -1,0 +1,123 @@
+"""Expected failures of the domain, returned as values inside ``returns.result.Failure``.
+
+::
+
+    DomainError
+    ├── InvalidInput                 bad data from outside (HTTP 400/422, CLI exit 2)
+    │   ├── InvalidPhone
+    │   ├── InvalidChatId
+    │   ├── UnsupportedChat          groups, broadcasts, newsletters
+    │   └── InvalidSlug
+    ├── NotFound                     (HTTP 404)
+    │   ├── UnknownAssociation
+    │   ├── UnknownSession
+    │   ├── UnknownConversation
+    │   ├── UnknownAgent
+    │   └── UnknownJob
+    └── Conflict                     (HTTP 409)
+        ├── InvalidTransition        a conversation event the status machine does not allow
+        ├── ConversationTaken        another agent already holds the conversation
+        ├── AlreadyExists
+        └── JobNotDead               only dead jobs can be retried
+
+Errors state facts; the edge (HTTP, CLI) maps their family to a status code, and shows
+``code`` and ``message``. Infrastructure faults and bugs are exceptions, never these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class DomainError:
+    """Base of every expected failure; ``code`` is stable, ``message`` is for people."""
+
+    message: str
+    code: ClassVar[str] = "domain_error"
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class InvalidInput(DomainError):
+    code: ClassVar[str] = "invalid_input"
+
+
+@dataclass(frozen=True)
+class InvalidPhone(InvalidInput):
+    code: ClassVar[str] = "invalid_phone"
+
+
+@dataclass(frozen=True)
+class InvalidChatId(InvalidInput):
+    code: ClassVar[str] = "invalid_chat_id"
+
+
+@dataclass(frozen=True)
+class UnsupportedChat(InvalidInput):
+    """A chat wa_crm does not hold conversations with (group, broadcast, newsletter)."""
+
+    code: ClassVar[str] = "unsupported_chat"
+
+
+@dataclass(frozen=True)
+class InvalidSlug(InvalidInput):
+    code: ClassVar[str] = "invalid_slug"
+
+
+@dataclass(frozen=True)
+class NotFound(DomainError):
+    code: ClassVar[str] = "not_found"
+
+
+@dataclass(frozen=True)
+class UnknownAssociation(NotFound):
+    code: ClassVar[str] = "unknown_association"
+
+
+@dataclass(frozen=True)
+class UnknownSession(NotFound):
+    code: ClassVar[str] = "unknown_session"
+
+
+@dataclass(frozen=True)
+class UnknownConversation(NotFound):
+    code: ClassVar[str] = "unknown_conversation"
+
+
+@dataclass(frozen=True)
+class UnknownAgent(NotFound):
+    code: ClassVar[str] = "unknown_agent"
+
+
+@dataclass(frozen=True)
+class UnknownJob(NotFound):
+    code: ClassVar[str] = "unknown_job"
+
+
+@dataclass(frozen=True)
+class Conflict(DomainError):
+    code: ClassVar[str] = "conflict"
+
+
+@dataclass(frozen=True)
+class InvalidTransition(Conflict):
+    code: ClassVar[str] = "invalid_transition"
+
+
+@dataclass(frozen=True)
+class ConversationTaken(Conflict):
+    code: ClassVar[str] = "conversation_taken"
+
+
+@dataclass(frozen=True)
+class AlreadyExists(Conflict):
+    code: ClassVar[str] = "already_exists"
+
+
+@dataclass(frozen=True)
+class JobNotDead(Conflict):
+    code: ClassVar[str] = "job_not_dead"

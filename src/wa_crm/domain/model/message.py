@@ -1,0 +1,107 @@
+"""Messages and their delivery status, which only ever moves forward."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Author(StrEnum):
+    CONTACT = "contact"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class MessageType(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    DOCUMENT = "document"
+    AUDIO = "audio"
+    VIDEO = "video"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACT = "contact"
+    OTHER = "other"
+
+
+class MessageStatus(StrEnum):
+    RECEIVED = "received"
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    PLAYED = "played"
+    FAILED = "failed"
+
+
+# Progress of an outbound message. FAILED sits between QUEUED and SENT: a send that failed can
+# still be proven delivered by a late ack, but a failure never undoes a send. RECEIVED (inbound)
+# is outside the order and never changes.
+_PROGRESS: dict[MessageStatus, float] = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.FAILED: 0.5,
+    MessageStatus.SENT: 1,
+    MessageStatus.DELIVERED: 2,
+    MessageStatus.READ: 3,
+    MessageStatus.PLAYED: 4,
+}
+
+
+def status_progress(status: MessageStatus) -> float | None:
+    """Where a status stands in the outbound order; None for inbound ``received``."""
+    return _PROGRESS.get(status)
+
+
+def can_advance(current: MessageStatus, new: MessageStatus) -> bool:
+    """True when ``new`` is strictly further along than ``current``."""
+    before, after = _PROGRESS.get(current), _PROGRESS.get(new)
+    return before is not None and after is not None and after > before
+
+
+@dataclass(frozen=True)
+class Media:
+    url: str | None
+    mimetype: str
+    filename: str | None = None
+    size: int | None = None
+    checksum: str | None = None
+
+
+@dataclass
+class Message:
+    id: str
+    association_id: str
+    conversation_id: str
+    direction: Direction
+    author: Author
+    type: MessageType
+    body: str
+    status: MessageStatus
+    created_at: datetime
+    external_id: str | None = None
+    agent_id: str | None = None
+    media: Media | None = None
+    reply_to: str | None = None
+    error: str | None = None
+
+    def advance(self, new: MessageStatus, error: str | None = None) -> bool:
+        """Move the delivery status forward; an older or equal status changes nothing."""
+        if not can_advance(self.status, new):
+            return False
+        self.status = new
+        self.error = error if new is MessageStatus.FAILED else None
+        return True
+
+    def requeue(self) -> bool:
+        """An admin's retry of a failed message: the only way back to ``queued``."""
+        if self.status is not MessageStatus.FAILED:
+            return False
+        self.status, self.error = MessageStatus.QUEUED, None
+        return True

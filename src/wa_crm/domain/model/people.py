@@ -1,0 +1,93 @@
+"""Contacts (who writes), patients (the association's member registry) and agents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class ContactKind(StrEnum):
+    MEMBER = "member"
+    LEAD = "lead"
+
+
+class PatientStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    PENDING = "pending"
+
+
+class AgentRole(StrEnum):
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    date: date
+    items: str
+    total: Decimal
+    status: str
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A member of the association; ``phones`` are canonical E.164 strings."""
+
+    id: str
+    association_id: str
+    full_name: str
+    phones: tuple[str, ...]
+    status: PatientStatus
+    profile: dict[str, str] = field(default_factory=dict)
+    orders: tuple[Order, ...] = ()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is PatientStatus.ACTIVE
+
+    @property
+    def first_name(self) -> str:
+        return self.full_name.split(maxsplit=1)[0] if self.full_name.strip() else ""
+
+
+@dataclass
+class Contact:
+    """Someone who wrote to the association; ``phone`` stays None for an unresolved lid."""
+
+    id: str
+    association_id: str
+    wa_chat_id: str
+    created_at: datetime
+    phone: str | None = None
+    lid: str | None = None
+    display_name: str = ""
+    kind: ContactKind = ContactKind.LEAD
+    patient_id: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def match_patient(self, patient: Patient | None) -> None:
+        """A contact is a member only while an active patient owns its number."""
+        if patient is not None and patient.is_active:
+            self.kind, self.patient_id = ContactKind.MEMBER, patient.id
+        else:
+            self.kind, self.patient_id = ContactKind.LEAD, None
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    association_id: str
+    email: str
+    name: str
+    role: AgentRole
+    password_hash: str
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is AgentRole.ADMIN

@@ -1,0 +1,200 @@
+"""The unit of work and its repositories.
+
+One unit of work is one transaction: use cases open it with ``async with uow_factory() as uow``,
+change state through its repositories, record events, and call ``commit()``. Leaving the block
+without a commit rolls back. Repositories return ``None`` for "not found"; ``add`` of something
+whose unique key exists raises ``DuplicateKey`` (an infrastructure fault, since use cases check
+first), except the ``*_if_absent`` methods, which are the race-safe way to insert idempotently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.conversation import Channel, Conversation
+from wa_crm.domain.model.events import DomainEvent
+from wa_crm.domain.model.jobs import Job, NewJob
+from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.people import Agent, Contact, Order, Patient
+
+
+class DuplicateKey(Exception):
+    """A unique constraint refused a write that a use case should have checked for."""
+
+
+class AssociationRepository(Protocol):
+    async def add(self, association: Association) -> None: ...
+    async def update(self, association: Association) -> None: ...
+    async def get(self, association_id: str) -> Association | None: ...
+    async def get_by_slug(self, slug: str) -> Association | None: ...
+    async def find_by_session(self, session: str) -> Sequence[Association]:
+        """Associations whose WAHA session has this name (one per WAHA base URL)."""
+        ...
+
+    async def list(self) -> Sequence[Association]: ...
+
+
+class AgentRepository(Protocol):
+    async def add(self, agent: Agent) -> None: ...
+    async def update(self, agent: Agent) -> None: ...
+    async def get(self, association_id: str, agent_id: str) -> Agent | None: ...
+    async def get_by_email(self, association_id: str, email: str) -> Agent | None:
+        """E-mail comparison is case-insensitive."""
+        ...
+
+    async def list(self, association_id: str) -> Sequence[Agent]: ...
+    async def add_token(self, agent_id: str, token_hash: str, created_at: datetime) -> None: ...
+    async def find_by_token(self, token_hash: str) -> Agent | None: ...
+
+
+class PatientRepository(Protocol):
+    async def upsert(self, patient: Patient) -> None:
+        """Insert or replace the patient and its phones; orders are kept."""
+        ...
+
+    async def get(self, association_id: str, patient_id: str) -> Patient | None:
+        """The patient with its orders, newest first."""
+        ...
+
+    async def find_by_phone(self, association_id: str, phone: str) -> Sequence[Patient]:
+        """Patients that own this canonical E.164 phone, whatever their status."""
+        ...
+
+    async def add_order(self, association_id: str, patient_id: str, order: Order) -> None:
+        """Insert or replace an order by its id."""
+        ...
+
+
+class ContactRepository(Protocol):
+    async def add(self, contact: Contact) -> None: ...
+    async def update(self, contact: Contact) -> None: ...
+    async def get(self, association_id: str, contact_id: str) -> Contact | None: ...
+    async def find_by_chat_id(self, association_id: str, chat_id: str) -> Contact | None: ...
+    async def find_by_phone(self, association_id: str, phone: str) -> Contact | None: ...
+    async def find_by_lid(self, association_id: str, lid: str) -> Contact | None: ...
+    async def list_by_patient(self, association_id: str, patient_id: str) -> Sequence[Contact]: ...
+
+
+class ConversationRepository(Protocol):
+    async def add(self, conversation: Conversation) -> None:
+        """At most one open conversation per contact and channel (DuplicateKey otherwise)."""
+        ...
+
+    async def update(self, conversation: Conversation) -> None: ...
+    async def get(self, association_id: str, conversation_id: str) -> Conversation | None: ...
+    async def find_open(
+        self, association_id: str, contact_id: str, channel: Channel
+    ) -> Conversation | None: ...
+    async def list_for_contact(
+        self, association_id: str, contact_id: str
+    ) -> Sequence[Conversation]: ...
+
+
+class MessageRepository(Protocol):
+    async def add(self, message: Message) -> None: ...
+    async def add_if_absent(self, message: Message) -> bool:
+        """Insert unless the association already has a message with this ``external_id``.
+
+        Safe under concurrency (a unique constraint decides); returns False for a duplicate.
+        """
+        ...
+
+    async def update(self, message: Message) -> None: ...
+    async def get(self, association_id: str, message_id: str) -> Message | None: ...
+    async def get_by_external_id(self, association_id: str, external_id: str) -> Message | None: ...
+    async def list_for_conversation(
+        self, association_id: str, conversation_id: str, *, before: datetime | None, limit: int
+    ) -> Sequence[Message]:
+        """Newest first, strictly older than ``before`` when given."""
+        ...
+
+
+class JobRepository(Protocol):
+    async def schedule(self, job: NewJob, now: datetime) -> Job:
+        """Insert the job, or (same key) move ``run_after``, replace the payload, bump version.
+
+        A pending, done or dead job becomes pending with attempts reset; a running job keeps
+        running, and its worker's completion of the older version leaves it pending.
+        """
+        ...
+
+    async def claim_due(
+        self, now: datetime, worker_id: str, lease_until: datetime, kinds: Sequence[str], limit: int
+    ) -> Sequence[Job]:
+        """Lease due pending jobs and running jobs whose lease expired; counts an attempt.
+
+        Concurrent claimers never receive the same job (``FOR UPDATE SKIP LOCKED`` on
+        PostgreSQL, one writer at a time on SQLite).
+        """
+        ...
+
+    async def extend_lease(self, job_id: str, worker_id: str, lease_until: datetime) -> bool:
+        """False when the worker no longer holds the job."""
+        ...
+
+    async def complete(self, job_id: str, version: int, worker_id: str, now: datetime) -> None:
+        """Done, unless rescheduled meanwhile (newer version): then pending again."""
+        ...
+
+    async def fail(
+        self,
+        job_id: str,
+        version: int,
+        worker_id: str,
+        error: str,
+        retry_at: datetime | None,
+        now: datetime,
+    ) -> None:
+        """Pending again at ``retry_at``, or dead with ``error`` when ``retry_at`` is None."""
+        ...
+
+    async def retry(self, job_id: str, now: datetime) -> Job | None:
+        """A dead job back to pending with attempts reset; None if there is no such dead job."""
+        ...
+
+    async def get(self, job_id: str) -> Job | None: ...
+    async def get_by_key(self, key: str) -> Job | None: ...
+    async def list_dead(self, association_id: str | None, limit: int) -> Sequence[Job]: ...
+    async def count_by_status(self) -> dict[str, int]: ...
+
+
+class ProcessedEventRepository(Protocol):
+    async def remember(self, association_id: str, event_id: str, at: datetime) -> bool:
+        """Record that a webhook event was processed; False if it already was (race-safe)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    associations: AssociationRepository
+    agents: AgentRepository
+    patients: PatientRepository
+    contacts: ContactRepository
+    conversations: ConversationRepository
+    messages: MessageRepository
+    jobs: JobRepository
+    processed_events: ProcessedEventRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+    def record(self, *events: DomainEvent) -> None:
+        """Keep events to publish once this unit of work has committed."""
+        ...
+
+    def committed_events(self) -> list[DomainEvent]:
+        """Events recorded before the last successful commit, handed out once."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,133 @@
+"""The WhatsApp gateway: what wa_crm asks of WAHA, in domain terms.
+
+Failures are ``GatewayError`` exceptions raised by the adapter (they are infrastructure
+faults); ``retryable`` tells the delivery job whether trying again can help.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class GatewayErrorCode(StrEnum):
+    UNREACHABLE = "unreachable"  # connection refused, DNS, reset
+    TIMEOUT = "timeout"
+    RATE_LIMITED = "rate_limited"  # 429
+    SERVER_ERROR = "server_error"  # 5xx
+    UNAUTHORIZED = "unauthorized"  # wrong API key
+    SESSION_NOT_FOUND = "session_not_found"
+    SESSION_NOT_READY = "session_not_ready"  # the session is not WORKING
+    REACH_OUT_LIMIT = "reach_out_limit"  # WhatsApp's 463: contact must write first
+    REJECTED = "rejected"  # any other 4xx
+    CIRCUIT_OPEN = "circuit_open"
+
+
+_RETRYABLE = frozenset(
+    {
+        GatewayErrorCode.UNREACHABLE,
+        GatewayErrorCode.TIMEOUT,
+        GatewayErrorCode.RATE_LIMITED,
+        GatewayErrorCode.SERVER_ERROR,
+        GatewayErrorCode.SESSION_NOT_READY,
+        GatewayErrorCode.CIRCUIT_OPEN,
+    }
+)
+
+
+class GatewayError(Exception):
+    def __init__(
+        self, code: GatewayErrorCode, message: str, *, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{code.value}: {message}")
+        self.code = code
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.code in _RETRYABLE
+
+
+class SessionStatus(StrEnum):
+    STOPPED = "STOPPED"
+    STARTING = "STARTING"
+    SCAN_QR_CODE = "SCAN_QR_CODE"
+    WORKING = "WORKING"
+    FAILED = "FAILED"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    name: str
+    status: SessionStatus
+    phone: str | None = None  # the connected number's chat id once WORKING
+    push_name: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    mimetype: str
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """WAHA's id of the sent message, or None when the engine's answer carried none."""
+
+    external_id: str | None
+
+
+@dataclass(frozen=True)
+class WebhookSubscription:
+    url: str
+    events: tuple[str, ...]
+    hmac_key: str | None
+
+
+@dataclass(frozen=True)
+class QrCode:
+    value: str | None = None
+    png: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where a session lives: the WAHA server, its API key and the session name."""
+
+    base_url: str
+    api_key: str
+    session: str
+
+
+class WhatsAppGateway(Protocol):
+    async def send_text(
+        self, connection: Connection, chat_id: str, text: str, reply_to: str | None = None
+    ) -> SentMessage: ...
+    async def send_image(
+        self, connection: Connection, chat_id: str, file: OutgoingFile, caption: str = ""
+    ) -> SentMessage: ...
+    async def send_document(
+        self, connection: Connection, chat_id: str, file: OutgoingFile, caption: str = ""
+    ) -> SentMessage: ...
+    async def send_seen(self, connection: Connection, chat_id: str) -> None: ...
+    async def start_typing(self, connection: Connection, chat_id: str) -> None: ...
+    async def stop_typing(self, connection: Connection, chat_id: str) -> None: ...
+    async def session_status(self, connection: Connection) -> SessionInfo:
+        """The session's state; SESSION_NOT_FOUND is raised when WAHA does not know it."""
+        ...
+
+    async def start_session(
+        self, connection: Connection, webhook: WebhookSubscription
+    ) -> SessionInfo:
+        """Create or update the session with our webhook, then start it (idempotent)."""
+        ...
+
+    async def qr_code(self, connection: Connection) -> QrCode: ...
+    async def resolve_lid(self, connection: Connection, lid: str) -> str | None:
+        """The phone chat id behind a ``@lid``, or None when WhatsApp does not reveal it."""
+        ...
+
+    async def download_media(self, connection: Connection, url: str) -> bytes: ...
