@@ -1,1 +1,1 @@
-"""The domain: the model (``wa_crm.domain.model``) and the use cases (``wa_crm.domain.usecases``)."""
+"""The domain: the model (`domain.model`) and the use cases (`domain.usecases`)."""

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from returns.result import Failure, Result, Success
 
@@ -60,6 +61,13 @@ class BusinessHours:
     timezone: str
     windows: tuple[BusinessWindow, ...]
 
+    def is_open(self, at: datetime) -> bool:
+        local = at.astimezone(ZoneInfo(self.timezone))
+        return any(
+            window.weekday == local.weekday() and window.opens <= local.time() < window.closes
+            for window in self.windows
+        )
+
 
 @dataclass(frozen=True)
 class BotSettings:
@@ -71,10 +79,16 @@ class BotSettings:
     handoff_keywords: tuple[str, ...] = ("atendente", "humano", "agent", "human")
     greeting_member: str = "Olá, {first_name}! Como podemos ajudar?"
     greeting_lead: str = "Olá! Bem-vindo(a). Como podemos ajudar?"
-    transition_message: str = "Vou transferir você para um de nossos atendentes. Aguarde um instante."
+    transition_message: str = (
+        "Vou transferir você para um de nossos atendentes. Aguarde um instante."
+    )
     debounce_seconds: float = 3.0
     max_bot_turns: int = 10
     business_hours: BusinessHours | None = None
+
+    def may_answer(self, at: datetime) -> bool:
+        """The bot speaks only when enabled and, if hours are set, within them."""
+        return self.enabled and (self.business_hours is None or self.business_hours.is_open(at))
 
 
 @dataclass(frozen=True)

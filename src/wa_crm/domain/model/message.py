@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Direction(StrEnum):
@@ -105,3 +106,29 @@ class Message:
             return False
         self.status, self.error = MessageStatus.QUEUED, None
         return True
+
+    def snapshot(self) -> dict[str, Any]:
+        """The public shape of the message, as the API and events show it."""
+        media = self.media
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "external_id": self.external_id,
+            "direction": self.direction.value,
+            "author": self.author.value,
+            "agent_id": self.agent_id,
+            "type": self.type.value,
+            "body": self.body,
+            "media": None
+            if media is None
+            else {
+                "url": media.url,
+                "mimetype": media.mimetype,
+                "filename": media.filename,
+                "size": media.size,
+            },
+            "reply_to": self.reply_to,
+            "status": self.status.value,
+            "error": self.error,
+            "created_at": self.created_at.isoformat(),
+        }

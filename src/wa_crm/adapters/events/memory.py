@@ -1,0 +1,67 @@
+"""In-process event bus with a bounded replay buffer per association.
+
+Each subscriber has its own bounded queue; when a slow subscriber's queue is full its oldest
+event is dropped, so one slow client never holds up publishers or other subscribers. A client
+that reconnects with ``Last-Event-ID`` replays what the buffer still holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+
+from wa_crm.domain.model.events import DomainEvent
+from wa_crm.ports.events import PublishedEvent
+from wa_crm.ports.system import Clock
+
+
+class InMemoryEventBus:
+    def __init__(self, clock: Clock, replay_size: int = 1000, queue_size: int = 500) -> None:
+        self._clock = clock
+        self._replay: defaultdict[str, deque[PublishedEvent]] = defaultdict(
+            lambda: deque(maxlen=replay_size)
+        )
+        self._subscribers: defaultdict[str, set[asyncio.Queue[PublishedEvent]]] = defaultdict(set)
+        self._counters: defaultdict[str, itertools.count[int]] = defaultdict(
+            lambda: itertools.count(1)
+        )
+        self._queue_size = queue_size
+
+    async def publish(self, event: DomainEvent) -> PublishedEvent:
+        published = PublishedEvent(
+            id=str(next(self._counters[event.association_id])),
+            type=event.type.value,
+            association=event.association_id,
+            data=event.data,
+            at=self._clock.now(),
+        )
+        self._replay[event.association_id].append(published)
+        for queue in self._subscribers[event.association_id]:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(published)
+        return published
+
+    async def subscribe(
+        self, association_id: str, *, after_id: str | None = None
+    ) -> AsyncIterator[PublishedEvent]:
+        queue: asyncio.Queue[PublishedEvent] = asyncio.Queue(self._queue_size)
+        self._subscribers[association_id].add(queue)
+        try:
+            # The queue is registered before the replay is read, so an event published meanwhile
+            # may be seen twice; ``last`` filters the second sighting.
+            last = int(after_id) if after_id and after_id.isdigit() else 0
+            if after_id is not None:
+                for event in list(self._replay[association_id]):
+                    if int(event.id) > last:
+                        last = int(event.id)
+                        yield event
+            while True:
+                event = await queue.get()
+                if int(event.id) > last:
+                    last = int(event.id)
+                    yield event
+        finally:
+            self._subscribers[association_id].discard(queue)

@@ -1,0 +1,320 @@
+"""Explicit row <-> domain mapping; value objects stored as JSON are (de)serialized here.
+
+Reading JSON ignores unknown keys and falls back to the dataclass defaults for missing ones,
+so settings written by an older or newer release still load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import time
+from typing import Any
+
+from sqlalchemy import RowMapping
+
+from wa_crm.domain.model.association import (
+    Association,
+    BotSettings,
+    BusinessHours,
+    BusinessWindow,
+    Locale,
+    WhatsAppSettings,
+)
+from wa_crm.domain.model.conversation import (
+    Channel,
+    Conversation,
+    ConversationStatus,
+    HandoffNote,
+    HandoffReason,
+)
+from wa_crm.domain.model.jobs import Job, JobStatus
+from wa_crm.domain.model.message import (
+    Author,
+    Direction,
+    Media,
+    Message,
+    MessageStatus,
+    MessageType,
+)
+from wa_crm.domain.model.people import (
+    Agent,
+    AgentRole,
+    Contact,
+    ContactKind,
+    Order,
+    Patient,
+    PatientStatus,
+)
+from wa_crm.ports.system import SecretCipher
+
+# --- associations -------------------------------------------------------------------------
+
+
+def bot_settings_to_json(bot: BotSettings) -> dict[str, Any]:
+    data = {f.name: getattr(bot, f.name) for f in fields(bot)}
+    data["handoff_keywords"] = list(bot.handoff_keywords)
+    hours = bot.business_hours
+    data["business_hours"] = None if hours is None else {
+        "timezone": hours.timezone,
+        "windows": [
+            {"weekday": w.weekday, "opens": w.opens.isoformat(), "closes": w.closes.isoformat()}
+            for w in hours.windows
+        ],
+    }
+    return data
+
+
+def bot_settings_from_json(data: dict[str, Any]) -> BotSettings:
+    known = {f.name for f in fields(BotSettings)}
+    values = {name: value for name, value in data.items() if name in known}
+    if "handoff_keywords" in values:
+        values["handoff_keywords"] = tuple(values["handoff_keywords"])
+    hours = values.get("business_hours")
+    if hours is not None:
+        values["business_hours"] = BusinessHours(
+            timezone=hours["timezone"],
+            windows=tuple(
+                BusinessWindow(
+                    weekday=w["weekday"],
+                    opens=time.fromisoformat(w["opens"]),
+                    closes=time.fromisoformat(w["closes"]),
+                )
+                for w in hours["windows"]
+            ),
+        )
+    return BotSettings(**values)
+
+
+def association_to_row(association: Association, cipher: SecretCipher) -> dict[str, Any]:
+    whatsapp = association.whatsapp
+    return {
+        "id": association.id,
+        "slug": association.slug,
+        "name": association.name,
+        "locale": association.locale.value,
+        "waha_base_url": whatsapp.base_url,
+        "waha_api_key": cipher.encrypt(whatsapp.api_key),
+        "waha_session": whatsapp.session,
+        "webhook_secret": cipher.encrypt(whatsapp.webhook_secret),
+        "whatsapp_phone": whatsapp.phone,
+        "bot_settings": bot_settings_to_json(association.bot),
+        "created_at": association.created_at,
+    }
+
+
+def association_from_row(row: RowMapping, cipher: SecretCipher) -> Association:
+    return Association(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        created_at=row["created_at"],
+        locale=Locale(row["locale"]),
+        whatsapp=WhatsAppSettings(
+            base_url=row["waha_base_url"],
+            api_key=cipher.decrypt(row["waha_api_key"]),
+            session=row["waha_session"],
+            webhook_secret=cipher.decrypt(row["webhook_secret"]),
+            phone=row["whatsapp_phone"],
+        ),
+        bot=bot_settings_from_json(row["bot_settings"]),
+    )
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+def agent_to_row(agent: Agent) -> dict[str, Any]:
+    return {
+        "id": agent.id,
+        "association_id": agent.association_id,
+        "email": agent.email.lower(),
+        "name": agent.name,
+        "role": agent.role.value,
+        "password_hash": agent.password_hash,
+        "created_at": agent.created_at,
+    }
+
+
+def agent_from_row(row: RowMapping) -> Agent:
+    return Agent(
+        id=row["id"],
+        association_id=row["association_id"],
+        email=row["email"],
+        name=row["name"],
+        role=AgentRole(row["role"]),
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+    )
+
+
+def patient_values(patient: Patient) -> dict[str, Any]:
+    """The patient's own columns, without its key (phones and orders live in other tables)."""
+    return {"full_name": patient.full_name, "status": patient.status.value, "profile": patient.profile}
+
+
+def patient_from_row(
+    row: RowMapping, phones: tuple[str, ...], orders: tuple[Order, ...]
+) -> Patient:
+    return Patient(
+        id=row["id"],
+        association_id=row["association_id"],
+        full_name=row["full_name"],
+        phones=phones,
+        status=PatientStatus(row["status"]),
+        profile=row["profile"],
+        orders=orders,
+    )
+
+
+def order_from_row(row: RowMapping) -> Order:
+    return Order(
+        id=row["id"], date=row["date"], items=row["items"], total=row["total"], status=row["status"]
+    )
+
+
+def contact_to_row(contact: Contact) -> dict[str, Any]:
+    return {
+        "id": contact.id,
+        "association_id": contact.association_id,
+        "wa_chat_id": contact.wa_chat_id,
+        "phone": contact.phone,
+        "lid": contact.lid,
+        "display_name": contact.display_name,
+        "kind": contact.kind.value,
+        "patient_id": contact.patient_id,
+        "fields": contact.fields,
+        "created_at": contact.created_at,
+    }
+
+
+def contact_from_row(row: RowMapping) -> Contact:
+    return Contact(
+        id=row["id"],
+        association_id=row["association_id"],
+        wa_chat_id=row["wa_chat_id"],
+        created_at=row["created_at"],
+        phone=row["phone"],
+        lid=row["lid"],
+        display_name=row["display_name"],
+        kind=ContactKind(row["kind"]),
+        patient_id=row["patient_id"],
+        fields=row["fields"],
+    )
+
+
+# --- conversations and messages -----------------------------------------------------------
+
+
+def conversation_to_row(conversation: Conversation) -> dict[str, Any]:
+    note = conversation.handoff_note
+    return {
+        "id": conversation.id,
+        "association_id": conversation.association_id,
+        "contact_id": conversation.contact_id,
+        "channel": conversation.channel.value,
+        "session": conversation.session,
+        "status": conversation.status.value,
+        "assignee_id": conversation.assignee_id,
+        "handoff_reason": _value(conversation.handoff_reason),
+        "handoff_note": None
+        if note is None
+        else {"reason": note.reason.value, "summary": note.summary, "fields": note.fields},
+        "bot_turns": conversation.bot_turns,
+        "last_message_id": conversation.last_message_id,
+        "last_message_at": conversation.last_message_at,
+        "unread_count": conversation.unread_count,
+        "created_at": conversation.created_at,
+        "resolved_at": conversation.resolved_at,
+    }
+
+
+def conversation_from_row(row: RowMapping) -> Conversation:
+    note = row["handoff_note"]
+    return Conversation(
+        id=row["id"],
+        association_id=row["association_id"],
+        contact_id=row["contact_id"],
+        channel=Channel(row["channel"]),
+        session=row["session"],
+        status=ConversationStatus(row["status"]),
+        created_at=row["created_at"],
+        assignee_id=row["assignee_id"],
+        handoff_reason=None if row["handoff_reason"] is None else HandoffReason(
+            row["handoff_reason"]
+        ),
+        handoff_note=None if note is None else HandoffNote(
+            reason=HandoffReason(note["reason"]), summary=note["summary"], fields=note["fields"]
+        ),
+        bot_turns=row["bot_turns"],
+        last_message_id=row["last_message_id"],
+        last_message_at=row["last_message_at"],
+        unread_count=row["unread_count"],
+        resolved_at=row["resolved_at"],
+    )
+
+
+def message_to_row(message: Message) -> dict[str, Any]:
+    media = message.media
+    return {
+        "id": message.id,
+        "association_id": message.association_id,
+        "conversation_id": message.conversation_id,
+        "external_id": message.external_id,
+        "direction": message.direction.value,
+        "author": message.author.value,
+        "agent_id": message.agent_id,
+        "type": message.type.value,
+        "body": message.body,
+        "media": None if media is None else {f.name: getattr(media, f.name) for f in fields(media)},
+        "reply_to": message.reply_to,
+        "status": message.status.value,
+        "error": message.error,
+        "created_at": message.created_at,
+    }
+
+
+def message_from_row(row: RowMapping) -> Message:
+    media = row["media"]
+    known = {f.name for f in fields(Media)}
+    return Message(
+        id=row["id"],
+        association_id=row["association_id"],
+        conversation_id=row["conversation_id"],
+        direction=Direction(row["direction"]),
+        author=Author(row["author"]),
+        type=MessageType(row["type"]),
+        body=row["body"],
+        status=MessageStatus(row["status"]),
+        created_at=row["created_at"],
+        external_id=row["external_id"],
+        agent_id=row["agent_id"],
+        media=None if media is None else Media(**{k: v for k, v in media.items() if k in known}),
+        reply_to=row["reply_to"],
+        error=row["error"],
+    )
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+
+def job_from_row(row: RowMapping) -> Job:
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        key=row["key"],
+        payload=row["payload"],
+        status=JobStatus(row["status"]),
+        run_after=row["run_after"],
+        attempts=row["attempts"],
+        max_attempts=row["max_attempts"],
+        version=row["version"],
+        created_at=row["created_at"],
+        association_id=row["association_id"],
+        last_error=row["last_error"],
+        locked_by=row["locked_by"],
+        locked_until=row["locked_until"],
+    )
+
+
+def _value(member: HandoffReason | None) -> str | None:
+    return None if member is None else member.value

@@ -1,0 +1,226 @@
+"""The schema as SQLAlchemy Core tables; ``migrations/versions`` must create exactly this.
+
+All ids are text. JSON columns hold value objects (settings, profile, handoff note, media) that
+are read whole and never queried inside.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from wa_crm.adapters.sql.types import Money, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    }
+)
+
+# Nullable JSON columns store SQL NULL for None, not the JSON literal null.
+NullableJSON = JSON(none_as_null=True)
+
+associations = Table(
+    "associations",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("slug", String, nullable=False, unique=True),
+    Column("name", String, nullable=False),
+    Column("locale", String, nullable=False),
+    Column("waha_base_url", String, nullable=False),
+    Column("waha_api_key", Text, nullable=False),  # encrypted
+    Column("waha_session", String, nullable=False),
+    Column("webhook_secret", Text, nullable=False),  # encrypted
+    Column("whatsapp_phone", String),
+    Column("bot_settings", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # Unconfigured associations all share base URL "" and session "default".
+    Index(
+        "uq_associations_waha_session",
+        "waha_base_url",
+        "waha_session",
+        unique=True,
+        sqlite_where=text("waha_base_url <> ''"),
+        postgresql_where=text("waha_base_url <> ''"),
+    ),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("association_id", String, ForeignKey("associations.id"), nullable=False),
+    Column("email", String, nullable=False),  # lowercased
+    Column("name", String, nullable=False),
+    Column("role", String, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("association_id", "email"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String, primary_key=True),
+    Column("agent_id", String, ForeignKey("agents.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+patients = Table(
+    "patients",
+    metadata,
+    Column("association_id", String, primary_key=True),
+    Column("id", String, primary_key=True),
+    Column("full_name", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("profile", JSON, nullable=False),
+)
+
+patient_phones = Table(
+    "patient_phones",
+    metadata,
+    Column("association_id", String, primary_key=True),
+    Column("patient_id", String, primary_key=True),
+    Column("phone", String, primary_key=True),
+    Column("position", Integer, nullable=False),  # keeps the order of Patient.phones
+    ForeignKeyConstraint(
+        ["association_id", "patient_id"],
+        ["patients.association_id", "patients.id"],
+        ondelete="CASCADE",
+    ),
+    Index("ix_patient_phones_association_id_phone", "association_id", "phone"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("association_id", String, primary_key=True),
+    Column("id", String, primary_key=True),
+    Column("patient_id", String, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("items", Text, nullable=False),
+    Column("total", Money, nullable=False),
+    Column("status", String, nullable=False),
+    Index("ix_orders_association_id_patient_id", "association_id", "patient_id"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("association_id", String, nullable=False),
+    Column("wa_chat_id", String, nullable=False),
+    Column("phone", String),
+    Column("lid", String),
+    Column("display_name", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("patient_id", String),
+    Column("fields", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("association_id", "wa_chat_id"),
+    Index("ix_contacts_association_id_phone", "association_id", "phone"),
+    Index("ix_contacts_association_id_lid", "association_id", "lid"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("association_id", String, nullable=False),
+    Column("contact_id", String, nullable=False),
+    Column("channel", String, nullable=False),
+    Column("session", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("assignee_id", String),
+    Column("handoff_reason", String),
+    Column("handoff_note", NullableJSON),
+    Column("bot_turns", Integer, nullable=False),
+    Column("last_message_id", String),
+    Column("last_message_at", UtcDateTime),
+    Column("unread_count", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(
+        "ix_conversations_association_id_status_last_message_at",
+        "association_id",
+        "status",
+        "last_message_at",
+    ),
+    Index("ix_conversations_contact_id", "contact_id"),
+    # At most one open conversation per contact and channel, decided by the database.
+    Index(
+        "uq_conversations_open_contact_channel",
+        "contact_id",
+        "channel",
+        unique=True,
+        sqlite_where=text("status <> 'resolved'"),
+        postgresql_where=text("status <> 'resolved'"),
+    ),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("association_id", String, nullable=False),
+    Column("conversation_id", String, nullable=False),
+    Column("external_id", String),  # NULL while an outbound message is queued
+    Column("direction", String, nullable=False),
+    Column("author", String, nullable=False),
+    Column("agent_id", String),
+    Column("type", String, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("media", NullableJSON),
+    Column("reply_to", String),
+    Column("status", String, nullable=False),
+    Column("error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("association_id", "external_id"),
+    Index("ix_messages_conversation_id_created_at", "conversation_id", "created_at"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("kind", String, nullable=False),
+    Column("key", String, nullable=False, unique=True),
+    Column("association_id", String),
+    Column("payload", JSON, nullable=False),
+    Column("status", String, nullable=False),
+    Column("run_after", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("locked_by", String),
+    Column("locked_until", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_jobs_status_run_after", "status", "run_after"),
+)
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("association_id", String, primary_key=True),
+    Column("event_id", String, primary_key=True),
+    Column("processed_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,92 @@
+"""The SQL unit of work: one connection and one transaction per ``async with`` block."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from wa_crm.adapters.sql.repositories import (
+    SqlAgentRepository,
+    SqlAssociationRepository,
+    SqlContactRepository,
+    SqlConversationRepository,
+    SqlJobRepository,
+    SqlMessageRepository,
+    SqlPatientRepository,
+    SqlProcessedEventRepository,
+)
+from wa_crm.domain.model.events import DomainEvent
+from wa_crm.ports.system import SecretCipher
+
+
+class SqlUnitOfWork:
+    """Repositories exist only inside the block; the transaction begins with the first statement.
+
+    After ``commit()`` the unit stays usable: the next statement begins a new transaction.
+    """
+
+    associations: SqlAssociationRepository
+    agents: SqlAgentRepository
+    patients: SqlPatientRepository
+    contacts: SqlContactRepository
+    conversations: SqlConversationRepository
+    messages: SqlMessageRepository
+    jobs: SqlJobRepository
+    processed_events: SqlProcessedEventRepository
+
+    def __init__(self, engine: AsyncEngine, cipher: SecretCipher) -> None:
+        self._engine = engine
+        self._cipher = cipher
+        self._connection: AsyncConnection | None = None
+        self._recorded: list[DomainEvent] = []
+        self._committed: list[DomainEvent] = []
+
+    async def __aenter__(self) -> Self:
+        connection = await self._engine.connect()
+        self._connection = connection
+        self._recorded = []
+        self.associations = SqlAssociationRepository(connection, self._cipher)
+        self.agents = SqlAgentRepository(connection)
+        self.patients = SqlPatientRepository(connection)
+        self.contacts = SqlContactRepository(connection)
+        self.conversations = SqlConversationRepository(connection)
+        self.messages = SqlMessageRepository(connection)
+        self.jobs = SqlJobRepository(connection)
+        self.processed_events = SqlProcessedEventRepository(connection)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._require_connection(), None
+        try:
+            await connection.rollback()
+        finally:
+            await connection.close()
+            self._recorded = []
+
+    async def commit(self) -> None:
+        await self._require_connection().commit()
+        self._committed.extend(self._recorded)
+        self._recorded = []
+
+    async def rollback(self) -> None:
+        await self._require_connection().rollback()
+        self._recorded = []
+
+    def record(self, *events: DomainEvent) -> None:
+        self._recorded.extend(events)
+
+    def committed_events(self) -> list[DomainEvent]:
+        events, self._committed = self._committed, []
+        return events
+
+    def _require_connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._connection

@@ -1,0 +1,1 @@
+"""Small adapters for the system ports: clock, ids, password hashing, secret encryption, alerts."""

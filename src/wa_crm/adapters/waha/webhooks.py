@@ -1,0 +1,182 @@
+"""WAHA webhooks: signature check and translation of envelopes into domain events."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from wa_crm.adapters.waha.payloads import (
+    WahaAck,
+    WahaChatPresences,
+    WahaEdited,
+    WahaEnvelope,
+    WahaMessage,
+    WahaRevoked,
+    WahaSessionStatus,
+)
+from wa_crm.domain.model.message import Media, MessageStatus, MessageType
+from wa_crm.domain.usecases.ingest import (
+    ContactPresence,
+    DeliveryAck,
+    InboundMessage,
+    MessageEdited,
+    MessageRevoked,
+    SessionStatusReport,
+    WhatsAppEvent,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+# The events wa_crm subscribes to. ``message`` carries what contacts send; our own messages,
+# typed on the phone or echoed after an API send, arrive only as ``message.any``. Subscribing
+# to both means each inbound message arrives twice: the message id dedup absorbs that.
+SUBSCRIBED_EVENTS = (
+    "message",
+    "message.any",
+    "message.ack",
+    "message.revoked",
+    "message.edited",
+    "message.reaction",
+    "session.status",
+    "presence.update",
+)
+
+ACK_STATUSES = {
+    -1: MessageStatus.FAILED,
+    1: MessageStatus.SENT,
+    2: MessageStatus.DELIVERED,
+    3: MessageStatus.READ,
+    4: MessageStatus.PLAYED,
+}
+
+
+class UnsupportedEvent(Exception):
+    """An event wa_crm does not act on; it is acknowledged and counted, not stored."""
+
+
+class InvalidPayload(Exception):
+    """The envelope is fine but its payload does not have the event's shape."""
+
+
+def signature_matches(body: bytes, secret: str, signature: str | None) -> bool:
+    """WAHA signs the raw body: lowercase hex HMAC-SHA512 in ``X-Webhook-Hmac``."""
+    if not signature:
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha512).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+def _parse(model: type[M], payload: dict[str, object]) -> M:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        raise InvalidPayload(str(error.errors(include_url=False, include_input=False))) from error
+
+
+def message_type(message: WahaMessage) -> MessageType:
+    if message.location is not None:
+        return MessageType.LOCATION
+    if message.v_cards:
+        return MessageType.CONTACT
+    mimetype = (message.media.mimetype or "") if message.media else ""
+    if not (message.has_media or mimetype):
+        return MessageType.TEXT
+    if mimetype == "image/webp":
+        return MessageType.STICKER
+    for prefix, kind in (
+        ("image/", MessageType.IMAGE),
+        ("audio/", MessageType.AUDIO),
+        ("video/", MessageType.VIDEO),
+    ):
+        if mimetype.startswith(prefix):
+            return kind
+    return MessageType.DOCUMENT if mimetype else MessageType.OTHER
+
+
+def _timestamp(seconds: float | None, fallback: datetime) -> datetime:
+    if not seconds:
+        return fallback
+    if seconds > 10**11:  # some builds send milliseconds
+        seconds /= 1000
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _inbound(message: WahaMessage, received_at: datetime) -> InboundMessage:
+    chat_id = message.to if message.from_me else message.from_
+    if not chat_id:
+        raise InvalidPayload("message has no chat id ('from', or 'to' for own messages)")
+    media = None
+    if message.media is not None and (message.media.mimetype or message.media.url):
+        media = Media(
+            url=message.media.url,
+            mimetype=message.media.mimetype or "application/octet-stream",
+            filename=message.media.filename,
+        )
+    body = message.body or ""
+    if message.location is not None and not body:
+        body = (
+            message.location.description
+            or f"{message.location.latitude},{message.location.longitude}"
+        )
+    return InboundMessage(
+        external_id=message.id,
+        chat_id=chat_id,
+        from_me=message.from_me,
+        type=message_type(message),
+        body=body,
+        timestamp=_timestamp(message.timestamp, received_at),
+        sent_through_api=message.source == "api",
+        push_name=str(
+            (message.data or {}).get("notifyName") or (message.data or {}).get("pushName") or ""
+        ),
+        media=media,
+        reply_to=message.reply_to.id if message.reply_to else None,
+    )
+
+
+def _candidates(bare_id: str, chat_id: str | None) -> tuple[str, ...]:
+    """Engines report revoked/edited messages by their bare id; we store serialized ids."""
+    if "_" in bare_id or not chat_id:
+        return (bare_id,)
+    return (f"false_{chat_id}_{bare_id}", f"true_{chat_id}_{bare_id}", bare_id)
+
+
+def translate(envelope: WahaEnvelope, received_at: datetime) -> WhatsAppEvent:
+    payload = envelope.payload
+    match envelope.event:
+        case "message" | "message.any":
+            return _inbound(_parse(WahaMessage, payload), received_at)
+        case "message.ack":
+            ack = _parse(WahaAck, payload)
+            if ack.ack not in ACK_STATUSES:
+                raise UnsupportedEvent(f"ack {ack.ack} (pending) changes nothing")
+            return DeliveryAck(ack.id, ACK_STATUSES[ack.ack])
+        case "message.revoked":
+            revoked = _parse(WahaRevoked, payload)
+            target = revoked.revoked_message_id or (revoked.before.id if revoked.before else None)
+            if not target:
+                raise InvalidPayload("message.revoked names no message")
+            chat = revoked.after or revoked.before
+            chat_id = (chat.to if chat.from_me else chat.from_) if chat else None
+            return MessageRevoked(_candidates(target, chat_id))
+        case "message.edited":
+            edited = _parse(WahaEdited, payload)
+            chat_id = edited.to if edited.from_me else edited.from_
+            target = edited.edited_message_id or edited.id
+            return MessageEdited(_candidates(target, chat_id), edited.body or "")
+        case "presence.update":
+            presences = _parse(WahaChatPresences, payload)
+            typing = any(
+                p.last_known_presence in ("typing", "recording") for p in presences.presences
+            )
+            return ContactPresence(presences.id, typing)
+        case "session.status":
+            status = _parse(WahaSessionStatus, payload)
+            me = envelope.me.id if envelope.me else None
+            return SessionStatusReport(status.status, me if status.status == "WORKING" else None)
+        case other:
+            raise UnsupportedEvent(f"event {other!r} is not used by wa_crm")

@@ -1,0 +1,1 @@
+"""Use cases: frozen dataclasses whose fields are ports, called with a command; return Results."""

@@ -1,0 +1,396 @@
+"""Ingesting WhatsApp events, already translated from WAHA's wire format by the adapter.
+
+- One transaction per event; the webhook acknowledges only after it commits.
+- Idempotent: an event id is processed once, and a WhatsApp message id is stored once per
+  association (a unique constraint decides between concurrent duplicates).
+- Groups, status broadcasts, broadcast lists and newsletters are ignored (and counted).
+- A new sender becomes a contact: a member when an active patient owns the number (either
+  Brazilian ninth-digit form), else a lead. A ``@lid`` sender is kept by its lid, and a job
+  resolves its phone through WAHA.
+- An inbound message goes to the contact's open conversation or opens one (with the bot when it
+  may answer, else pending); in a bot conversation it (re)schedules the debounced bot turn.
+- Our own messages (``fromMe``): one we sent updates our stored message; one typed on the
+  association's phone is stored as an agent message and takes the conversation from the bot.
+- Acks move message status forward only; revokes and edits update the stored message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from returns.result import Result, Success
+
+from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.conversation import Channel, Conversation, HandoffReason
+from wa_crm.domain.model.errors import DomainError
+from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.jobs import NewJob
+from wa_crm.domain.model.message import (
+    Author,
+    Direction,
+    Media,
+    Message,
+    MessageStatus,
+    MessageType,
+)
+from wa_crm.domain.model.people import Contact
+from wa_crm.domain.model.phone import ChatId, ChatKind
+from wa_crm.domain.usecases.publish import publish_committed
+from wa_crm.ports.events import EventBus
+from wa_crm.ports.system import Clock, IdGenerator
+from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWork, UnitOfWorkFactory
+
+BOT_TURN_JOB = "bot_turn"
+RESOLVE_LID_JOB = "resolve_lid"
+_ATTEMPTS_ON_RACE = 3
+
+_log = logging.getLogger("wa_crm.ingest")
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A WhatsApp message; ``chat_id`` is the other side (the contact), also for our own."""
+
+    external_id: str
+    chat_id: str
+    from_me: bool
+    type: MessageType
+    body: str
+    timestamp: datetime
+    sent_through_api: bool = False
+    push_name: str = ""
+    media: Media | None = None
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryAck:
+    external_id: str
+    status: MessageStatus
+
+
+@dataclass(frozen=True)
+class MessageRevoked:
+    """``candidates``: the ids the revoked message may be stored under (engines differ)."""
+
+    candidates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MessageEdited:
+    candidates: tuple[str, ...]
+    body: str
+
+
+@dataclass(frozen=True)
+class ContactPresence:
+    chat_id: str
+    typing: bool
+
+
+@dataclass(frozen=True)
+class SessionStatusReport:
+    status: str
+    phone: str | None = None
+
+
+WhatsAppEvent = (
+    InboundMessage
+    | DeliveryAck
+    | MessageRevoked
+    | MessageEdited
+    | ContactPresence
+    | SessionStatusReport
+)
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    association_id: str
+    event_id: str
+    event: WhatsAppEvent
+
+
+class Outcome(StrEnum):
+    STORED = "stored"
+    UPDATED = "updated"
+    PUBLISHED = "published"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    detail: str = ""
+    message_id: str | None = None
+    events: tuple[DomainEvent, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class IngestWhatsAppEvent:
+    uow_factory: UnitOfWorkFactory
+    bus: EventBus
+    clock: Clock
+    ids: IdGenerator
+
+    async def __call__(self, command: IncomingEvent) -> Result[IngestResult, DomainError]:
+        for attempt in range(1, _ATTEMPTS_ON_RACE + 1):
+            try:
+                return Success(await self._once(command))
+            except DuplicateKey:
+                # A concurrent event created the same contact or conversation: run again and
+                # find theirs. Nothing of this attempt was committed.
+                if attempt == _ATTEMPTS_ON_RACE:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _once(self, command: IncomingEvent) -> IngestResult:
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            association = await uow.associations.get(command.association_id)
+            if association is None:
+                return IngestResult(Outcome.IGNORED, "association no longer exists")
+            if not await uow.processed_events.remember(association.id, command.event_id, now):
+                return IngestResult(Outcome.DUPLICATE, "event already processed")
+            result = await _Ingestion(uow, association, self.ids, now).handle(command.event)
+            if result.outcome is Outcome.DUPLICATE:
+                await uow.rollback()
+                return result
+            uow.record(*result.events)
+            await uow.commit()
+        await publish_committed(uow, self.bus)
+        return result
+
+
+@dataclass
+class _Ingestion:
+    """One event's work inside its transaction."""
+
+    uow: UnitOfWork
+    association: Association
+    ids: IdGenerator
+    now: datetime
+
+    async def handle(self, event: WhatsAppEvent) -> IngestResult:
+        match event:
+            case InboundMessage():
+                return await self._message(event)
+            case DeliveryAck():
+                return await self._ack(event)
+            case MessageRevoked(candidates):
+                return await self._change(candidates, revoked=True, body=None)
+            case MessageEdited(candidates, body):
+                return await self._change(candidates, revoked=False, body=body)
+            case ContactPresence():
+                return await self._presence(event)
+            case SessionStatusReport():
+                return await self._session(event)
+
+    async def _message(self, event: InboundMessage) -> IngestResult:
+        match ChatId.parse(event.chat_id):
+            case Success(chat) if chat.is_direct:
+                pass
+            case Success(chat):
+                return IngestResult(Outcome.IGNORED, f"{chat.kind.value} chat")
+            case _:
+                return IngestResult(Outcome.IGNORED, "unreadable chat id")
+        if event.from_me:
+            ours = await self.uow.messages.get_by_external_id(
+                self.association.id, event.external_id
+            )
+            if ours is not None:
+                return await self._confirm_sent(ours)
+        contact = await self._contact(chat, event.push_name)
+        conversation = await self._open_conversation(contact)
+        if event.from_me and event.sent_through_api:
+            matched = await self._match_api_send(conversation, event)
+            if matched is not None:
+                return matched
+        message = Message(
+            id=self.ids.new_id(),
+            association_id=self.association.id,
+            conversation_id=conversation.id,
+            external_id=event.external_id,
+            direction=Direction.OUT if event.from_me else Direction.IN,
+            author=Author.AGENT if event.from_me else Author.CONTACT,
+            type=event.type,
+            body=event.body,
+            media=event.media,
+            reply_to=event.reply_to,
+            status=MessageStatus.SENT if event.from_me else MessageStatus.RECEIVED,
+            created_at=event.timestamp,
+        )
+        if not await self.uow.messages.add_if_absent(message):
+            return IngestResult(Outcome.DUPLICATE, "message already stored")
+        if event.from_me:
+            conversation.record_outbound(message.id, message.created_at)
+            conversation.take_over_from_phone()  # only a bot conversation changes hands
+        else:
+            conversation.receive(message.id, message.created_at)
+            if conversation.bot_may_speak:
+                await self._schedule_bot_turn(conversation)
+        await self.uow.conversations.update(conversation)
+        events = (
+            *conversation.pull_events(),
+            DomainEvent(EventType.MESSAGE_CREATED, self.association.id, message.snapshot()),
+        )
+        return IngestResult(Outcome.STORED, message_id=message.id, events=events)
+
+    async def _contact(self, chat: ChatId, push_name: str) -> Contact:
+        contacts, association_id = self.uow.contacts, self.association.id
+        phone = chat.phone
+        contact = await contacts.find_by_chat_id(association_id, chat.value)
+        if contact is None and phone is not None:
+            contact = await contacts.find_by_phone(association_id, phone.e164)
+        if contact is None and chat.kind is ChatKind.LID:
+            contact = await contacts.find_by_lid(association_id, chat.value)
+        if contact is not None:
+            if push_name and push_name != contact.display_name:
+                contact.display_name = push_name
+                await contacts.update(contact)
+            return contact
+        contact = Contact(
+            id=self.ids.new_id(),
+            association_id=association_id,
+            wa_chat_id=chat.value,
+            created_at=self.now,
+            phone=phone.e164 if phone else None,
+            lid=chat.value if chat.kind is ChatKind.LID else None,
+            display_name=push_name,
+        )
+        if phone is not None:
+            owners = await self.uow.patients.find_by_phone(association_id, phone.e164)
+            contact.match_patient(next((p for p in owners if p.is_active), None))
+        else:
+            await self.uow.jobs.schedule(
+                NewJob(
+                    kind=RESOLVE_LID_JOB,
+                    key=f"{RESOLVE_LID_JOB}:{contact.id}",
+                    run_after=self.now,
+                    payload={"contact_id": contact.id},
+                    association_id=association_id,
+                ),
+                self.now,
+            )
+        await contacts.add(contact)
+        return contact
+
+    async def _open_conversation(self, contact: Contact) -> Conversation:
+        association = self.association
+        conversation = await self.uow.conversations.find_open(
+            association.id, contact.id, Channel.WHATSAPP
+        )
+        if conversation is not None:
+            return conversation
+        conversation = Conversation.open(
+            id=self.ids.new_id(),
+            association_id=association.id,
+            contact_id=contact.id,
+            channel=Channel.WHATSAPP,
+            session=association.whatsapp.session,
+            at=self.now,
+            bot_available=association.bot.may_answer(self.now),
+            unavailable_reason=HandoffReason.OUTSIDE_BUSINESS_HOURS
+            if association.bot.enabled
+            else HandoffReason.BOT_DISABLED,
+        )
+        await self.uow.conversations.add(conversation)
+        return conversation
+
+    async def _schedule_bot_turn(self, conversation: Conversation) -> None:
+        debounce = timedelta(seconds=self.association.bot.debounce_seconds)
+        await self.uow.jobs.schedule(
+            NewJob(
+                kind=BOT_TURN_JOB,
+                key=f"{BOT_TURN_JOB}:{conversation.id}",
+                run_after=self.now + debounce,
+                payload={"conversation_id": conversation.id},
+                association_id=self.association.id,
+            ),
+            self.now,
+        )
+
+    async def _confirm_sent(self, message: Message) -> IngestResult:
+        if not message.advance(MessageStatus.SENT):
+            return IngestResult(Outcome.DUPLICATE, "own message already known")
+        await self.uow.messages.update(message)
+        return self._updated(message)
+
+    async def _match_api_send(
+        self, conversation: Conversation, event: InboundMessage
+    ) -> IngestResult | None:
+        """A send whose answer carried no id is recognised by its ``message.any`` echo."""
+        for message in await self.uow.messages.list_awaiting_external_id(
+            self.association.id, conversation.id
+        ):
+            if message.body.strip() == event.body.strip():
+                message.external_id = event.external_id
+                message.advance(MessageStatus.SENT)
+                await self.uow.messages.update(message)
+                return self._updated(message)
+        return None
+
+    async def _ack(self, event: DeliveryAck) -> IngestResult:
+        message = await self.uow.messages.get_by_external_id(self.association.id, event.external_id)
+        if message is None:
+            return IngestResult(Outcome.IGNORED, "ack for an unknown message")
+        if not message.advance(event.status):
+            return IngestResult(Outcome.IGNORED, "ack does not move the status forward")
+        await self.uow.messages.update(message)
+        return self._updated(message)
+
+    async def _change(
+        self, candidates: tuple[str, ...], *, revoked: bool, body: str | None
+    ) -> IngestResult:
+        for external_id in candidates:
+            message = await self.uow.messages.get_by_external_id(self.association.id, external_id)
+            if message is not None:
+                break
+        else:
+            return IngestResult(Outcome.IGNORED, "change to an unknown message")
+        if revoked:
+            message.body, message.media, message.type = "", None, MessageType.OTHER
+            message.error = "revoked"
+        else:
+            message.body = body or ""
+        await self.uow.messages.update(message)
+        return self._updated(message)
+
+    async def _presence(self, event: ContactPresence) -> IngestResult:
+        match ChatId.parse(event.chat_id):
+            case Success(chat):
+                contact = await self.uow.contacts.find_by_chat_id(self.association.id, chat.value)
+            case _:
+                contact = None
+        if contact is None:
+            return IngestResult(Outcome.IGNORED, "presence of an unknown contact")
+        conversation = await self.uow.conversations.find_open(
+            self.association.id, contact.id, Channel.WHATSAPP
+        )
+        data = {
+            "who": "contact",
+            "contact_id": contact.id,
+            "conversation_id": conversation.id if conversation else None,
+            "state": "start" if event.typing else "stop",
+        }
+        typing = DomainEvent(EventType.TYPING, self.association.id, data)
+        return IngestResult(Outcome.PUBLISHED, events=(typing,))
+
+    async def _session(self, event: SessionStatusReport) -> IngestResult:
+        association = self.association
+        if event.phone and event.phone != association.whatsapp.phone:
+            updated = replace(
+                association, whatsapp=replace(association.whatsapp, phone=event.phone)
+            )
+            await self.uow.associations.update(updated)
+        data = {"session": association.whatsapp.session, "status": event.status}
+        status = DomainEvent(EventType.SESSION_STATUS, association.id, data)
+        return IngestResult(Outcome.PUBLISHED, events=(status,))
+
+    def _updated(self, message: Message) -> IngestResult:
+        event = DomainEvent(EventType.MESSAGE_UPDATED, self.association.id, message.snapshot())
+        return IngestResult(Outcome.UPDATED, message_id=message.id, events=(event,))

@@ -1,0 +1,178 @@
+"""Importing the association's member registry (patients and their orders) from CSV.
+
+- Patients: header ``id,full_name,phone,status``; ``phone`` may hold several numbers separated
+  by ``;``; any other column is kept as a profile field. Orders: header
+  ``patient_id,order_id,date,items,total,status``.
+- Good rows are imported, bad rows are reported with their line number and reason; a file
+  without the required columns imports nothing.
+- A contact whose number an imported patient owns becomes a member or a lead accordingly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from returns.result import Failure, Result, Success
+
+from wa_crm.domain.model.errors import InvalidInput, UnknownAssociation
+from wa_crm.domain.model.people import Order, Patient, PatientStatus
+from wa_crm.domain.model.phone import Phone
+from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+PATIENT_COLUMNS = ("id", "full_name", "phone", "status")
+ORDER_COLUMNS = ("patient_id", "order_id", "date", "items", "total", "status")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: int = 0
+    errors: tuple[RowError, ...] = field(default_factory=tuple)
+
+
+def _rows(
+    text: str, required: tuple[str, ...]
+) -> Result[Iterator[tuple[int, dict[str, str]]], InvalidInput]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in required if name not in header]
+    if missing:
+        return Failure(InvalidInput(f"CSV header lacks column(s): {', '.join(missing)}"))
+    reader.fieldnames = header
+
+    def numbered() -> Iterator[tuple[int, dict[str, str]]]:
+        for row in reader:
+            cleaned = {key: (value or "").strip() for key, value in row.items() if key}
+            if any(cleaned.values()):
+                yield reader.line_num, cleaned
+
+    return Success(numbered())
+
+
+def parse_patient(association_id: str, row: dict[str, str]) -> Result[Patient, str]:
+    if not row["id"]:
+        return Failure("id is empty")
+    if not row["full_name"]:
+        return Failure("full_name is empty")
+    try:
+        status = PatientStatus(row["status"].lower() or PatientStatus.ACTIVE)
+    except ValueError:
+        return Failure(f"status {row['status']!r} is not one of active, inactive, pending")
+    phones: list[str] = []
+    for raw in filter(None, (part.strip() for part in row["phone"].split(";"))):
+        match Phone.parse(raw):
+            case Success(phone):
+                phones.append(phone.e164)
+            case Failure(error):
+                return Failure(f"phone: {error.message}")
+    if not phones:
+        return Failure("phone is empty")
+    profile = {key: value for key, value in row.items() if key not in PATIENT_COLUMNS}
+    return Success(
+        Patient(
+            id=row["id"],
+            association_id=association_id,
+            full_name=row["full_name"],
+            phones=tuple(dict.fromkeys(phones)),
+            status=status,
+            profile=profile,
+        )
+    )
+
+
+def parse_order(row: dict[str, str]) -> Result[tuple[str, Order], str]:
+    for column in ("patient_id", "order_id", "date"):
+        if not row[column]:
+            return Failure(f"{column} is empty")
+    try:
+        when = date.fromisoformat(row["date"])
+    except ValueError:
+        return Failure(f"date {row['date']!r} is not YYYY-MM-DD")
+    try:
+        total = Decimal(row["total"].replace(",", ".") or "0")
+    except InvalidOperation:
+        return Failure(f"total {row['total']!r} is not a number")
+    if not total.is_finite():
+        return Failure(f"total {row['total']!r} is not a number")
+    order = Order(
+        row["order_id"], when, row["items"], total.quantize(Decimal("0.01")), row["status"]
+    )
+    return Success((row["patient_id"], order))
+
+
+async def _refresh_contacts(uow: UnitOfWork, patient: Patient) -> None:
+    for phone in patient.phones:
+        contact = await uow.contacts.find_by_phone(patient.association_id, phone)
+        if contact is not None:
+            contact.match_patient(patient)
+            await uow.contacts.update(contact)
+
+
+@dataclass(frozen=True)
+class ImportPatients:
+    uow_factory: UnitOfWorkFactory
+
+    async def __call__(
+        self, association_slug: str, csv_text: str
+    ) -> Result[ImportReport, InvalidInput | UnknownAssociation]:
+        async with self.uow_factory() as uow:
+            association = await uow.associations.get_by_slug(association_slug)
+            if association is None:
+                return Failure(UnknownAssociation(f"no association {association_slug!r}"))
+            match _rows(csv_text, PATIENT_COLUMNS):
+                case Failure(error):
+                    return Failure(error)
+                case Success(rows):
+                    pass
+            imported, errors = 0, []
+            for line, row in rows:
+                match parse_patient(association.id, row):
+                    case Success(patient):
+                        await uow.patients.upsert(patient)
+                        await _refresh_contacts(uow, patient)
+                        imported += 1
+                    case Failure(reason):
+                        errors.append(RowError(line, reason))
+            await uow.commit()
+        return Success(ImportReport(imported, tuple(errors)))
+
+
+@dataclass(frozen=True)
+class ImportOrders:
+    uow_factory: UnitOfWorkFactory
+
+    async def __call__(
+        self, association_slug: str, csv_text: str
+    ) -> Result[ImportReport, InvalidInput | UnknownAssociation]:
+        async with self.uow_factory() as uow:
+            association = await uow.associations.get_by_slug(association_slug)
+            if association is None:
+                return Failure(UnknownAssociation(f"no association {association_slug!r}"))
+            match _rows(csv_text, ORDER_COLUMNS):
+                case Failure(error):
+                    return Failure(error)
+                case Success(rows):
+                    pass
+            imported, errors = 0, []
+            for line, row in rows:
+                match parse_order(row):
+                    case Success((patient_id, order)):
+                        if await uow.patients.get(association.id, patient_id) is None:
+                            errors.append(RowError(line, f"no patient {patient_id!r}"))
+                            continue
+                        await uow.patients.add_order(association.id, patient_id, order)
+                        imported += 1
+                    case Failure(reason):
+                        errors.append(RowError(line, reason))
+            await uow.commit()
+        return Success(ImportReport(imported, tuple(errors)))

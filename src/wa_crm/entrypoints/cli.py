@@ -1,0 +1,212 @@
+"""The ``wa-crm`` command line: how operators and scripts set wa_crm up and run it.
+
+Every failure prints one line naming the bad value to stderr and exits non-zero (2 for bad
+input, 1 for a refused operation); stdout carries only the requested output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+from returns.result import Failure, Result, Success
+
+from wa_crm.container import Container, build_container
+from wa_crm.domain.model.association import WhatsAppSettings
+from wa_crm.domain.model.errors import DomainError, InvalidInput
+from wa_crm.domain.usecases.patients import ImportReport
+from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.settings import Settings
+
+
+class CliError(Exception):
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _fail(message: str, exit_code: int) -> NoReturn:
+    print(f"wa-crm: error: {message}", file=sys.stderr)
+    raise SystemExit(exit_code)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"WA_CRM_{'_'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
+            for issue in error.errors()
+        )
+        _fail(f"invalid setting: {problems}", 2)
+
+
+def _unwrap(result: Result[Any, DomainError]) -> Any:
+    match result:
+        case Success(value):
+            return value
+        case Failure(error):
+            raise CliError(error.message, 2 if isinstance(error, InvalidInput) else 1)
+
+
+async def _with_container(action: Callable[[Container], Awaitable[Any]]) -> Any:
+    container = build_container(load_settings())
+    await container.init_resources()  # type: ignore[misc]
+    try:
+        await container.ensure_schema_current()()
+        return await action(container)
+    finally:
+        await container.shutdown_resources()  # type: ignore[misc]
+
+
+def _read_csv(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise CliError(f"cannot read {path}: {error.strerror}", 2) from error
+    except UnicodeDecodeError as error:
+        raise CliError(f"{path} is not UTF-8 text", 2) from error
+
+
+def _print_report(report: ImportReport, what: str) -> None:
+    print(f"imported {report.imported} {what}")
+    for error in report.errors:
+        print(f"line {error.line}: {error.reason}", file=sys.stderr)
+    if report.errors:
+        print(f"{len(report.errors)} row(s) skipped", file=sys.stderr)
+
+
+async def db_upgrade(args: argparse.Namespace) -> None:
+    from wa_crm.adapters.sql.migrate import upgrade
+
+    await upgrade(load_settings().database_url)
+    print("database is up to date")
+
+
+async def association_create(args: argparse.Namespace) -> None:
+    command = NewAssociation(
+        slug=args.slug,
+        name=args.name,
+        locale=args.locale,
+        whatsapp=WhatsAppSettings(
+            base_url=args.waha_url.rstrip("/"),
+            api_key=args.waha_api_key,
+            session=args.session,
+            webhook_secret=args.webhook_secret,
+        ),
+    )
+    association = await _with_container(lambda c: c.create_association()(command))
+    print(_unwrap(association).id)
+
+
+async def agent_create(args: argparse.Namespace) -> None:
+    command = NewAgent(args.slug, args.email, args.name, args.role, args.password)
+    agent = await _with_container(lambda c: c.create_agent()(command))
+    print(_unwrap(agent).id)
+
+
+async def agent_token(args: argparse.Namespace) -> None:
+    token = await _with_container(lambda c: c.issue_api_token()(args.slug, args.email))
+    print(_unwrap(token))
+
+
+async def patients_import(args: argparse.Namespace) -> None:
+    text = _read_csv(args.file)
+    report = await _with_container(lambda c: c.import_patients()(args.slug, text))
+    _print_report(_unwrap(report), "patient(s)")
+
+
+async def orders_import(args: argparse.Namespace) -> None:
+    text = _read_csv(args.file)
+    report = await _with_container(lambda c: c.import_orders()(args.slug, text))
+    _print_report(_unwrap(report), "order(s)")
+
+
+async def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from wa_crm.entrypoints.http.app import create_app
+    from wa_crm.entrypoints.logs import configure_logging
+
+    settings = load_settings(host=args.host, port=args.port)
+    configure_logging(settings.log_format, settings.log_level)
+    app = create_app(settings=settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None)
+    )
+    await server.serve()
+    if not server.started:
+        raise CliError("the service did not start; see the log above")
+
+
+async def worker(args: argparse.Namespace) -> None:
+    from wa_crm.entrypoints.logs import configure_logging
+    from wa_crm.entrypoints.worker import run_worker_process
+
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    await run_worker_process(build_container(settings))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wa-crm", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="apply all migrations").set_defaults(run=db_upgrade)
+
+    association = commands.add_parser("association", help="associations (tenants)")
+    association_commands = association.add_subparsers(dest="association", required=True)
+    create = association_commands.add_parser("create", help="create an association")
+    create.add_argument("slug")
+    create.add_argument("--name", required=True)
+    create.add_argument("--locale", default="pt-BR", choices=["pt-BR", "en"])
+    create.add_argument("--waha-url", default="", help="WAHA base URL, e.g. http://waha:3000")
+    create.add_argument("--waha-api-key", default="")
+    create.add_argument("--session", default="default", help="WAHA session name")
+    create.add_argument("--webhook-secret", default="", help="HMAC key WAHA signs webhooks with")
+    create.set_defaults(run=association_create)
+
+    agent = commands.add_parser("agent", help="agents of an association")
+    agent_commands = agent.add_subparsers(dest="agent", required=True)
+    agent_new = agent_commands.add_parser("create", help="create an agent")
+    agent_new.add_argument("slug")
+    agent_new.add_argument("email")
+    agent_new.add_argument("--name", default="")
+    agent_new.add_argument("--role", default="agent", choices=["agent", "admin"])
+    agent_new.add_argument("--password", required=True)
+    agent_new.set_defaults(run=agent_create)
+    token = agent_commands.add_parser("token", help="print a new API bearer token")
+    token.add_argument("slug")
+    token.add_argument("email")
+    token.set_defaults(run=agent_token)
+
+    for noun, runner in (("patients", patients_import), ("orders", orders_import)):
+        group = commands.add_parser(noun, help=f"{noun} of an association")
+        group_commands = group.add_subparsers(dest=noun, required=True)
+        importer = group_commands.add_parser("import", help=f"import {noun} from a CSV file")
+        importer.add_argument("slug")
+        importer.add_argument("file")
+        importer.set_defaults(run=runner)
+
+    serve_parser = commands.add_parser("serve", help="run the HTTP service")
+    serve_parser.add_argument("--host")
+    serve_parser.add_argument("--port", type=int)
+    serve_parser.set_defaults(run=serve)
+    commands.add_parser("worker", help="run job workers").set_defaults(run=worker)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        asyncio.run(args.run(args))
+    except CliError as error:
+        _fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None

@@ -1,0 +1,80 @@
+"""Service settings, read from ``WA_CRM_*`` environment variables (design section 8).
+
+``docs/settings.md`` is generated from this class; a test fails when it is out of date.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "wa-crm-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WA_CRM_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./wa_crm.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or "
+        "postgresql+asyncpg://user:password@host/db.",
+    )
+    redis_url: str | None = Field(
+        None, description="Redis URL for the event bus across replicas; unset: in-process bus."
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEV_SECRET_KEY),
+        description="Signs session cookies and encrypts stored WAHA API keys and webhook "
+        "secrets. Set a long random value in production; changing it makes stored secrets "
+        "unreadable.",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="The address WAHA calls back (webhook URL base)."
+    )
+    host: str = Field("127.0.0.1", description="Address `wa-crm serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `wa-crm serve` listens on.")
+    log_format: Literal["console", "json"] = Field(
+        "console", description="`json` for production log collectors, `console` for people."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Lowest level that is logged."
+    )
+    workers: int = Field(
+        1,
+        ge=0,
+        le=64,
+        description="In-process job workers started by `serve`; 0 for an API-only replica "
+        "(run `wa-crm worker` elsewhere). SQLite supports one.",
+    )
+    job_lease_seconds: float = Field(
+        300.0, gt=0, description="How long a worker holds a job before others may take it over."
+    )
+    job_poll_seconds: float = Field(
+        0.5, gt=0, description="How often an idle worker looks for due jobs."
+    )
+    job_max_attempts: int = Field(
+        6, ge=1, le=100, description="Attempts before a job becomes a dead letter."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                f"database_url {url.split('@')[-1]!r} must start with sqlite+aiosqlite:// or "
+                "postgresql+asyncpg://"
+            )
+        return url
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, key: SecretStr) -> SecretStr:
+        if len(key.get_secret_value()) < 16:
+            raise ValueError("secret_key must be at least 16 characters")
+        return key
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
