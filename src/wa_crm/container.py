@@ -1,16 +1,15 @@
 """The composition root: the only module that knows which concrete adapter serves each port.
 
 Nothing is built at import time. ``build_container(settings)`` returns a fresh container;
-``await container.init_resources()`` opens the database engine and ``shutdown_resources()``
-closes it. Tests override providers (``container.clock.override(...)``).
+``close_resources(container)`` closes its connection pools. Tests override providers
+(``container.clock.override(...)``).
 """
 
 from __future__ import annotations
 
-import functools
 import socket
 from datetime import timedelta
-from collections.abc import AsyncIterator
+
 from dependency_injector import containers, providers
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,9 +24,11 @@ from wa_crm.adapters.system.ids import TimeOrderedIdGenerator
 from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.adapters.system.passwords import Argon2PasswordHasher
 from wa_crm.adapters.system.secrets import FernetSecretCipher
+from wa_crm.adapters.waha.gateway import WahaGateway
 from wa_crm.domain.model.jobs import Backoff
-from wa_crm.domain.usecases.ingest import IngestWhatsAppEvent
-from wa_crm.domain.usecases.jobs import JobHandler, JobRunner, RetryDeadJob
+from wa_crm.domain.usecases.contacts import ResolveLidContact
+from wa_crm.domain.usecases.ingest import RESOLVE_LID_JOB, IngestWhatsAppEvent
+from wa_crm.domain.usecases.jobs import JobRunner, RetryDeadJob
 from wa_crm.domain.usecases.patients import ImportOrders, ImportPatients
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
 from wa_crm.ports.system import SecretCipher
@@ -35,29 +36,11 @@ from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.settings import Settings
 
 
-async def _engine(url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-
-
-async def _ping(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
-
-
 def _sql_uow_factory(engine: AsyncEngine, cipher: SecretCipher) -> UnitOfWorkFactory:
     def new_unit_of_work() -> UnitOfWork:
         return SqlUnitOfWork(engine, cipher)
 
     return new_unit_of_work
-
-
-def _job_handlers() -> dict[str, JobHandler]:
-    """Handlers by job kind; each feature issue registers its own here."""
-    return {}
 
 
 def _lease(settings: Settings) -> timedelta:
@@ -79,10 +62,8 @@ class Container(containers.DeclarativeContainer):
     )
     alerts = providers.Singleton(LogAlertSink)
 
-    engine = providers.Resource(_engine, url=settings.provided.database_url)
+    engine = providers.Singleton(create_engine, url=settings.provided.database_url)
     uow_factory = providers.Singleton(_sql_uow_factory, engine=engine, cipher=cipher)
-    database_ping = providers.Factory(functools.partial, _ping, engine)
-    ensure_schema_current = providers.Factory(functools.partial, ensure_schema_current, engine)
     event_bus = providers.Singleton(InMemoryEventBus, clock=clock)
     metrics = providers.Singleton(Metrics)
 
@@ -101,7 +82,12 @@ class Container(containers.DeclarativeContainer):
     import_orders = providers.Factory(ImportOrders, uow_factory=uow_factory)
     retry_dead_job = providers.Factory(RetryDeadJob, uow_factory=uow_factory, clock=clock)
 
-    job_handlers = providers.Singleton(_job_handlers)
+    gateway = providers.Singleton(WahaGateway)
+    resolve_lid_contact = providers.Factory(
+        ResolveLidContact, uow_factory=uow_factory, gateway=gateway, clock=clock
+    )
+
+    job_handlers = providers.Dict({RESOLVE_LID_JOB: resolve_lid_contact})
     job_runner = providers.Factory(
         JobRunner,
         uow_factory=uow_factory,
@@ -115,3 +101,19 @@ class Container(containers.DeclarativeContainer):
 
 def build_container(settings: Settings | None = None) -> Container:
     return Container(settings=settings or Settings())
+
+
+async def check_database(container: Container) -> None:
+    """Raises when the database is unreachable or ``SchemaNotCurrent`` when not migrated."""
+    await ensure_schema_current(container.engine())
+
+
+async def ping_database(container: Container) -> None:
+    async with container.engine().connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def close_resources(container: Container) -> None:
+    """Close what the container opened: HTTP connection pools, then the database pool."""
+    await container.gateway().aclose()
+    await container.engine().dispose()

@@ -16,7 +16,8 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 from returns.result import Failure, Result, Success
 
-from wa_crm.container import Container, build_container
+from wa_crm.adapters.sql.migrate import SchemaNotCurrent, upgrade
+from wa_crm.container import Container, build_container, check_database, close_resources
 from wa_crm.domain.model.association import WhatsAppSettings
 from wa_crm.domain.model.errors import DomainError, InvalidInput
 from wa_crm.domain.usecases.patients import ImportReport
@@ -56,12 +57,16 @@ def _unwrap(result: Result[Any, DomainError]) -> Any:
 
 async def _with_container(action: Callable[[Container], Awaitable[Any]]) -> Any:
     container = build_container(load_settings())
-    await container.init_resources()  # type: ignore[misc]
     try:
-        await container.ensure_schema_current()()
+        try:
+            await check_database(container)
+        except SchemaNotCurrent as error:
+            raise CliError(str(error)) from error
+        except OSError as error:
+            raise CliError(f"the database is unreachable: {error}") from error
         return await action(container)
     finally:
-        await container.shutdown_resources()  # type: ignore[misc]
+        await close_resources(container)
 
 
 def _read_csv(path: str) -> str:
@@ -82,8 +87,6 @@ def _print_report(report: ImportReport, what: str) -> None:
 
 
 async def db_upgrade(args: argparse.Namespace) -> None:
-    from wa_crm.adapters.sql.migrate import upgrade
-
     await upgrade(load_settings().database_url)
     print("database is up to date")
 

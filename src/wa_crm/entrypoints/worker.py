@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from wa_crm.container import Container
+from wa_crm.container import Container, check_database, close_resources
 
 _log = logging.getLogger("wa_crm.worker")
 
@@ -29,9 +29,8 @@ def start_workers(
 
 async def run_worker_process(container: Container) -> None:
     """``wa-crm worker``: job loops until interrupted."""
-    await container.init_resources()  # type: ignore[misc]
     try:
-        await container.ensure_schema_current()()
+        await check_database(container)
         stop = asyncio.Event()
         workers = start_workers(container, stop, max(container.settings().workers, 1))
         _log.info("worker started", extra={"loops": len(workers)})
@@ -41,4 +40,4 @@ async def run_worker_process(container: Container) -> None:
             stop.set()
             await asyncio.gather(*workers, return_exceptions=True)
     finally:
-        await container.shutdown_resources()  # type: ignore[misc]
+        await close_resources(container)

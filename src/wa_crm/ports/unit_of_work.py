@@ -112,6 +112,16 @@ class MessageRepository(Protocol):
         """Newest first, strictly older than ``before`` when given."""
         ...
 
+    async def list_awaiting_external_id(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Message]:
+        """Outbound messages sent or being sent whose WhatsApp id is not known yet, oldest first.
+
+        Some WAHA builds answer a send without the message id; its ``message.any`` echo is
+        matched against these.
+        """
+        ...
+
 
 class JobRepository(Protocol):
     async def schedule(self, job: NewJob, now: datetime) -> Job:

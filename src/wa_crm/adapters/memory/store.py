@@ -80,8 +80,21 @@ class InMemoryStore:
 class Workspace:
     """The tables one unit of work reads and writes: a private copy until it commits."""
 
-    def __init__(self, tables: Tables) -> None:
-        self.tables = tables
+    def __init__(self) -> None:
+        self._tables: Tables | None = None
+
+    @property
+    def tables(self) -> Tables:
+        if self._tables is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._tables
+
+    def stage(self, committed: Tables) -> None:
+        """Start over from a private copy of the committed tables."""
+        self._tables = copy.deepcopy(committed)
+
+    def close(self) -> None:
+        self._tables = None
 
 
 K = TypeVar("K")

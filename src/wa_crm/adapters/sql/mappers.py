@@ -54,13 +54,17 @@ def bot_settings_to_json(bot: BotSettings) -> dict[str, Any]:
     data = {f.name: getattr(bot, f.name) for f in fields(bot)}
     data["handoff_keywords"] = list(bot.handoff_keywords)
     hours = bot.business_hours
-    data["business_hours"] = None if hours is None else {
-        "timezone": hours.timezone,
-        "windows": [
-            {"weekday": w.weekday, "opens": w.opens.isoformat(), "closes": w.closes.isoformat()}
-            for w in hours.windows
-        ],
-    }
+    data["business_hours"] = (
+        None
+        if hours is None
+        else {
+            "timezone": hours.timezone,
+            "windows": [
+                {"weekday": w.weekday, "opens": w.opens.isoformat(), "closes": w.closes.isoformat()}
+                for w in hours.windows
+            ],
+        }
+    )
     return data
 
 
@@ -149,7 +153,11 @@ def agent_from_row(row: RowMapping) -> Agent:
 
 def patient_values(patient: Patient) -> dict[str, Any]:
     """The patient's own columns, without its key (phones and orders live in other tables)."""
-    return {"full_name": patient.full_name, "status": patient.status.value, "profile": patient.profile}
+    return {
+        "full_name": patient.full_name,
+        "status": patient.status.value,
+        "profile": patient.profile,
+    }
 
 
 def patient_from_row(
@@ -239,10 +247,12 @@ def conversation_from_row(row: RowMapping) -> Conversation:
         status=ConversationStatus(row["status"]),
         created_at=row["created_at"],
         assignee_id=row["assignee_id"],
-        handoff_reason=None if row["handoff_reason"] is None else HandoffReason(
-            row["handoff_reason"]
-        ),
-        handoff_note=None if note is None else HandoffNote(
+        handoff_reason=None
+        if row["handoff_reason"] is None
+        else HandoffReason(row["handoff_reason"]),
+        handoff_note=None
+        if note is None
+        else HandoffNote(
             reason=HandoffReason(note["reason"]), summary=note["summary"], fields=note["fields"]
         ),
         bot_turns=row["bot_turns"],

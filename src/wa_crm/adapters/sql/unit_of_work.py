@@ -19,6 +19,16 @@ from wa_crm.adapters.sql.repositories import (
 )
 from wa_crm.domain.model.events import DomainEvent
 from wa_crm.ports.system import SecretCipher
+from wa_crm.ports.unit_of_work import (
+    AgentRepository,
+    AssociationRepository,
+    ContactRepository,
+    ConversationRepository,
+    JobRepository,
+    MessageRepository,
+    PatientRepository,
+    ProcessedEventRepository,
+)
 
 
 class SqlUnitOfWork:
@@ -27,14 +37,15 @@ class SqlUnitOfWork:
     After ``commit()`` the unit stays usable: the next statement begins a new transaction.
     """
 
-    associations: SqlAssociationRepository
-    agents: SqlAgentRepository
-    patients: SqlPatientRepository
-    contacts: SqlContactRepository
-    conversations: SqlConversationRepository
-    messages: SqlMessageRepository
-    jobs: SqlJobRepository
-    processed_events: SqlProcessedEventRepository
+    # Typed as the ports: the UnitOfWork protocol's attributes are settable, hence invariant.
+    associations: AssociationRepository
+    agents: AgentRepository
+    patients: PatientRepository
+    contacts: ContactRepository
+    conversations: ConversationRepository
+    messages: MessageRepository
+    jobs: JobRepository
+    processed_events: ProcessedEventRepository
 
     def __init__(self, engine: AsyncEngine, cipher: SecretCipher) -> None:
         self._engine = engine

@@ -253,4 +253,3 @@ class Conversation:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-

@@ -53,9 +53,10 @@ class _Marks:
 # HTML
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_BLOCKS = _HEADINGS | {
-    "p", "div", "ul", "ol", "li", "pre", "blockquote", "table", "tr", "hr", "section",
-    "article", "header", "footer", "dl", "dt", "dd",
+# Blocks followed by a blank line, as a browser leaves a margin after them.
+_PARAGRAPHS = _HEADINGS | {"p", "ul", "ol", "pre", "blockquote", "table"}
+_BLOCKS = _PARAGRAPHS | {
+    "div", "li", "tr", "hr", "section", "article", "header", "footer", "dl", "dt", "dd",
 }  # fmt: skip
 _SKIPPED = frozenset({"script", "style"})
 _FRAMED = _HEADINGS | {"a", "code", "pre", "b", "strong", "i", "em", "s", "del", "strike"}
@@ -68,7 +69,7 @@ _KNOWN_TAGS = _BLOCKS | _SKIPPED | _FRAMED | {
 }  # fmt: skip
 _HTML_HINT = re.compile(
     rf"</?(?:{'|'.join(sorted(_KNOWN_TAGS))})(?=[\s/>])[^<>]*>"
-    r"|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);",
+    r"|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);|<!--",
     re.IGNORECASE,
 )
 _HTML_LINE_EDGES = re.compile(r"[ \t]*\n[ \t]*")
@@ -136,7 +137,7 @@ class _HtmlToMarkup(HTMLParser):
                     self._emit("".join(frame.parts))
                 self._emit(self._render(frame))
             if tag in _BLOCKS:
-                self._break(2 if tag == "p" or tag in _HEADINGS else 1)
+                self._break(2 if tag in _PARAGRAPHS else 1)
             elif tag in ("td", "th"):
                 self.handle_data(" ")
 
@@ -160,7 +161,7 @@ class _HtmlToMarkup(HTMLParser):
         match frame.tag:
             case "pre":
                 code = marks.plain(content).strip("\n")
-                return marks.keep(f"```\n{code}\n```") if code.strip() else ""
+                return marks.keep(_code_block(code)) if code.strip() else ""
             case "code" if any(outer.tag == "pre" for outer in self._frames):
                 return content
             case "code":
@@ -211,7 +212,8 @@ def _wrap(content: str, format_core: Callable[[str], str]) -> str:
 # ---------------------------------------------------------------------------------------------
 # Markdown
 
-_URL = re.compile(r"(?<![\w/])(?:https?://|www\.)[^\s<>\ue000-\uf8ff]+", re.IGNORECASE)
+# Not preceded by a letter, digit or '/', but maybe by emphasis ("_https://..._").
+_URL = re.compile(r"(?<![^\W_])(?<!/)(?:https?://|www\.)[^\s<>\ue000-\uf8ff]+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"*_~"
 _FENCE = re.compile(
     r"^[ \t]*(?P<fence>`{3,}|~{3,})[^\n`]*\n(?P<body>.*?)(?:^[ \t]*(?P=fence)[ \t]*$|\Z)",
@@ -227,28 +229,32 @@ _LINK = re.compile(
 _AUTOLINK = re.compile(r"<(?P<url>https?://[^\s<>]+)>", re.IGNORECASE)
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<title>.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
-_NL = "\n"
 
 
 def _emphasis(delimiter: str, word_bound: bool) -> re.Pattern[str]:
-    """``delimiter``-wrapped text on one line, not touching spaces inside the delimiters.
+    """``delimiter``-wrapped text on one line, with no space just inside the delimiters.
 
-    ``_`` needs word boundaries outside (``snake_case_name`` stays); ``*`` and ``~`` only must
-    not be part of a longer run of the same character.
+    With ``word_bound`` (``_``, single ``*``) letters may not touch the outside, so that
+    ``snake_case_name`` and ``2*3*4`` stay; ``**`` and ``~~`` may (``**Nota:**texto``). The text
+    ends at the next delimiter, which keeps matching linear on lines full of stray markers.
     """
     char = re.escape(delimiter[0])
     outside = r"\w" if word_bound else char
     wrapped = re.escape(delimiter)
+    inner = rf"(?P<inner>(?:(?!{wrapped}).)+?)"
     return re.compile(
-        rf"(?<!{outside}){wrapped}(?![\s{char}])(?P<inner>.+?)(?<![\s{char}]){wrapped}(?!{outside})"
+        rf"(?<!{outside}){wrapped}(?![\s{char}]){inner}(?<![\s{char}]){wrapped}(?!{outside})"
     )
 
 
 def to_whatsapp(text: str) -> str:
-    """HTML and Markdown as WhatsApp markup; plain text comes back only trimmed."""
+    """HTML and Markdown as WhatsApp markup; plain text comes back only trimmed.
+
+    Apply it once: in its output, WhatsApp's ``*bold*`` would read as Markdown italic.
+    """
     marks = _Marks(text)
     # Code first, so that HTML or Markdown shown inside code stays as written.
-    text = _FENCE.sub(lambda m: marks.keep(f"```\n{m['body'].removesuffix(_NL)}\n```"), text)
+    text = _FENCE.sub(lambda m: marks.keep(_code_block(m["body"].removesuffix("\n"))), text)
     text = _INLINE_CODE.sub(lambda m: marks.keep(f"```{m['code']}```"), text)
     if _HTML_HINT.search(text):
         text = _HtmlToMarkup(marks).convert(text)
@@ -271,6 +277,11 @@ def to_whatsapp(text: str) -> str:
     return marks.render(text).strip()
 
 
+def _code_block(code: str) -> str:
+    """WhatsApp's monospace block; a language name after the fence would show as text."""
+    return f"```\n{code}\n```"
+
+
 def _markdown_link(marks: _Marks, text: str, url: str) -> str:
     if not url:
         return text
@@ -281,12 +292,14 @@ def _markdown_link(marks: _Marks, text: str, url: str) -> str:
 
 def _keep_url(marks: _Marks, candidate: str) -> str:
     """Protect a bare URL, leaving out trailing punctuation and emphasis that close a sentence."""
-    url = candidate
-    while url and (
-        url[-1] in _URL_TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))
+    opened, closed = candidate.count("("), candidate.count(")")
+    end = len(candidate)
+    while end and (
+        candidate[end - 1] in _URL_TRAILING or (candidate[end - 1] == ")" and closed > opened)
     ):
-        url = url[:-1]
-    return marks.keep(url) + candidate[len(url) :]
+        closed -= candidate[end - 1] == ")"
+        end -= 1
+    return marks.keep(candidate[:end]) + candidate[end:]
 
 
 # ---------------------------------------------------------------------------------------------

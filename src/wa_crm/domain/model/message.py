@@ -55,6 +55,10 @@ _PROGRESS: dict[MessageStatus, float] = {
 }
 
 
+# A send in flight or done whose WhatsApp id may still arrive with WAHA's ``message.any`` echo.
+AWAITING_ID_STATUSES = frozenset({MessageStatus.QUEUED, MessageStatus.SENT})
+
+
 def status_progress(status: MessageStatus) -> float | None:
     """Where a status stands in the outbound order; None for inbound ``received``."""
     return _PROGRESS.get(status)

@@ -64,7 +64,7 @@ class Phone:
         if any(char.isalpha() for char in text):
             return Failure(InvalidPhone("phone number must not contain letters"))
         try:
-            number = phonenumbers.parse(text, default_region)
+            number = phonenumbers.parse(text, default_region.upper())
         except NumberParseException as error:
             return Failure(_invalid(text, _PARSE_ERRORS.get(error.error_type, "is not valid")))
         number = _with_ninth_digit(number)
@@ -82,8 +82,12 @@ class Phone:
         return self.e164[1:]
 
     def variants(self) -> tuple[str, ...]:
-        """Every E.164 form this line may arrive under, canonical first."""
-        national = self.digits[2:]
+        """Every E.164 form this line may arrive under, canonical first.
+
+        A Brazilian mobile also has its legacy form without the 9, when that form starts with
+        6-9: a legacy form starting with 2-5 would be a landline's, another line.
+        """
+        national = self.digits[2:]  # after +55, when Brazilian
         if (
             self.digits.startswith(str(_BRAZIL))
             and len(national) == 11

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
-from wa_crm.container import Container, build_container
+from wa_crm.container import Container, build_container, check_database, close_resources
 from wa_crm.entrypoints.http import health, webhooks
 from wa_crm.entrypoints.http.errors import http_exception_handler, unexpected_error_handler
 from wa_crm.entrypoints.worker import start_workers
@@ -28,21 +28,23 @@ def create_app(container: Container | None = None, settings: Settings | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await container.init_resources()  # type: ignore[misc]
         try:
-            await container.ensure_schema_current()()
+            await check_database(container)
             stop = asyncio.Event()
             workers = start_workers(container, stop, container.settings().workers)
             yield
             stop.set()
             await asyncio.gather(*workers)
         finally:
-            await container.shutdown_resources()  # type: ignore[misc]
+            await close_resources(container)
 
     app = Starlette(
         routes=[*health.routes, *webhooks.routes],
         lifespan=lifespan,
-        exception_handlers={HTTPException: http_exception_handler, Exception: unexpected_error_handler},
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            Exception: unexpected_error_handler,
+        },
     )
     app.state.container = container
     return app

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wa_crm.container import Container
+from wa_crm.container import Container, ping_database
 
 
 async def healthz(request: Request) -> Response:
@@ -17,7 +17,7 @@ async def readyz(request: Request) -> Response:
     container: Container = request.app.state.container
     checks: dict[str, object] = {}
     try:
-        await container.database_ping()()
+        await ping_database(container)
         checks["database"] = "ok"
     except Exception as error:
         checks["database"] = f"unreachable: {type(error).__name__}"

@@ -11,12 +11,11 @@ import json
 import logging
 from collections.abc import Sequence
 
+from pydantic import ValidationError
 from returns.result import Failure, Success
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from pydantic import ValidationError
 
 from wa_crm.adapters.waha.payloads import WahaEnvelope
 from wa_crm.adapters.waha.webhooks import (
@@ -66,7 +65,9 @@ async def whatsapp_webhook(request: Request) -> Response:
     try:
         body = await _read_body(request)
     except BodyTooLarge:
-        return error_response(413, "body_too_large", f"webhook bodies are limited to {MAX_BODY_BYTES} bytes")
+        return error_response(
+            413, "body_too_large", f"webhook bodies are limited to {MAX_BODY_BYTES} bytes"
+        )
     except ClientDisconnect:
         return error_response(400, "client_disconnected", "the body was not received in full")
     try:

@@ -44,7 +44,12 @@ async def read_json(request: Request, *, optional: bool = False) -> dict[str, An
         body = json.loads(raw)
     except ValueError as exc:
         raise errors.WahaError(
-            400, {"statusCode": 400, "message": f"Unexpected token in JSON: {exc}", "error": "Bad Request"}
+            400,
+            {
+                "statusCode": 400,
+                "message": f"Unexpected token in JSON: {exc}",
+                "error": "Bad Request",
+            },
         ) from exc
     if not isinstance(body, dict):
         raise errors.bad_request(["request body must be an object"])
@@ -216,7 +221,9 @@ def _typing(state: bool) -> Any:
 async def check_exists(request: Request) -> Response:
     phone = request.query_params.get("phone")
     session = request.query_params.get("session")
-    missing = [f"{n} should not be empty" for n, v in (("phone", phone), ("session", session)) if not v]
+    missing = [
+        f"{n} should not be empty" for n, v in (("phone", phone), ("session", session)) if not v
+    ]
     if missing:
         raise errors.bad_request(missing)
     assert phone is not None and session is not None

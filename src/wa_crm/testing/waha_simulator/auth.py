@@ -28,7 +28,9 @@ def requires_key(config: SimulatorConfig, path: str) -> bool:
     return not any(re.fullmatch(pattern, relative) for pattern in config.api_key_exclude_paths)
 
 
-def is_authorized(config: SimulatorConfig, path: str, header: str | None, query: str | None) -> bool:
+def is_authorized(
+    config: SimulatorConfig, path: str, header: str | None, query: str | None
+) -> bool:
     if not requires_key(config, path):
         return True
     assert config.api_key is not None

@@ -148,12 +148,12 @@ class SimulatorConfig:
         if "WHATSAPP_HOOK_RETRIES_ATTEMPTS" in env:
             kwargs["hook_retries_attempts"] = int(env["WHATSAPP_HOOK_RETRIES_ATTEMPTS"])
         if "WHATSAPP_HOOK_RETRIES_DELAY_SECONDS" in env:
-            kwargs["hook_retries_delay_seconds"] = float(
-                env["WHATSAPP_HOOK_RETRIES_DELAY_SECONDS"]
-            )
+            kwargs["hook_retries_delay_seconds"] = float(env["WHATSAPP_HOOK_RETRIES_DELAY_SECONDS"])
         policy = env.get("WHATSAPP_HOOK_RETRIES_POLICY")
         if policy is not None and policy not in RETRY_POLICIES:
-            raise ValueError(f"WHATSAPP_HOOK_RETRIES_POLICY={policy!r} is not one of {RETRY_POLICIES}")
+            raise ValueError(
+                f"WHATSAPP_HOOK_RETRIES_POLICY={policy!r} is not one of {RETRY_POLICIES}"
+            )
         kwargs["hook_retries_policy"] = policy
         kwargs["hook_custom_headers"] = tuple(
             (name.strip(), value.strip())

@@ -54,7 +54,9 @@ async def set_faults(request: Request) -> Response:
     body = await read_json(request)
     mode = str(body.get("mode", ""))
     if mode not in FAULT_MODES:
-        raise errors.bad_request([f"mode must be one of the following values: {', '.join(FAULT_MODES)}"])
+        raise errors.bad_request(
+            [f"mode must be one of the following values: {', '.join(FAULT_MODES)}"]
+        )
     seconds = _number(body.get("seconds"), "seconds")
     faults = sim(request).faults
     faults.set(mode, seconds)
@@ -97,7 +99,12 @@ async def contacts(request: Request) -> Response:
         phone, bool(body.get("exists", True)), body.get("chatId"), body.get("lid")
     )
     return JSONResponse(
-        {"phone": contact.phone, "exists": contact.exists, "chatId": contact.chat_id, "lid": contact.lid}
+        {
+            "phone": contact.phone,
+            "exists": contact.exists,
+            "chatId": contact.chat_id,
+            "lid": contact.lid,
+        }
     )
 
 
@@ -133,7 +140,9 @@ async def sent(request: Request) -> Response:
 async def scan(request: Request) -> Response:
     body = await read_json(request, optional=True)
     simulator = sim(request)
-    session = simulator.scan(request.path_params["session"], body.get("phone"), body.get("push_name"))
+    session = simulator.scan(
+        request.path_params["session"], body.get("phone"), body.get("push_name")
+    )
     return JSONResponse(simulator.session_dto(session))
 
 

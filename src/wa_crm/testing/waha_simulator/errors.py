@@ -44,9 +44,7 @@ def unexpected_status(name: str, status: str, expected: list[str]) -> WahaError:
 
 
 def unprocessable(message: str) -> WahaError:
-    return WahaError(
-        422, {"statusCode": 422, "message": message, "error": "Unprocessable Entity"}
-    )
+    return WahaError(422, {"statusCode": 422, "message": message, "error": "Unprocessable Entity"})
 
 
 def bad_request(messages: list[str]) -> WahaError:

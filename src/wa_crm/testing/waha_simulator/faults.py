@@ -98,14 +98,18 @@ async def hold_request(
     """Wait while the timeout fault lasts; False if the client disconnected meanwhile."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
-    disconnect = loop.create_task(receive())
+
+    async def next_message() -> Message:
+        return await receive()
+
+    disconnect: asyncio.Task[Message] = loop.create_task(next_message())
     try:
         while loop.time() < deadline and faults.active() == "timeout" and not closing.is_set():
             done, _ = await asyncio.wait({disconnect}, timeout=0.05)
             if done:
                 if disconnect.result()["type"] == "http.disconnect":
                     return False
-                disconnect = loop.create_task(receive())
+                disconnect = loop.create_task(next_message())
     finally:
         if not disconnect.done():
             disconnect.cancel()

@@ -261,6 +261,10 @@ def _baileys_message(m: MessageFacts) -> dict[str, Any]:
     return data
 
 
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
 def _whatsmeow_message(m: MessageFacts) -> dict[str, Any]:
     media_type = {"image": "image", "file": "document"}.get(m.kind, "")
     return {
@@ -272,7 +276,7 @@ def _whatsmeow_message(m: MessageFacts) -> dict[str, Any]:
             "ID": m.hex_id,
             "Type": "media" if m.has_media else "text",
             "PushName": m.push_name or "",
-            "Timestamp": datetime.fromtimestamp(m.timestamp, UTC).isoformat().replace("+00:00", "Z"),
+            "Timestamp": _iso(m.timestamp),
             "MediaType": media_type,
         },
         "Message": _proto_message(m, outgoing=m.from_me),
@@ -334,7 +338,11 @@ def ack_payload(engine: str, m: MessageFacts, ack: int) -> dict[str, Any]:
             p["participant"] = m.me_id
         # Baileys' WAMessageStatus is WAHA's ack + 1 (PENDING=1 ... READ=4).
         p.update(
-            {"ack": ack, "ackName": name, "_data": {"key": _baileys_key(m), "update": {"status": ack + 1}}}
+            {
+                "ack": ack,
+                "ackName": name,
+                "_data": {"key": _baileys_key(m), "update": {"status": ack + 1}},
+            }
         )
         return p
     if engine == "GOWS":
@@ -356,5 +364,7 @@ def ack_payload(engine: str, m: MessageFacts, ack: int) -> dict[str, Any]:
     p = {"id": m.id, "from": m.me_id, "to": m.chat_id}
     if is_group(m.chat_id):
         p["participant"] = m.me_id
-    p.update({"fromMe": True, "ack": ack, "ackName": name, "_data": {"id": _webjs_id(m), "ack": ack}})
+    p.update(
+        {"fromMe": True, "ack": ack, "ackName": name, "_data": {"id": _webjs_id(m), "ack": ack}}
+    )
     return p

@@ -12,6 +12,7 @@ import binascii
 import dataclasses
 import mimetypes
 import time
+from collections import deque
 from typing import Any
 
 from . import errors
@@ -50,6 +51,7 @@ from .webhooks import WebhookDispatcher, build_envelope
 
 DEFAULT_SESSION = "default"
 DEFAULT_GROUP_PARTICIPANT = "5511988887777@c.us"
+EVENT_LOG_SIZE = 5000
 _EXTENSIONS = {
     "image/jpeg": "jpeg",
     "image/png": "png",
@@ -79,7 +81,7 @@ class WahaSimulator:
         self.webhooks = WebhookDispatcher(config, self.tasks)
         self.faults = FaultState()
         self.closing = asyncio.Event()
-        self.events: list[dict[str, Any]] = []
+        self.events: deque[dict[str, Any]] = deque(maxlen=EVENT_LOG_SIZE)
         self.state = SimulatorState()
         self._facts: dict[str, MessageFacts] = {}
         self._install_initial_state()
@@ -89,7 +91,7 @@ class WahaSimulator:
     def _install_initial_state(self) -> None:
         self.state = SimulatorState()
         self._facts = {}
-        self.events = []
+        self.events.clear()
         if self.config.default_session:
             session = Session(name=DEFAULT_SESSION, me=self.default_me())
             session.status = "WORKING"
@@ -244,7 +246,9 @@ class WahaSimulator:
 
     def force_status(self, name: str, status: str) -> Session:
         if status not in STATUSES:
-            raise errors.bad_request([f"status must be one of the following values: {', '.join(STATUSES)}"])
+            raise errors.bad_request(
+                [f"status must be one of the following values: {', '.join(STATUSES)}"]
+            )
         session = self.get_session(name)
         if status == "WORKING" and session.me is None:
             session.me = self.default_me()
@@ -341,7 +345,9 @@ class WahaSimulator:
     async def typing(self, body: dict[str, Any], typing: bool) -> None:
         session = await self.require_status(str(body["session"]), ("WORKING",))
         self.state.sent_for(session.name).append(
-            SentRecord(session=session.name, kind="typing", chat_id=str(body["chatId"]), typing=typing)
+            SentRecord(
+                session=session.name, kind="typing", chat_id=str(body["chatId"]), typing=typing
+            )
         )
 
     async def _auto_acks(self, session_name: str, message_id: str) -> None:
@@ -409,6 +415,7 @@ class WahaSimulator:
             kind = "image" if mimetype.startswith("image/") else "file"
             stored_name = f"{message_id}.{extension_for(mimetype)}"
             lifetime = self.config.files_lifetime_seconds
+            self.state.purge_expired_files()
             self.state.files[(session.name, stored_name)] = StoredFile(
                 data=data,
                 mimetype=mimetype,

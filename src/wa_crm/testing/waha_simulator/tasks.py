@@ -21,10 +21,10 @@ class BackgroundTasks:
     def pending(self) -> int:
         return sum(1 for t in self._tasks if not t.done())
 
-    async def wait_idle(self, timeout: float) -> bool:
+    async def wait_idle(self, seconds: float) -> bool:
         """Wait until no task is pending (tasks may spawn tasks); False on timeout."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + seconds
         current = asyncio.current_task()
         while True:
             pending = [t for t in self._tasks if not t.done() and t is not current]

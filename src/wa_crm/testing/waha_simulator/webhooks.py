@@ -18,6 +18,7 @@ import hmac
 import json
 import random
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -29,6 +30,8 @@ from .ids import event_id, ulid
 from .payloads import environment
 from .state import iso_now, now_ms
 from .tasks import BackgroundTasks
+
+ATTEMPT_LOG_SIZE = 10000
 
 
 def build_envelope(
@@ -93,7 +96,7 @@ def retry_delay(target: WebhookTarget, retry_number: int, retry_after: float | N
     if target.retries_policy == "linear":
         return max(retry_number * base, floor)
     if target.retries_policy == "exponential":
-        delay = max(2**retry_number * base, floor)
+        delay = max(float(2**retry_number) * base, floor)
         return delay + delay * 0.2 * random.random()
     return max(base, floor)
 
@@ -135,7 +138,7 @@ class WebhookDispatcher:
         self._config = config
         self._tasks = tasks
         self._client: httpx.AsyncClient | None = None
-        self.attempts: list[DeliveryAttempt] = []
+        self.attempts: deque[DeliveryAttempt] = deque(maxlen=ATTEMPT_LOG_SIZE)
 
     def dispatch(self, targets: Iterable[WebhookTarget], envelope: dict[str, Any]) -> None:
         event = envelope["event"]

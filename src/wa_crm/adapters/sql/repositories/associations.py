@@ -50,7 +50,7 @@ class SqlAssociationRepository:
         found = await self._many(statement)
         return found[0] if found else None
 
-    async def _many(self, statement: Executable) -> list[Association]:
+    async def _many(self, statement: Executable) -> Sequence[Association]:
         result = await execute(self._connection, statement)
         return [mappers.association_from_row(row, self._cipher) for row in result.mappings()]
 
@@ -70,9 +70,7 @@ class SqlAgentRepository:
 
     async def get(self, association_id: str, agent_id: str) -> Agent | None:
         return await self._one(
-            select(agents).where(
-                agents.c.association_id == association_id, agents.c.id == agent_id
-            )
+            select(agents).where(agents.c.association_id == association_id, agents.c.id == agent_id)
         )
 
     async def get_by_email(self, association_id: str, email: str) -> Agent | None:

@@ -12,7 +12,7 @@ from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute, upsert_insert
 from wa_crm.adapters.sql.tables import conversations, messages
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
-from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message
 
 
 class SqlConversationRepository:
@@ -48,9 +48,7 @@ class SqlConversationRepository:
     ) -> Sequence[Conversation]:
         return await self._all(association_id, conversations.c.contact_id == contact_id)
 
-    async def _all(
-        self, association_id: str, condition: ColumnElement[bool]
-    ) -> list[Conversation]:
+    async def _all(self, association_id: str, condition: ColumnElement[bool]) -> list[Conversation]:
         statement = (
             select(conversations)
             .where(conversations.c.association_id == association_id, condition)
@@ -100,6 +98,23 @@ class SqlMessageRepository:
         if before is not None:
             condition &= messages.c.created_at < before
         return await self._all(association_id, condition, limit=limit)
+
+    async def list_awaiting_external_id(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Message]:
+        statement = (
+            select(messages)
+            .where(
+                messages.c.association_id == association_id,
+                messages.c.conversation_id == conversation_id,
+                messages.c.direction == Direction.OUT.value,
+                messages.c.external_id.is_(None),
+                messages.c.status.in_([status.value for status in AWAITING_ID_STATUSES]),
+            )
+            .order_by(messages.c.created_at, messages.c.id)
+        )
+        result = await execute(self._connection, statement)
+        return [mappers.message_from_row(row) for row in result.mappings()]
 
     async def _all(
         self, association_id: str, condition: ColumnElement[bool], limit: int

@@ -178,10 +178,9 @@ class SqlJobRepository:
     async def count_by_status(self) -> dict[str, int]:
         """Every status is present, zero included, so gauges drop to 0 rather than vanish."""
         counts = dict.fromkeys((status.value for status in JobStatus), 0)
-        result = await execute(
-            self._connection, select(jobs.c.status, func.count()).group_by(jobs.c.status)
-        )
-        counts.update({status: count for status, count in result.tuples()})
+        statement = select(jobs.c.status, func.count().label("n")).group_by(jobs.c.status)
+        result = await execute(self._connection, statement)
+        counts.update({row["status"]: row["n"] for row in result.mappings()})
         return counts
 
     async def _change_held(self, job_id: str, worker_id: str, values: dict[str, Any]) -> bool:

@@ -92,9 +92,7 @@ class SqlPatientRepository:
         phones = await execute(
             self._connection,
             select(patient_phones.c.phone)
-            .where(
-                patient_phones.c.association_id == key[0], patient_phones.c.patient_id == key[1]
-            )
+            .where(patient_phones.c.association_id == key[0], patient_phones.c.patient_id == key[1])
             .order_by(patient_phones.c.position),
         )
         history = await execute(

@@ -1,0 +1,149 @@
+"""Conversations and messages in memory."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Hashable, Sequence
+from datetime import datetime
+
+from wa_crm.adapters.memory.store import Workspace, insert, replace
+from wa_crm.domain.model.conversation import Channel, Conversation
+from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message
+from wa_crm.ports.unit_of_work import DuplicateKey
+
+
+def _open_per_contact_channel(conversation: Conversation) -> Hashable | None:
+    """The partial unique index: resolved conversations do not count."""
+    if not conversation.is_open:
+        return None
+    return (conversation.contact_id, conversation.channel)
+
+
+def _stored(conversation: Conversation) -> Conversation:
+    """Pending events belong to the caller's object, not to the stored state."""
+    return dataclasses.replace(conversation, pending_events=[])
+
+
+class InMemoryConversationRepository:
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+
+    async def add(self, conversation: Conversation) -> None:
+        insert(self._rows, conversation.id, _stored(conversation), (_open_per_contact_channel,))
+
+    async def update(self, conversation: Conversation) -> None:
+        replace(self._rows, conversation.id, _stored(conversation), (_open_per_contact_channel,))
+
+    async def get(self, association_id: str, conversation_id: str) -> Conversation | None:
+        found = self._all(association_id, lambda conversation: conversation.id == conversation_id)
+        return found[0] if found else None
+
+    async def find_open(
+        self, association_id: str, contact_id: str, channel: Channel
+    ) -> Conversation | None:
+        found = self._all(
+            association_id,
+            lambda conversation: (
+                conversation.contact_id == contact_id
+                and conversation.channel == channel
+                and conversation.is_open
+            ),
+        )
+        return found[0] if found else None
+
+    async def list_for_contact(
+        self, association_id: str, contact_id: str
+    ) -> Sequence[Conversation]:
+        return self._all(association_id, lambda conversation: conversation.contact_id == contact_id)
+
+    @property
+    def _rows(self) -> dict[str, Conversation]:
+        return self._workspace.tables.conversations
+
+    def _all(
+        self, association_id: str, match: Callable[[Conversation], bool]
+    ) -> list[Conversation]:
+        found = [
+            conversation
+            for conversation in self._rows.values()
+            if conversation.association_id == association_id and match(conversation)
+        ]
+        found.sort(
+            key=lambda conversation: (conversation.created_at, conversation.id), reverse=True
+        )
+        return copy.deepcopy(found)
+
+
+def _external_id(message: Message) -> Hashable | None:
+    return None if message.external_id is None else (message.association_id, message.external_id)
+
+
+class InMemoryMessageRepository:
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+
+    async def add(self, message: Message) -> None:
+        insert(self._rows, message.id, message, (_external_id,))
+
+    async def add_if_absent(self, message: Message) -> bool:
+        try:
+            insert(self._rows, message.id, message, (_external_id,))
+        except DuplicateKey:  # like ON CONFLICT DO NOTHING: any key conflict
+            return False
+        return True
+
+    async def update(self, message: Message) -> None:
+        replace(self._rows, message.id, message, (_external_id,))
+
+    async def get(self, association_id: str, message_id: str) -> Message | None:
+        found = self._newest(association_id, lambda message: message.id == message_id, limit=1)
+        return found[0] if found else None
+
+    async def get_by_external_id(self, association_id: str, external_id: str) -> Message | None:
+        found = self._newest(
+            association_id, lambda message: message.external_id == external_id, limit=1
+        )
+        return found[0] if found else None
+
+    async def list_for_conversation(
+        self, association_id: str, conversation_id: str, *, before: datetime | None, limit: int
+    ) -> Sequence[Message]:
+        return self._newest(
+            association_id,
+            lambda message: (
+                message.conversation_id == conversation_id
+                and (before is None or message.created_at < before)
+            ),
+            limit=limit,
+        )
+
+    async def list_awaiting_external_id(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Message]:
+        found = self._newest(
+            association_id,
+            lambda message: (
+                message.conversation_id == conversation_id
+                and message.direction is Direction.OUT
+                and message.external_id is None
+                and message.status in AWAITING_ID_STATUSES
+            ),
+            limit=len(self._rows),
+        )
+        return found[::-1]
+
+    @property
+    def _rows(self) -> dict[str, Message]:
+        return self._workspace.tables.messages
+
+    def _newest(
+        self, association_id: str, match: Callable[[Message], bool], limit: int
+    ) -> list[Message]:
+        found = [
+            message
+            for message in self._rows.values()
+            if message.association_id == association_id and match(message)
+        ]
+        found.sort(key=lambda message: (message.created_at, message.id), reverse=True)
+        return copy.deepcopy(found[:limit])

@@ -1,0 +1,158 @@
+"""Shared fixtures. Database ones:
+
+- ``cipher``: a reversible ``TestCipher`` (not secure; production uses ``FernetSecretCipher``).
+- ``sqlite_url`` / ``sqlite_engine``: a fresh SQLite file per test, migrated to head.
+- ``postgres_url`` / ``postgres_engine``: this session's PostgreSQL database (created with a
+  random name, migrated, dropped at the end), every table emptied before each test.
+- ``postgres_blank_url``: a fresh, never migrated PostgreSQL database, dropped after the test.
+
+The PostgreSQL server comes from ``WA_CRM_TEST_POSTGRES_URL`` (default
+``postgresql+asyncpg://postgres@127.0.0.1:5432/test``, trust auth; user ``root`` is tried when
+``postgres`` is refused). Unreachable, PostgreSQL tests skip, except under ``CI=true``, where they
+fail. Mark such tests ``@pytest.mark.postgres``. Other engineers share the server, so only
+databases created here are ever touched.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import URL, make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from wa_crm.adapters.sql import create_engine, upgrade
+from wa_crm.adapters.sql.tables import metadata
+
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+class TestCipher:
+    """Reversible and visibly not the plaintext, so tests can tell a stored secret was encrypted."""
+
+    __test__ = False  # not a test class, despite the name
+    PREFIX = "test-cipher:"
+
+    def encrypt(self, plaintext: str) -> str:
+        return self.PREFIX + base64.urlsafe_b64encode(plaintext[::-1].encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        if not token.startswith(self.PREFIX):
+            raise ValueError(f"not a TestCipher token: {token!r}")
+        return base64.urlsafe_b64decode(token.removeprefix(self.PREFIX)).decode()[::-1]
+
+
+@pytest.fixture
+def cipher() -> TestCipher:
+    return TestCipher()
+
+
+# --- SQLite ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path}/wa_crm.db"
+    await upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def sqlite_engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(sqlite_url)
+    yield engine
+    await engine.dispose()
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def postgres_server() -> URL:
+    """A URL of the server's maintenance database that accepts us; skip or fail otherwise."""
+    configured = os.environ.get("WA_CRM_TEST_POSTGRES_URL")
+    first = make_url(configured or DEFAULT_POSTGRES_URL)
+    candidates = [first] if configured else [first, first.set(username="root")]
+    problems = []
+    for url in candidates:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return url
+        except Exception as error:  # any failure to connect means "no server for us"
+            problems.append(f"{url.render_as_string(hide_password=True)}: {error}")
+        finally:
+            await engine.dispose()
+    reason = "PostgreSQL unreachable (set WA_CRM_TEST_POSTGRES_URL): " + "; ".join(problems)
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+async def _create_database(server: URL) -> URL:
+    name = f"wa_crm_t_{secrets.token_hex(6)}"
+    await _admin(server, f'CREATE DATABASE "{name}"')
+    return server.set(database=name)
+
+
+async def _drop_database(server: URL, database: URL) -> None:
+    await _admin(server, f'DROP DATABASE IF EXISTS "{database.database}" WITH (FORCE)')
+
+
+async def _admin(server: URL, statement: str) -> None:
+    engine = create_async_engine(server, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def _as_string(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def postgres_database(postgres_server: URL) -> AsyncIterator[str]:
+    """This session's migrated database; prefer ``postgres_url``, which also cleans it."""
+    database = await _create_database(postgres_server)
+    try:
+        await upgrade(_as_string(database))
+        yield _as_string(database)
+    finally:
+        await _drop_database(postgres_server, database)
+
+
+@pytest.fixture
+async def postgres_url(postgres_database: str) -> str:
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    engine = create_async_engine(postgres_database, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+    finally:
+        await engine.dispose()
+    return postgres_database
+
+
+@pytest.fixture
+async def postgres_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(postgres_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def postgres_blank_url(postgres_server: URL) -> AsyncIterator[str]:
+    database = await _create_database(postgres_server)
+    try:
+        yield _as_string(database)
+    finally:
+        await _drop_database(postgres_server, database)

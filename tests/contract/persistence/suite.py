@@ -1,0 +1,29 @@
+"""The persistence contract suites; an adapter's tests subclass each with a ``uow_factory``.
+
+Third-party adapters can reuse them the same way.
+"""
+
+from __future__ import annotations
+
+from .base import PersistenceContract, UowFactory
+from .suite_associations import AgentContract, AssociationContract
+from .suite_conversations import ConversationContract, MessageContract
+from .suite_jobs import JobContract, ProcessedEventContract
+from .suite_people import ContactContract, PatientContract
+from .suite_sql import SqlStorageContract
+from .suite_unit_of_work import UnitOfWorkContract
+
+__all__ = [
+    "AgentContract",
+    "AssociationContract",
+    "ContactContract",
+    "ConversationContract",
+    "JobContract",
+    "MessageContract",
+    "PatientContract",
+    "PersistenceContract",
+    "ProcessedEventContract",
+    "SqlStorageContract",
+    "UnitOfWorkContract",
+    "UowFactory",
+]

@@ -1,0 +1,66 @@
+"""The persistence contracts against the in-memory adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+
+from .suite import (
+    AgentContract,
+    AssociationContract,
+    ContactContract,
+    ConversationContract,
+    JobContract,
+    MessageContract,
+    PatientContract,
+    ProcessedEventContract,
+    UnitOfWorkContract,
+    UowFactory,
+)
+
+
+class InMemoryAdapter:
+    @pytest.fixture
+    def uow_factory(self) -> UowFactory:
+        store = InMemoryStore()
+        return lambda: InMemoryUnitOfWork(store)
+
+
+class TestInMemoryUnitOfWork(InMemoryAdapter, UnitOfWorkContract):
+    async def test_a_nested_unit_in_one_task_fails_fast(self, uow_factory: UowFactory) -> None:
+        async with uow_factory():
+            with pytest.raises(RuntimeError, match="already open in this task"):
+                async with uow_factory():
+                    pass
+
+    async def test_repositories_refuse_work_outside_the_block(
+        self, uow_factory: UowFactory
+    ) -> None:
+        uow = uow_factory()
+        with pytest.raises(RuntimeError, match="inside `async with`"):
+            await uow.jobs.get("x")
+
+
+class TestInMemoryAssociations(InMemoryAdapter, AssociationContract): ...
+
+
+class TestInMemoryAgents(InMemoryAdapter, AgentContract): ...
+
+
+class TestInMemoryPatients(InMemoryAdapter, PatientContract): ...
+
+
+class TestInMemoryContacts(InMemoryAdapter, ContactContract): ...
+
+
+class TestInMemoryConversations(InMemoryAdapter, ConversationContract): ...
+
+
+class TestInMemoryMessages(InMemoryAdapter, MessageContract): ...
+
+
+class TestInMemoryJobs(InMemoryAdapter, JobContract): ...
+
+
+class TestInMemoryProcessedEvents(InMemoryAdapter, ProcessedEventContract): ...
