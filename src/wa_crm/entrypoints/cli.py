@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -156,6 +157,30 @@ async def worker(args: argparse.Namespace) -> None:
     await run_worker_process(build_container(settings))
 
 
+async def simulator(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from wa_crm.entrypoints.logs import configure_logging
+    from wa_crm.testing import SimulatorConfig, create_simulator_app
+
+    configure_logging()
+    config = SimulatorConfig.from_env(os.environ)
+    if args.port:
+        config = config.replace(port=args.port)
+    app = create_simulator_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=config.port, log_config=None))
+    await server.serve()
+
+
+async def demo(args: argparse.Namespace) -> None:
+    from wa_crm.entrypoints.demo import run_demo
+    from wa_crm.entrypoints.logs import configure_logging
+
+    settings = load_settings(host=args.host, port=args.port)
+    configure_logging(settings.log_format, settings.log_level)
+    await run_demo(settings, args.simulator_port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wa-crm", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -202,6 +227,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int)
     serve_parser.set_defaults(run=serve)
     commands.add_parser("worker", help="run job workers").set_defaults(run=worker)
+
+    simulator_parser = commands.add_parser(
+        "simulator", help="run the WAHA simulator (configured by WAHA's environment variables)"
+    )
+    simulator_parser.add_argument("--host", default="127.0.0.1")
+    simulator_parser.add_argument("--port", type=int, help="default: WHATSAPP_API_PORT or 3000")
+    simulator_parser.set_defaults(run=simulator)
+
+    demo_parser = commands.add_parser("demo", help="service + WAHA simulator + seeded association")
+    demo_parser.add_argument("--host")
+    demo_parser.add_argument("--port", type=int)
+    demo_parser.add_argument("--simulator-port", type=int, default=3000)
+    demo_parser.set_defaults(run=demo)
     return parser
 
 

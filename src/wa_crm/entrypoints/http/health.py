@@ -29,7 +29,12 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    exposition = request.app.state.container.metrics()
+    container: Container = request.app.state.container
+    exposition = container.metrics()
+    async with container.uow_factory()() as uow:
+        counts = await uow.jobs.count_by_status()
+    for status, count in counts.items():
+        exposition.job_queue_depth.labels(status=status).set(count)
     return Response(exposition.render(), media_type=exposition.content_type)
 
 

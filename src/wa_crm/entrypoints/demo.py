@@ -1,0 +1,115 @@
+"""``wa-crm demo`` (what ``make run`` starts): the service, a WAHA simulator beside it, and a
+seeded association, so that a newcomer can chat as a patient and watch it land in minutes.
+
+Everything is local: SQLite, the in-process event bus, the simulator's phone page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from importlib import resources
+
+import uvicorn
+from returns.result import Failure
+
+from wa_crm.adapters.sql.migrate import upgrade
+from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
+from wa_crm.container import Container, build_container, close_resources
+from wa_crm.domain.model.association import WhatsAppSettings
+from wa_crm.domain.model.errors import AlreadyExists
+from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.entrypoints.http.app import create_app
+from wa_crm.settings import Settings
+from wa_crm.testing import SimulatorConfig, create_simulator_app
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    slug: str = "demo"
+    admin_email: str = "admin@demo.local"
+    admin_password: str = "demo-password"
+    waha_api_key: str = "demo-waha-key"
+    webhook_secret: str = "demo-webhook-secret"
+
+
+def _data(name: str) -> str:
+    return resources.files("wa_crm.entrypoints").joinpath("demo_data", name).read_text("utf-8")
+
+
+async def seed(container: Container, accounts: DemoAccounts, waha_url: str) -> None:
+    """Create the demo association, its admin and its patients; a second run changes nothing."""
+    association = await container.create_association()(
+        NewAssociation(
+            slug=accounts.slug,
+            name="Associação Demo",
+            whatsapp=WhatsAppSettings(
+                base_url=waha_url,
+                api_key=accounts.waha_api_key,
+                session="default",
+                webhook_secret=accounts.webhook_secret,
+            ),
+        )
+    )
+    if isinstance(association, Failure) and not isinstance(association.failure(), AlreadyExists):
+        raise RuntimeError(association.failure().message)
+    if isinstance(association, Failure):
+        return
+    await container.create_agent()(
+        NewAgent(
+            accounts.slug, accounts.admin_email, "Demo Admin", "admin", accounts.admin_password
+        )
+    )
+    await container.import_patients()(accounts.slug, _data("patients.csv"))
+    await container.import_orders()(accounts.slug, _data("orders.csv"))
+
+
+def _server(app: object, host: str, port: int) -> uvicorn.Server:
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))  # type: ignore[arg-type]
+
+
+async def run_demo(settings: Settings, simulator_port: int) -> None:
+    accounts = DemoAccounts()
+    waha_url = f"http://{settings.host}:{simulator_port}"
+    service_url = f"http://{settings.host}:{settings.port}"  # both run here, whatever PUBLIC_URL
+    await upgrade(settings.database_url)
+    container = build_container(settings)
+    try:
+        await seed(container, accounts, waha_url)
+    finally:
+        await close_resources(container)
+    simulator = create_simulator_app(
+        SimulatorConfig(
+            api_key=accounts.waha_api_key,
+            hook_url=f"{service_url}/api/webhooks/whatsapp",
+            hook_events=SUBSCRIBED_EVENTS,
+            hook_hmac_key=accounts.webhook_secret,
+            port=simulator_port,
+            ack_delay_seconds=0.7,
+        )
+    )
+    print(
+        "\n".join(
+            [
+                "",
+                "wa_crm demo",
+                f"  service           {service_url}  (health: /readyz, metrics: /metrics)",
+                f"  WAHA simulator    {waha_url}  (API key {accounts.waha_api_key})",
+                f"  chat as a patient {waha_url}/_sim/phone",
+                f"  admin             {accounts.admin_email} / {accounts.admin_password}",
+                "  members           +55 11 99999-8888 (Maria), +55 81 8888-7777 (João)",
+                "",
+            ]
+        ),
+        flush=True,
+    )
+    servers = [
+        _server(create_app(settings=settings), settings.host, settings.port),
+        _server(simulator, settings.host, simulator_port),
+    ]
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    # When one stops (Ctrl+C, or a port already taken) the demo stops as a whole.
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*tasks, return_exceptions=True)
