@@ -30,6 +30,7 @@ from wa_crm.domain.usecases.contacts import ResolveLidContact
 from wa_crm.domain.usecases.ingest import RESOLVE_LID_JOB, IngestWhatsAppEvent
 from wa_crm.domain.usecases.jobs import JobRunner, RetryDeadJob
 from wa_crm.domain.usecases.patients import ImportOrders, ImportPatients
+from wa_crm.domain.usecases.routing import SessionRouter
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
 from wa_crm.ports.system import SecretCipher
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -67,6 +68,7 @@ class Container(containers.DeclarativeContainer):
     event_bus = providers.Singleton(InMemoryEventBus, clock=clock)
     metrics = providers.Singleton(Metrics)
 
+    session_router = providers.Singleton(SessionRouter, uow_factory=uow_factory, clock=clock)
     ingest_whatsapp_event = providers.Factory(
         IngestWhatsAppEvent, uow_factory=uow_factory, bus=event_bus, clock=clock, ids=ids
     )

@@ -131,3 +131,9 @@ def test_a_csv_without_the_required_columns_imports_nothing(database, capsys, tm
     code, out, err = run(capsys, "patients", "import", "amigos", str(csv_file))
     assert code == 2 and out == ""
     assert "id" in err and "full_name" in err and "phone" in err
+
+
+def test_a_bad_database_url_never_shows_its_password(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("WA_CRM_DATABASE_URL", "mysql://user:hunter2@db.internal/crm")
+    code, _, err = run(capsys, "db", "upgrade")
+    assert code == 2 and "hunter2" not in err and "db.internal/crm" in err

@@ -6,14 +6,10 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import importlib.util
 import json
 import re
-import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -22,6 +18,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from tests.contract import waha_spec
 
 from wa_crm.testing import (
     SimulatorConfig,
@@ -31,22 +28,6 @@ from wa_crm.testing import (
     sign_body,
     simulator_in_thread,
 )
-
-
-def _load_waha_spec() -> ModuleType:
-    """tests/contract/waha_spec.py, whatever the import mode of the test run."""
-    if "waha_spec" in sys.modules:
-        return sys.modules["waha_spec"]
-    path = Path(__file__).resolve().parents[1] / "contract" / "waha_spec.py"
-    spec = importlib.util.spec_from_file_location("waha_spec", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["waha_spec"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-waha_spec = _load_waha_spec()
 
 API_KEY = "test-api-key"
 PATIENT = "5511999998888@c.us"

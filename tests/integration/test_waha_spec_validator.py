@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import httpx
 import pytest
+from tests.contract import waha_spec
 
-
-def _load_waha_spec() -> ModuleType:
-    if "waha_spec" in sys.modules:
-        return sys.modules["waha_spec"]
-    path = Path(__file__).resolve().parents[1] / "contract" / "waha_spec.py"
-    spec = importlib.util.spec_from_file_location("waha_spec", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["waha_spec"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-waha_spec = _load_waha_spec()
 BASE = "http://waha:3000"
 
 

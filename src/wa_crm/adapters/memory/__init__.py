@@ -1,8 +1,21 @@
-"""In-memory persistence: a first-class unit of work for use-case tests and single-process demos."""
+"""In-memory adapters: a first-class unit of work for use-case tests and single-process demos,
+and a WhatsApp gateway fake that records what was sent."""
 
 from __future__ import annotations
 
 from wa_crm.adapters.memory.store import InMemoryStore, Tables
 from wa_crm.adapters.memory.unit_of_work import InMemoryUnitOfWork
+from wa_crm.adapters.memory.whatsapp import (
+    FakeSession,
+    InMemoryWhatsAppGateway,
+    RecordedSend,
+)
 
-__all__ = ["InMemoryStore", "InMemoryUnitOfWork", "Tables"]
+__all__ = [
+    "FakeSession",
+    "InMemoryStore",
+    "InMemoryUnitOfWork",
+    "InMemoryWhatsAppGateway",
+    "RecordedSend",
+    "Tables",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from types import TracebackType
 from typing import Self
 
@@ -30,6 +32,20 @@ from wa_crm.ports.unit_of_work import (
     ProcessedEventRepository,
 )
 
+_sqlite_writers: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _writer_lock(engine: AsyncEngine) -> asyncio.Lock | None:
+    """SQLite has one writer and every unit begins with ``BEGIN IMMEDIATE``. Units of this
+    process queue on an asyncio lock instead of in SQLite's busy handler, which sleeps in steps
+    of up to 100 ms and made tail latency under concurrent webhooks seconds long."""
+    if engine.dialect.name != "sqlite":
+        return None
+    lock = _sqlite_writers.get(engine)
+    if lock is None:
+        lock = _sqlite_writers[engine] = asyncio.Lock()
+    return lock
+
 
 class SqlUnitOfWork:
     """Repositories exist only inside the block; the transaction begins with the first statement.
@@ -51,11 +67,19 @@ class SqlUnitOfWork:
         self._engine = engine
         self._cipher = cipher
         self._connection: AsyncConnection | None = None
+        self._lock: asyncio.Lock | None = None
         self._recorded: list[DomainEvent] = []
         self._committed: list[DomainEvent] = []
 
     async def __aenter__(self) -> Self:
-        connection = await self._engine.connect()
+        self._lock = _writer_lock(self._engine)
+        if self._lock is not None:
+            await self._lock.acquire()
+        try:
+            connection = await self._engine.connect()
+        except BaseException:
+            self._release()
+            raise
         self._connection = connection
         self._recorded = []
         self.associations = SqlAssociationRepository(connection, self._cipher)
@@ -80,6 +104,12 @@ class SqlUnitOfWork:
         finally:
             await connection.close()
             self._recorded = []
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     async def commit(self) -> None:
         await self._require_connection().commit()

@@ -2,7 +2,9 @@
 
 One pooled ``httpx.AsyncClient`` per WAHA base URL; every request carries ``X-Api-Key``.
 httpx failures and WAHA's error answers become ``GatewayError`` with a code that says whether
-retrying can help.
+retrying can help (``errors.py``). Every request is an operation of WAHA's OpenAPI spec with a
+body the spec accepts, except the media download (``GET /api/files/...``, which WAHA serves
+outside its spec).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from wa_crm.ports.whatsapp import (
 )
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-WEBHOOK_RETRIES = {"policy": "exponential", "delaySeconds": 2, "attempts": 15}
+# WAHA's defaults, written out so that what a session holds is what we asked for
+WEBHOOK_RETRIES: dict[str, Any] = {"policy": "exponential", "delaySeconds": 2, "attempts": 15}
+_FILES_PREFIX = "/api/files/"
 
 
 class WahaGateway:
@@ -37,6 +41,8 @@ class WahaGateway:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """``transport`` (tests: ``httpx.MockTransport`` or a wrapper that inspects requests)
+        is shared by the clients of every base URL and closed by ``aclose``."""
         self._timeout = timeout
         self._transport = transport
         self._clients: dict[str, httpx.AsyncClient] = {}
@@ -122,43 +128,56 @@ class WahaGateway:
     async def start_session(
         self, connection: Connection, webhook: WebhookSubscription
     ) -> SessionInfo:
+        """Create the session with our webhook, or add ours to an existing one, then start it.
+
+        Other webhooks stay; a webhook of ours with other events or key is replaced. WAHA
+        restarts a running session when its config is updated, so the config is only written
+        when ours is missing or differs: calling this again leaves a WORKING session alone.
+        """
         path = f"/api/sessions/{_segment(connection.session)}"
+        ours = _webhook_config(webhook)
         try:
             current = (await self._call(connection, "GET", path)).json()
         except GatewayError as error:
             if error.code is not GatewayErrorCode.SESSION_NOT_FOUND:
                 raise
-            config = {"webhooks": [_webhook_config(webhook)]}
-            body = {"name": connection.session, "start": True, "config": config}
+            body = {"name": connection.session, "start": True, "config": {"webhooks": [ours]}}
             created = await self._call(connection, "POST", "/api/sessions", json=body)
             return _session_info(created.json(), connection.session)
-        config = dict((current or {}).get("config") or {})
-        others = [hook for hook in config.get("webhooks") or [] if hook.get("url") != webhook.url]
-        config["webhooks"] = [*others, _webhook_config(webhook)]
-        await self._call(connection, "PUT", path, json={"config": config})
+        config = _config_of(current)
+        hooks = [hook for hook in config.get("webhooks") or [] if isinstance(hook, dict)]
+        if [_without_nulls(hook) for hook in hooks if hook.get("url") == webhook.url] != [ours]:
+            others = [_without_nulls(hook) for hook in hooks if hook.get("url") != webhook.url]
+            config["webhooks"] = [*others, ours]
+            await self._call(connection, "PUT", path, json={"config": config})
         started = await self._call(connection, "POST", f"{path}/start")
         return _session_info(started.json(), connection.session)
 
     async def qr_code(self, connection: Connection) -> QrCode:
+        """The QR's raw value (``format`` is a required query parameter in WAHA's spec)."""
         path = f"/api/{_segment(connection.session)}/auth/qr"
-        response = await self._call(connection, "GET", path, params={"format": "raw"})
-        return QrCode(value=str(response.json().get("value") or "") or None)
+        data = (await self._call(connection, "GET", path, params={"format": "raw"})).json()
+        value = data.get("value") if isinstance(data, dict) else None
+        return QrCode(value=str(value) if value else None)
 
     async def resolve_lid(self, connection: Connection, lid: str) -> str | None:
         path = f"/api/{_segment(connection.session)}/lids/{_segment(lid)}"
-        pn = (await self._call(connection, "GET", path)).json().get("pn")
+        data = (await self._call(connection, "GET", path)).json()
+        pn = data.get("pn") if isinstance(data, dict) else None
         return str(pn) if pn else None
 
     async def download_media(self, connection: Connection, url: str) -> bytes:
         """Fetch ``url``'s path from the configured WAHA server.
 
         WAHA builds media URLs from its own public address, which may differ from the one we
-        reach it at; and the API key must never be sent to a host a webhook named.
+        reach it at; and the API key must never be sent to a host a webhook named. The path is
+        taken from ``/api/files/`` on, so a WAHA behind a path prefix works too.
         """
         parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        if not parts.path.startswith("/api/files/"):
+        start = parts.path.find(_FILES_PREFIX)
+        if start < 0:
             raise GatewayError(GatewayErrorCode.REJECTED, "media URL is not a WAHA file URL")
+        path = parts.path[start:] + (f"?{parts.query}" if parts.query else "")
         return (await self._call(connection, "GET", path)).content
 
 
@@ -181,11 +200,22 @@ def _file_body(chat_id: str, file: OutgoingFile, caption: str) -> dict[str, Any]
     return body
 
 
+def _config_of(session: Any) -> dict[str, Any]:
+    """A session's config, fit to be sent back whole (PUT replaces it): WAHA answers with
+    nulls (``"proxy": null``) that its own request schema refuses, and absent means the same."""
+    config = session.get("config") if isinstance(session, dict) else None
+    return _without_nulls(config) if isinstance(config, dict) else {}
+
+
+def _without_nulls(mapping: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in mapping.items() if value is not None}
+
+
 def _webhook_config(webhook: WebhookSubscription) -> dict[str, Any]:
     config: dict[str, Any] = {
         "url": webhook.url,
         "events": list(webhook.events),
-        "retries": WEBHOOK_RETRIES,
+        "retries": dict(WEBHOOK_RETRIES),
     }
     if webhook.hmac_key:
         config["hmac"] = {"key": webhook.hmac_key}

@@ -67,7 +67,8 @@ def signature_matches(body: bytes, secret: str, signature: str | None) -> bool:
     if not signature:
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha512).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    # As bytes: compare_digest refuses str with non-ASCII characters, which a header may carry.
+    return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())
 
 
 def _parse(model: type[M], payload: dict[str, object]) -> M:
@@ -102,11 +103,30 @@ def _timestamp(seconds: float | None, fallback: datetime) -> datetime:
         return fallback
     if seconds > 10**11:  # some builds send milliseconds
         seconds /= 1000
-    return datetime.fromtimestamp(seconds, UTC)
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):  # inf, nan, or outside years 1-9999
+        return fallback
+
+
+def _chat_of(message: WahaMessage) -> str | None:
+    """The other side of the chat. For our own messages that is ``to``, except on NOWEB, which
+    omits ``to`` and always puts the chat in ``from``."""
+    return (message.to or message.from_) if message.from_me else message.from_
+
+
+def _push_name(message: WahaMessage) -> str:
+    """The sender's WhatsApp name, wherever the engine keeps it; ours is not the contact's."""
+    data = message.data or {}
+    info = data.get("Info")  # GOWS
+    name = data.get("notifyName") or data.get("pushName")  # WEBJS, NOWEB
+    if not name and isinstance(info, dict):
+        name = info.get("PushName")
+    return "" if message.from_me or not isinstance(name, str) else name
 
 
 def _inbound(message: WahaMessage, received_at: datetime) -> InboundMessage:
-    chat_id = message.to if message.from_me else message.from_
+    chat_id = _chat_of(message)
     if not chat_id:
         raise InvalidPayload("message has no chat id ('from', or 'to' for own messages)")
     media = None
@@ -130,9 +150,7 @@ def _inbound(message: WahaMessage, received_at: datetime) -> InboundMessage:
         body=body,
         timestamp=_timestamp(message.timestamp, received_at),
         sent_through_api=message.source == "api",
-        push_name=str(
-            (message.data or {}).get("notifyName") or (message.data or {}).get("pushName") or ""
-        ),
+        push_name=_push_name(message),
         media=media,
         reply_to=message.reply_to.id if message.reply_to else None,
     )
@@ -161,11 +179,11 @@ def translate(envelope: WahaEnvelope, received_at: datetime) -> WhatsAppEvent:
             if not target:
                 raise InvalidPayload("message.revoked names no message")
             chat = revoked.after or revoked.before
-            chat_id = (chat.to if chat.from_me else chat.from_) if chat else None
+            chat_id = _chat_of(chat) if chat else None
             return MessageRevoked(_candidates(target, chat_id))
         case "message.edited":
             edited = _parse(WahaEdited, payload)
-            chat_id = edited.to if edited.from_me else edited.from_
+            chat_id = _chat_of(edited)
             target = edited.edited_message_id or edited.id
             return MessageEdited(_candidates(target, chat_id), edited.body or "")
         case "presence.update":

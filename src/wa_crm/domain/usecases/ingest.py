@@ -265,7 +265,7 @@ class _Ingestion:
         if phone is not None:
             owners = await self.uow.patients.find_by_phone(association_id, phone.e164)
             contact.match_patient(next((p for p in owners if p.is_active), None))
-        else:
+        elif chat.kind is ChatKind.LID:  # a phone id phonenumbers rejects has nothing to resolve
             await self.uow.jobs.schedule(
                 NewJob(
                     kind=RESOLVE_LID_JOB,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 from returns.result import Failure, Success
@@ -25,7 +25,6 @@ from wa_crm.adapters.waha.webhooks import (
     translate,
 )
 from wa_crm.container import Container
-from wa_crm.domain.model.association import Association
 from wa_crm.domain.usecases.ingest import IncomingEvent
 from wa_crm.entrypoints.http.errors import domain_error_response, error_response
 
@@ -51,12 +50,25 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _route(candidates: Sequence[Association], me_id: str | None) -> Association | None:
-    """The session name is unique per WAHA server; ``me.id`` tells servers' sessions apart."""
-    if len(candidates) <= 1 or not me_id:
-        return candidates[0] if candidates else None
-    same_phone = [a for a in candidates if a.whatsapp.phone == me_id]
-    return same_phone[0] if len(same_phone) == 1 else None
+def _storable(document: Any) -> Any:
+    """The decoded body with text every database accepts: PostgreSQL refuses NUL characters,
+    and lone surrogates (JSON may escape them, ``"\\ud800"``) cannot be encoded at all."""
+
+    def clean(text: str) -> str:
+        return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+    if isinstance(document, str):
+        return clean(document)
+    pending = [document] if isinstance(document, dict | list) else []
+    while pending:  # iterative: the body may nest as deep as the JSON parser allowed
+        node = pending.pop()
+        entries = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(entries):
+            if isinstance(value, str):
+                node[key] = clean(value)
+            elif isinstance(value, dict | list):
+                pending.append(value)
+    return document
 
 
 async def whatsapp_webhook(request: Request) -> Response:
@@ -71,8 +83,8 @@ async def whatsapp_webhook(request: Request) -> Response:
     except ClientDisconnect:
         return error_response(400, "client_disconnected", "the body was not received in full")
     try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        raw = _storable(json.loads(body))
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, huge integers, deep nesting
         metrics.webhook_event("unknown", "malformed")
         return error_response(400, "malformed_json", "the body is not JSON")
     try:
@@ -82,15 +94,18 @@ async def whatsapp_webhook(request: Request) -> Response:
         fields = ", ".join(".".join(map(str, issue["loc"])) or "body" for issue in error.errors())
         return error_response(422, "invalid_event", f"not a WAHA event envelope (check: {fields})")
 
-    async with container.uow_factory()() as uow:
-        candidates = await uow.associations.find_by_session(envelope.session)
-    association = _route(candidates, envelope.me.id if envelope.me else None)
+    signature = request.headers.get("x-webhook-hmac")
+    association = await container.session_router().find(
+        envelope.session,
+        envelope.me.id if envelope.me else None,
+        signed_with=lambda secret: signature_matches(body, secret, signature),
+    )
     if association is None:
         metrics.webhook_event(envelope.event, "unknown_session")
         _log.warning("webhook for an unknown session", extra={"session": envelope.session[:60]})
         return error_response(404, "unknown_session", "no association uses this WAHA session")
     secret = association.whatsapp.webhook_secret
-    if secret and not signature_matches(body, secret, request.headers.get("x-webhook-hmac")):
+    if secret and not signature_matches(body, secret, signature):
         metrics.webhook_event(envelope.event, "bad_signature")
         _log.warning("webhook signature mismatch", extra={"association": association.slug})
         return error_response(401, "bad_signature", "X-Webhook-Hmac does not match the body")

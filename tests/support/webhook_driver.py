@@ -1,0 +1,140 @@
+"""Plays WAHA against the app over HTTP and reads what the app stored, published and counted."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from support.waha_payloads import SECRET, SESSION, WAHA_URL, encode, headers_for
+from wa_crm.adapters.sql.tables import messages
+from wa_crm.container import Container
+from wa_crm.domain.model.association import Association, WhatsAppSettings
+from wa_crm.domain.model.conversation import Conversation
+from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.jobs import Job
+from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.people import Contact
+from wa_crm.domain.usecases.setup import NewAssociation
+from wa_crm.ports.events import PublishedEvent
+
+WEBHOOK = "/api/webhooks/whatsapp"
+_MARKER = {"test": "end of the events published so far"}
+
+
+async def create_association(
+    container: Container,
+    slug: str = "amigos",
+    *,
+    base_url: str = WAHA_URL,
+    session: str = SESSION,
+    secret: str = SECRET,
+) -> Association:
+    command = NewAssociation(
+        slug=slug,
+        name=f"Associação {slug.title()}",
+        whatsapp=WhatsAppSettings(
+            base_url=base_url, api_key="waha-api-key", session=session, webhook_secret=secret
+        ),
+    )
+    return (await container.create_association()(command)).unwrap()
+
+
+@dataclass
+class Waha:
+    """Plays WAHA against the app and reads what the app stored, published and counted."""
+
+    client: httpx.AsyncClient
+    container: Container
+    association: Association
+
+    async def post(
+        self, body: dict[str, Any] | bytes, *, secret: str | None = SECRET, **headers: str
+    ) -> httpx.Response:
+        raw = body if isinstance(body, bytes) else encode(body)
+        headers = headers_for(raw, secret) | headers
+        return await self.client.post(WEBHOOK, content=raw, headers=headers)
+
+    async def deliver(self, body: dict[str, Any]) -> str:
+        """Post a signed event that must be acknowledged; the outcome it reports."""
+        response = await self.post(body)
+        assert response.status_code == 200, response.text
+        return str(response.json()["status"])
+
+    # --- stored state ---------------------------------------------------------------------
+
+    async def message(self, external_id: str) -> Message | None:
+        async with self.container.uow_factory()() as uow:
+            return await uow.messages.get_by_external_id(self.association.id, external_id)
+
+    async def stored_external_ids(self) -> Counter[str | None]:
+        """How many message rows the association has per WhatsApp id."""
+        statement = select(messages.c.external_id).where(
+            messages.c.association_id == self.association.id
+        )
+        async with self.container.engine().connect() as connection:
+            rows = (await connection.execute(statement)).scalars().all()
+        return Counter(rows)
+
+    async def contact(self, chat_id: str) -> Contact | None:
+        async with self.container.uow_factory()() as uow:
+            return await uow.contacts.find_by_chat_id(self.association.id, chat_id)
+
+    async def conversations(self, chat_id: str) -> list[Conversation]:
+        """The contact's conversations, newest first."""
+        contact = await self.contact(chat_id)
+        assert contact is not None, f"no contact {chat_id}"
+        async with self.container.uow_factory()() as uow:
+            return list(await uow.conversations.list_for_contact(self.association.id, contact.id))
+
+    async def conversation(self, chat_id: str) -> Conversation:
+        """The contact's only conversation."""
+        [conversation] = await self.conversations(chat_id)
+        return conversation
+
+    async def conversation_messages(self, conversation_id: str) -> list[Message]:
+        async with self.container.uow_factory()() as uow:
+            found = await uow.messages.list_for_conversation(
+                self.association.id, conversation_id, before=None, limit=100
+            )
+        return list(found)
+
+    async def job(self, key: str) -> Job | None:
+        async with self.container.uow_factory()() as uow:
+            return await uow.jobs.get_by_key(key)
+
+    async def reload(self) -> Association:
+        async with self.container.uow_factory()() as uow:
+            association = await uow.associations.get(self.association.id)
+        assert association is not None
+        return association
+
+    # --- side effects ---------------------------------------------------------------------
+
+    def counted(self, event: str, outcome: str) -> float:
+        registry = self.container.metrics().registry
+        labels = {"event": event, "outcome": outcome}
+        return registry.get_sample_value("wa_crm_webhook_events_total", labels) or 0.0
+
+    async def published(self) -> list[PublishedEvent]:
+        """Everything published for the association so far, read through a subscription.
+
+        A marker event is published last, so reading stops there instead of waiting.
+        """
+        bus = self.container.event_bus()
+        marker = await bus.publish(DomainEvent(EventType.ALERT, self.association.id, _MARKER))
+        seen: list[PublishedEvent] = []
+        stream = bus.subscribe(self.association.id, after_id="0")
+        async for event in stream:
+            if event.id == marker.id:
+                break
+            if event.data != _MARKER:
+                seen.append(event)
+        await stream.aclose()  # type: ignore[attr-defined]
+        return seen
+
+    async def published_types(self) -> list[str]:
+        return [event.type for event in await self.published()]
