@@ -47,7 +47,7 @@ def test_an_unmigrated_database_is_refused_with_the_fix(database, capsys) -> Non
 
 def test_setting_an_association_up(database, capsys) -> None:
     set_up(capsys)
-    code, out, _ = run(
+    code, agent_id, _ = run(
         capsys,
         "agent",
         "create",
@@ -60,7 +60,7 @@ def test_setting_an_association_up(database, capsys) -> None:
         "--password",
         "correct horse",
     )
-    assert code == 0
+    assert code == 0 and len(agent_id.strip()) == 36
     code, token, err = run(capsys, "agent", "token", "amigos", "ana@example.org")
     assert code == 0 and err == ""
     assert token.startswith("wac_") and token.count("\n") == 1

@@ -1,11 +1,16 @@
-"""Several job workers on PostgreSQL, each with its own connection pool, as separate processes
-would have: every job runs exactly once."""
+"""Job workers on PostgreSQL: racing workers with their own connection pools run every job
+exactly once, and a killed worker process's job is taken over when its lease expires."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +23,7 @@ from wa_crm.ports.unit_of_work import UnitOfWork
 pytestmark = pytest.mark.postgres
 
 JOBS = 120
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -66,3 +72,71 @@ async def test_racing_workers_run_each_job_exactly_once(engines, cipher) -> None
     async with factory(engines[1])() as uow:
         counts = await uow.jobs.count_by_status()
     assert counts[JobStatus.DONE.value] == JOBS
+
+
+WORKER_SCRIPT = """
+import asyncio, sys
+from datetime import timedelta
+from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
+from wa_crm.adapters.system.clock import SystemClock
+from tests.conftest import TestCipher
+from wa_crm.domain.usecases.jobs import JobRunner
+
+async def hang(job):
+    print("running", job.key, flush=True)
+    await asyncio.Event().wait()
+
+async def main():
+    engine = create_engine(sys.argv[1])
+    runner = JobRunner(lambda: SqlUnitOfWork(engine, TestCipher()), SystemClock(), {"record": hang},
+                       "doomed", lease=timedelta(seconds=float(sys.argv[2])))
+    await runner.run_due()
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_worker_process_leaves_its_job_to_another_after_the_lease(
+    postgres_url: str, cipher
+) -> None:
+    clock = SystemClock()
+    engine = create_engine(postgres_url)
+    try:
+        async with SqlUnitOfWork(engine, cipher) as uow:
+            await uow.jobs.schedule(NewJob("record", "record:orphan", clock.now()), clock.now())
+            await uow.commit()
+        root = REPOSITORY
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            WORKER_SCRIPT,
+            postgres_url,
+            "1.5",
+            stdout=asyncio.subprocess.PIPE,
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 30)
+        assert line.decode().strip() == "running record:orphan"
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+
+        runs: list[tuple[str, int]] = []
+
+        async def record(job: Job) -> None:
+            runs.append((job.key, job.attempts))
+
+        survivor = JobRunner(
+            lambda: SqlUnitOfWork(engine, cipher),
+            clock,
+            {"record": record},
+            "survivor",
+            lease=timedelta(seconds=30),
+        )
+        assert await survivor.run_due() == 0, "the dead worker's lease still holds"
+        await asyncio.sleep(1.6)
+        assert await survivor.run_due() == 1
+        assert runs == [("record:orphan", 2)]
+    finally:
+        await engine.dispose()
