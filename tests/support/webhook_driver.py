@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from returns.result import Success
 from sqlalchemy import select
 
 from support.waha_payloads import SECRET, SESSION, WAHA_URL, encode, headers_for
@@ -16,7 +19,7 @@ from wa_crm.domain.model.association import Association, WhatsAppSettings
 from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import Job
-from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, MessageType
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.usecases.setup import NewAssociation
 from wa_crm.ports.events import PublishedEvent
@@ -111,6 +114,50 @@ class Waha:
             association = await uow.associations.get(self.association.id)
         assert association is not None
         return association
+
+    # --- changes made the way other parts of wa_crm make them ------------------------------
+
+    async def set_bot(self, **changes: Any) -> None:
+        async with self.container.uow_factory()() as uow:
+            association = await uow.associations.get(self.association.id)
+            assert association is not None
+            bot = dataclasses.replace(association.bot, **changes)
+            await uow.associations.update(dataclasses.replace(association, bot=bot))
+            await uow.commit()
+
+    async def resolve(self, chat_id: str) -> Conversation:
+        conversation = await self.conversation(chat_id)
+        assert isinstance(conversation.resolve(self.container.clock().now()), Success)
+        async with self.container.uow_factory()() as uow:
+            await uow.conversations.update(conversation)
+            await uow.commit()
+        return conversation
+
+    async def add_outbound(
+        self, chat_id: str, body: str, status: MessageStatus, external_id: str | None = None
+    ) -> Message:
+        """Our own message, as the bot or an agent leaves it for the deliver job."""
+        conversation = next(c for c in await self.conversations(chat_id) if c.is_open)
+        message = Message(
+            id=f"out-{secrets.token_hex(6)}",
+            association_id=self.association.id,
+            conversation_id=conversation.id,
+            direction=Direction.OUT,
+            author=Author.BOT,
+            type=MessageType.TEXT,
+            body=body,
+            status=status,
+            created_at=self.container.clock().now(),
+            external_id=external_id,
+        )
+        async with self.container.uow_factory()() as uow:
+            await uow.messages.add(message)
+            await uow.commit()
+        return message
+
+    async def import_patients(self, csv_text: str) -> None:
+        report = (await self.container.import_patients()(self.association.slug, csv_text)).unwrap()
+        assert report.errors == (), report.errors
 
     # --- side effects ---------------------------------------------------------------------
 
