@@ -1,6 +1,6 @@
 """WAHA's OpenAPI spec (WAHA 2026.9.2, `waha/openapi.json` beside this file) as a test oracle.
 
-    from tests.contract.waha_spec import assert_request_matches_spec, assert_status_in_spec, spec_operation
+    from tests.contract.waha_spec import assert_request_matches_spec, spec_operation
 
     assert_request_matches_spec(request)  # httpx.Request: method, templated path, query, body
     assert_status_in_spec("POST", "/api/sendText", 201)

@@ -1,10 +1,19 @@
-"""The AI provider: one bot turn in, one structured reply out."""
+"""The AI provider: one bot turn in, one structured reply out.
+
+The orchestrator builds a ``TurnRequest`` (the association's prompt and objective, what is known
+of the contact, the recent conversation, already masked when the provider is external) and gets
+a ``BotReply``: the text to send and what to do with the conversation. Providers that support
+tool calls offer the model ``handoff`` and ``objective_complete`` tools; others are asked for a
+JSON object; a reply that does not parse is taken as plain text with no action.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
+
+from wa_crm.domain.model.association import BotAttachment, LeadQuestion
 
 
 class BotAction(StrEnum):
@@ -13,19 +22,35 @@ class BotAction(StrEnum):
     OBJECTIVE_COMPLETE = "objective_complete"
 
 
+class Speaker(StrEnum):
+    CONTACT = "contact"
+    ASSISTANT = "assistant"
+
+
 @dataclass(frozen=True)
 class TurnMessage:
-    role: str  # "contact" or "assistant"
+    speaker: Speaker
     text: str
 
 
 @dataclass(frozen=True)
 class TurnRequest:
+    """Everything one turn needs; ``history`` is oldest first and ends with the contact."""
+
     system_prompt: str
     objective: str
     history: tuple[TurnMessage, ...]
-    context: dict[str, Any] = field(default_factory=dict)
+    contact: dict[str, Any] = field(default_factory=dict)
+    """What is known: kind (member or lead), first name, profile, recent orders, fields
+    collected so far."""
     model: str = ""
+    locale: str = "pt-BR"
+    lead_questions: tuple[LeadQuestion, ...] = ()
+    """What to learn from a lead, in order; the objective is complete when all are answered."""
+    attachments: tuple[BotAttachment, ...] = ()
+    """Files the assistant may send, by name."""
+    completion_message: str = ""
+    """What to say when the objective is complete."""
 
 
 @dataclass(frozen=True)
@@ -33,15 +58,34 @@ class BotReply:
     text: str
     action: BotAction = BotAction.NONE
     reason: str = ""
+    summary: str = ""
+    """For a handoff: what the contact wants, in at most two lines, for the agent."""
     collected: dict[str, Any] = field(default_factory=dict)
+    """Fields learnt this turn (e.g. a lead's name, city, interest)."""
     attachments: tuple[str, ...] = ()
+    """Names of the association's configured attachments to send with the text."""
+
+
+class AIProviderErrorKind(StrEnum):
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    UNAUTHORIZED = "unauthorized"
+    BAD_REPLY = "bad_reply"  # the answer is not a chat completion / message at all
+    REJECTED = "rejected"  # other 4xx: bad model name, request too large
+    CIRCUIT_OPEN = "circuit_open"
 
 
 class AIProviderError(Exception):
-    """The provider failed (timeout, 429, 5xx, an answer that is not a reply)."""
+    """No reply can be had this turn; the orchestrator hands off with ``ai_unavailable``."""
+
+    def __init__(self, kind: AIProviderErrorKind, message: str) -> None:
+        super().__init__(f"{kind.value}: {message}")
+        self.kind = kind
 
 
 class AIProvider(Protocol):
     async def reply(self, request: TurnRequest) -> BotReply:
-        """Raises AIProviderError when no reply can be had; the caller hands off."""
+        """One turn; raises AIProviderError when no reply can be had."""
         ...

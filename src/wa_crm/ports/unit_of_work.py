@@ -112,6 +112,10 @@ class MessageRepository(Protocol):
         """Newest first, strictly older than ``before`` when given."""
         ...
 
+    async def next_queued(self, association_id: str, conversation_id: str) -> Message | None:
+        """The oldest outbound message of the conversation still waiting to be sent."""
+        ...
+
     async def list_awaiting_external_id(
         self, association_id: str, conversation_id: str
     ) -> Sequence[Message]:

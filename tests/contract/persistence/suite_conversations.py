@@ -255,6 +255,32 @@ class MessageContract(PersistenceContract):
             found = await uow.messages.list_awaiting_external_id(ASSOCIATION, "conv-1")
         assert found == [awaiting[1], awaiting[0]]
 
+    async def test_the_next_queued_message_is_the_oldest_outbound_one_still_queued(
+        self, uow_factory: UowFactory
+    ) -> None:
+        def outbound(second: int, status: MessageStatus, conversation: str = "conv-1") -> Message:
+            return a_message(
+                ASSOCIATION,
+                conversation,
+                direction=Direction.OUT,
+                author=Author.AGENT,
+                status=status,
+                external_id=None,
+                created_at=at(second),
+            )
+
+        async with uow_factory() as uow:
+            assert await uow.messages.next_queued(ASSOCIATION, "conv-1") is None
+            await uow.messages.add(outbound(1, MessageStatus.SENT))
+            second, third = outbound(3, MessageStatus.QUEUED), outbound(2, MessageStatus.QUEUED)
+            await uow.messages.add(second)
+            await uow.messages.add(third)
+            await uow.messages.add(outbound(0, MessageStatus.QUEUED, conversation="conv-2"))
+            await uow.messages.add(a_message(ASSOCIATION, "conv-1", created_at=at(0)))
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.messages.next_queued(ASSOCIATION, "conv-1") == third
+
     async def test_listing_is_newest_first_with_before_and_limit(
         self, uow_factory: UowFactory
     ) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from wa_crm.adapters.memory.store import Workspace, insert, replace
 from wa_crm.domain.model.conversation import Channel, Conversation
-from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message
+from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message, MessageStatus
 from wa_crm.ports.unit_of_work import DuplicateKey
 
 
@@ -117,6 +117,18 @@ class InMemoryMessageRepository:
             ),
             limit=limit,
         )
+
+    async def next_queued(self, association_id: str, conversation_id: str) -> Message | None:
+        queued = self._newest(
+            association_id,
+            lambda message: (
+                message.conversation_id == conversation_id
+                and message.direction is Direction.OUT
+                and message.status is MessageStatus.QUEUED
+            ),
+            limit=len(self._rows),
+        )
+        return queued[-1] if queued else None
 
     async def list_awaiting_external_id(
         self, association_id: str, conversation_id: str

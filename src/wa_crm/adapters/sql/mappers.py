@@ -7,16 +7,14 @@ so settings written by an older or newer release still load.
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import time
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import RowMapping
 
 from wa_crm.domain.model.association import (
     Association,
     BotSettings,
-    BusinessHours,
-    BusinessWindow,
     Locale,
     WhatsAppSettings,
 )
@@ -50,43 +48,16 @@ from wa_crm.ports.system import SecretCipher
 # --- associations -------------------------------------------------------------------------
 
 
+_BOT_SETTINGS = TypeAdapter(BotSettings)
+
+
 def bot_settings_to_json(bot: BotSettings) -> dict[str, Any]:
-    data = {f.name: getattr(bot, f.name) for f in fields(bot)}
-    data["handoff_keywords"] = list(bot.handoff_keywords)
-    hours = bot.business_hours
-    data["business_hours"] = (
-        None
-        if hours is None
-        else {
-            "timezone": hours.timezone,
-            "windows": [
-                {"weekday": w.weekday, "opens": w.opens.isoformat(), "closes": w.closes.isoformat()}
-                for w in hours.windows
-            ],
-        }
-    )
-    return data
+    return _BOT_SETTINGS.dump_python(bot, mode="json")  # type: ignore[no-any-return]
 
 
 def bot_settings_from_json(data: dict[str, Any]) -> BotSettings:
     known = {f.name for f in fields(BotSettings)}
-    values = {name: value for name, value in data.items() if name in known}
-    if "handoff_keywords" in values:
-        values["handoff_keywords"] = tuple(values["handoff_keywords"])
-    hours = values.get("business_hours")
-    if hours is not None:
-        values["business_hours"] = BusinessHours(
-            timezone=hours["timezone"],
-            windows=tuple(
-                BusinessWindow(
-                    weekday=w["weekday"],
-                    opens=time.fromisoformat(w["opens"]),
-                    closes=time.fromisoformat(w["closes"]),
-                )
-                for w in hours["windows"]
-            ),
-        )
-    return BotSettings(**values)
+    return _BOT_SETTINGS.validate_python({k: v for k, v in data.items() if k in known})
 
 
 def association_to_row(association: Association, cipher: SecretCipher) -> dict[str, Any]:

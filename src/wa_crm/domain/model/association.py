@@ -70,6 +70,33 @@ class BusinessHours:
 
 
 @dataclass(frozen=True)
+class LeadQuestion:
+    """One thing the assistant asks a lead; the answer is stored on the contact as ``field``."""
+
+    field: str
+    question: str
+
+
+@dataclass(frozen=True)
+class BotAttachment:
+    """A file the assistant sends when a message mentions one of its keywords (a price list)."""
+
+    name: str
+    media_key: str
+    filename: str
+    mimetype: str
+    keywords: tuple[str, ...]
+    caption: str = ""
+
+
+DEFAULT_LEAD_QUESTIONS = (
+    LeadQuestion("name", "Para começar, qual é o seu nome?"),
+    LeadQuestion("city", "Em qual cidade você mora?"),
+    LeadQuestion("interest", "Conte em poucas palavras como a associação pode ajudar você."),
+)
+
+
+@dataclass(frozen=True)
 class BotSettings:
     enabled: bool = True
     provider: str = "rules"
@@ -82,7 +109,14 @@ class BotSettings:
     transition_message: str = (
         "Vou transferir você para um de nossos atendentes. Aguarde um instante."
     )
+    lead_questions: tuple[LeadQuestion, ...] = DEFAULT_LEAD_QUESTIONS
+    objective_complete_message: str = "Obrigado! Já anotei tudo."
+    attachments: tuple[BotAttachment, ...] = ()
+    sensitive_data: tuple[str, ...] = ("document", "email", "phone", "address")
+    """Kinds of personal data masked before text leaves for an external AI provider."""
     debounce_seconds: float = 3.0
+    typing_seconds: float = 1.0
+    """Typing indicator shown before a bot message, at most this long (0 turns it off)."""
     max_bot_turns: int = 10
     business_hours: BusinessHours | None = None
 

@@ -12,7 +12,7 @@ from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute, upsert_insert
 from wa_crm.adapters.sql.tables import conversations, messages
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
-from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message
+from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message, MessageStatus
 
 
 class SqlConversationRepository:
@@ -98,6 +98,21 @@ class SqlMessageRepository:
         if before is not None:
             condition &= messages.c.created_at < before
         return await self._all(association_id, condition, limit=limit)
+
+    async def next_queued(self, association_id: str, conversation_id: str) -> Message | None:
+        statement = (
+            select(messages)
+            .where(
+                messages.c.association_id == association_id,
+                messages.c.conversation_id == conversation_id,
+                messages.c.direction == Direction.OUT.value,
+                messages.c.status == MessageStatus.QUEUED.value,
+            )
+            .order_by(messages.c.created_at, messages.c.id)
+            .limit(1)
+        )
+        row = (await execute(self._connection, statement)).mappings().first()
+        return mappers.message_from_row(row) if row else None
 
     async def list_awaiting_external_id(
         self, association_id: str, conversation_id: str
