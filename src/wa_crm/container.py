@@ -14,7 +14,9 @@ from dependency_injector import containers, providers
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wa_crm.adapters.ai.rules import RulesProvider
 from wa_crm.adapters.events.memory import InMemoryEventBus
+from wa_crm.adapters.media.filesystem import FilesystemMediaStore
 from wa_crm.adapters.sql.engine import create_engine
 from wa_crm.adapters.sql.migrate import ensure_schema_current
 from wa_crm.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -26,13 +28,18 @@ from wa_crm.adapters.system.passwords import Argon2PasswordHasher
 from wa_crm.adapters.system.secrets import FernetSecretCipher
 from wa_crm.adapters.waha.gateway import WahaGateway
 from wa_crm.domain.model.jobs import Backoff
+from wa_crm.domain.usecases.agent_actions import AgentActions
+from wa_crm.domain.usecases.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.contacts import ResolveLidContact
-from wa_crm.domain.usecases.ingest import RESOLVE_LID_JOB, IngestWhatsAppEvent
+from wa_crm.domain.usecases.delivery import DeliverConversationMessages
+from wa_crm.domain.usecases.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB, IngestWhatsAppEvent
 from wa_crm.domain.usecases.jobs import JobRunner, RetryDeadJob
+from wa_crm.domain.usecases.outbound import DELIVER_JOB
 from wa_crm.domain.usecases.patients import ImportOrders, ImportPatients
 from wa_crm.domain.usecases.routing import SessionRouter
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
-from wa_crm.ports.system import SecretCipher
+from wa_crm.ports.ai import AIProvider
+from wa_crm.ports.system import Clock, SecretCipher
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.settings import Settings
 
@@ -42,6 +49,11 @@ def _sql_uow_factory(engine: AsyncEngine, cipher: SecretCipher) -> UnitOfWorkFac
         return SqlUnitOfWork(engine, cipher)
 
     return new_unit_of_work
+
+
+def _ai_providers(settings: Settings, clock: Clock) -> dict[str, AIProvider]:
+    """The providers an association's bot may name; external ones only when configured."""
+    return {"rules": RulesProvider()}
 
 
 def _lease(settings: Settings) -> timedelta:
@@ -89,7 +101,35 @@ class Container(containers.DeclarativeContainer):
         ResolveLidContact, uow_factory=uow_factory, gateway=gateway, clock=clock
     )
 
-    job_handlers = providers.Dict({RESOLVE_LID_JOB: resolve_lid_contact})
+    media_store = providers.Singleton(FilesystemMediaStore, root=settings.provided.media_dir)
+    ai_providers = providers.Singleton(_ai_providers, settings=settings, clock=clock)
+    run_bot_turn = providers.Factory(
+        RunBotTurn,
+        uow_factory=uow_factory,
+        bus=event_bus,
+        clock=clock,
+        ids=ids,
+        providers=ai_providers,
+    )
+    deliver_messages = providers.Factory(
+        DeliverConversationMessages,
+        uow_factory=uow_factory,
+        gateway=gateway,
+        media=media_store,
+        bus=event_bus,
+        clock=clock,
+    )
+    agent_actions = providers.Factory(
+        AgentActions, uow_factory=uow_factory, bus=event_bus, clock=clock, ids=ids
+    )
+
+    job_handlers = providers.Dict(
+        {
+            RESOLVE_LID_JOB: resolve_lid_contact,
+            BOT_TURN_JOB: run_bot_turn,
+            DELIVER_JOB: deliver_messages,
+        }
+    )
     job_runner = providers.Factory(
         JobRunner,
         uow_factory=uow_factory,

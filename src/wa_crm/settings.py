@@ -54,8 +54,23 @@ class Settings(BaseSettings):
     job_poll_seconds: float = Field(
         0.5, gt=0, description="How often an idle worker looks for due jobs."
     )
-    job_max_attempts: int = Field(
-        6, ge=1, le=100, description="Attempts before a job becomes a dead letter."
+    media_dir: str = Field(
+        "./var/media", description="Folder of the filesystem media store (received and sent files)."
+    )
+    openai_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible server for associations whose bot provider is `openai` "
+        "(https://api.openai.com, or an Ollama or vLLM address). Unset: that provider is off.",
+    )
+    openai_api_key: SecretStr | None = Field(None, description="Bearer key for `openai`.")
+    openai_use_tools: bool = Field(
+        True, description="Offer the model tool calls; false asks for JSON replies instead."
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        None, description="API key for associations whose bot provider is `anthropic`."
+    )
+    anthropic_base_url: str = Field(
+        "https://api.anthropic.com", description="Anthropic Messages API address."
     )
 
     @field_validator("database_url")

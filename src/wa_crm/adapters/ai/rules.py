@@ -11,9 +11,9 @@ and what was collected before comes in ``TurnRequest.contact["collected"]``.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
+from wa_crm.domain.model.text import normalized
 from wa_crm.ports.ai import BotAction, BotReply, Speaker, TurnRequest
 
 ORDER_WORDS = ("pedido", "entrega", "encomenda", "compra", "order", "delivery", "rastreio")
@@ -32,12 +32,6 @@ _TEXTS = {
         "attachment": "Here is the file you asked for.",
     },
 }
-
-
-def normalized(text: str) -> str:
-    """Lowercase without accents, so "Atendênte" matches "atendente"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _latest_contact_text(request: TurnRequest) -> str:

@@ -3,6 +3,7 @@ and a WhatsApp gateway fake that records what was sent."""
 
 from __future__ import annotations
 
+from wa_crm.adapters.memory.media import InMemoryMediaStore
 from wa_crm.adapters.memory.store import InMemoryStore, Tables
 from wa_crm.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from wa_crm.adapters.memory.whatsapp import (
@@ -13,6 +14,7 @@ from wa_crm.adapters.memory.whatsapp import (
 
 __all__ = [
     "FakeSession",
+    "InMemoryMediaStore",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "InMemoryWhatsAppGateway",

@@ -222,7 +222,7 @@ class _Ingestion:
             media=event.media,
             reply_to=event.reply_to,
             status=MessageStatus.SENT if event.from_me else MessageStatus.RECEIVED,
-            created_at=event.timestamp,
+            created_at=self.now,  # our clock orders the history; WAHA sends whole seconds
         )
         if not await self.uow.messages.add_if_absent(message):
             return IngestResult(Outcome.DUPLICATE, "message already stored")

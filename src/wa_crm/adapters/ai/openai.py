@@ -1,0 +1,130 @@
+"""``OpenAIProvider``: the AIProvider port over an OpenAI-compatible chat completions API.
+
+Works with OpenAI, Ollama, vLLM and anything else that serves ``POST /v1/chat/completions``.
+One request per turn: a system message (prompt, objective, what is known of the contact and how
+to answer), then the history as user/assistant messages. With ``use_tools`` the model is
+offered the ``handoff`` and ``objective_complete`` functions (``tool_choice: "auto"``); without
+(servers or models that lack tool calling) it is asked for a JSON object
+(``response_format: {"type": "json_object"}``), and a content that is not one is the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from wa_crm.adapters.ai.errors import bad_reply, error_for_response, error_for_transport
+from wa_crm.adapters.ai.prompt import TOOLS, system_text, turns
+from wa_crm.adapters.ai.replies import ToolCall, arguments_of, bot_reply, from_json_content
+from wa_crm.ports.ai import BotReply, TurnRequest
+
+PROVIDER = "the OpenAI-compatible API"
+
+
+class OpenAIProvider:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        *,
+        timeout: float = 20.0,
+        use_tools: bool = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """``base_url`` with or without the trailing ``/v1`` (``https://api.openai.com``,
+        ``http://localhost:11434/v1``); ``api_key`` None sends no ``Authorization`` (Ollama);
+        ``model`` is used when the turn names none."""
+        root = base_url.strip().rstrip("/")
+        self.url = (
+            f"{root}/chat/completions" if root.endswith("/v1") else f"{root}/v1/chat/completions"
+        )
+        self.model = model
+        self.use_tools = use_tools
+        self._api_key = api_key
+        self._where = f"{PROVIDER} at {urlsplit(root).netloc or root}"
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.AsyncClient(
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=5),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def reply(self, request: TurnRequest) -> BotReply:
+        body = self.body(request)
+        try:
+            response = await self._client.post(self.url, json=body)
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            raise error_for_transport(self._where, error) from None
+        if not response.is_success:
+            withhold = [self._api_key or "", body["messages"][0]["content"]]
+            withhold += [message.text for message in request.history]
+            raise error_for_response(self._where, response, withhold=withhold)
+        text, calls = self._read(response)
+        return bot_reply(self._where, text, calls)
+
+    def body(self, request: TurnRequest) -> dict[str, Any]:
+        """The chat completions request for one turn."""
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": system_text(request, json_mode=not self.use_tools)}
+        ]
+        messages += [{"role": role, "content": text} for role, text in turns(request.history)]
+        body: dict[str, Any] = {"model": request.model or self.model, "messages": messages}
+        if self.use_tools:
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {"name": name, "description": description, "parameters": schema},
+                }
+                for name, (description, schema) in TOOLS.items()
+            ]
+            body["tool_choice"] = "auto"
+        else:
+            body["response_format"] = {"type": "json_object"}
+        return body
+
+    def _read(self, response: httpx.Response) -> tuple[str, list[ToolCall]]:
+        try:
+            data: Any = response.json()
+        except ValueError:
+            raise bad_reply(
+                self._where, f"{response.status_code} with a body that is not JSON"
+            ) from None
+        choices = data.get("choices") if isinstance(data, dict) else None
+        first = choices[0] if isinstance(choices, list) and choices else None
+        message = first.get("message") if isinstance(first, dict) else None
+        if not isinstance(message, dict):
+            raise bad_reply(self._where, "with no choices[0].message: not a chat completion")
+        text = _content_text(message.get("content"))
+        if not text and isinstance(message.get("refusal"), str):
+            text = message["refusal"]
+        calls = [_tool_call(item) for item in message.get("tool_calls") or []]
+        if not self.use_tools and text:
+            text, envelope_calls = from_json_content(text)
+            calls += envelope_calls
+        return text, [call for call in calls if call is not None]
+
+
+def _content_text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # some servers answer with content parts
+        return "".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+        )
+    return ""
+
+
+def _tool_call(item: object) -> ToolCall | None:
+    function = item.get("function") if isinstance(item, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        return None
+    return ToolCall(function["name"], arguments_of(function.get("arguments")))

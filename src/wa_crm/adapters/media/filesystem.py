@@ -1,0 +1,42 @@
+"""``FilesystemMediaStore``: media files in a local folder, one file per key.
+
+Keys are opaque strings chosen by wa_crm; they are hashed into file names, so no key (however
+crafted, e.g. ``../../etc/passwd``) can name a path outside the folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from pathlib import Path
+
+
+class FilesystemMediaStore:
+    def __init__(self, root: str | Path) -> None:
+        self._root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self._root / digest[:2] / digest
+
+    async def put(self, key: str, data: bytes, mimetype: str) -> None:
+        await asyncio.to_thread(self._write, self._path(key), data)
+
+    async def get(self, key: str) -> bytes | None:
+        path = self._path(key)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            return None
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        """Write to a temporary file and rename: readers never see half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)

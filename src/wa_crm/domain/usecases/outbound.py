@@ -1,0 +1,75 @@
+"""Queuing outbound messages: a ``queued`` message row plus the conversation's deliver job, in
+the caller's transaction, so that a message once accepted is never lost.
+
+One deliver job per conversation (key ``deliver:<conversation id>``) sends its queued messages
+oldest first, which keeps them in order per chat whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from wa_crm.domain.model.conversation import Conversation
+from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.jobs import NewJob
+from wa_crm.domain.model.message import (
+    Author,
+    Direction,
+    Media,
+    Message,
+    MessageStatus,
+    MessageType,
+)
+from wa_crm.ports.system import IdGenerator
+from wa_crm.ports.unit_of_work import UnitOfWork
+
+DELIVER_JOB = "deliver"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    body: str
+    author: Author
+    type: MessageType = MessageType.TEXT
+    media: Media | None = None
+    agent_id: str | None = None
+    reply_to: str | None = None
+
+
+async def queue_outbound(
+    uow: UnitOfWork,
+    ids: IdGenerator,
+    conversation: Conversation,
+    outgoing: Outgoing,
+    now: datetime,
+) -> Message:
+    """Store the message as ``queued``, schedule delivery, and record ``message.created``."""
+    message = Message(
+        id=ids.new_id(),
+        association_id=conversation.association_id,
+        conversation_id=conversation.id,
+        direction=Direction.OUT,
+        author=outgoing.author,
+        agent_id=outgoing.agent_id,
+        type=outgoing.type,
+        body=outgoing.body,
+        media=outgoing.media,
+        reply_to=outgoing.reply_to,
+        status=MessageStatus.QUEUED,
+        created_at=now,
+    )
+    await uow.messages.add(message)
+    conversation.record_outbound(message.id, now)
+    await uow.jobs.schedule(
+        NewJob(
+            kind=DELIVER_JOB,
+            key=f"{DELIVER_JOB}:{conversation.id}",
+            run_after=now,
+            payload={"conversation_id": conversation.id},
+            association_id=conversation.association_id,
+        ),
+        now,
+    )
+    uow.record(DomainEvent(EventType.MESSAGE_CREATED, message.association_id, message.snapshot()))
+    return message

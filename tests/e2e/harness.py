@@ -1,0 +1,123 @@
+"""The whole service on a real port, with the WAHA simulator calling its webhook over HTTP.
+
+async with running_service(database_url, tmp_path) as service:
+    await service.patient_writes("5511988887777@c.us", "Oi")
+    texts = await service.wait_for_texts(lambda texts: len(texts) >= 2)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
+from wa_crm.container import Container, build_container
+from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
+from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.entrypoints.http.app import create_app
+from wa_crm.settings import Settings
+from wa_crm.testing import SimulatorConfig, running_simulator, serve_app
+
+API_KEY = "e2e-waha-key"
+SECRET = "e2e-webhook-secret"
+SESSION = "default"
+
+
+@dataclass
+class Service:
+    container: Container
+    association: Association
+    agent_id: str
+    simulator_url: str
+    http: httpx.AsyncClient
+
+    async def patient_writes(self, chat_id: str, text: str, push_name: str = "") -> str:
+        body = {"from": chat_id, "text": text, "push_name": push_name}
+        response = await self.http.post(f"{self.simulator_url}/_sim/{SESSION}/inbound", json=body)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    async def sent(self, chat_id: str | None = None) -> list[dict[str, Any]]:
+        response = await self.http.get(f"{self.simulator_url}/_sim/{SESSION}/sent")
+        response.raise_for_status()
+        return [s for s in response.json() if chat_id is None or s["chatId"] == chat_id]
+
+    async def texts(self, chat_id: str | None = None) -> list[str]:
+        return [s["text"] for s in await self.sent(chat_id) if s["kind"] == "text"]
+
+    async def wait_for_texts(
+        self, done: Callable[[list[str]], bool], chat_id: str | None = None, timeout: float = 15
+    ) -> list[str]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            texts = await self.texts(chat_id)
+            if done(texts):
+                return texts
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"timed out; the simulator received {texts!r}")
+            await asyncio.sleep(0.05)
+
+    async def conversation_of(self, chat_id: str) -> Any:
+        async with self.container.uow_factory()() as uow:
+            contact = await uow.contacts.find_by_chat_id(self.association.id, chat_id)
+            assert contact is not None, f"no contact for {chat_id}"
+            conversations = await uow.conversations.list_for_contact(
+                self.association.id, contact.id
+            )
+        return conversations[0]
+
+    async def contact_of(self, chat_id: str) -> Any:
+        async with self.container.uow_factory()() as uow:
+            return await uow.contacts.find_by_chat_id(self.association.id, chat_id)
+
+
+@asynccontextmanager
+async def running_service(
+    database_url: str, media_dir: Path, bot: BotSettings | None = None
+) -> AsyncIterator[Service]:
+    settings = Settings(
+        database_url=database_url,
+        workers=1,
+        job_poll_seconds=0.02,
+        secret_key="e2e-secret-key-0123456789",
+        media_dir=str(media_dir),
+    )
+    container = build_container(settings)
+    app = create_app(container)
+    async with serve_app(app) as service_url:
+        simulator = SimulatorConfig(
+            api_key=API_KEY,
+            hook_url=f"{service_url}/api/webhooks/whatsapp",
+            hook_events=SUBSCRIBED_EVENTS,
+            hook_hmac_key=SECRET,
+            hook_retries_delay_seconds=0.05,
+            ack_delay_seconds=0.01,
+        )
+        async with running_simulator(simulator) as simulator_url, httpx.AsyncClient() as http:
+            association = (
+                await container.create_association()(
+                    NewAssociation(
+                        "e2e",
+                        "Associação E2E",
+                        whatsapp=WhatsAppSettings(simulator_url, API_KEY, SESSION, SECRET),
+                    )
+                )
+            ).unwrap()
+            bot_settings = bot or BotSettings(debounce_seconds=0.3, typing_seconds=0)
+            association = dataclasses.replace(association, bot=bot_settings)
+            async with container.uow_factory()() as uow:
+                await uow.associations.update(association)
+                await uow.commit()
+            agent = (
+                await container.create_agent()(
+                    NewAgent("e2e", "ana@e2e.org", "Ana", "agent", "agent-password")
+                )
+            ).unwrap()
+            yield Service(container, association, agent.id, simulator_url, http)
