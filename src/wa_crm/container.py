@@ -14,7 +14,12 @@ from dependency_injector import containers, providers
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wa_crm.adapters.ai.rules import RulesProvider
+from wa_crm.adapters.ai import (
+    AnthropicProvider,
+    CircuitBreakerProvider,
+    OpenAIProvider,
+    RulesProvider,
+)
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.media.filesystem import FilesystemMediaStore
 from wa_crm.adapters.sql.engine import create_engine
@@ -52,8 +57,26 @@ def _sql_uow_factory(engine: AsyncEngine, cipher: SecretCipher) -> UnitOfWorkFac
 
 
 def _ai_providers(settings: Settings, clock: Clock) -> dict[str, AIProvider]:
-    """The providers an association's bot may name; external ones only when configured."""
-    return {"rules": RulesProvider()}
+    """The providers an association's bot may name; external ones only when configured, each
+    behind its own circuit breaker."""
+    available: dict[str, AIProvider] = {"rules": RulesProvider()}
+    if settings.openai_base_url:
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        openai = OpenAIProvider(
+            settings.openai_base_url,
+            key,
+            settings.openai_model,
+            use_tools=settings.openai_use_tools,
+        )
+        available["openai"] = CircuitBreakerProvider(openai, clock)
+    if settings.anthropic_api_key:
+        anthropic = AnthropicProvider(
+            settings.anthropic_api_key.get_secret_value(),
+            settings.anthropic_model,
+            base_url=settings.anthropic_base_url,
+        )
+        available["anthropic"] = CircuitBreakerProvider(anthropic, clock)
+    return available
 
 
 def _lease(settings: Settings) -> timedelta:
@@ -158,4 +181,7 @@ async def ping_database(container: Container) -> None:
 async def close_resources(container: Container) -> None:
     """Close what the container opened: HTTP connection pools, then the database pool."""
     await container.gateway().aclose()
+    for provider in container.ai_providers().values():
+        if isinstance(provider, CircuitBreakerProvider):
+            await provider.aclose()
     await container.engine().dispose()

@@ -63,11 +63,17 @@ class Settings(BaseSettings):
         "(https://api.openai.com, or an Ollama or vLLM address). Unset: that provider is off.",
     )
     openai_api_key: SecretStr | None = Field(None, description="Bearer key for `openai`.")
+    openai_model: str = Field(
+        "gpt-4o-mini", description="Model for `openai` when the association names none."
+    )
     openai_use_tools: bool = Field(
         True, description="Offer the model tool calls; false asks for JSON replies instead."
     )
     anthropic_api_key: SecretStr | None = Field(
         None, description="API key for associations whose bot provider is `anthropic`."
+    )
+    anthropic_model: str = Field(
+        "claude-haiku-4-5", description="Model for `anthropic` when the association names none."
     )
     anthropic_base_url: str = Field(
         "https://api.anthropic.com", description="Anthropic Messages API address."

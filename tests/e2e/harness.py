@@ -53,9 +53,9 @@ class Service:
         return [s["text"] for s in await self.sent(chat_id) if s["kind"] == "text"]
 
     async def wait_for_texts(
-        self, done: Callable[[list[str]], bool], chat_id: str | None = None, timeout: float = 15
+        self, done: Callable[[list[str]], bool], chat_id: str | None = None, within: float = 15
     ) -> list[str]:
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             texts = await self.texts(chat_id)
             if done(texts):

@@ -7,8 +7,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-
 from tests.e2e.harness import Service, running_service
+
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
 from wa_crm.domain.model.people import ContactKind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -316,6 +317,27 @@ async def test_message_and_message_any_of_one_inbound_message_store_it_once(
     assert outcomes == ["stored", "duplicate", "duplicate", "duplicate"]
     assert await waha.stored_external_ids() == {message.id: 1}
     assert (await waha.conversation(CONTACT)).unread_count == 1
+
+
+async def test_concurrent_messages_of_one_contact_all_count(
+    waha: Waha, request: pytest.FixtureRequest
+) -> None:
+    if "postgres" in request.node.callspec.id:
+        request.applymarker(
+            pytest.mark.xfail(
+                reason="lost update: each ingestion rewrites the whole conversation row it read "
+                "before the others committed (READ COMMITTED, no row lock or version check)",
+                strict=False,
+            )
+        )
+    await waha.deliver(message_event(WaMessage(body="primeira")))
+    later = [WaMessage(body=f"parte {n}") for n in range(8)]
+
+    responses = await asyncio.gather(*(waha.post(message_event(m)) for m in later))
+
+    assert [r.status_code for r in responses] == [200] * 8
+    assert sum((await waha.stored_external_ids()).values()) == 9
+    assert (await waha.conversation(CONTACT)).unread_count == 9
 
 
 # --- events -----------------------------------------------------------------------------------

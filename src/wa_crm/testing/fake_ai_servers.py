@@ -684,6 +684,11 @@ class FakeAIServer:
             raise LookupError("the fake has received no request")
         return bodies[-1]
 
+    @property
+    def held(self) -> int:
+        """How many requests a ``Delay`` holds right now."""
+        return len(self._waiting)
+
     def release(self) -> None:
         """End every ``Delay`` being served now."""
         waiting, self._waiting = self._waiting, set()

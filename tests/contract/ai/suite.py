@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import httpx
 import pytest
 
 from wa_crm.ports.ai import (
@@ -54,6 +56,15 @@ COMPLETE_ARGS: dict[str, Any] = {
     "summary": "Lead de Campinas interessada em óleo de CBD.",
     "collected": {"name": "Ana", "city": "Campinas", "interest": "óleo de CBD"},
 }
+
+
+_TLS = ssl.create_default_context()
+
+
+def quick_transport() -> httpx.AsyncHTTPTransport:
+    """httpx's own transport, sharing one TLS context: a new client loads the CA certificates
+    again (some 50 ms), which adds up over a hundred tests that never use TLS."""
+    return httpx.AsyncHTTPTransport(verify=_TLS)
 
 
 def closed_port_url() -> str:

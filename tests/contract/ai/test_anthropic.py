@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from wa_crm.adapters.ai.anthropic import AnthropicProvider
 from wa_crm.ports.ai import (
@@ -38,6 +39,7 @@ from .suite import (
     TIMEOUT,
     AIProviderContract,
     Seen,
+    quick_transport,
 )
 
 
@@ -51,7 +53,9 @@ class AnthropicDriver:
     def __init__(self, url: str, fake: FakeAIServer) -> None:
         self.url = url
         self.fake = fake
-        self.anthropic = AnthropicProvider(API_KEY, MODEL, base_url=url, timeout=TIMEOUT)
+        self.anthropic = AnthropicProvider(
+            API_KEY, MODEL, base_url=url, timeout=TIMEOUT, transport=quick_transport()
+        )
         self.provider: AIProvider = self.anthropic
         self._others: list[AnthropicProvider] = []
 
@@ -71,7 +75,11 @@ class AnthropicDriver:
 
     def another(self, *, url: str | None = None, api_key: str | None = None) -> AIProvider:
         provider = AnthropicProvider(
-            api_key or API_KEY, MODEL, base_url=url or self.url, timeout=TIMEOUT
+            api_key or API_KEY,
+            MODEL,
+            base_url=url or self.url,
+            timeout=TIMEOUT,
+            transport=quick_transport(),
         )
         self._others.append(provider)
         return provider
@@ -81,16 +89,29 @@ class AnthropicDriver:
             await provider.aclose()
 
 
+# one fake server for the class (its event loop is the class's), reset before each test
+pytestmark = pytest.mark.asyncio(loop_scope="class")
+
+
+@pytest_asyncio.fixture(scope="class", loop_scope="class")
+async def server() -> AsyncIterator[tuple[str, FakeAIServer]]:
+    app = create_fake_anthropic_app(api_key=API_KEY)
+    async with serve_app(app) as url:
+        yield url, app.state.fake
+
+
 class TestAnthropic(AIProviderContract):
-    @pytest.fixture
-    async def driver(self) -> AsyncIterator[AnthropicDriver]:  # type: ignore[override]
-        app = create_fake_anthropic_app(api_key=API_KEY)
-        async with serve_app(app) as url:
-            driver = AnthropicDriver(url, app.state.fake)
-            try:
-                yield driver
-            finally:
-                await driver.aclose()
+    @pytest_asyncio.fixture(loop_scope="class")
+    async def driver(  # type: ignore[override]
+        self, server: tuple[str, FakeAIServer]
+    ) -> AsyncIterator[AnthropicDriver]:
+        url, fake = server
+        fake.reset()
+        driver = AnthropicDriver(url, fake)
+        try:
+            yield driver
+        finally:
+            await driver.aclose()
 
     async def test_headers_and_request_shape(self, driver: AnthropicDriver) -> None:
         driver.script_text("ok")

@@ -7,12 +7,23 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from wa_crm.adapters.ai.openai import OpenAIProvider
-from wa_crm.ports.ai import AIProvider, BotAction, BotReply, Speaker, TurnMessage, TurnRequest
+from wa_crm.ports.ai import (
+    AIProvider,
+    AIProviderError,
+    AIProviderErrorKind,
+    BotAction,
+    BotReply,
+    Speaker,
+    TurnMessage,
+    TurnRequest,
+)
 from wa_crm.testing import serve_app
 from wa_crm.testing.fake_ai_servers import (
     FakeAIServer,
+    HttpError,
     JsonText,
     Reply,
     Text,
@@ -31,6 +42,7 @@ from .suite import (
     TIMEOUT,
     AIProviderContract,
     Seen,
+    quick_transport,
 )
 
 
@@ -39,7 +51,14 @@ class OpenAIDriver:
         self.url = url
         self.fake = fake
         self.use_tools = use_tools
-        self.openai = OpenAIProvider(url, API_KEY, MODEL, timeout=TIMEOUT, use_tools=use_tools)
+        self.openai = OpenAIProvider(
+            url,
+            API_KEY,
+            MODEL,
+            timeout=TIMEOUT,
+            use_tools=use_tools,
+            transport=quick_transport(),
+        )
         self.provider: AIProvider = self.openai
         self._others: list[OpenAIProvider] = []
 
@@ -72,6 +91,7 @@ class OpenAIDriver:
             MODEL,
             timeout=TIMEOUT,
             use_tools=self.use_tools,
+            transport=quick_transport(),
         )
         self._others.append(provider)
         return provider
@@ -81,20 +101,33 @@ class OpenAIDriver:
             await provider.aclose()
 
 
-async def _driver(use_tools: bool) -> AsyncIterator[OpenAIDriver]:
+# one fake server per test class (its event loop is the class's), reset before each test
+pytestmark = pytest.mark.asyncio(loop_scope="class")
+
+
+@pytest_asyncio.fixture(scope="class", loop_scope="class")
+async def server() -> AsyncIterator[tuple[str, FakeAIServer]]:
     app = create_fake_openai_app(api_key=API_KEY)
     async with serve_app(app) as url:
-        driver = OpenAIDriver(url, app.state.fake, use_tools=use_tools)
-        try:
-            yield driver
-        finally:
-            await driver.aclose()
+        yield url, app.state.fake
+
+
+async def _driver(server: tuple[str, FakeAIServer], use_tools: bool) -> AsyncIterator[OpenAIDriver]:
+    url, fake = server
+    fake.reset()
+    driver = OpenAIDriver(url, fake, use_tools=use_tools)
+    try:
+        yield driver
+    finally:
+        await driver.aclose()
 
 
 class TestOpenAIWithTools(AIProviderContract):
-    @pytest.fixture
-    async def driver(self) -> AsyncIterator[OpenAIDriver]:  # type: ignore[override]
-        async for driver in _driver(use_tools=True):
+    @pytest_asyncio.fixture(loop_scope="class")
+    async def driver(  # type: ignore[override]
+        self, server: tuple[str, FakeAIServer]
+    ) -> AsyncIterator[OpenAIDriver]:
+        async for driver in _driver(server, use_tools=True):
             yield driver
 
     async def test_the_request_offers_the_two_tools(self, driver: OpenAIDriver) -> None:
@@ -134,6 +167,20 @@ class TestOpenAIWithTools(AIProviderContract):
 
         assert reply.text == "echo: Quero saber sobre o óleo de CBD para minha mãe"
         assert "authorization" not in app.state.fake.requests[-1].headers
+
+    async def test_a_short_key_is_not_quoted_either(self) -> None:
+        app = create_fake_openai_app()
+        app.state.fake.push(HttpError(400, message="unknown key 'k3y-1' for this server"))
+        async with serve_app(app) as url:
+            provider = OpenAIProvider(url, "k3y-1", "llama3.2", transport=quick_transport())
+            try:
+                with pytest.raises(AIProviderError) as caught:
+                    await provider.reply(REQUEST)
+            finally:
+                await provider.aclose()
+
+        assert caught.value.kind is AIProviderErrorKind.REJECTED
+        assert "k3y-1" not in str(caught.value)
 
     async def test_arguments_that_are_not_json_keep_the_action(self, driver: OpenAIDriver) -> None:
         driver.fake.push(ToolCall("handoff", raw_arguments='{"reason": "cut sh'))
@@ -180,9 +227,11 @@ class TestOpenAIWithTools(AIProviderContract):
 
 
 class TestOpenAIJsonMode(AIProviderContract):
-    @pytest.fixture
-    async def driver(self) -> AsyncIterator[OpenAIDriver]:  # type: ignore[override]
-        async for driver in _driver(use_tools=False):
+    @pytest_asyncio.fixture(loop_scope="class")
+    async def driver(  # type: ignore[override]
+        self, server: tuple[str, FakeAIServer]
+    ) -> AsyncIterator[OpenAIDriver]:
+        async for driver in _driver(server, use_tools=False):
             yield driver
 
     async def test_the_request_asks_for_a_json_object(self, driver: OpenAIDriver) -> None:

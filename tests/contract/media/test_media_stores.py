@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,14 @@ async def test_keys_are_independent(store: MediaStore) -> None:
     assert (await store.get("x"), await store.get("y")) == (b"1", b"2")
 
 
+def files_under(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()]
+
+
 async def test_a_crafted_key_never_escapes_the_folder(tmp_path: Path) -> None:
     root = tmp_path / "media"
     store = FilesystemMediaStore(root)
     await store.put("../../escape.txt", b"x", "text/plain")
-    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    written = await asyncio.to_thread(files_under, tmp_path)
     assert written and all(root in path.parents for path in written)
     assert await store.get("../../escape.txt") == b"x"

@@ -60,9 +60,9 @@ class AnthropicProvider:
         except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise error_for_transport(PROVIDER, error) from None
         if not response.is_success:
-            withhold = [self._api_key, body["system"]]
-            withhold += [message.text for message in request.history]
-            raise error_for_response(PROVIDER, response, withhold=withhold)
+            system = body["system"]
+            withhold = [system, *(message.text for message in request.history)]
+            raise error_for_response(PROVIDER, response, api_key=self._api_key, withhold=withhold)
         text, calls = self._read(response)
         return bot_reply(PROVIDER, text, calls)
 

@@ -49,14 +49,18 @@ def error_for_transport(provider: str, error: Exception) -> AIProviderError:
 
 
 def error_for_response(
-    provider: str, response: httpx.Response, *, withhold: Iterable[str] = ()
+    provider: str,
+    response: httpx.Response,
+    *,
+    api_key: str | None = None,
+    withhold: Iterable[str] = (),
 ) -> AIProviderError:
-    """An error for a response outside 2xx; ``withhold``: the API key and every prompt text."""
+    """An error for a response outside 2xx; ``withhold``: every text of the prompt."""
     status = response.status_code
     label, message = _describe(response.text)
     where = f"{provider} answered {status}" + (f" ({label})" if label else "")
     if message:
-        where += f": {_safe(message, withhold)}"
+        where += f": {_safe(message, api_key, withhold)}"
     if status in (401, 403):
         return AIProviderError(AIProviderErrorKind.UNAUTHORIZED, where)
     if status == 408:
@@ -95,8 +99,10 @@ def _describe(text: str) -> tuple[str, str]:
     return "/".join(dict.fromkeys(labels)), message if isinstance(message, str) else ""
 
 
-def _safe(message: str, withhold: Iterable[str]) -> str:
+def _safe(message: str, api_key: str | None, withhold: Iterable[str]) -> str:
     flat = " ".join(message.split())
+    if api_key and api_key in message:
+        return _WITHHELD
     for text in withhold:
         for fragment in _fragments(text):
             if fragment in flat:

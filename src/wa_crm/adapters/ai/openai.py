@@ -44,7 +44,7 @@ class OpenAIProvider:
         self.model = model
         self.use_tools = use_tools
         self._api_key = api_key
-        self._where = f"{PROVIDER} at {urlsplit(root).netloc or root}"
+        self._where = f"{PROVIDER} at {_host(root) or 'an unusable URL'}"
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.AsyncClient(
             headers=headers,
@@ -63,9 +63,11 @@ class OpenAIProvider:
         except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise error_for_transport(self._where, error) from None
         if not response.is_success:
-            withhold = [self._api_key or "", body["messages"][0]["content"]]
-            withhold += [message.text for message in request.history]
-            raise error_for_response(self._where, response, withhold=withhold)
+            system = body["messages"][0]["content"]
+            withhold = [system, *(message.text for message in request.history)]
+            raise error_for_response(
+                self._where, response, api_key=self._api_key, withhold=withhold
+            )
         text, calls = self._read(response)
         return bot_reply(self._where, text, calls)
 
@@ -109,6 +111,16 @@ class OpenAIProvider:
             text, envelope_calls = from_json_content(text)
             calls += envelope_calls
         return text, [call for call in calls if call is not None]
+
+
+def _host(url: str) -> str | None:
+    """Host and port only: a URL may carry credentials."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return f"{parts.hostname}:{port}" if port and parts.hostname else parts.hostname
 
 
 def _content_text(content: object) -> str:

@@ -8,7 +8,8 @@ reply, or hand the conversation to the agents (design section 4).
 - Otherwise the association's provider answers. Text for an external provider has the personal
   data the association marks as sensitive masked, and the reply has it restored.
 - A reply is formatted for WhatsApp and split into messages; the bot's first reply in a
-  conversation opens with the greeting for members or leads; fields the model collected are stored on the contact.
+  conversation opens with the greeting for members or leads; fields the model collected are
+  stored on the contact.
 - ``handoff`` or ``objective_complete`` from the model, or a provider failure
   (``ai_unavailable``), hands off; the contact is never left without an answer.
 """
