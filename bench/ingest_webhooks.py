@@ -118,13 +118,26 @@ def server(command: list[str], env: dict[str, str], url: str, probe: str) -> Ite
             process.kill()
 
 
-def run_wrk(url: str, bodies: Path, seconds: int, connections: int) -> tuple[float, float, float, int]:
+def run_wrk(
+    url: str, bodies: Path, seconds: int, connections: int
+) -> tuple[float, float, float, int]:
     output = subprocess.run(
         [
-            "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-            "-s", str(HERE / "webhooks.lua"), url, "--", str(bodies), "1",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(HERE / "webhooks.lua"),
+            url,
+            "--",
+            str(bodies),
+            "1",
         ],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     latencies = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
@@ -171,7 +184,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def measure_service(name: str, database_url: str, bodies: Path, seconds: int, count: int) -> Figures:
+def measure_service(
+    name: str, database_url: str, bodies: Path, seconds: int, count: int
+) -> Figures:
     env = {
         **os.environ,
         "WA_CRM_DATABASE_URL": database_url,
@@ -181,9 +196,23 @@ def measure_service(name: str, database_url: str, bodies: Path, seconds: int, co
     cli = str(VENV_BIN / "wa-crm")
     subprocess.run([cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run(
-        [cli, "association", "create", "bench", "--name", "Bench", "--session", SESSION,
-         "--waha-url", "http://127.0.0.1:9", "--webhook-secret", SECRET],
-        env=env, check=True, capture_output=True,
+        [
+            cli,
+            "association",
+            "create",
+            "bench",
+            "--name",
+            "Bench",
+            "--session",
+            SESSION,
+            "--waha-url",
+            "http://127.0.0.1:9",
+            "--webhook-secret",
+            SECRET,
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
     )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -196,15 +225,26 @@ def measure_service(name: str, database_url: str, bodies: Path, seconds: int, co
         stored = httpx.get(url + "/metrics").text
     duplicates = re.search(r'outcome="duplicate"} ([\d.]+)', stored)
     if duplicates:
-        raise RuntimeError(f"{name}: {duplicates.group(1)} webhooks were duplicates; the run is void")
-    return Figures(name, rate, p50, p99, rate / 2, percentile(fixed, 0.5), percentile(fixed, 0.99), errors)
+        raise RuntimeError(
+            f"{name}: {duplicates.group(1)} webhooks were duplicates; the run is void"
+        )
+    return Figures(
+        name, rate, p50, p99, rate / 2, percentile(fixed, 0.5), percentile(fixed, 0.99), errors
+    )
 
 
 def measure_ceiling(bodies: Path, seconds: int) -> Figures:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [str(VENV_BIN / "uvicorn"), "bench.bare_app:app", "--port", str(port),
-               "--log-level", "warning", "--no-access-log"]
+    command = [
+        str(VENV_BIN / "uvicorn"),
+        "bench.bare_app:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     with server(command, env, url, "/api/webhooks/whatsapp"):
         rate, p50, p99, errors = run_wrk(url, bodies, seconds, connections=16)
@@ -244,13 +284,18 @@ def main(argv: list[str] | None = None) -> list[str]:
         for name, maker in (("SQLite", None), ("PostgreSQL", postgres_database)):
             if maker is None:
                 figures = measure_service(
-                    "wa_crm on SQLite", f"sqlite+aiosqlite:///{folder}/bench.db", bodies,
-                    args.seconds, args.count,
+                    "wa_crm on SQLite",
+                    f"sqlite+aiosqlite:///{folder}/bench.db",
+                    bodies,
+                    args.seconds,
+                    args.count,
                 )
             else:
                 with maker() as url:
                     write_bodies(bodies, args.count, secrets.token_hex(3))
-                    figures = measure_service(f"wa_crm on {name}", url, bodies, args.seconds, args.count)
+                    figures = measure_service(
+                        f"wa_crm on {name}", url, bodies, args.seconds, args.count
+                    )
             results.append(figures)
     lines = [
         "## Webhook ingestion (`python -m bench.ingest_webhooks`)",
