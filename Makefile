@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck bench services clean
+.PHONY: run test lint bench services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ test: $(STAMP) services lint
 	$(BIN)/pytest -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
@@ -29,6 +29,7 @@ services:
 	scripts/ensure-services.sh
 
 bench: $(STAMP) services
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python -m bench
 
 clean:

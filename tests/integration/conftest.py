@@ -14,13 +14,13 @@ import pytest
 from asgi_lifespan import LifespanManager
 from dependency_injector import providers
 from starlette.applications import Starlette
+from tests.support.webhook_driver import Waha, create_association
 
-from support.clock import FakeClock
-from support.webhook_driver import Waha, create_association
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.association import Association
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
+from wa_crm.testing.clock import FakeClock
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-
-from support.waha_payloads import (
+from tests.support.waha_payloads import (
     CONTACT,
     ENGINES,
     ME,
@@ -23,7 +22,8 @@ from support.waha_payloads import (
     revoked_event,
     session_status_event,
 )
-from support.webhook_driver import WEBHOOK, Waha, create_association
+from tests.support.webhook_driver import WEBHOOK, Waha, create_association
+
 from wa_crm.entrypoints.http.webhooks import MAX_BODY_BYTES
 
 

@@ -6,9 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-
-from support.clock import T0, FakeClock
-from support.waha_payloads import (
+from tests.support.waha_payloads import (
     CONTACT,
     CONTACT_NAME,
     ENGINES,
@@ -23,12 +21,14 @@ from support.waha_payloads import (
     message_event,
     voice,
 )
-from support.webhook_driver import Waha
+from tests.support.webhook_driver import Waha
+
 from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import Author, Direction, MessageStatus, MessageType
 from wa_crm.domain.model.people import ContactKind
 from wa_crm.domain.usecases.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB
+from wa_crm.testing.clock import T0, FakeClock
 
 LID_SENDER = "187654321098765@lid"
 LEGACY_BR = "551188887777@c.us"  # the same line as CONTACT, without the ninth digit

@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from support.waha_payloads import (
+from tests.support.waha_payloads import (
     CONTACT,
     ENGINES,
     SECRET,
@@ -33,7 +32,7 @@ from support.waha_payloads import (
     revoked_event,
     session_status_event,
 )
-from support.webhook_driver import WEBHOOK, Waha
+from tests.support.webhook_driver import WEBHOOK, Waha
 
 WEBHOOK_STATUSES = {200, 400, 401, 404, 413, 422}
 EVENTS = [

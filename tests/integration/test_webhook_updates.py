@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from support.waha_payloads import (
+from tests.support.waha_payloads import (
     CONTACT,
     ENGINES,
     ME,
@@ -18,7 +17,8 @@ from support.waha_payloads import (
     revoked_event,
     session_status_event,
 )
-from support.webhook_driver import Waha
+from tests.support.webhook_driver import Waha
+
 from wa_crm.domain.model.message import MessageStatus, MessageType
 
 

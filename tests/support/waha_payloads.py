@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .clock import T0
+from wa_crm.testing.clock import T0
 
 ENGINES = ("WEBJS", "NOWEB", "GOWS")
 SESSION = "default"

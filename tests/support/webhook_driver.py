@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from returns.result import Success
 from sqlalchemy import select
+from tests.support.waha_payloads import SECRET, SESSION, WAHA_URL, encode, headers_for
 
-from support.waha_payloads import SECRET, SESSION, WAHA_URL, encode, headers_for
 from wa_crm.adapters.sql.tables import messages
 from wa_crm.container import Container
 from wa_crm.domain.model.association import Association, WhatsAppSettings

@@ -9,9 +9,8 @@ from datetime import time, timedelta
 
 import pytest
 from returns.result import Success
+from tests.support.waha_payloads import CONTACT, ME, new_event_id, new_hex_id, serialized_id
 
-from support.clock import FakeClock, SequentialIds
-from support.waha_payloads import CONTACT, ME, new_event_id, new_hex_id, serialized_id
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from wa_crm.domain.model.association import (
@@ -50,6 +49,7 @@ from wa_crm.domain.usecases.ingest import (
 )
 from wa_crm.ports.events import PublishedEvent
 from wa_crm.ports.unit_of_work import UnitOfWork
+from wa_crm.testing.clock import FakeClock, SequentialIds
 
 ASSOCIATION_ID = "assoc-1"
 LID = "123456789012345@lid"

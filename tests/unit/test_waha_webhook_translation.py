@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
-from support.clock import T0
-from support.waha_payloads import (
+from tests.support.waha_payloads import (
     CONTACT,
     CONTACT_NAME,
     ENGINES,
@@ -29,6 +27,7 @@ from support.waha_payloads import (
     sign,
     voice,
 )
+
 from wa_crm.adapters.waha.payloads import WahaEnvelope
 from wa_crm.adapters.waha.webhooks import (
     InvalidPayload,
@@ -46,6 +45,7 @@ from wa_crm.domain.usecases.ingest import (
     SessionStatusReport,
     WhatsAppEvent,
 )
+from wa_crm.testing.clock import T0
 
 RECEIVED_AT = datetime(2026, 3, 2, 13, 0, 5, tzinfo=UTC)
 

@@ -35,19 +35,11 @@ from wa_crm.domain.usecases.ingest import (
 )
 from wa_crm.domain.usecases.jobs import JobRunner
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
-from wa_crm.testing.clock import FakeClock
+from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511988887777@c.us"
 BOT = BotSettings(debounce_seconds=1, typing_seconds=0, max_bot_turns=4)
 SAYINGS = ["Oi", "Lia", "Recife", "quero me associar", "quero um atendente", "ok", "obrigado"]
-
-
-class Ids:
-    def __init__(self) -> None:
-        self._numbers = itertools.count(1)
-
-    def new_id(self) -> str:
-        return f"id-{next(self._numbers):06d}"
 
 
 class Conversations(RuleBasedStateMachine):
@@ -55,7 +47,7 @@ class Conversations(RuleBasedStateMachine):
         super().__init__()
         self.loop = asyncio.new_event_loop()
         self.clock = FakeClock()
-        self.ids = Ids()
+        self.ids = SequentialIds()
         self.uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
         self.gateway = InMemoryWhatsAppGateway()
         bus = InMemoryEventBus(self.clock)

@@ -31,16 +31,16 @@ from wa_crm.domain.usecases.ingest import (
 
 M = TypeVar("M", bound=BaseModel)
 
-# The events wa_crm subscribes to. ``message`` carries what contacts send; our own messages,
-# typed on the phone or echoed after an API send, arrive only as ``message.any``. Subscribing
-# to both means each inbound message arrives twice: the message id dedup absorbs that.
+# The events wa_crm asks WAHA for. ``message.any`` carries every message, the contacts' and
+# our own (typed on the phone, or echoed after an API send), so ``message`` is not asked for:
+# it would deliver each inbound message twice (WAHA #1384). Both are still understood, since an
+# operator may configure WAHA's global webhook with ``message``; the message id dedup absorbs
+# the duplicates. Reactions are understood but not stored, so they are not asked for either.
 SUBSCRIBED_EVENTS = (
-    "message",
     "message.any",
     "message.ack",
     "message.revoked",
     "message.edited",
-    "message.reaction",
     "session.status",
     "presence.update",
 )

@@ -1,0 +1,88 @@
+"""The association's configured files go out as media when a message asks for them."""
+
+from __future__ import annotations
+
+import functools
+
+from wa_crm.adapters.ai import RulesProvider
+from wa_crm.adapters.events.memory import InMemoryEventBus
+from wa_crm.adapters.memory import (
+    InMemoryMediaStore,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+    InMemoryWhatsAppGateway,
+)
+from wa_crm.domain.model.association import (
+    Association,
+    BotAttachment,
+    BotSettings,
+    WhatsAppSettings,
+)
+from wa_crm.domain.model.message import MessageType
+from wa_crm.domain.model.people import ContactKind, Patient, PatientStatus
+from wa_crm.domain.usecases.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.delivery import DeliverConversationMessages
+from wa_crm.domain.usecases.ingest import (
+    BOT_TURN_JOB,
+    IncomingEvent,
+    InboundMessage,
+    IngestWhatsAppEvent,
+)
+from wa_crm.domain.usecases.jobs import JobRunner
+from wa_crm.domain.usecases.outbound import DELIVER_JOB
+from wa_crm.testing.clock import FakeClock, SequentialIds
+
+CHAT = "5511999998888@c.us"
+PRICE_LIST = BotAttachment(
+    name="price-list",
+    media_key="association/a/price-list.pdf",
+    filename="tabela-de-precos.pdf",
+    mimetype="application/pdf",
+    keywords=("preço", "tabela"),
+    caption="Nossa tabela de preços",
+)
+
+
+async def test_a_member_asking_for_prices_gets_the_price_list_document() -> None:
+    clock, ids = FakeClock(), SequentialIds()
+    uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
+    bus, media, gateway = InMemoryEventBus(clock), InMemoryMediaStore(), InMemoryWhatsAppGateway()
+    await media.put(PRICE_LIST.media_key, b"%PDF-1.7 prices", PRICE_LIST.mimetype)
+    bot = BotSettings(debounce_seconds=0, typing_seconds=0, attachments=(PRICE_LIST,))
+    async with uow_factory() as uow:
+        await uow.associations.add(
+            Association(
+                "a",
+                "a",
+                "A",
+                clock.now(),
+                whatsapp=WhatsAppSettings("http://waha", "k", "default", ""),
+                bot=bot,
+            )
+        )
+        await uow.patients.upsert(
+            Patient("p1", "a", "Maria Silva", ("+5511999998888",), PatientStatus.ACTIVE)
+        )
+        await uow.commit()
+    message = InboundMessage(
+        "false_1", CHAT, False, MessageType.TEXT, "Qual o preço do óleo?", clock.now()
+    )
+    await IngestWhatsAppEvent(uow_factory, bus, clock, ids)(IncomingEvent("a", "evt", message))
+    handlers = {
+        BOT_TURN_JOB: RunBotTurn(uow_factory, bus, clock, ids, {"rules": RulesProvider()}),
+        DELIVER_JOB: DeliverConversationMessages(uow_factory, gateway, media, bus, clock),
+    }
+    runner = JobRunner(uow_factory, clock, handlers, "w")
+    while await runner.run_due():
+        pass
+
+    async with uow_factory() as uow:
+        contact = await uow.contacts.find_by_chat_id("a", CHAT)
+    assert contact is not None and contact.kind is ContactKind.MEMBER
+    kinds = [(sent.kind, sent.text or sent.caption, sent.filename) for sent in gateway.messages()]
+    assert kinds == [
+        ("text", "Olá, Maria! Como podemos ajudar?", None),
+        ("text", "Segue o arquivo solicitado.", None),
+        ("file", "Nossa tabela de preços", "tabela-de-precos.pdf"),
+    ]
+    assert gateway.messages()[-1].data == b"%PDF-1.7 prices"
