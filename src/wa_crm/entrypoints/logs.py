@@ -13,6 +13,8 @@ from typing import Any
 
 import structlog
 
+from wa_crm.domain.model.correlation import correlation_id
+
 # Ten or more digits in a row (optionally after +) are treated as a phone number or chat id.
 _PHONE = re.compile(r"\+?\d{6,}(\d{4})")
 _SECRET_KEYS = {"password", "api_key", "token", "secret", "webhook_secret", "authorization"}
@@ -33,6 +35,15 @@ def _scrub(
     return event_dict
 
 
+def _correlate(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    current = correlation_id.get()
+    if current and "correlation_id" not in event_dict:
+        event_dict["correlation_id"] = current
+    return event_dict
+
+
 def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -40,6 +51,7 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _correlate,
         _scrub,
     ]
     renderer: Any = (

@@ -10,7 +10,8 @@ first), except the ``*_if_absent`` methods, which are the race-safe way to inser
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -116,6 +117,10 @@ class MessageRepository(Protocol):
         """The oldest outbound message of the conversation still waiting to be sent."""
         ...
 
+    async def list_failed(self, association_id: str, limit: int) -> Sequence[Message]:
+        """Outbound messages that could not be delivered (dead letters), newest first."""
+        ...
+
     async def list_awaiting_external_id(
         self, association_id: str, conversation_id: str
     ) -> Sequence[Message]:
@@ -176,6 +181,30 @@ class JobRepository(Protocol):
     async def count_by_status(self) -> dict[str, int]: ...
 
 
+class SendSlotRepository(Protocol):
+    async def reserve(self, key: str, now: datetime, interval: timedelta) -> datetime:
+        """The time a send under ``key`` may go: the key's next free slot or ``now``, whichever
+        is later; the next free slot moves ``interval`` past it. Atomic across processes, which
+        is what keeps several workers under one session's rate limit."""
+        ...
+
+
+@dataclass(frozen=True)
+class SessionStatusChange:
+    status: str
+    at: datetime
+
+
+class SessionEventRepository(Protocol):
+    async def record(self, association_id: str, status: str, at: datetime) -> str | None:
+        """Append the status and return the one before it (None for the first)."""
+        ...
+
+    async def history(self, association_id: str, limit: int) -> Sequence[SessionStatusChange]:
+        """Newest first."""
+        ...
+
+
 class ProcessedEventRepository(Protocol):
     async def remember(self, association_id: str, event_id: str, at: datetime) -> bool:
         """Record that a webhook event was processed; False if it already was (race-safe)."""
@@ -191,6 +220,8 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     jobs: JobRepository
     processed_events: ProcessedEventRepository
+    send_slots: SendSlotRepository
+    session_events: SessionEventRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

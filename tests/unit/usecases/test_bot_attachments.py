@@ -24,8 +24,8 @@ from wa_crm.domain.usecases.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages
 from wa_crm.domain.usecases.ingest import (
     BOT_TURN_JOB,
-    IncomingEvent,
     InboundMessage,
+    IncomingEvent,
     IngestWhatsAppEvent,
 )
 from wa_crm.domain.usecases.jobs import JobRunner

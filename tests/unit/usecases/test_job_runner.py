@@ -8,7 +8,15 @@ from datetime import timedelta
 import pytest
 
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from wa_crm.domain.model.jobs import Backoff, Job, JobStatus, NewJob, PermanentJobError, RetryLater
+from wa_crm.domain.model.jobs import (
+    Backoff,
+    Job,
+    JobStatus,
+    NewJob,
+    PermanentJobError,
+    Postpone,
+    RetryLater,
+)
 from wa_crm.domain.usecases.jobs import JobHandler, JobRunner, RetryDeadJob
 from wa_crm.testing.clock import FakeClock
 
@@ -226,3 +234,16 @@ def test_backoff_grows_exponentially_with_jitter_under_its_cap() -> None:
     for attempt, ceiling in [(1, 2), (2, 4), (3, 8), (4, 16), (10, 60)]:
         delay = backoff.delay(attempt, rng).total_seconds()
         assert ceiling / 2 <= delay <= ceiling
+
+
+async def test_a_postponed_job_waits_without_using_its_attempts(uow_factory, clock) -> None:
+    handler = Recorder([Postpone("circuit open", timedelta(seconds=30))] * 10)
+    await schedule(uow_factory, clock, max_attempts=2)
+    work = runner(uow_factory, clock, handler)
+    for _ in range(4):
+        assert await work.run_due() == 1
+        job = await stored(uow_factory, "echo:1")
+        assert (job.status, job.attempts) == (JobStatus.PENDING, 0)
+        assert job.run_after == clock.now() + timedelta(seconds=30)
+        clock.advance(30)
+    assert len(handler.runs) == 4

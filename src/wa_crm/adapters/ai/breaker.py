@@ -13,13 +13,11 @@ down: the orchestrator hands off with ``ai_unavailable`` straight away. Only
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import timedelta
 
+from wa_crm.domain.model.breaker import BreakerState, CircuitBreaker
 from wa_crm.ports.ai import AIProvider, AIProviderError, AIProviderErrorKind, BotReply, TurnRequest
 from wa_crm.ports.system import Clock
-
-State = Literal["closed", "open", "half_open"]
 
 
 class CircuitBreakerProvider:
@@ -30,63 +28,37 @@ class CircuitBreakerProvider:
         failure_threshold: int = 5,
         cooldown_seconds: float = 30.0,
     ) -> None:
-        if failure_threshold < 1:
-            raise ValueError("failure_threshold must be at least 1")
-        if cooldown_seconds < 0:
-            raise ValueError("cooldown_seconds must not be negative")
         self.inner = inner
         self._clock = clock
-        self._threshold = failure_threshold
-        self._cooldown = timedelta(seconds=cooldown_seconds)
-        self._failures = 0  # consecutive
-        self._opened_at: datetime | None = None
-        self._probing = False
+        self._breaker = CircuitBreaker(failure_threshold, timedelta(seconds=cooldown_seconds))
 
     @property
-    def state(self) -> State:
-        """``half_open`` once the cool-down is over (the next call probes) and during a probe."""
-        if self._opened_at is None:
-            return "closed"
-        if self._probing or self._clock.now() >= self._opened_at + self._cooldown:
-            return "half_open"
-        return "open"
+    def state(self) -> str:
+        return self._breaker.state(self._clock.now()).value
 
     @property
     def consecutive_failures(self) -> int:
-        return self._failures
+        return self._breaker.failures
 
     async def reply(self, request: TurnRequest) -> BotReply:
-        if self._opened_at is not None:
-            return await self._probe(request, self._opened_at)
-        try:
-            reply = await self.inner.reply(request)
-        except AIProviderError:
-            self._failures += 1
-            if self._failures >= self._threshold:
-                self._opened_at = self._clock.now()
-            raise
-        self._failures = 0
-        return reply
-
-    async def _probe(self, request: TurnRequest, opened_at: datetime) -> BotReply:
-        retry_at = opened_at + self._cooldown
-        if self._probing or self._clock.now() < retry_at:
+        breaker = self._breaker
+        if not breaker.allow(self._clock.now()):
+            retry_at = breaker.retry_at
+            under_way = breaker.state(self._clock.now()) is BreakerState.HALF_OPEN
             raise AIProviderError(
                 AIProviderErrorKind.CIRCUIT_OPEN,
-                f"the AI provider failed {self._failures} times in a row; "
-                + ("a retry is under way" if self._probing else f"next try at {retry_at:%X} UTC"),
+                f"the AI provider failed {breaker.failures} times in a row; "
+                + ("a retry is under way" if under_way else f"next try at {retry_at:%X} UTC"),
             )
-        self._probing = True
         try:
             reply = await self.inner.reply(request)
         except AIProviderError:
-            self._failures += 1
-            self._opened_at = self._clock.now()
+            breaker.record_failure(self._clock.now())
             raise
-        finally:
-            self._probing = False
-        self._failures = 0
-        self._opened_at = None
+        except BaseException:
+            breaker.release_probe()
+            raise
+        breaker.record_success()
         return reply
 
     async def aclose(self) -> None:

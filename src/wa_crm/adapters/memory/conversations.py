@@ -130,6 +130,15 @@ class InMemoryMessageRepository:
         )
         return queued[-1] if queued else None
 
+    async def list_failed(self, association_id: str, limit: int) -> Sequence[Message]:
+        return self._newest(
+            association_id,
+            lambda message: (
+                message.direction is Direction.OUT and message.status is MessageStatus.FAILED
+            ),
+            limit=limit,
+        )
+
     async def list_awaiting_external_id(
         self, association_id: str, conversation_id: str
     ) -> Sequence[Message]:

@@ -14,7 +14,7 @@ from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.jobs import Job
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
-from wa_crm.ports.unit_of_work import DuplicateKey
+from wa_crm.ports.unit_of_work import DuplicateKey, SessionStatusChange
 
 
 @dataclass
@@ -49,6 +49,8 @@ class Tables:
     messages: dict[str, Message] = field(default_factory=dict)
     jobs: dict[str, StoredJob] = field(default_factory=dict)
     processed_events: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    send_slots: dict[str, datetime] = field(default_factory=dict)
+    session_events: list[tuple[str, SessionStatusChange]] = field(default_factory=list)
 
 
 class InMemoryStore:

@@ -17,6 +17,10 @@ from wa_crm.adapters.memory.conversations import (
 from wa_crm.adapters.memory.jobs import InMemoryJobRepository
 from wa_crm.adapters.memory.patients import InMemoryPatientRepository
 from wa_crm.adapters.memory.processed_events import InMemoryProcessedEventRepository
+from wa_crm.adapters.memory.sessions import (
+    InMemorySendSlotRepository,
+    InMemorySessionEventRepository,
+)
 from wa_crm.adapters.memory.store import InMemoryStore, Workspace
 from wa_crm.domain.model.events import DomainEvent
 from wa_crm.ports.unit_of_work import (
@@ -28,6 +32,8 @@ from wa_crm.ports.unit_of_work import (
     MessageRepository,
     PatientRepository,
     ProcessedEventRepository,
+    SendSlotRepository,
+    SessionEventRepository,
 )
 
 
@@ -52,6 +58,10 @@ class InMemoryUnitOfWork:
         self.messages: MessageRepository = InMemoryMessageRepository(self._workspace)
         self.jobs: JobRepository = InMemoryJobRepository(self._workspace)
         self.processed_events: ProcessedEventRepository = InMemoryProcessedEventRepository(
+            self._workspace
+        )
+        self.send_slots: SendSlotRepository = InMemorySendSlotRepository(self._workspace)
+        self.session_events: SessionEventRepository = InMemorySessionEventRepository(
             self._workspace
         )
 

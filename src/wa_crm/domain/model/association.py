@@ -41,6 +41,10 @@ class WhatsAppSettings:
     session: str = "default"
     webhook_secret: str = ""
     phone: str | None = None
+    messages_per_second: float = 2.0
+    """At most this many sends per second through the session (protects the number)."""
+    chat_gap_seconds: float = 1.0
+    """At least this long between two sends to the same chat."""
 
     @property
     def configured(self) -> bool:

@@ -13,11 +13,13 @@
     │   ├── UnknownSession
     │   ├── UnknownConversation
     │   ├── UnknownAgent
+    │   ├── UnknownMessage
     │   └── UnknownJob
     └── Conflict                     (HTTP 409)
         ├── InvalidTransition        a conversation event the status machine does not allow
         ├── ConversationTaken        another agent already holds the conversation
         ├── AlreadyExists
+        ├── MessageNotFailed         only dead letters can be sent again
         └── JobNotDead               only dead jobs can be retried
 
 Errors state facts; the edge (HTTP, CLI) maps their family to a status code, and shows
@@ -94,6 +96,11 @@ class UnknownAgent(NotFound):
 
 
 @dataclass(frozen=True)
+class UnknownMessage(NotFound):
+    code: ClassVar[str] = "unknown_message"
+
+
+@dataclass(frozen=True)
 class UnknownJob(NotFound):
     code: ClassVar[str] = "unknown_job"
 
@@ -121,3 +128,8 @@ class AlreadyExists(Conflict):
 @dataclass(frozen=True)
 class JobNotDead(Conflict):
     code: ClassVar[str] = "job_not_dead"
+
+
+@dataclass(frozen=True)
+class MessageNotFailed(Conflict):
+    code: ClassVar[str] = "message_not_failed"

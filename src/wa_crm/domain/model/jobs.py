@@ -76,3 +76,13 @@ class RetryLater(Exception):
     def __init__(self, message: str, after: timedelta) -> None:
         super().__init__(message)
         self.after = after
+
+
+class Postpone(Exception):
+    """Raised by a job handler when the job cannot run yet for reasons that are not its own
+    failure (a circuit breaker is open, a rate limit slot is far away): it runs again at
+    ``after`` from now with its attempts reset, so waiting never turns work into a dead letter."""
+
+    def __init__(self, message: str, after: timedelta) -> None:
+        super().__init__(message)
+        self.after = after

@@ -77,6 +77,10 @@ class Media:
     filename: str | None = None
     size: int | None = None
     checksum: str | None = None
+    stored: bool = False
+    """True once the file is in our media store (``url`` is then the store key)."""
+    error: str | None = None
+    """Why the file could not be fetched from WAHA, when it could not."""
 
 
 @dataclass
@@ -130,6 +134,8 @@ class Message:
                 "mimetype": media.mimetype,
                 "filename": media.filename,
                 "size": media.size,
+                "stored": media.stored,
+                "error": media.error,
             },
             "reply_to": self.reply_to,
             "status": self.status.value,

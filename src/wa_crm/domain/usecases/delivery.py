@@ -1,12 +1,16 @@
 """Delivering queued messages to WhatsApp (the ``deliver`` job, one per conversation).
 
-- Messages go out oldest first; a failure that may pass stops the run, and the job is retried
-  with backoff, the same message first, so order per chat holds.
-- A bot message shows a typing indicator first, for at most the association's typing time.
+- Messages go out oldest first. A failure that may pass (timeout, refused connection, 429, 5xx)
+  stops the run and the job is retried with backoff, the same message first: order per chat
+  holds. A 429's ``Retry-After`` is honoured.
 - A failure that cannot pass (WhatsApp's reach-out limit, a refused request), or the last
-  attempt failing, marks the message ``failed`` with its error and goes on with the next one.
-- A bot message still queued when a person has taken the conversation is not sent: the person
-  speaks now.
+  attempt failing, makes the message a dead letter: ``failed`` with its error, and an ``alert``
+  for agents; the next message goes on. An admin's retry puts it back in the queue.
+- While the session's circuit breaker is open the job waits (no attempt used, nothing sent).
+- Sends respect the association's rate limits: messages per second through the session and a
+  minimum gap per chat, shared by every worker through the database.
+- A bot message shows a typing indicator first; a bot message still queued when a person has
+  taken the conversation is not sent: the person speaks now.
 """
 
 from __future__ import annotations
@@ -16,11 +20,18 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from returns.result import Failure, Result, Success
+
+from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import ConversationStatus
+from wa_crm.domain.model.correlation import carried
+from wa_crm.domain.model.errors import DomainError, MessageNotFailed, UnknownMessage
 from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.domain.model.jobs import Job, PermanentJobError, RetryLater
+from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError, Postpone, RetryLater
 from wa_crm.domain.model.message import Author, Message, MessageStatus, MessageType
 from wa_crm.domain.usecases.contacts import connection_of
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.outbound import DELIVER_JOB
 from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.media import MediaStore
@@ -36,6 +47,7 @@ from wa_crm.ports.whatsapp import (
 
 _log = logging.getLogger("wa_crm.delivery")
 SUPERSEDED = "not sent: a person took the conversation over"
+LONGEST_SLOT_WAIT = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class DeliverConversationMessages:
     media: MediaStore
     bus: EventBus
     clock: Clock
+    breakers: GatewayBreakers
 
     async def __call__(self, job: Job) -> None:
         association_id = job.association_id
@@ -68,11 +81,16 @@ class DeliverConversationMessages:
                 await self._finish(message, MessageStatus.FAILED, SUPERSEDED)
                 continue
             connection = connection_of(association)
+            if not self.breakers.allow(connection):
+                wait = max(self.breakers.wait(connection), timedelta(seconds=1))
+                raise Postpone("the WAHA session's circuit is open", wait)
+            await self._wait_for_slot(association, contact.wa_chat_id)
             try:
                 sent = await self._send(
                     connection, contact.wa_chat_id, message, association.bot.typing_seconds
                 )
             except GatewayError as error:
+                self.breakers.failed(connection, error)
                 if error.retryable and not last_attempt:
                     if error.retry_after:
                         raise RetryLater(
@@ -80,11 +98,32 @@ class DeliverConversationMessages:
                         ) from error
                     raise
                 _log.warning(
-                    "message failed", extra={"code": error.code.value, "message_id": message.id}
+                    "dead letter", extra={"code": error.code.value, "message_id": message.id}
                 )
                 await self._finish(message, MessageStatus.FAILED, f"{error.code.value}: {error}")
                 continue
+            self.breakers.succeeded(connection)
             await self._finish(message, MessageStatus.SENT, None, sent.external_id)
+
+    async def _wait_for_slot(self, association: Association, chat_id: str) -> None:
+        """Reserve this send's place under the session's and the chat's limits, then wait."""
+        settings, now = association.whatsapp, self.clock.now()
+        per_message = timedelta(seconds=1 / max(settings.messages_per_second, 0.001))
+        async with self.uow_factory() as uow:
+            session_slot = await uow.send_slots.reserve(
+                f"session:{settings.base_url}#{settings.session}", now, per_message
+            )
+            chat_slot = await uow.send_slots.reserve(
+                f"chat:{association.id}:{chat_id}",
+                now,
+                timedelta(seconds=settings.chat_gap_seconds),
+            )
+            await uow.commit()
+        wait = max(session_slot, chat_slot) - now
+        if wait > LONGEST_SLOT_WAIT:
+            raise Postpone("the session's send rate is saturated", wait)
+        if wait > timedelta(0):
+            await asyncio.sleep(wait.total_seconds())
 
     async def _send(
         self, connection: Connection, chat_id: str, message: Message, typing_seconds: float
@@ -130,5 +169,53 @@ class DeliverConversationMessages:
             uow.record(
                 DomainEvent(EventType.MESSAGE_UPDATED, stored.association_id, stored.snapshot())
             )
+            if status is MessageStatus.FAILED and error != SUPERSEDED:
+                uow.record(
+                    DomainEvent(
+                        EventType.ALERT,
+                        stored.association_id,
+                        {
+                            "kind": "dead_letter",
+                            "message_id": stored.id,
+                            "conversation_id": stored.conversation_id,
+                            "error": error,
+                        },
+                    )
+                )
             await uow.commit()
         await publish_committed(uow, self.bus)
+
+
+@dataclass(frozen=True)
+class RetryDeadLetter:
+    """An admin sends a failed message again: back to ``queued`` and its delivery scheduled."""
+
+    uow_factory: UnitOfWorkFactory
+    bus: EventBus
+    clock: Clock
+
+    async def __call__(self, association_id: str, message_id: str) -> Result[Message, DomainError]:
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            message = await uow.messages.get(association_id, message_id)
+            if message is None:
+                return Failure(UnknownMessage(f"no message {message_id}"))
+            if not message.requeue():
+                return Failure(
+                    MessageNotFailed(f"message {message_id} is {message.status}, not failed")
+                )
+            await uow.messages.update(message)
+            await uow.jobs.schedule(
+                NewJob(
+                    kind=DELIVER_JOB,
+                    key=f"{DELIVER_JOB}:{message.conversation_id}",
+                    run_after=now,
+                    payload=carried({"conversation_id": message.conversation_id}),
+                    association_id=association_id,
+                ),
+                now,
+            )
+            uow.record(DomainEvent(EventType.MESSAGE_UPDATED, association_id, message.snapshot()))
+            await uow.commit()
+        await publish_committed(uow, self.bus)
+        return Success(message)

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -25,6 +25,7 @@ from returns.result import Result, Success
 
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import Channel, Conversation, HandoffReason
+from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.errors import DomainError
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import NewJob
@@ -38,7 +39,9 @@ from wa_crm.domain.model.message import (
 )
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.model.phone import ChatId, ChatKind
+from wa_crm.domain.usecases.media import FETCH_MEDIA_JOB
 from wa_crm.domain.usecases.publish import publish_committed
+from wa_crm.domain.usecases.session_health import record_session_status
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWork, UnitOfWorkFactory
@@ -226,6 +229,8 @@ class _Ingestion:
         )
         if not await self.uow.messages.add_if_absent(message):
             return IngestResult(Outcome.DUPLICATE, "message already stored")
+        if message.media is not None and message.media.url:
+            await self._schedule_media_fetch(message)
         if event.from_me:
             conversation.record_outbound(message.id, message.created_at)
             conversation.take_over_from_phone()  # only a bot conversation changes hands
@@ -271,7 +276,7 @@ class _Ingestion:
                     kind=RESOLVE_LID_JOB,
                     key=f"{RESOLVE_LID_JOB}:{contact.id}",
                     run_after=self.now,
-                    payload={"contact_id": contact.id},
+                    payload=carried({"contact_id": contact.id}),
                     association_id=association_id,
                 ),
                 self.now,
@@ -301,6 +306,19 @@ class _Ingestion:
         await self.uow.conversations.add(conversation)
         return conversation
 
+    async def _schedule_media_fetch(self, message: Message) -> None:
+        """At once: WAHA deletes received files after 180 s by default."""
+        await self.uow.jobs.schedule(
+            NewJob(
+                kind=FETCH_MEDIA_JOB,
+                key=f"{FETCH_MEDIA_JOB}:{message.id}",
+                run_after=self.now,
+                payload=carried({"message_id": message.id}),
+                association_id=self.association.id,
+            ),
+            self.now,
+        )
+
     async def _schedule_bot_turn(self, conversation: Conversation) -> None:
         debounce = timedelta(seconds=self.association.bot.debounce_seconds)
         await self.uow.jobs.schedule(
@@ -308,7 +326,7 @@ class _Ingestion:
                 kind=BOT_TURN_JOB,
                 key=f"{BOT_TURN_JOB}:{conversation.id}",
                 run_after=self.now + debounce,
-                payload={"conversation_id": conversation.id},
+                payload=carried({"conversation_id": conversation.id}),
                 association_id=self.association.id,
             ),
             self.now,
@@ -381,15 +399,8 @@ class _Ingestion:
         return IngestResult(Outcome.PUBLISHED, events=(typing,))
 
     async def _session(self, event: SessionStatusReport) -> IngestResult:
-        association = self.association
-        if event.phone and event.phone != association.whatsapp.phone:
-            updated = replace(
-                association, whatsapp=replace(association.whatsapp, phone=event.phone)
-            )
-            await self.uow.associations.update(updated)
-        data = {"session": association.whatsapp.session, "status": event.status}
-        status = DomainEvent(EventType.SESSION_STATUS, association.id, data)
-        return IngestResult(Outcome.PUBLISHED, events=(status,))
+        await record_session_status(self.uow, self.association, event.status, event.phone, self.now)
+        return IngestResult(Outcome.UPDATED, "session status")
 
     def _updated(self, message: Message) -> IngestResult:
         event = DomainEvent(EventType.MESSAGE_UPDATED, self.association.id, message.snapshot())

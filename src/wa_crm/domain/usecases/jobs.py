@@ -3,8 +3,8 @@
 - A claim is a lease: a worker that dies mid-job leaves the job to another worker once the
   lease expires; a live worker extends its lease while the handler runs.
 - A handler that raises is retried with exponential backoff and jitter until ``max_attempts``,
-  then the job is dead with the last error; ``PermanentJobError`` makes it dead at once and
-  ``RetryLater`` sets the next attempt's time.
+  then the job is dead with the last error; ``PermanentJobError`` makes it dead at once,
+  ``RetryLater`` sets the next attempt's time, and ``Postpone`` waits without using an attempt.
 - A job rescheduled while it ran (a newer version) stays pending for the newer version.
 """
 
@@ -19,8 +19,17 @@ from datetime import timedelta
 
 from returns.result import Failure, Result, Success
 
+from wa_crm.domain.model.correlation import PAYLOAD_KEY, correlation_id
 from wa_crm.domain.model.errors import JobNotDead, UnknownJob
-from wa_crm.domain.model.jobs import Backoff, Job, JobStatus, PermanentJobError, RetryLater
+from wa_crm.domain.model.jobs import (
+    Backoff,
+    Job,
+    JobStatus,
+    NewJob,
+    PermanentJobError,
+    Postpone,
+    RetryLater,
+)
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
@@ -68,10 +77,13 @@ class JobRunner:
             await self._fail(job, f"gave up after {job.max_attempts} attempts", retry_in=None)
             return
         heartbeat = asyncio.create_task(self._keep_lease(job))
+        traced = correlation_id.set(job.payload.get(PAYLOAD_KEY) or f"job:{job.id}")
         try:
             await self.handlers[job.kind](job)
         except PermanentJobError as error:
             await self._fail(job, str(error) or type(error).__name__, retry_in=None)
+        except Postpone as error:
+            await self._postpone(job, error.after)
         except RetryLater as error:
             await self._fail(job, str(error), retry_in=error.after if job.attempts_left else None)
         except Exception as error:
@@ -87,9 +99,27 @@ class JobRunner:
                 await uow.jobs.complete(job.id, job.version, self.worker_id, self.clock.now())
                 await uow.commit()
         finally:
+            correlation_id.reset(traced)
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+    async def _postpone(self, job: Job, after: timedelta) -> None:
+        """Reschedule under the same key (a newer version), then finish this version: the job
+        is pending again at the new time with its attempts reset."""
+        now = self.clock.now()
+        again = NewJob(
+            kind=job.kind,
+            key=job.key,
+            run_after=now + after,
+            payload=job.payload,
+            association_id=job.association_id,
+            max_attempts=job.max_attempts,
+        )
+        async with self.uow_factory() as uow:
+            await uow.jobs.schedule(again, now)
+            await uow.jobs.complete(job.id, job.version, self.worker_id, now)
+            await uow.commit()
 
     async def _fail(self, job: Job, error: str, retry_in: timedelta | None) -> None:
         now = self.clock.now()

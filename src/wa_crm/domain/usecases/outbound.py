@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from wa_crm.domain.model.conversation import Conversation
+from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import NewJob
 from wa_crm.domain.model.message import (
@@ -66,7 +67,7 @@ async def queue_outbound(
             kind=DELIVER_JOB,
             key=f"{DELIVER_JOB}:{conversation.id}",
             run_after=now,
-            payload={"conversation_id": conversation.id},
+            payload=carried({"conversation_id": conversation.id}),
             association_id=conversation.association_id,
         ),
         now,

@@ -25,6 +25,7 @@ from wa_crm.adapters.waha.webhooks import (
     translate,
 )
 from wa_crm.container import Container
+from wa_crm.domain.model.correlation import correlation_id
 from wa_crm.domain.usecases.ingest import IncomingEvent
 from wa_crm.entrypoints.http.errors import domain_error_response, error_response
 
@@ -94,6 +95,7 @@ async def whatsapp_webhook(request: Request) -> Response:
         fields = ", ".join(".".join(map(str, issue["loc"])) or "body" for issue in error.errors())
         return error_response(422, "invalid_event", f"not a WAHA event envelope (check: {fields})")
 
+    correlation_id.set(envelope.id)
     signature = request.headers.get("x-webhook-hmac")
     association = await container.session_router().find(
         envelope.session,

@@ -1,0 +1,123 @@
+"""Session health: what WAHA says of each association's session, kept with its history.
+
+- Every status from a ``session.status`` webhook or the periodic poll is recorded when it
+  differs from the last one, and published as ``session.status``.
+- A session that leaves ``WORKING`` raises an alert: an ``alert`` event for agents and a
+  durable ``send_alert`` job that tells operators through the AlertSink (log, webhook).
+- The poll (``poll_session`` job, one per association) catches what webhooks miss: WAHA
+  stopping without a word, or the webhook itself being broken.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.correlation import carried
+from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.usecases.contacts import connection_of
+from wa_crm.domain.usecases.publish import publish_committed
+from wa_crm.ports.events import EventBus
+from wa_crm.ports.system import AlertSink, Clock
+from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
+
+WORKING = "WORKING"
+POLL_SESSION_JOB = "poll_session"
+SEND_ALERT_JOB = "send_alert"
+
+
+async def record_session_status(
+    uow: UnitOfWork, association: Association, status: str, phone: str | None, now: datetime
+) -> None:
+    """Record and publish a status; alert when a working session stops working."""
+    if phone and phone != association.whatsapp.phone:
+        whatsapp = dataclasses.replace(association.whatsapp, phone=phone)
+        await uow.associations.update(dataclasses.replace(association, whatsapp=whatsapp))
+    history = await uow.session_events.history(association.id, 1)
+    if history and history[0].status == status:
+        return
+    previous = await uow.session_events.record(association.id, status, now)
+    session = association.whatsapp.session
+    uow.record(
+        DomainEvent(
+            EventType.SESSION_STATUS, association.id, {"session": session, "status": status}
+        )
+    )
+    if previous == WORKING and status != WORKING:
+        message = f"WhatsApp session {session!r} left WORKING: it is now {status}"
+        uow.record(
+            DomainEvent(
+                EventType.ALERT,
+                association.id,
+                {"kind": "session_down", "session": session, "status": status, "message": message},
+            )
+        )
+        await uow.jobs.schedule(
+            NewJob(
+                kind=SEND_ALERT_JOB,
+                key=f"{SEND_ALERT_JOB}:{association.id}:{now.isoformat()}",
+                run_after=now,
+                payload=carried({"kind": "session_down", "message": message}),
+                association_id=association.id,
+            ),
+            now,
+        )
+
+
+def poll_job(association_id: str, at: datetime) -> NewJob:
+    return NewJob(
+        kind=POLL_SESSION_JOB,
+        key=f"{POLL_SESSION_JOB}:{association_id}",
+        run_after=at,
+        payload={},
+        association_id=association_id,
+    )
+
+
+@dataclass(frozen=True)
+class PollSessionStatus:
+    """Ask WAHA for the session's state, record it, and come back after ``every``."""
+
+    uow_factory: UnitOfWorkFactory
+    gateway: WhatsAppGateway
+    bus: EventBus
+    clock: Clock
+    every: timedelta = timedelta(seconds=60)
+
+    async def __call__(self, job: Job) -> None:
+        association_id = job.association_id
+        if association_id is None:
+            raise PermanentJobError("poll_session job without an association")
+        async with self.uow_factory() as uow:
+            association = await uow.associations.get(association_id)
+        if association is None:
+            return
+        if association.whatsapp.configured:
+            try:
+                info = await self.gateway.session_status(connection_of(association))
+                status, phone = info.status.value, info.phone
+            except GatewayError as error:
+                status, phone = f"UNREACHABLE ({error.code.value})", None
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            if association.whatsapp.configured:
+                await record_session_status(uow, association, status, phone, now)
+            await uow.jobs.schedule(poll_job(association_id, now + self.every), now)
+            await uow.commit()
+        await publish_committed(uow, self.bus)
+
+
+@dataclass(frozen=True)
+class SendAlert:
+    alerts: AlertSink
+
+    async def __call__(self, job: Job) -> None:
+        if job.association_id is None:
+            raise PermanentJobError("send_alert job without an association")
+        await self.alerts.alert(
+            job.association_id, str(job.payload["kind"]), str(job.payload["message"])
+        )
