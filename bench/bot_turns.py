@@ -30,10 +30,11 @@ from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSe
 from wa_crm.domain.model.jobs import Job, JobStatus
 from wa_crm.domain.model.message import MessageType
 from wa_crm.domain.usecases.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.ingest import (
     BOT_TURN_JOB,
-    IncomingEvent,
     InboundMessage,
+    IncomingEvent,
     IngestWhatsAppEvent,
 )
 
@@ -86,7 +87,9 @@ async def measure(url: str, turns: int) -> tuple[list[float], list[float]]:
         await ingest(IncomingEvent("a", f"evt_{number}", event))
     async with uow_factory() as uow:
         conversations = [job.payload["conversation_id"] for job in await _bot_jobs(uow)]
-    turn = RunBotTurn(uow_factory, bus, clock, ids, {"rules": RulesProvider()})
+    turn = RunBotTurn(
+        uow_factory, bus, clock, ids, {"rules": RulesProvider()}, GatewayBreakers(clock)
+    )
     pending = iter(conversations)
 
     async def one_turn() -> None:

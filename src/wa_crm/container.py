@@ -25,7 +25,7 @@ from wa_crm.adapters.media.filesystem import FilesystemMediaStore
 from wa_crm.adapters.sql.engine import create_engine
 from wa_crm.adapters.sql.migrate import ensure_schema_current
 from wa_crm.adapters.sql.unit_of_work import SqlUnitOfWork
-from wa_crm.adapters.system.alerts import LogAlertSink
+from wa_crm.adapters.system.alerts import LogAlertSink, WebhookAlertSink
 from wa_crm.adapters.system.clock import SystemClock
 from wa_crm.adapters.system.ids import TimeOrderedIdGenerator
 from wa_crm.adapters.system.metrics import Metrics
@@ -36,15 +36,23 @@ from wa_crm.domain.model.jobs import Backoff
 from wa_crm.domain.usecases.agent_actions import AgentActions
 from wa_crm.domain.usecases.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.contacts import ResolveLidContact
-from wa_crm.domain.usecases.delivery import DeliverConversationMessages
+from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB, IngestWhatsAppEvent
 from wa_crm.domain.usecases.jobs import JobRunner, RetryDeadJob
+from wa_crm.domain.usecases.media import FETCH_MEDIA_JOB, FetchInboundMedia, MediaLimits
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
 from wa_crm.domain.usecases.patients import ImportOrders, ImportPatients
 from wa_crm.domain.usecases.routing import SessionRouter
+from wa_crm.domain.usecases.session_health import (
+    POLL_SESSION_JOB,
+    SEND_ALERT_JOB,
+    PollSessionStatus,
+    SendAlert,
+)
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
 from wa_crm.ports.ai import AIProvider
-from wa_crm.ports.system import Clock, SecretCipher
+from wa_crm.ports.system import AlertSink, Clock, SecretCipher
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.settings import Settings
 
@@ -79,6 +87,23 @@ def _ai_providers(settings: Settings, clock: Clock) -> dict[str, AIProvider]:
     return available
 
 
+def _alert_sink(settings: Settings) -> AlertSink:
+    if settings.alert_webhook_url:
+        secret = settings.alert_webhook_secret
+        return WebhookAlertSink(
+            settings.alert_webhook_url, secret.get_secret_value() if secret else ""
+        )
+    return LogAlertSink()
+
+
+def _media_limits(settings: Settings) -> MediaLimits:
+    return MediaLimits(max_bytes=settings.media_max_bytes)
+
+
+def _poll_every(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.session_poll_seconds)
+
+
 def _lease(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.job_lease_seconds)
 
@@ -96,7 +121,7 @@ class Container(containers.DeclarativeContainer):
     cipher = providers.Singleton(
         lambda settings: FernetSecretCipher(settings.secret_key.get_secret_value()), settings
     )
-    alerts = providers.Singleton(LogAlertSink)
+    alerts = providers.Singleton(_alert_sink, settings=settings)
 
     engine = providers.Singleton(create_engine, url=settings.provided.database_url)
     uow_factory = providers.Singleton(_sql_uow_factory, engine=engine, cipher=cipher)
@@ -126,6 +151,7 @@ class Container(containers.DeclarativeContainer):
 
     media_store = providers.Singleton(FilesystemMediaStore, root=settings.provided.media_dir)
     ai_providers = providers.Singleton(_ai_providers, settings=settings, clock=clock)
+    gateway_breakers = providers.Singleton(GatewayBreakers, clock=clock)
     run_bot_turn = providers.Factory(
         RunBotTurn,
         uow_factory=uow_factory,
@@ -133,6 +159,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         ids=ids,
         providers=ai_providers,
+        breakers=gateway_breakers,
     )
     deliver_messages = providers.Factory(
         DeliverConversationMessages,
@@ -141,7 +168,28 @@ class Container(containers.DeclarativeContainer):
         media=media_store,
         bus=event_bus,
         clock=clock,
+        breakers=gateway_breakers,
     )
+    retry_dead_letter = providers.Factory(
+        RetryDeadLetter, uow_factory=uow_factory, bus=event_bus, clock=clock
+    )
+    fetch_media = providers.Factory(
+        FetchInboundMedia,
+        uow_factory=uow_factory,
+        gateway=gateway,
+        media=media_store,
+        bus=event_bus,
+        limits=providers.Callable(_media_limits, settings),
+    )
+    poll_session = providers.Factory(
+        PollSessionStatus,
+        uow_factory=uow_factory,
+        gateway=gateway,
+        bus=event_bus,
+        clock=clock,
+        every=providers.Callable(_poll_every, settings),
+    )
+    send_alert = providers.Factory(SendAlert, alerts=alerts)
     agent_actions = providers.Factory(
         AgentActions, uow_factory=uow_factory, bus=event_bus, clock=clock, ids=ids
     )
@@ -151,6 +199,9 @@ class Container(containers.DeclarativeContainer):
             RESOLVE_LID_JOB: resolve_lid_contact,
             BOT_TURN_JOB: run_bot_turn,
             DELIVER_JOB: deliver_messages,
+            FETCH_MEDIA_JOB: fetch_media,
+            POLL_SESSION_JOB: poll_session,
+            SEND_ALERT_JOB: send_alert,
         }
     )
     job_runner = providers.Factory(
@@ -181,6 +232,9 @@ async def ping_database(container: Container) -> None:
 async def close_resources(container: Container) -> None:
     """Close what the container opened: HTTP connection pools, then the database pool."""
     await container.gateway().aclose()
+    alerts = container.alerts()
+    if isinstance(alerts, WebhookAlertSink):
+        await alerts.aclose()
     for provider in container.ai_providers().values():
         if isinstance(provider, CircuitBreakerProvider):
             await provider.aclose()

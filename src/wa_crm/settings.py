@@ -57,6 +57,20 @@ class Settings(BaseSettings):
     media_dir: str = Field(
         "./var/media", description="Folder of the filesystem media store (received and sent files)."
     )
+    media_max_bytes: int = Field(
+        16 * 1024 * 1024, ge=1, description="Largest media file fetched from WAHA or uploaded."
+    )
+    alert_webhook_url: str | None = Field(
+        None,
+        description="Operators' URL that receives alerts (session down, dead letters) as signed "
+        "JSON; unset: alerts are logged only.",
+    )
+    alert_webhook_secret: SecretStr | None = Field(
+        None, description="HMAC-SHA512 key for `X-Webhook-Hmac` on alert webhooks."
+    )
+    session_poll_seconds: float = Field(
+        60.0, gt=0, description="How often each association's WAHA session status is polled."
+    )
     openai_base_url: str | None = Field(
         None,
         description="OpenAI-compatible server for associations whose bot provider is `openai` "

@@ -16,6 +16,7 @@ from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSe
 from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
 from wa_crm.domain.model.message import Author, MessageType
 from wa_crm.domain.usecases.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.ingest import (
     BOT_TURN_JOB,
     InboundMessage,
@@ -65,7 +66,7 @@ async def one_turn(provider: AIProvider) -> tuple[list[str], object]:
     inbound = InboundMessage("false_x_1", CHAT, False, MessageType.TEXT, SAID, clock.now())
     await IngestWhatsAppEvent(uow_factory, bus, clock, ids)(IncomingEvent("a", "evt_1", inbound))
     clock.advance(bot.debounce_seconds)
-    turn = RunBotTurn(uow_factory, bus, clock, ids, {"external": provider})
+    turn = RunBotTurn(uow_factory, bus, clock, ids, {"external": provider}, GatewayBreakers(clock))
     await JobRunner(uow_factory, clock, {BOT_TURN_JOB: turn}, "w").run_due()
     async with uow_factory() as uow:
         contact = await uow.contacts.find_by_chat_id("a", CHAT)

@@ -691,11 +691,20 @@ async def test_a_working_session_records_its_phone_and_every_status_is_published
     await ingest(SessionStatusReport("FAILED"))
 
     assert ingest.store.tables.associations[ASSOCIATION_ID].whatsapp.phone == ME
-    assert [event.data for event in ingest.bus.published] == [
+    published = ingest.bus.published
+    assert [event.data for event in published if event.type.value == "session.status"] == [
         {"session": "default", "status": "SCAN_QR_CODE"},
         {"session": "default", "status": "WORKING"},
         {"session": "default", "status": "FAILED"},
     ]
+    alerts = [event.data for event in published if event.type.value == "alert"]
+    assert [(alert["kind"], alert["status"]) for alert in alerts] == [("session_down", "FAILED")]
+
+
+async def test_a_repeated_session_status_is_recorded_once(ingest: Ingestion) -> None:
+    await ingest(SessionStatusReport("WORKING", ME))
+    await ingest(SessionStatusReport("WORKING", ME))
+    assert len(ingest.store.tables.session_events) == 1
 
 
 # --- events and transactions ------------------------------------------------------------------

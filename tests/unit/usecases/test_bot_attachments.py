@@ -22,6 +22,7 @@ from wa_crm.domain.model.message import MessageType
 from wa_crm.domain.model.people import ContactKind, Patient, PatientStatus
 from wa_crm.domain.usecases.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.ingest import (
     BOT_TURN_JOB,
     InboundMessage,
@@ -68,9 +69,12 @@ async def test_a_member_asking_for_prices_gets_the_price_list_document() -> None
         "false_1", CHAT, False, MessageType.TEXT, "Qual o preço do óleo?", clock.now()
     )
     await IngestWhatsAppEvent(uow_factory, bus, clock, ids)(IncomingEvent("a", "evt", message))
+    breakers = GatewayBreakers(clock)
     handlers = {
-        BOT_TURN_JOB: RunBotTurn(uow_factory, bus, clock, ids, {"rules": RulesProvider()}),
-        DELIVER_JOB: DeliverConversationMessages(uow_factory, gateway, media, bus, clock),
+        BOT_TURN_JOB: RunBotTurn(
+            uow_factory, bus, clock, ids, {"rules": RulesProvider()}, breakers
+        ),
+        DELIVER_JOB: DeliverConversationMessages(uow_factory, gateway, media, bus, clock, breakers),
     }
     runner = JobRunner(uow_factory, clock, handlers, "w")
     while await runner.run_due():

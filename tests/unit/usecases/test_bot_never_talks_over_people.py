@@ -27,6 +27,7 @@ from wa_crm.domain.model.people import Agent, AgentRole
 from wa_crm.domain.usecases.agent_actions import AgentActions, AgentRequest
 from wa_crm.domain.usecases.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.ingest import (
     BOT_TURN_JOB,
     InboundMessage,
@@ -68,7 +69,12 @@ class Conversations(RuleBasedStateMachine):
             self.clock,
             {
                 BOT_TURN_JOB: RunBotTurn(
-                    self.uow_factory, bus, self.clock, self.ids, {"rules": RulesProvider()}
+                    self.uow_factory,
+                    bus,
+                    self.clock,
+                    self.ids,
+                    {"rules": RulesProvider()},
+                    GatewayBreakers(self.clock),
                 )
             },
             "bot-worker",
@@ -78,7 +84,12 @@ class Conversations(RuleBasedStateMachine):
             self.clock,
             {
                 DELIVER_JOB: DeliverConversationMessages(
-                    self.uow_factory, self.gateway, InMemoryMediaStore(), bus, self.clock
+                    self.uow_factory,
+                    self.gateway,
+                    InMemoryMediaStore(),
+                    bus,
+                    self.clock,
+                    GatewayBreakers(self.clock),
                 )
             },
             "delivery-worker",

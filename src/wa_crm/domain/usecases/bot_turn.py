@@ -4,7 +4,8 @@ reply, or hand the conversation to the agents (design section 4).
 - The bot speaks only while the conversation is ``bot``; the status is checked again in the
   transaction that queues the reply, so an agent who claims meanwhile is never talked over.
 - Rules come first and need no model: a handoff keyword, media the bot cannot read, the
-  association's maximum of bot turns, business hours.
+  association's maximum of bot turns, business hours, and a WhatsApp session whose circuit
+  breaker is open (people will answer when it is back; the transition message waits in line).
 - Otherwise the association's provider answers. Text for an external provider has the personal
   data the association marks as sensitive masked, and the reply has it restored.
 - A reply is formatted for WhatsApp and split into messages; the bot's first reply in a
@@ -30,6 +31,8 @@ from wa_crm.domain.model.message import Author, Direction, Media, Message, Messa
 from wa_crm.domain.model.people import Contact, ContactKind, Patient
 from wa_crm.domain.model.privacy import Masker
 from wa_crm.domain.model.text import words
+from wa_crm.domain.usecases.contacts import connection_of
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.handoff import hand_off
 from wa_crm.domain.usecases.outbound import Outgoing, queue_outbound
 from wa_crm.domain.usecases.publish import publish_committed
@@ -121,6 +124,7 @@ class RunBotTurn:
     clock: Clock
     ids: IdGenerator
     providers: Mapping[str, AIProvider]
+    breakers: GatewayBreakers
     local_providers: frozenset[str] = frozenset({"rules"})
 
     async def __call__(self, job: Job) -> None:
@@ -167,6 +171,8 @@ class RunBotTurn:
         bot, now = association.bot, self.clock.now()
         said = "\n".join(m.body for m in unanswered if m.body)
         rule = rules_first(bot, conversation, unanswered, now)
+        if rule is None and self.breakers.is_down(connection_of(association)):
+            rule = HandoffReason.DELIVERY_UNAVAILABLE  # a reply could not reach the contact now
         if rule is not None:
             return _Decision(handoff=rule, summary=said)
         provider = self.providers.get(bot.provider)

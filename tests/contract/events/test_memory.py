@@ -1,0 +1,42 @@
+"""The EventBus contract against the in-process bus, plus what only it can show."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from wa_crm.adapters.events.memory import InMemoryEventBus
+from wa_crm.testing.clock import FakeClock
+
+from .suite import A, EventBusContract, Listen, an_event, probe_until
+
+REPLAY_SIZE, QUEUE_SIZE = 300, 100
+
+
+class InMemoryAdapter:
+    slow_subscriber_bound = QUEUE_SIZE
+
+    @pytest.fixture
+    def bus(self, clock: FakeClock) -> InMemoryEventBus:
+        return InMemoryEventBus(clock, replay_size=REPLAY_SIZE, queue_size=QUEUE_SIZE)
+
+
+class TestInMemoryEventBus(InMemoryAdapter, EventBusContract):
+    async def test_the_replay_buffer_keeps_only_the_newest(
+        self, bus: InMemoryEventBus, listen: Listen
+    ) -> None:
+        published = [await bus.publish(an_event(n=n)) for n in range(REPLAY_SIZE + 50)]
+        recorder = await listen(after_id="0")
+        assert await recorder.wait_for_real(REPLAY_SIZE) == published[-REPLAY_SIZE:]
+
+    async def test_an_ended_subscription_leaves_no_queue_behind(
+        self, bus: InMemoryEventBus, listen: Listen
+    ) -> None:
+        recorder = await listen()
+        await recorder.stop()
+        subscription = bus.subscribe(A)
+        first = asyncio.ensure_future(anext(subscription))
+        await probe_until(bus, A, first.done)
+        await subscription.aclose()  # type: ignore[attr-defined]
+        assert not bus._subscribers[A]  # a queue left behind would fill with every event

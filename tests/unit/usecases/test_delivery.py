@@ -1,0 +1,197 @@
+"""Delivery on the memory adapters: retries, dead letters and their retry, the circuit breaker,
+bot messages a person made obsolete."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+import pytest
+
+from wa_crm.adapters.events.memory import InMemoryEventBus
+from wa_crm.adapters.memory import (
+    InMemoryMediaStore,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+    InMemoryWhatsAppGateway,
+)
+from wa_crm.domain.model.association import Association, WhatsAppSettings
+from wa_crm.domain.model.conversation import Channel, Conversation
+from wa_crm.domain.model.jobs import JobStatus
+from wa_crm.domain.model.message import Author, MessageStatus
+from wa_crm.domain.model.people import Contact
+from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.jobs import JobRunner
+from wa_crm.domain.usecases.outbound import DELIVER_JOB, Outgoing, queue_outbound
+from wa_crm.ports.whatsapp import GatewayError, GatewayErrorCode
+from wa_crm.testing.clock import FakeClock, SequentialIds
+
+CHAT = "5511988887777@c.us"
+FAST = WhatsAppSettings(
+    "http://waha", "key", "default", "", messages_per_second=1000, chat_gap_seconds=0
+)
+
+
+def failure(code: GatewayErrorCode, retry_after: float | None = None) -> GatewayError:
+    return GatewayError(code, f"simulated {code.value}", retry_after=retry_after)
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock, self.ids = FakeClock(), SequentialIds()
+        self.uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
+        self.bus = InMemoryEventBus(self.clock)
+        self.gateway = InMemoryWhatsAppGateway()
+        self.breakers = GatewayBreakers(self.clock, failure_threshold=3)
+        deliver = DeliverConversationMessages(
+            self.uow_factory,
+            self.gateway,
+            InMemoryMediaStore(),
+            self.bus,
+            self.clock,
+            self.breakers,
+        )
+        self.runner = JobRunner(self.uow_factory, self.clock, {DELIVER_JOB: deliver}, "w")
+        self.conversation = Conversation.open(
+            id="c1",
+            association_id="a",
+            contact_id="k1",
+            channel=Channel.WHATSAPP,
+            session="default",
+            at=self.clock.now(),
+            bot_available=False,
+        )
+        self.published: list[dict] = []
+
+    async def seed(self) -> None:
+        async with self.uow_factory() as uow:
+            await uow.associations.add(Association("a", "a", "A", self.clock.now(), whatsapp=FAST))
+            await uow.contacts.add(Contact("k1", "a", CHAT, self.clock.now()))
+            await uow.conversations.add(self.conversation)
+            await uow.commit()
+
+    async def queue(self, *texts: str, author: Author = Author.AGENT) -> list[str]:
+        ids = []
+        async with self.uow_factory() as uow:
+            conversation = await uow.conversations.get("a", "c1")
+            assert conversation is not None
+            for text in texts:
+                message = await queue_outbound(
+                    uow, self.ids, conversation, Outgoing(text, author), self.clock.now()
+                )
+                ids.append(message.id)
+            await uow.conversations.update(conversation)
+            await uow.commit()
+        return ids
+
+    async def drain(self, rounds: int = 30, step: float = 400) -> None:
+        for _ in range(rounds):
+            await self.runner.run_due()
+            self.clock.advance(step)
+
+    async def message(self, message_id: str):  # type: ignore[no-untyped-def]
+        async with self.uow_factory() as uow:
+            return await uow.messages.get("a", message_id)
+
+
+@pytest.fixture
+async def world() -> World:
+    built = World()
+    await built.seed()
+    return built
+
+
+async def test_transient_failures_are_retried_and_order_holds(world: World) -> None:
+    world.gateway.fail_next(failure(GatewayErrorCode.SERVER_ERROR), on="send_text", times=2)
+    world.gateway.fail_next(failure(GatewayErrorCode.TIMEOUT), on="send_text")
+    await world.queue("um", "dois", "três")
+    await world.drain()
+    assert world.gateway.texts(CHAT) == ["um", "dois", "três"]
+
+
+async def test_a_429_waits_as_long_as_waha_says(world: World) -> None:
+    world.gateway.fail_next(failure(GatewayErrorCode.RATE_LIMITED, retry_after=120), on="send_text")
+    await world.queue("olá")
+    await world.runner.run_due()
+    async with world.uow_factory() as uow:
+        job = await uow.jobs.get_by_key("deliver:c1")
+    assert job is not None and job.run_after == world.clock.now() + timedelta(seconds=120)
+    await world.drain()
+    assert world.gateway.texts(CHAT) == ["olá"]
+
+
+async def test_a_refused_message_is_a_dead_letter_that_a_retry_delivers(world: World) -> None:
+    world.gateway.fail_next(failure(GatewayErrorCode.REJECTED), on="send_text")
+    refused, following = await world.queue("recusada", "seguinte")
+    subscription = world.bus.subscribe("a", after_id="0")
+    await world.drain(rounds=2)
+    dead = await world.message(refused)
+    assert dead.status is MessageStatus.FAILED and dead.error.startswith("rejected")
+    assert (await world.message(following)).status is MessageStatus.SENT
+    alerts = []
+    async for event in subscription:
+        if event.type == "alert":
+            alerts.append(event.data)
+        if event.type == "message.updated" and event.data["id"] == following:
+            break
+    assert alerts == [
+        {"kind": "dead_letter", "message_id": refused, "conversation_id": "c1", "error": dead.error}
+    ]
+    retried = await RetryDeadLetter(world.uow_factory, world.bus, world.clock)("a", refused)
+    assert retried.unwrap().status is MessageStatus.QUEUED
+    await world.drain(rounds=2)
+    assert world.gateway.texts(CHAT) == ["seguinte", "recusada"]
+    again = await RetryDeadLetter(world.uow_factory, world.bus, world.clock)("a", refused)
+    assert again.failure().code == "message_not_failed"
+
+
+async def test_the_reach_out_limit_is_a_dead_letter_at_once(world: World) -> None:
+    world.gateway.fail_always(failure(GatewayErrorCode.REACH_OUT_LIMIT), on="send_text")
+    (message_id,) = await world.queue("oi")
+    await world.runner.run_due()
+    dead = await world.message(message_id)
+    assert dead.status is MessageStatus.FAILED and dead.error.startswith("reach_out_limit")
+    async with world.uow_factory() as uow:
+        job = await uow.jobs.get_by_key("deliver:c1")
+    assert job is not None and (job.status, job.attempts) == (JobStatus.DONE, 1)
+
+
+async def test_the_last_attempt_makes_a_dead_letter(world: World) -> None:
+    world.gateway.fail_always(failure(GatewayErrorCode.SERVER_ERROR), on="send_text")
+    world.breakers.failure_threshold = 100  # keep the breaker out of this one
+    (message_id,) = await world.queue("oi")
+    await world.drain(rounds=12, step=1000)
+    dead = await world.message(message_id)
+    assert dead.status is MessageStatus.FAILED and dead.error.startswith("server_error")
+
+
+async def test_the_breaker_opens_fails_fast_and_closes_after_recovery(world: World) -> None:
+    world.gateway.fail_always(failure(GatewayErrorCode.UNREACHABLE), on="send_text")
+    await world.queue("oi")
+    for _ in range(3):
+        await world.runner.run_due()
+        world.clock.advance(400)
+    calls = len(world.gateway.sent)
+    assert world.breakers.states() == {"http://waha#default": "half_open"}
+    world.clock.advance(-390)  # inside the cool-down again after the last failure
+    await world.drain(rounds=1, step=0)
+    assert len(world.gateway.sent) == calls, "an open breaker must not call WAHA"
+    world.gateway.clear_failures()
+    await world.drain(rounds=5, step=40)
+    assert world.gateway.texts(CHAT) == ["oi"]
+    assert world.breakers.states() == {"http://waha#default": "closed"}
+
+
+async def test_a_bot_message_is_not_sent_once_a_person_took_over(world: World) -> None:
+    (bot_message,) = await world.queue("resposta do bot", author=Author.BOT)
+    async with world.uow_factory() as uow:
+        conversation = await uow.conversations.get("a", "c1")
+        assert conversation is not None
+        conversation.claim("agent-1")
+        await uow.conversations.update(conversation)
+        await uow.commit()
+    await world.queue("Oi, sou a Ana")
+    await world.drain(rounds=2)
+    assert world.gateway.texts(CHAT) == ["Oi, sou a Ana"]
+    assert (await world.message(bot_message)).status is MessageStatus.FAILED
