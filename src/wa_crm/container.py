@@ -47,8 +47,10 @@ from wa_crm.domain.usecases.routing import SessionRouter
 from wa_crm.domain.usecases.session_health import (
     POLL_SESSION_JOB,
     SEND_ALERT_JOB,
+    DescribeSessions,
     PollSessionStatus,
     SendAlert,
+    StartSessionPolls,
 )
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
 from wa_crm.ports.ai import AIProvider
@@ -169,6 +171,7 @@ class Container(containers.DeclarativeContainer):
         bus=event_bus,
         clock=clock,
         breakers=gateway_breakers,
+        telemetry=metrics,
     )
     retry_dead_letter = providers.Factory(
         RetryDeadLetter, uow_factory=uow_factory, bus=event_bus, clock=clock
@@ -190,6 +193,10 @@ class Container(containers.DeclarativeContainer):
         every=providers.Callable(_poll_every, settings),
     )
     send_alert = providers.Factory(SendAlert, alerts=alerts)
+    describe_sessions = providers.Factory(
+        DescribeSessions, uow_factory=uow_factory, breakers=gateway_breakers
+    )
+    start_session_polls = providers.Factory(StartSessionPolls, uow_factory=uow_factory, clock=clock)
     agent_actions = providers.Factory(
         AgentActions, uow_factory=uow_factory, bus=event_bus, clock=clock, ids=ids
     )

@@ -12,6 +12,7 @@ from wa_crm.adapters.memory import (
     InMemoryUnitOfWork,
     InMemoryWhatsAppGateway,
 )
+from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.domain.model.association import (
     Association,
     BotAttachment,
@@ -74,7 +75,9 @@ async def test_a_member_asking_for_prices_gets_the_price_list_document() -> None
         BOT_TURN_JOB: RunBotTurn(
             uow_factory, bus, clock, ids, {"rules": RulesProvider()}, breakers
         ),
-        DELIVER_JOB: DeliverConversationMessages(uow_factory, gateway, media, bus, clock, breakers),
+        DELIVER_JOB: DeliverConversationMessages(
+            uow_factory, gateway, media, bus, clock, breakers, Metrics()
+        ),
     }
     runner = JobRunner(uow_factory, clock, handlers, "w")
     while await runner.run_due():

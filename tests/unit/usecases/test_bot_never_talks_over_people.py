@@ -20,6 +20,7 @@ from wa_crm.adapters.memory import (
     InMemoryUnitOfWork,
     InMemoryWhatsAppGateway,
 )
+from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
 from wa_crm.domain.model.conversation import ConversationStatus
 from wa_crm.domain.model.message import Author, MessageType
@@ -75,6 +76,7 @@ class Conversations(RuleBasedStateMachine):
                     self.ids,
                     {"rules": RulesProvider()},
                     GatewayBreakers(self.clock),
+                    Metrics(),
                 )
             },
             "bot-worker",
@@ -90,6 +92,7 @@ class Conversations(RuleBasedStateMachine):
                     bus,
                     self.clock,
                     GatewayBreakers(self.clock),
+                    Metrics(),
                 )
             },
             "delivery-worker",

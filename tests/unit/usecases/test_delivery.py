@@ -15,6 +15,7 @@ from wa_crm.adapters.memory import (
     InMemoryUnitOfWork,
     InMemoryWhatsAppGateway,
 )
+from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.domain.model.association import Association, WhatsAppSettings
 from wa_crm.domain.model.conversation import Channel, Conversation
 from wa_crm.domain.model.jobs import JobStatus
@@ -51,6 +52,7 @@ class World:
             self.bus,
             self.clock,
             self.breakers,
+            Metrics(),
         )
         self.runner = JobRunner(self.uow_factory, self.clock, {DELIVER_JOB: deliver}, "w")
         self.conversation = Conversation.open(

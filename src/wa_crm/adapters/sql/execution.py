@@ -1,8 +1,18 @@
-"""Statement execution shared by the repositories: translates unique violations to ours."""
+"""Statement execution shared by the repositories.
+
+The repositories build each statement once, at import, with ``bindparam`` placeholders, and run
+it with a dict of parameters. Building a Core statement (coercing values, comparisons that make
+bind parameters, ``excluded``, ``case``) and then generating its cache key used to cost more than
+the database round trip; SQLAlchemy memoizes the cache key on the statement object, so reusing
+one object skips both. Bind parameters compared with a column take the column's type, and an
+``INSERT``/``UPDATE`` without ``.values()`` binds the parameters to its columns, so the column
+types (UTC datetimes, money, JSON) still apply.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Executable, Result, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,6 +27,9 @@ _UNIQUE_VIOLATIONS = {
     "SQLITE_CONSTRAINT_PRIMARYKEY",
 }
 
+Statement = TypeVar("Statement", bound=Executable)
+UpsertInsert = postgresql.Insert | sqlite.Insert
+
 
 async def execute(
     connection: AsyncConnection, statement: Executable, parameters: Any = None
@@ -30,9 +43,25 @@ async def execute(
         raise
 
 
-def upsert_insert(connection: AsyncConnection, table: Table) -> Any:
+def per_dialect(
+    build: Callable[[str], Statement],
+) -> Callable[[AsyncConnection], Statement]:
+    """``build(dialect_name)`` once per dialect, on first use: upserts (``ON CONFLICT``) are
+    dialect constructs, so they cannot be built at import like the other statements."""
+    built: dict[str, Statement] = {}
+
+    def statement(connection: AsyncConnection) -> Statement:
+        name = connection.dialect.name
+        if name not in built:
+            built[name] = build(name)
+        return built[name]
+
+    return statement
+
+
+def upsert_insert(dialect_name: str, table: Table) -> UpsertInsert:
     """The dialect's INSERT, which has ``on_conflict_do_nothing``/``on_conflict_do_update``."""
-    if connection.dialect.name == "postgresql":
+    if dialect_name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 

@@ -36,6 +36,7 @@ from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock
+from wa_crm.ports.telemetry import Telemetry
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 from wa_crm.ports.whatsapp import (
     Connection,
@@ -58,6 +59,7 @@ class DeliverConversationMessages:
     bus: EventBus
     clock: Clock
     breakers: GatewayBreakers
+    telemetry: Telemetry
 
     async def __call__(self, job: Job) -> None:
         association_id = job.association_id
@@ -100,9 +102,11 @@ class DeliverConversationMessages:
                 _log.warning(
                     "dead letter", extra={"code": error.code.value, "message_id": message.id}
                 )
+                self.telemetry.dead_letter(error.code.value)
                 await self._finish(message, MessageStatus.FAILED, f"{error.code.value}: {error}")
                 continue
             self.breakers.succeeded(connection)
+            self.telemetry.message_sent((self.clock.now() - message.created_at).total_seconds())
             await self._finish(message, MessageStatus.SENT, None, sent.external_id)
 
     async def _wait_for_slot(self, association: Association, chat_id: str) -> None:

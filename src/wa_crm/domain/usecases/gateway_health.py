@@ -51,8 +51,11 @@ class GatewayBreakers:
         retry_at = self._breaker(connection).retry_at
         return max(retry_at - self.clock.now(), timedelta(0)) if retry_at else timedelta(0)
 
+    def state(self, connection: Connection) -> str:
+        return self._breaker(connection).state(self.clock.now()).value
+
     def is_down(self, connection: Connection) -> bool:
-        return self._breaker(connection).state(self.clock.now()) is not BreakerState.CLOSED
+        return self.state(connection) != BreakerState.CLOSED.value
 
     def succeeded(self, connection: Connection) -> None:
         self._breaker(connection).record_success()

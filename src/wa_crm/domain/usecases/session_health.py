@@ -19,6 +19,7 @@ from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
 from wa_crm.domain.usecases.contacts import connection_of
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import AlertSink, Clock
@@ -79,6 +80,23 @@ def poll_job(association_id: str, at: datetime) -> NewJob:
 
 
 @dataclass(frozen=True)
+class StartSessionPolls:
+    """At start-up: every association gets its poll job, unless it has one already."""
+
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+
+    async def __call__(self) -> None:
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            for association in await uow.associations.list():
+                job = poll_job(association.id, now)
+                if await uow.jobs.get_by_key(job.key) is None:
+                    await uow.jobs.schedule(job, now)
+            await uow.commit()
+
+
+@dataclass(frozen=True)
 class PollSessionStatus:
     """Ask WAHA for the session's state, record it, and come back after ``every``."""
 
@@ -121,3 +139,39 @@ class SendAlert:
         await self.alerts.alert(
             job.association_id, str(job.payload["kind"]), str(job.payload["message"])
         )
+
+
+@dataclass(frozen=True)
+class SessionHealth:
+    association: str
+    session: str
+    status: str | None
+    since: datetime | None
+    circuit: str
+
+    @property
+    def degraded(self) -> bool:
+        return self.status != WORKING or self.circuit != "closed"
+
+
+@dataclass(frozen=True)
+class DescribeSessions:
+    """The last known status and circuit state of every configured session."""
+
+    uow_factory: UnitOfWorkFactory
+    breakers: GatewayBreakers
+
+    async def __call__(self) -> list[SessionHealth]:
+        async with self.uow_factory() as uow:
+            associations = [a for a in await uow.associations.list() if a.whatsapp.configured]
+            latest = {a.id: await uow.session_events.history(a.id, 1) for a in associations}
+        return [
+            SessionHealth(
+                association=a.slug,
+                session=a.whatsapp.session,
+                status=latest[a.id][0].status if latest[a.id] else None,
+                since=latest[a.id][0].at if latest[a.id] else None,
+                circuit=self.breakers.state(connection_of(a)),
+            )
+            for a in associations
+        ]

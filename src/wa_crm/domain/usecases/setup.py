@@ -16,6 +16,7 @@ from wa_crm.domain.model.errors import (
     UnknownAssociation,
 )
 from wa_crm.domain.model.people import Agent, AgentRole
+from wa_crm.domain.usecases.session_health import poll_job
 from wa_crm.ports.system import Clock, IdGenerator, PasswordHasher
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
@@ -71,6 +72,8 @@ class CreateAssociation:
                         )
                     )
             await uow.associations.add(association)
+            now = self.clock.now()
+            await uow.jobs.schedule(poll_job(association.id, now), now)
             await uow.commit()
         return Success(association)
 

@@ -30,6 +30,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             await check_database(container)
+            await container.start_session_polls()()
             stop = asyncio.Event()
             workers = start_workers(container, stop, container.settings().workers)
             yield

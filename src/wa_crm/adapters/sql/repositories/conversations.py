@@ -1,18 +1,76 @@
-"""Conversations and their messages."""
+"""Conversations and their messages.
+
+Statements are built once with bind parameters (see ``execution``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import Executable, Integer, Select, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
-from wa_crm.adapters.sql.execution import execute, upsert_insert
+from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
 from wa_crm.adapters.sql.tables import conversations, messages
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message, MessageStatus
+
+_ADD_CONVERSATION = insert(conversations)
+_UPDATE_CONVERSATION = update(conversations).where(conversations.c.id == bindparam("key_id"))
+_CONVERSATIONS = (
+    select(conversations)
+    .where(conversations.c.association_id == bindparam("association_id"))
+    .order_by(conversations.c.created_at.desc(), conversations.c.id.desc())
+)
+_CONVERSATIONS_OF_CONTACT = _CONVERSATIONS.where(
+    conversations.c.contact_id == bindparam("contact_id")
+)
+# ``get`` and ``find_open`` start read-modify-write units of work (a message arrives, an agent
+# acts), so on PostgreSQL they lock the row: concurrent units then wait and read what the first
+# one wrote instead of overwriting it (a lost ``unread_count``, an undone status change).
+# SQLite compiles FOR UPDATE to nothing; its unit of work already holds the one write lock.
+_CONVERSATION_BY_ID = _CONVERSATIONS.where(conversations.c.id == bindparam("id")).with_for_update()
+_OPEN_CONVERSATION = _CONVERSATIONS_OF_CONTACT.where(
+    conversations.c.channel == bindparam("channel"),
+    conversations.c.status != ConversationStatus.RESOLVED.value,
+).with_for_update()
+
+_ADD_MESSAGE = insert(messages)
+_UPDATE_MESSAGE = update(messages).where(messages.c.id == bindparam("key_id"))
+_NEWEST_MESSAGES = (
+    select(messages)
+    .where(messages.c.association_id == bindparam("association_id"))
+    .order_by(messages.c.created_at.desc(), messages.c.id.desc())
+)
+_MESSAGE_BY_ID = _NEWEST_MESSAGES.where(messages.c.id == bindparam("id")).limit(1)
+_MESSAGE_BY_EXTERNAL_ID = _NEWEST_MESSAGES.where(
+    messages.c.external_id == bindparam("external_id")
+).limit(1)
+_IN_CONVERSATION = messages.c.conversation_id == bindparam("conversation_id")
+_HISTORY = _NEWEST_MESSAGES.where(_IN_CONVERSATION).limit(bindparam("limit", type_=Integer))
+_HISTORY_BEFORE = _HISTORY.where(messages.c.created_at < bindparam("before"))
+_OLDEST_OUTBOUND = (
+    select(messages)
+    .where(
+        messages.c.association_id == bindparam("association_id"),
+        _IN_CONVERSATION,
+        messages.c.direction == Direction.OUT.value,
+    )
+    .order_by(messages.c.created_at, messages.c.id)
+)
+_NEXT_QUEUED = _OLDEST_OUTBOUND.where(messages.c.status == MessageStatus.QUEUED.value).limit(1)
+_AWAITING_EXTERNAL_ID = _OLDEST_OUTBOUND.where(
+    messages.c.external_id.is_(None),
+    messages.c.status.in_([status.value for status in AWAITING_ID_STATUSES]),
+)
+
+
+@per_dialect
+def _add_message_if_absent(dialect: str) -> Executable:
+    return upsert_insert(dialect, messages).on_conflict_do_nothing().returning(messages.c.id)
 
 
 class SqlConversationRepository:
@@ -21,40 +79,37 @@ class SqlConversationRepository:
 
     async def add(self, conversation: Conversation) -> None:
         row = mappers.conversation_to_row(conversation) | {"updated_at": _now()}
-        await execute(self._connection, insert(conversations).values(row))
+        await execute(self._connection, _ADD_CONVERSATION, row)
 
     async def update(self, conversation: Conversation) -> None:
-        row = mappers.conversation_to_row(conversation) | {"updated_at": _now()}
-        statement = update(conversations).where(conversations.c.id == conversation.id).values(row)
-        await execute(self._connection, statement)
+        row = mappers.conversation_to_row(conversation)
+        row |= {"updated_at": _now(), "key_id": conversation.id}
+        await execute(self._connection, _UPDATE_CONVERSATION, row)
 
     async def get(self, association_id: str, conversation_id: str) -> Conversation | None:
-        found = await self._all(association_id, conversations.c.id == conversation_id)
+        parameters = {"association_id": association_id, "id": conversation_id}
+        found = await self._all(_CONVERSATION_BY_ID, parameters)
         return found[0] if found else None
 
     async def find_open(
         self, association_id: str, contact_id: str, channel: Channel
     ) -> Conversation | None:
-        found = await self._all(
-            association_id,
-            (conversations.c.contact_id == contact_id)
-            & (conversations.c.channel == channel.value)
-            & (conversations.c.status != ConversationStatus.RESOLVED.value),
-        )
+        parameters = {
+            "association_id": association_id,
+            "contact_id": contact_id,
+            "channel": channel.value,
+        }
+        found = await self._all(_OPEN_CONVERSATION, parameters)
         return found[0] if found else None
 
     async def list_for_contact(
         self, association_id: str, contact_id: str
     ) -> Sequence[Conversation]:
-        return await self._all(association_id, conversations.c.contact_id == contact_id)
+        parameters = {"association_id": association_id, "contact_id": contact_id}
+        return await self._all(_CONVERSATIONS_OF_CONTACT, parameters)
 
-    async def _all(self, association_id: str, condition: ColumnElement[bool]) -> list[Conversation]:
-        statement = (
-            select(conversations)
-            .where(conversations.c.association_id == association_id, condition)
-            .order_by(conversations.c.created_at.desc(), conversations.c.id.desc())
-        )
-        result = await execute(self._connection, statement)
+    async def _all(self, statement: Select[Any], parameters: dict[str, Any]) -> list[Conversation]:
+        result = await execute(self._connection, statement, parameters)
         return [mappers.conversation_from_row(row) for row in result.mappings()]
 
 
@@ -63,84 +118,53 @@ class SqlMessageRepository:
         self._connection = connection
 
     async def add(self, message: Message) -> None:
-        await execute(self._connection, insert(messages).values(mappers.message_to_row(message)))
+        await execute(self._connection, _ADD_MESSAGE, mappers.message_to_row(message))
 
     async def add_if_absent(self, message: Message) -> bool:
-        statement = (
-            upsert_insert(self._connection, messages)
-            .values(mappers.message_to_row(message))
-            .on_conflict_do_nothing()
-            .returning(messages.c.id)
-        )
-        result = await execute(self._connection, statement)
+        statement = _add_message_if_absent(self._connection)
+        result = await execute(self._connection, statement, mappers.message_to_row(message))
         return result.first() is not None
 
     async def update(self, message: Message) -> None:
-        statement = (
-            update(messages)
-            .where(messages.c.id == message.id)
-            .values(mappers.message_to_row(message))
-        )
-        await execute(self._connection, statement)
+        row = mappers.message_to_row(message) | {"key_id": message.id}
+        await execute(self._connection, _UPDATE_MESSAGE, row)
 
     async def get(self, association_id: str, message_id: str) -> Message | None:
-        found = await self._all(association_id, messages.c.id == message_id, limit=1)
+        found = await self._all(
+            _MESSAGE_BY_ID, {"association_id": association_id, "id": message_id}
+        )
         return found[0] if found else None
 
     async def get_by_external_id(self, association_id: str, external_id: str) -> Message | None:
-        found = await self._all(association_id, messages.c.external_id == external_id, limit=1)
+        parameters = {"association_id": association_id, "external_id": external_id}
+        found = await self._all(_MESSAGE_BY_EXTERNAL_ID, parameters)
         return found[0] if found else None
 
     async def list_for_conversation(
         self, association_id: str, conversation_id: str, *, before: datetime | None, limit: int
     ) -> Sequence[Message]:
-        condition = messages.c.conversation_id == conversation_id
-        if before is not None:
-            condition &= messages.c.created_at < before
-        return await self._all(association_id, condition, limit=limit)
+        parameters = {
+            "association_id": association_id,
+            "conversation_id": conversation_id,
+            "limit": limit,
+        }
+        if before is None:
+            return await self._all(_HISTORY, parameters)
+        return await self._all(_HISTORY_BEFORE, parameters | {"before": before})
 
     async def next_queued(self, association_id: str, conversation_id: str) -> Message | None:
-        statement = (
-            select(messages)
-            .where(
-                messages.c.association_id == association_id,
-                messages.c.conversation_id == conversation_id,
-                messages.c.direction == Direction.OUT.value,
-                messages.c.status == MessageStatus.QUEUED.value,
-            )
-            .order_by(messages.c.created_at, messages.c.id)
-            .limit(1)
-        )
-        row = (await execute(self._connection, statement)).mappings().first()
-        return mappers.message_from_row(row) if row else None
+        parameters = {"association_id": association_id, "conversation_id": conversation_id}
+        found = await self._all(_NEXT_QUEUED, parameters)
+        return found[0] if found else None
 
     async def list_awaiting_external_id(
         self, association_id: str, conversation_id: str
     ) -> Sequence[Message]:
-        statement = (
-            select(messages)
-            .where(
-                messages.c.association_id == association_id,
-                messages.c.conversation_id == conversation_id,
-                messages.c.direction == Direction.OUT.value,
-                messages.c.external_id.is_(None),
-                messages.c.status.in_([status.value for status in AWAITING_ID_STATUSES]),
-            )
-            .order_by(messages.c.created_at, messages.c.id)
-        )
-        result = await execute(self._connection, statement)
-        return [mappers.message_from_row(row) for row in result.mappings()]
+        parameters = {"association_id": association_id, "conversation_id": conversation_id}
+        return await self._all(_AWAITING_EXTERNAL_ID, parameters)
 
-    async def _all(
-        self, association_id: str, condition: ColumnElement[bool], limit: int
-    ) -> list[Message]:
-        statement = (
-            select(messages)
-            .where(messages.c.association_id == association_id, condition)
-            .order_by(messages.c.created_at.desc(), messages.c.id.desc())
-            .limit(limit)
-        )
-        result = await execute(self._connection, statement)
+    async def _all(self, statement: Select[Any], parameters: dict[str, Any]) -> list[Message]:
+        result = await execute(self._connection, statement, parameters)
         return [mappers.message_from_row(row) for row in result.mappings()]
 
 

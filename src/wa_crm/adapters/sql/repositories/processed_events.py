@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from wa_crm.adapters.sql.execution import execute, upsert_insert
+from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
 from wa_crm.adapters.sql.tables import processed_events
+
+
+@per_dialect
+def _remember(dialect: str) -> Executable:
+    """Built once per dialect (see ``execution``); returns a row only when it inserted one."""
+    insert = upsert_insert(dialect, processed_events)
+    return insert.on_conflict_do_nothing().returning(processed_events.c.event_id)
 
 
 class SqlProcessedEventRepository:
@@ -15,11 +23,6 @@ class SqlProcessedEventRepository:
         self._connection = connection
 
     async def remember(self, association_id: str, event_id: str, at: datetime) -> bool:
-        statement = (
-            upsert_insert(self._connection, processed_events)
-            .values(association_id=association_id, event_id=event_id, processed_at=at)
-            .on_conflict_do_nothing()
-            .returning(processed_events.c.event_id)
-        )
-        result = await execute(self._connection, statement)
+        row = {"association_id": association_id, "event_id": event_id, "processed_at": at}
+        result = await execute(self._connection, _remember(self._connection), row)
         return result.first() is not None
