@@ -12,7 +12,6 @@ look at the other events, a recorder's ``real`` ones.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -66,15 +65,6 @@ def ids(events: list[PublishedEvent]) -> list[str]:
     return [event.id for event in events]
 
 
-async def eventually(condition: Callable[[], bool], what: str) -> None:
-    try:
-        async with asyncio.timeout(TIMEOUT):
-            while not condition():
-                await asyncio.sleep(0.002)
-    except TimeoutError:
-        pytest.fail(f"timed out waiting for {what}")
-
-
 async def probe_until(bus: EventBus, association: str, seen: Callable[[], bool]) -> None:
     async with asyncio.timeout(TIMEOUT):
         while True:
@@ -100,11 +90,14 @@ class Recorder:
 
     def __init__(self, subscription: AsyncIterator[PublishedEvent]) -> None:
         self.events: list[PublishedEvent] = []
+        self._changed = asyncio.Event()
         self.task = asyncio.create_task(self._read(subscription))
+        self.task.add_done_callback(lambda _: self._changed.set())
 
     async def _read(self, subscription: AsyncIterator[PublishedEvent]) -> None:
         async for event in subscription:
             self.events.append(event)
+            self._changed.set()
 
     @property
     def real(self) -> list[PublishedEvent]:
@@ -115,17 +108,22 @@ class Recorder:
         return bool(self.events)
 
     async def wait_for_real(self, count: int) -> list[PublishedEvent]:
-        def arrived() -> bool:
-            self._raise_if_failed()
-            return len(self.real) >= count
-
-        await eventually(arrived, f"{count} events (got {len(self.real)})")
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                while len(self.real) < count:
+                    self._raise_if_failed()
+                    if self.task.done():
+                        pytest.fail(f"the subscription ended after {len(self.real)} events")
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            pytest.fail(f"timed out waiting for {count} events (got {len(self.real)})")
         return self.real
 
     async def stop(self) -> None:
         self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await asyncio.wait([self.task])  # unlike `await task`, lets a cancellation of ours through
+        self._raise_if_failed()
 
     def _raise_if_failed(self) -> None:
         if self.task.done() and not self.task.cancelled():
@@ -248,6 +246,13 @@ class EventBusContract:
         recorder = await listen(after_id=before[-1].id)
         later = await bus.publish(an_event(n=3))
         assert await recorder.wait_for_real(1) == [later]
+
+    async def test_resuming_from_zero_replays_all_that_is_kept(
+        self, bus: EventBus, listen: Listen
+    ) -> None:
+        published = [await bus.publish(an_event(n=n)) for n in range(5)]
+        recorder = await listen(after_id="0")
+        assert await recorder.wait_for_real(5) == published
 
     async def test_each_resume_point_gives_the_rest(self, bus: EventBus, listen: Listen) -> None:
         published = [await bus.publish(an_event(n=n)) for n in range(5)]

@@ -9,7 +9,7 @@ import pytest
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.testing.clock import FakeClock
 
-from .suite import A, EventBusContract, Listen, an_event, probe_until
+from .suite import A, EventBusContract, Listen, an_event, close, probe_until
 
 REPLAY_SIZE, QUEUE_SIZE = 300, 100
 
@@ -27,7 +27,7 @@ class TestInMemoryEventBus(InMemoryAdapter, EventBusContract):
         published = [await bus.publish(an_event(n=n)) for n in range(REPLAY_SIZE + 50)]
         subscription = bus.subscribe(A, after_id="0")
         replayed = [await anext(subscription) for _ in range(REPLAY_SIZE)]
-        await subscription.aclose()  # type: ignore[attr-defined]
+        await close(subscription)
         assert replayed == published[-REPLAY_SIZE:]
 
     async def test_an_ended_subscription_leaves_no_queue_behind(
@@ -38,5 +38,5 @@ class TestInMemoryEventBus(InMemoryAdapter, EventBusContract):
         subscription = bus.subscribe(A)
         first = asyncio.ensure_future(anext(subscription))
         await probe_until(bus, A, first.done)
-        await subscription.aclose()  # type: ignore[attr-defined]
+        await close(subscription)
         assert not bus._subscribers[A]  # a queue left behind would fill with every event

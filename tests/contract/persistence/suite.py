@@ -8,6 +8,7 @@ from __future__ import annotations
 from .base import PersistenceContract, UowFactory
 from .suite_associations import AgentContract, AssociationContract
 from .suite_conversations import ConversationContract, MessageContract
+from .suite_delivery import DeliveryStateContract
 from .suite_jobs import JobContract, ProcessedEventContract
 from .suite_people import ContactContract, PatientContract
 from .suite_sql import SqlStorageContract
@@ -18,6 +19,7 @@ __all__ = [
     "AssociationContract",
     "ContactContract",
     "ConversationContract",
+    "DeliveryStateContract",
     "JobContract",
     "MessageContract",
     "PatientContract",

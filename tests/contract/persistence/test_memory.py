@@ -11,6 +11,7 @@ from .suite import (
     AssociationContract,
     ContactContract,
     ConversationContract,
+    DeliveryStateContract,
     JobContract,
     MessageContract,
     PatientContract,
@@ -64,3 +65,6 @@ class TestInMemoryJobs(InMemoryAdapter, JobContract): ...
 
 
 class TestInMemoryProcessedEvents(InMemoryAdapter, ProcessedEventContract): ...
+
+
+class TestInMemoryDeliveryState(InMemoryAdapter, DeliveryStateContract): ...

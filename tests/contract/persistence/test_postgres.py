@@ -19,6 +19,7 @@ from .suite import (
     AssociationContract,
     ContactContract,
     ConversationContract,
+    DeliveryStateContract,
     JobContract,
     MessageContract,
     PatientContract,
@@ -120,3 +121,6 @@ class TestPostgresWorkerProcesses:
         assert len(claims) == self.JOBS
         assert set(claims.values()) == {1}
         assert by_process["a"] and by_process["b"]  # both processes really competed
+
+
+class TestPostgresDeliveryState(PostgresAdapter, DeliveryStateContract): ...

@@ -16,6 +16,7 @@ from .suite import (
     AssociationContract,
     ContactContract,
     ConversationContract,
+    DeliveryStateContract,
     JobContract,
     MessageContract,
     PatientContract,
@@ -88,3 +89,6 @@ class TestSqliteJobs(SqliteAdapter, JobContract): ...
 
 
 class TestSqliteProcessedEvents(SqliteAdapter, ProcessedEventContract): ...
+
+
+class TestSqliteDeliveryState(SqliteAdapter, DeliveryStateContract): ...

@@ -8,15 +8,17 @@ and an SSE ``Last-Event-ID`` is simply a position in the stream.
 Every subscriber runs its own blocking ``XREAD`` loop from its own position: a slow one only
 falls behind (past the trimmed end it loses the oldest events) and holds up nobody. A waiting
 subscriber holds a connection for up to ``block_ms``, so give blocking reads their own client
-(``reader``; ``from_url`` does) and publishers never wait for a connection behind subscribers.
+(``reader``, best without a socket timeout; ``from_url`` does both) and publishers never wait for
+a connection behind subscribers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import datetime
 from typing import Any, Self
 
@@ -32,7 +34,7 @@ from wa_crm.ports.system import Clock
 __all__ = ["EventBusUnavailable", "RedisEventBus"]
 
 _log = logging.getLogger(__name__)
-_STREAM_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+_STREAM_ID = re.compile(r"([0-9]{1,20})(?:-([0-9]{1,20}))?")  # "<ms>-<seq>"; "<ms>" is "<ms>-0"
 _MAX_PART = 2**64 - 1
 
 
@@ -71,12 +73,12 @@ class RedisEventBus:
         max_subscribers: int = 1_000,
     ) -> Self:
         """A bus with its own clients (closed by ``aclose``): one for publishing, and one for
-        blocking reads with up to ``max_subscribers`` connections and a socket timeout that
-        outlasts ``block_ms``."""
+        blocking reads with up to ``max_subscribers`` connections. The reader has no socket
+        timeout (each read has its own deadline instead): on Python 3.11 redis-py sends through
+        ``asyncio.wait_for`` when there is one, which can swallow a cancellation, and the
+        subscriber would then only notice after ``block_ms``."""
         client = Redis.from_url(url)
-        reader = Redis.from_url(
-            url, max_connections=max_subscribers, socket_timeout=block_ms / 1000 + 5
-        )
+        reader = Redis.from_url(url, max_connections=max_subscribers, socket_timeout=None)
         bus = cls(
             client,
             clock,
@@ -100,15 +102,10 @@ class RedisEventBus:
             "data": json.dumps(event.data, ensure_ascii=False),
             "at": at.isoformat(),
         }
-        try:
-            event_id = await self._client.xadd(
-                self._key(event.association_id),
-                fields,
-                maxlen=self._max_length,
-                approximate=True,
-            )
-        except RedisError as error:
-            raise EventBusUnavailable(f"could not publish to Redis: {error}") from error
+        command = self._client.xadd(
+            self._key(event.association_id), fields, maxlen=self._max_length, approximate=True
+        )
+        event_id = await _call(command, "could not publish to Redis")
         return PublishedEvent(
             _text(event_id), event.type.value, event.association_id, event.data, at
         )
@@ -131,10 +128,7 @@ class RedisEventBus:
     async def _start(self, key: str, after_id: str | None) -> str:
         """``after_id`` when it is a position the stream has passed, else the current end: an
         id that is not a stream id, or one from the future, replays nothing and follows live."""
-        try:
-            newest = await self._client.xrevrange(key, count=1)
-        except RedisError as error:
-            raise EventBusUnavailable(f"could not subscribe on Redis: {error}") from error
+        newest = await _call(self._client.xrevrange(key, count=1), "could not subscribe on Redis")
         end = _text(newest[0][0]) if newest else "0-0"
         wanted = _position(after_id)
         end_position = _position(end)
@@ -143,14 +137,9 @@ class RedisEventBus:
         return f"{wanted[0]}-{wanted[1]}"
 
     async def _read(self, key: str, position: str) -> list[tuple[Any, Mapping[Any, Any]]]:
-        try:
-            response: Any = await self._reader.xread(
-                {key: position}, count=100, block=self._block_ms
-            )
-        except RedisTimeoutError:
-            return []  # the reader's socket timeout is shorter than block_ms: just ask again
-        except RedisError as error:
-            raise EventBusUnavailable(f"could not read events from Redis: {error}") from error
+        command = self._reader.xread({key: position}, count=100, block=self._block_ms)
+        deadline = self._block_ms / 1000 + 5
+        response = await _call(command, "could not read events from Redis", deadline=deadline)
         if not response:
             return []
         if isinstance(response, dict):  # RESP3: {key: [entries]}
@@ -158,9 +147,35 @@ class RedisEventBus:
         return list(response[0][1])  # RESP2: [[key, entries]]
 
 
-def _event(association_id: str, event_id: str, fields: Mapping[Any, Any]) -> PublishedEvent | None:
-    values = {_text(name): _text(value) for name, value in fields.items()}
+async def _call(command: Awaitable[Any], failure: str, *, deadline: float | None = None) -> Any:
+    """Await a Redis command, its errors translated.
+
+    With ``deadline`` (blocking reads) a socket timeout shorter than the block is no error: the
+    reply is empty and the caller asks again. A cancellation that redis-py lost (it sends through
+    ``asyncio.wait_for`` when the client has a socket timeout, and on Python 3.11 that can hide a
+    cancellation: bpo-42130) is raised again here, or a cancelled subscriber would read on.
+    """
+    task = asyncio.current_task()
+    cancels = task.cancelling() if task is not None else 0
     try:
+        async with asyncio.timeout(deadline):
+            result = await command
+    except RedisTimeoutError as error:
+        if deadline is None:
+            raise EventBusUnavailable(f"{failure}: {error}") from error
+        result = None
+    except RedisError as error:
+        raise EventBusUnavailable(f"{failure}: {error}") from error
+    except TimeoutError as error:
+        raise EventBusUnavailable(f"{failure}: no reply within {deadline} s") from error
+    if task is not None and task.cancelling() > cancels:
+        raise asyncio.CancelledError
+    return result
+
+
+def _event(association_id: str, event_id: str, fields: Mapping[Any, Any]) -> PublishedEvent | None:
+    try:
+        values = {_text(name): _text(value) for name, value in fields.items()}
         return PublishedEvent(
             id=event_id,
             type=values["type"],
@@ -178,7 +193,7 @@ def _position(event_id: str | None) -> tuple[int, int] | None:
     match = _STREAM_ID.fullmatch(event_id or "")
     if match is None:
         return None
-    ms, seq = int(match[1]), int(match[2])
+    ms, seq = int(match[1]), int(match[2] or 0)
     return (ms, seq) if ms <= _MAX_PART and seq <= _MAX_PART else None
 
 

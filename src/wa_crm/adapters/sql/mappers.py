@@ -72,6 +72,8 @@ def association_to_row(association: Association, cipher: SecretCipher) -> dict[s
         "waha_session": whatsapp.session,
         "webhook_secret": cipher.encrypt(whatsapp.webhook_secret),
         "whatsapp_phone": whatsapp.phone,
+        "whatsapp_rate_per_second": whatsapp.messages_per_second,
+        "whatsapp_chat_gap_seconds": whatsapp.chat_gap_seconds,
         "bot_settings": bot_settings_to_json(association.bot),
         "created_at": association.created_at,
     }
@@ -90,6 +92,8 @@ def association_from_row(row: RowMapping, cipher: SecretCipher) -> Association:
             session=row["waha_session"],
             webhook_secret=cipher.decrypt(row["webhook_secret"]),
             phone=row["whatsapp_phone"],
+            messages_per_second=row["whatsapp_rate_per_second"],
+            chat_gap_seconds=row["whatsapp_chat_gap_seconds"],
         ),
         bot=bot_settings_from_json(row["bot_settings"]),
     )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Column,
     Date,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -48,6 +49,8 @@ associations = Table(
     Column("waha_session", String, nullable=False),
     Column("webhook_secret", Text, nullable=False),  # encrypted
     Column("whatsapp_phone", String),
+    Column("whatsapp_rate_per_second", Float, nullable=False, server_default=text("2.0")),
+    Column("whatsapp_chat_gap_seconds", Float, nullable=False, server_default=text("1.0")),
     Column("bot_settings", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     # Unconfigured associations all share base URL "" and session "default".
@@ -215,6 +218,24 @@ jobs = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_jobs_status_run_after", "status", "run_after"),
+)
+
+# The next free send time per rate-limit key (a session, or a chat); see SendSlotRepository.
+send_slots = Table(
+    "send_slots",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("next_at", UtcDateTime, nullable=False),
+)
+
+session_events = Table(
+    "session_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("association_id", String, ForeignKey("associations.id"), nullable=False),
+    Column("status", String, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_session_events_association_id_at", "association_id", "at"),
 )
 
 processed_events = Table(

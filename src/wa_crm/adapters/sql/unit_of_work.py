@@ -19,6 +19,10 @@ from wa_crm.adapters.sql.repositories import (
     SqlPatientRepository,
     SqlProcessedEventRepository,
 )
+from wa_crm.adapters.sql.repositories.sessions import (
+    SqlSendSlotRepository,
+    SqlSessionEventRepository,
+)
 from wa_crm.domain.model.events import DomainEvent
 from wa_crm.ports.system import SecretCipher
 from wa_crm.ports.unit_of_work import (
@@ -30,6 +34,8 @@ from wa_crm.ports.unit_of_work import (
     MessageRepository,
     PatientRepository,
     ProcessedEventRepository,
+    SendSlotRepository,
+    SessionEventRepository,
 )
 
 _sqlite_writers: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -62,6 +68,8 @@ class SqlUnitOfWork:
     messages: MessageRepository
     jobs: JobRepository
     processed_events: ProcessedEventRepository
+    send_slots: SendSlotRepository
+    session_events: SessionEventRepository
 
     def __init__(self, engine: AsyncEngine, cipher: SecretCipher) -> None:
         self._engine = engine
@@ -90,6 +98,8 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(connection)
         self.jobs = SqlJobRepository(connection)
         self.processed_events = SqlProcessedEventRepository(connection)
+        self.send_slots = SqlSendSlotRepository(connection)
+        self.session_events = SqlSessionEventRepository(connection)
         return self
 
     async def __aexit__(

@@ -49,6 +49,10 @@ _MESSAGE_BY_ID = _NEWEST_MESSAGES.where(messages.c.id == bindparam("id")).limit(
 _MESSAGE_BY_EXTERNAL_ID = _NEWEST_MESSAGES.where(
     messages.c.external_id == bindparam("external_id")
 ).limit(1)
+_FAILED = _NEWEST_MESSAGES.where(
+    messages.c.direction == Direction.OUT.value,
+    messages.c.status == MessageStatus.FAILED.value,
+).limit(bindparam("limit", type_=Integer))
 _IN_CONVERSATION = messages.c.conversation_id == bindparam("conversation_id")
 _HISTORY = _NEWEST_MESSAGES.where(_IN_CONVERSATION).limit(bindparam("limit", type_=Integer))
 _HISTORY_BEFORE = _HISTORY.where(messages.c.created_at < bindparam("before"))
@@ -162,6 +166,9 @@ class SqlMessageRepository:
     ) -> Sequence[Message]:
         parameters = {"association_id": association_id, "conversation_id": conversation_id}
         return await self._all(_AWAITING_EXTERNAL_ID, parameters)
+
+    async def list_failed(self, association_id: str, limit: int) -> Sequence[Message]:
+        return await self._all(_FAILED, {"association_id": association_id, "limit": limit})
 
     async def _all(self, statement: Select[Any], parameters: dict[str, Any]) -> list[Message]:
         result = await execute(self._connection, statement, parameters)
