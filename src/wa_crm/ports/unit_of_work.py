@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from wa_crm.domain.model.association import Association
-from wa_crm.domain.model.conversation import Channel, Conversation
+from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.events import DomainEvent
 from wa_crm.domain.model.jobs import Job, NewJob
 from wa_crm.domain.model.message import Message
@@ -78,6 +78,25 @@ class ContactRepository(Protocol):
     async def find_by_phone(self, association_id: str, phone: str) -> Contact | None: ...
     async def find_by_lid(self, association_id: str, lid: str) -> Contact | None: ...
     async def list_by_patient(self, association_id: str, patient_id: str) -> Sequence[Contact]: ...
+    async def get_many(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
+        """The contacts that exist among ``contact_ids``, by id."""
+        ...
+
+
+@dataclass(frozen=True)
+class ConversationQuery:
+    """A page of the inbox list: newest activity first (last message, else creation)."""
+
+    statuses: tuple[ConversationStatus, ...] = ()
+    """Empty: every status."""
+    channel: Channel | None = None
+    assignee_id: str | None = None
+    unassigned: bool = False
+    text: str = ""
+    """Matches the contact's name or phone number (case-insensitive)."""
+    after: tuple[datetime, str] | None = None
+    """The cursor: (activity, id) of the last conversation of the previous page."""
+    limit: int = 50
 
 
 class ConversationRepository(Protocol):
@@ -93,6 +112,16 @@ class ConversationRepository(Protocol):
     async def list_for_contact(
         self, association_id: str, contact_id: str
     ) -> Sequence[Conversation]: ...
+    async def search(self, association_id: str, query: ConversationQuery) -> Sequence[Conversation]:
+        """Read-only (no row locks): the inbox list."""
+        ...
+
+    async def count_by_status(
+        self, association_id: str, assignee_id: str | None = None
+    ) -> dict[str, int]:
+        """Conversations per status (every status present, zeros included), optionally only
+        those assigned to ``assignee_id``."""
+        ...
 
 
 class MessageRepository(Protocol):

@@ -9,6 +9,7 @@ from .base import PersistenceContract, UowFactory
 from .suite_associations import AgentContract, AssociationContract
 from .suite_conversations import ConversationContract, MessageContract
 from .suite_delivery import DeliveryStateContract
+from .suite_inbox import InboxContract
 from .suite_jobs import JobContract, ProcessedEventContract
 from .suite_people import ContactContract, PatientContract
 from .suite_sql import SqlStorageContract
@@ -20,6 +21,7 @@ __all__ = [
     "ContactContract",
     "ConversationContract",
     "DeliveryStateContract",
+    "InboxContract",
     "JobContract",
     "MessageContract",
     "PatientContract",

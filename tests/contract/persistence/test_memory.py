@@ -12,6 +12,7 @@ from .suite import (
     ContactContract,
     ConversationContract,
     DeliveryStateContract,
+    InboxContract,
     JobContract,
     MessageContract,
     PatientContract,
@@ -68,3 +69,6 @@ class TestInMemoryProcessedEvents(InMemoryAdapter, ProcessedEventContract): ...
 
 
 class TestInMemoryDeliveryState(InMemoryAdapter, DeliveryStateContract): ...
+
+
+class TestInMemoryInbox(InMemoryAdapter, InboxContract): ...

@@ -20,6 +20,7 @@ from .suite import (
     ContactContract,
     ConversationContract,
     DeliveryStateContract,
+    InboxContract,
     JobContract,
     MessageContract,
     PatientContract,
@@ -124,3 +125,6 @@ class TestPostgresWorkerProcesses:
 
 
 class TestPostgresDeliveryState(PostgresAdapter, DeliveryStateContract): ...
+
+
+class TestPostgresInbox(PostgresAdapter, InboxContract): ...

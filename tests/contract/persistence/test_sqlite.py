@@ -17,6 +17,7 @@ from .suite import (
     ContactContract,
     ConversationContract,
     DeliveryStateContract,
+    InboxContract,
     JobContract,
     MessageContract,
     PatientContract,
@@ -92,3 +93,6 @@ class TestSqliteProcessedEvents(SqliteAdapter, ProcessedEventContract): ...
 
 
 class TestSqliteDeliveryState(SqliteAdapter, DeliveryStateContract): ...
+
+
+class TestSqliteInbox(SqliteAdapter, InboxContract): ...

@@ -8,9 +8,9 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 
 from wa_crm.adapters.memory.store import Workspace, insert, replace
-from wa_crm.domain.model.conversation import Channel, Conversation
+from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message, MessageStatus
-from wa_crm.ports.unit_of_work import DuplicateKey
+from wa_crm.ports.unit_of_work import ConversationQuery, DuplicateKey
 
 
 def _open_per_contact_channel(conversation: Conversation) -> Hashable | None:
@@ -18,6 +18,11 @@ def _open_per_contact_channel(conversation: Conversation) -> Hashable | None:
     if not conversation.is_open:
         return None
     return (conversation.contact_id, conversation.channel)
+
+
+def activity_key(conversation: Conversation) -> tuple[datetime, str]:
+    """Newest activity first: the last message, else the creation."""
+    return (conversation.last_message_at or conversation.created_at, conversation.id)
 
 
 def _stored(conversation: Conversation) -> Conversation:
@@ -56,6 +61,39 @@ class InMemoryConversationRepository:
         self, association_id: str, contact_id: str
     ) -> Sequence[Conversation]:
         return self._all(association_id, lambda conversation: conversation.contact_id == contact_id)
+
+    async def search(self, association_id: str, query: ConversationQuery) -> Sequence[Conversation]:
+        contacts = self._workspace.tables.contacts
+        text = query.text.strip().casefold()
+
+        def matches(conversation: Conversation) -> bool:
+            contact = contacts.get(conversation.contact_id)
+            return (
+                (not query.statuses or conversation.status in query.statuses)
+                and (query.channel is None or conversation.channel == query.channel)
+                and (query.assignee_id is None or conversation.assignee_id == query.assignee_id)
+                and (not query.unassigned or conversation.assignee_id is None)
+                and (
+                    not text
+                    or (contact is not None
+                    and (text in contact.display_name.casefold() or text in (contact.phone or "")))
+                )
+                and (query.after is None or activity_key(conversation) < query.after)
+            )
+
+        found = sorted(self._all(association_id, matches), key=activity_key, reverse=True)
+        return found[: query.limit]
+
+    async def count_by_status(
+        self, association_id: str, assignee_id: str | None = None
+    ) -> dict[str, int]:
+        counts = dict.fromkeys((status.value for status in ConversationStatus), 0)
+        for conversation in self._rows.values():
+            if conversation.association_id == association_id and (
+                assignee_id is None or conversation.assignee_id == assignee_id
+            ):
+                counts[conversation.status.value] += 1
+        return counts
 
     @property
     def _rows(self) -> dict[str, Conversation]:

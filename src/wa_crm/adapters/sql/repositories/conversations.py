@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
+from wa_crm.adapters.sql.repositories.inbox import count_conversations, search_conversations
 from wa_crm.adapters.sql.tables import conversations, messages
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message, MessageStatus
+from wa_crm.ports.unit_of_work import ConversationQuery
 
 _ADD_CONVERSATION = insert(conversations)
 _UPDATE_CONVERSATION = update(conversations).where(conversations.c.id == bindparam("key_id"))
@@ -111,6 +113,14 @@ class SqlConversationRepository:
     ) -> Sequence[Conversation]:
         parameters = {"association_id": association_id, "contact_id": contact_id}
         return await self._all(_CONVERSATIONS_OF_CONTACT, parameters)
+
+    async def search(self, association_id: str, query: ConversationQuery) -> Sequence[Conversation]:
+        return await search_conversations(self._connection, association_id, query)
+
+    async def count_by_status(
+        self, association_id: str, assignee_id: str | None = None
+    ) -> dict[str, int]:
+        return await count_conversations(self._connection, association_id, assignee_id)
 
     async def _all(self, statement: Select[Any], parameters: dict[str, Any]) -> list[Conversation]:
         result = await execute(self._connection, statement, parameters)

@@ -1,0 +1,121 @@
+"""The inbox list: search with filters and cursor paging, counts per status, contacts by id."""
+
+from __future__ import annotations
+
+import functools
+
+from wa_crm.domain.model.conversation import Channel, ConversationStatus
+from wa_crm.ports.unit_of_work import ConversationQuery
+
+from .base import PersistenceContract, UowFactory
+from .builders import a_contact, a_conversation, at
+
+A = "assoc-inbox"
+S = ConversationStatus
+
+
+class InboxContract(PersistenceContract):
+    async def _seed(self, uow_factory: UowFactory) -> dict[str, str]:
+        """Five conversations of five contacts, activity 1..5 s, and one of another tenant."""
+        people = [
+            ("Maria Silva", "+5511999990001", S.BOT, None, Channel.WHATSAPP),
+            ("João Souza", "+5581988880002", S.PENDING, None, Channel.WHATSAPP),
+            ("Ana Maria", "+5521977770003", S.HUMAN, "agent-1", Channel.WHATSAPP),
+            ("Carlos 100%_off", "+5531966660004", S.HUMAN, "agent-2", Channel.WEB),
+            ("Rita", None, S.RESOLVED, "agent-1", Channel.WHATSAPP),
+        ]
+        ids = {}
+        async with uow_factory() as uow:
+            for second, (name, phone, status, assignee, channel) in enumerate(people, start=1):
+                contact = a_contact(A, display_name=name, phone=phone)
+                await uow.contacts.add(contact)
+                conversation = a_conversation(
+                    A,
+                    contact.id,
+                    status=status,
+                    assignee_id=assignee,
+                    channel=channel,
+                    created_at=at(0),
+                    last_message_at=at(second),
+                )
+                await uow.conversations.add(conversation)
+                ids[name] = conversation.id
+            other = a_contact("another-tenant", display_name="Maria Silva")
+            await uow.contacts.add(other)
+            await uow.conversations.add(a_conversation("another-tenant", other.id))
+            await uow.commit()
+        return ids
+
+    async def _names(self, uow_factory: UowFactory, ids: dict[str, str], query) -> list[str]:  # type: ignore[no-untyped-def]
+        by_id = {value: key for key, value in ids.items()}
+        async with uow_factory() as uow:
+            return [by_id[c.id] for c in await uow.conversations.search(A, query)]
+
+    async def test_newest_activity_first_and_filters(self, uow_factory: UowFactory) -> None:
+        ids = await self._seed(uow_factory)
+        names = functools.partial(self._names, uow_factory, ids)
+        assert await names(ConversationQuery()) == [
+            "Rita",
+            "Carlos 100%_off",
+            "Ana Maria",
+            "João Souza",
+            "Maria Silva",
+        ]
+        assert await names(ConversationQuery(statuses=(S.BOT, S.PENDING))) == [
+            "João Souza",
+            "Maria Silva",
+        ]
+        assert await names(ConversationQuery(assignee_id="agent-1")) == ["Rita", "Ana Maria"]
+        assert await names(ConversationQuery(unassigned=True)) == ["João Souza", "Maria Silva"]
+        assert await names(ConversationQuery(channel=Channel.WEB)) == ["Carlos 100%_off"]
+        assert await names(ConversationQuery(text="MARIA")) == ["Ana Maria", "Maria Silva"]
+        assert await names(ConversationQuery(text="8198888")) == ["João Souza"]
+        assert await names(ConversationQuery(text="100%_")) == ["Carlos 100%_off"]
+        assert await names(ConversationQuery(text="0%x")) == []
+
+    async def test_cursor_pages_cover_everything_once(self, uow_factory: UowFactory) -> None:
+        ids = await self._seed(uow_factory)
+        seen: list[str] = []
+        cursor = None
+        async with uow_factory() as uow:
+            while True:
+                page = await uow.conversations.search(A, ConversationQuery(after=cursor, limit=2))
+                if not page:
+                    break
+                seen += [c.id for c in page]
+                last = page[-1]
+                cursor = (last.last_message_at or last.created_at, last.id)
+        assert sorted(seen) == sorted(ids.values()) and len(seen) == len(set(seen))
+
+    async def test_counts_per_status_include_zeros(self, uow_factory: UowFactory) -> None:
+        await self._seed(uow_factory)
+        async with uow_factory() as uow:
+            assert await uow.conversations.count_by_status(A) == {
+                "bot": 1,
+                "pending": 1,
+                "human": 2,
+                "resolved": 1,
+            }
+            assert await uow.conversations.count_by_status(A, "agent-1") == {
+                "bot": 0,
+                "pending": 0,
+                "human": 1,
+                "resolved": 1,
+            }
+            assert await uow.conversations.count_by_status("nobody") == {
+                "bot": 0,
+                "pending": 0,
+                "human": 0,
+                "resolved": 0,
+            }
+
+    async def test_contacts_by_id_stay_in_their_association(self, uow_factory: UowFactory) -> None:
+        first, second = a_contact(A), a_contact("another-tenant")
+        async with uow_factory() as uow:
+            await uow.contacts.add(first)
+            await uow.contacts.add(second)
+            await uow.commit()
+        async with uow_factory() as uow:
+            found = await uow.contacts.get_many(A, [first.id, second.id, "missing"])
+            assert found == {first.id: first}
+            assert await uow.contacts.get_many(A, []) == {}
