@@ -34,6 +34,7 @@ from wa_crm.adapters.system.secrets import FernetSecretCipher
 from wa_crm.adapters.waha.gateway import WahaGateway
 from wa_crm.domain.model.jobs import Backoff
 from wa_crm.domain.usecases.agent_actions import AgentActions
+from wa_crm.domain.usecases.auth import Authenticate
 from wa_crm.domain.usecases.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.contacts import ResolveLidContact
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
@@ -198,8 +199,16 @@ class Container(containers.DeclarativeContainer):
     )
     start_session_polls = providers.Factory(StartSessionPolls, uow_factory=uow_factory, clock=clock)
     agent_actions = providers.Factory(
-        AgentActions, uow_factory=uow_factory, bus=event_bus, clock=clock, ids=ids
+        AgentActions,
+        uow_factory=uow_factory,
+        bus=event_bus,
+        clock=clock,
+        ids=ids,
+        gateway=gateway,
+        media=media_store,
+        limits=providers.Callable(_media_limits, settings),
     )
+    authenticate = providers.Factory(Authenticate, uow_factory=uow_factory, passwords=passwords)
 
     job_handlers = providers.Dict(
         {

@@ -36,6 +36,7 @@ from wa_crm.domain.usecases.ingest import (
     IngestWhatsAppEvent,
 )
 from wa_crm.domain.usecases.jobs import JobRunner
+from wa_crm.domain.usecases.media import MediaLimits
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
@@ -64,7 +65,15 @@ class Conversations(RuleBasedStateMachine):
         self.agents = ("agent-1", "agent-2")
         self.run(self._seed())
         self.ingest = IngestWhatsAppEvent(self.uow_factory, bus, self.clock, self.ids)
-        self.actions = AgentActions(self.uow_factory, bus, self.clock, self.ids)
+        self.actions = AgentActions(
+            self.uow_factory,
+            bus,
+            self.clock,
+            self.ids,
+            self.gateway,
+            InMemoryMediaStore(),
+            MediaLimits(),
+        )
         self.bot_jobs = JobRunner(
             self.uow_factory,
             self.clock,

@@ -75,8 +75,12 @@ class InMemoryConversationRepository:
                 and (not query.unassigned or conversation.assignee_id is None)
                 and (
                     not text
-                    or (contact is not None
-                    and (text in contact.display_name.casefold() or text in (contact.phone or "")))
+                    or (
+                        contact is not None
+                        and (
+                            text in contact.display_name.casefold() or text in (contact.phone or "")
+                        )
+                    )
                 )
                 and (query.after is None or activity_key(conversation) < query.after)
             )

@@ -7,7 +7,8 @@
     │   ├── InvalidPhone
     │   ├── InvalidChatId
     │   ├── UnsupportedChat          groups, broadcasts, newsletters
-    │   └── InvalidSlug
+    │   ├── InvalidSlug
+    │   └── InvalidCredentials       (HTTP 401)
     ├── NotFound                     (HTTP 404)
     │   ├── UnknownAssociation
     │   ├── UnknownSession
@@ -68,6 +69,11 @@ class UnsupportedChat(InvalidInput):
 @dataclass(frozen=True)
 class InvalidSlug(InvalidInput):
     code: ClassVar[str] = "invalid_slug"
+
+
+@dataclass(frozen=True)
+class InvalidCredentials(InvalidInput):
+    code: ClassVar[str] = "invalid_credentials"
 
 
 @dataclass(frozen=True)

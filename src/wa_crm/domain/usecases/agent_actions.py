@@ -3,12 +3,15 @@
 - Every action is checked against the conversation's status machine; a refused one changes
   nothing and says why.
 - A conversation of another association does not exist for the agent (``UnknownConversation``).
-- A reply is queued for delivery in the same transaction that records it, and takes the
-  conversation from the bot or the queue (claim by replying).
+- A reply (text, image or document) is queued for delivery in the same transaction that
+  records it, and takes the conversation from the bot or the queue (claim by replying).
+- Typing and reading are passed on to WhatsApp; a failure there is not the agent's problem.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,13 +19,18 @@ from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.errors import DomainError, InvalidInput, UnknownAgent, UnknownConversation
+from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.formatting import MAX_MESSAGE_LENGTH
-from wa_crm.domain.model.message import Author, Message
+from wa_crm.domain.model.message import Author, Media, Message, MessageType
+from wa_crm.domain.usecases.contacts import connection_of
+from wa_crm.domain.usecases.media import MediaLimits
 from wa_crm.domain.usecases.outbound import Outgoing, queue_outbound
 from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.ports.events import EventBus
+from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
 
 Change = Callable[[Conversation], Result[None, DomainError]]
 
@@ -35,11 +43,22 @@ class AgentRequest:
 
 
 @dataclass(frozen=True)
+class OutgoingFileUpload:
+    data: bytes
+    filename: str
+    mimetype: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class AgentActions:
     uow_factory: UnitOfWorkFactory
     bus: EventBus
     clock: Clock
     ids: IdGenerator
+    gateway: WhatsAppGateway
+    media: MediaStore
+    limits: MediaLimits
 
     async def claim(self, request: AgentRequest) -> Result[Conversation, DomainError]:
         return await self._change(request, lambda c: c.claim(request.agent_id))
@@ -69,16 +88,21 @@ class AgentActions:
             return Failure(
                 InvalidInput(f"the message is longer than {MAX_MESSAGE_LENGTH} characters")
             )
+        outgoing = Outgoing(body, Author.AGENT, agent_id=request.agent_id, reply_to=reply_to)
+        return await self._send(request, outgoing)
+
+    async def _send(
+        self, request: AgentRequest, outgoing: Outgoing
+    ) -> Result[Message, DomainError]:
         now = self.clock.now()
         async with self.uow_factory() as uow:
             found = await self._conversation(uow, request)
             if isinstance(found, Failure):
-                return found
+                return Failure(found.failure())
             conversation = found.unwrap()
             match conversation.reply_by_agent(request.agent_id):
                 case Failure(error):
                     return Failure(error)
-            outgoing = Outgoing(body, Author.AGENT, agent_id=request.agent_id, reply_to=reply_to)
             message = await queue_outbound(uow, self.ids, conversation, outgoing, now)
             conversation.mark_read()
             await uow.conversations.update(conversation)
@@ -86,6 +110,63 @@ class AgentActions:
             await uow.commit()
         await publish_committed(uow, self.bus)
         return Success(message)
+
+    async def send_file(
+        self, request: AgentRequest, upload: OutgoingFileUpload
+    ) -> Result[Message, DomainError]:
+        """An image is sent as an image, anything else as a document; the file is kept in our
+        media store, so delivery (and its retries) never depends on the upload."""
+        refusal = self.limits.refusal(upload.mimetype, len(upload.data))
+        if refusal is not None or not upload.data:
+            return Failure(InvalidInput(refusal or "the file is empty"))
+        key = f"{request.association_id}/outbound/{self.ids.new_id()}"
+        await self.media.put(key, upload.data, upload.mimetype)
+        kind = MessageType.IMAGE if upload.mimetype.startswith("image/") else MessageType.DOCUMENT
+        media = Media(key, upload.mimetype, _safe_filename(upload.filename), len(upload.data))
+        media = dataclasses.replace(media, stored=True)
+        outgoing = Outgoing(upload.caption.strip(), Author.AGENT, kind, media, request.agent_id)
+        return await self._send(request, outgoing)
+
+    async def typing(self, request: AgentRequest, start: bool) -> Result[None, DomainError]:
+        """Shown to the contact through WAHA and to the other agents as a ``typing`` event."""
+        async with self.uow_factory() as uow:
+            found = await self._conversation(uow, request)
+            if isinstance(found, Failure):
+                return Failure(found.failure())
+            conversation = found.unwrap()
+            association = await uow.associations.get(request.association_id)
+            contact = await uow.contacts.get(request.association_id, conversation.contact_id)
+            uow.record(
+                DomainEvent(
+                    EventType.TYPING,
+                    request.association_id,
+                    {
+                        "who": "agent",
+                        "agent_id": request.agent_id,
+                        "conversation_id": conversation.id,
+                        "state": "start" if start else "stop",
+                    },
+                )
+            )
+            await uow.commit()
+        await publish_committed(uow, self.bus)
+        if association is not None and contact is not None:
+            show = self.gateway.start_typing if start else self.gateway.stop_typing
+            with contextlib.suppress(GatewayError):  # a missed indicator is not worth an error
+                await show(connection_of(association), contact.wa_chat_id)
+        return Success(None)
+
+    async def read(self, request: AgentRequest) -> Result[Conversation, DomainError]:
+        """Clears the unread count and marks the chat read on WhatsApp (blue ticks)."""
+        result = await self._change(request, _mark_read)
+        if isinstance(result, Success):
+            async with self.uow_factory() as uow:
+                association = await uow.associations.get(request.association_id)
+                contact = await uow.contacts.get(request.association_id, result.unwrap().contact_id)
+            if association is not None and contact is not None:
+                with contextlib.suppress(GatewayError):
+                    await self.gateway.send_seen(connection_of(association), contact.wa_chat_id)
+        return result
 
     async def _change(
         self, request: AgentRequest, change: Change
@@ -114,3 +195,15 @@ class AgentActions:
         if await uow.agents.get(request.association_id, request.agent_id) is None:
             return Failure(UnknownAgent(f"no agent {request.agent_id} in this association"))
         return Success(conversation)
+
+
+def _mark_read(conversation: Conversation) -> Result[None, DomainError]:
+    conversation.mark_read()
+    return Success(None)
+
+
+def _safe_filename(name: str) -> str:
+    """Only the last path part, without control characters: it is shown to the contact."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(char for char in base if char.isprintable()).strip()
+    return cleaned[:120] or "file"
