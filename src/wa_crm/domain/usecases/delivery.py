@@ -3,10 +3,12 @@
 - Messages go out oldest first. A failure that may pass (timeout, refused connection, 429, 5xx)
   stops the run and the job is retried with backoff, the same message first: order per chat
   holds. A 429's ``Retry-After`` is honoured.
-- A failure that cannot pass (WhatsApp's reach-out limit, a refused request), or the last
-  attempt failing, makes the message a dead letter: ``failed`` with its error, and an ``alert``
-  for agents; the next message goes on. An admin's retry puts it back in the queue.
-- While the session's circuit breaker is open the job waits (no attempt used, nothing sent).
+- A failure that cannot pass (WhatsApp's reach-out limit, a refused request, a file missing
+  from the media store), or the last attempt failing, makes the message a dead letter:
+  ``failed`` with its error, and an ``alert`` for agents; the next message goes on, with
+  attempts of its own. An admin's retry puts it back in the queue.
+- While the session's circuit breaker is open the job waits (no attempt used, nothing sent); a
+  send that ends without WAHA's answer gives back the probe it may have carried.
 - Sends respect the association's rate limits: messages per second through the session and a
   minimum gap per chat, shared by every worker through the database.
 - A bot message shows a typing indicator first; a bot message still queued when a person has
@@ -49,6 +51,12 @@ from wa_crm.ports.whatsapp import (
 _log = logging.getLogger("wa_crm.delivery")
 SUPERSEDED = "not sent: a person took the conversation over"
 LONGEST_SLOT_WAIT = timedelta(seconds=30)
+MEDIA_MISSING = "media_missing"
+
+
+class MissingMedia(Exception):
+    """The file of an outbound message is not in the media store: that message cannot be sent,
+    the conversation's next ones can."""
 
 
 @dataclass(frozen=True)
@@ -82,14 +90,19 @@ class DeliverConversationMessages:
             if message.author is Author.BOT and conversation.status is ConversationStatus.HUMAN:
                 await self._finish(message, MessageStatus.FAILED, SUPERSEDED)
                 continue
+            try:
+                file = await self._file_of(message)
+            except MissingMedia as missing:
+                await self._dead_letter(message, MEDIA_MISSING, str(missing))
+                continue
             connection = connection_of(association)
             if not self.breakers.allow(connection):
                 wait = max(self.breakers.wait(connection), timedelta(seconds=1))
                 raise Postpone("the WAHA session's circuit is open", wait)
-            await self._wait_for_slot(association, contact.wa_chat_id)
             try:
+                await self._wait_for_slot(association, contact.wa_chat_id)
                 sent = await self._send(
-                    connection, contact.wa_chat_id, message, association.bot.typing_seconds
+                    connection, contact.wa_chat_id, message, file, association.bot.typing_seconds
                 )
             except GatewayError as error:
                 self.breakers.failed(connection, error)
@@ -99,12 +112,17 @@ class DeliverConversationMessages:
                             str(error), timedelta(seconds=error.retry_after)
                         ) from error
                     raise
-                _log.warning(
-                    "dead letter", extra={"code": error.code.value, "message_id": message.id}
-                )
-                self.telemetry.dead_letter(error.code.value)
-                await self._finish(message, MessageStatus.FAILED, f"{error.code.value}: {error}")
+                await self._dead_letter(message, error.code.value, str(error))
+                if error.retryable:
+                    # This message used up the job's attempts; the next ones get their own.
+                    raise Postpone("attempts renewed for the next messages", timedelta(0)) from None
                 continue
+            except BaseException:
+                # No answer from WAHA (postponed for the rate limit, cancelled, a database
+                # error): a probe this call carried is given back, or the breaker would stay
+                # half-open and refuse every later send of this process.
+                self.breakers.released(connection)
+                raise
             self.breakers.succeeded(connection)
             self.telemetry.message_sent((self.clock.now() - message.created_at).total_seconds())
             await self._finish(message, MessageStatus.SENT, None, sent.external_id)
@@ -123,23 +141,35 @@ class DeliverConversationMessages:
                 timedelta(seconds=settings.chat_gap_seconds),
             )
             await uow.commit()
-        wait = max(session_slot, chat_slot) - now
+        # measured after the commit: waiting for the slot rows' locks must not delay the send
+        # past its slot (late sends followed by punctual ones would burst over the limit)
+        wait = max(session_slot, chat_slot) - self.clock.now()
         if wait > LONGEST_SLOT_WAIT:
             raise Postpone("the session's send rate is saturated", wait)
         if wait > timedelta(0):
             await asyncio.sleep(wait.total_seconds())
 
+    async def _file_of(self, message: Message) -> OutgoingFile | None:
+        """The message's file from the media store; None for a text message."""
+        if message.type is MessageType.TEXT or message.media is None:
+            return None
+        data = await self.media.get(message.media.url or "")
+        if data is None:
+            raise MissingMedia(f"the file of message {message.id} is missing from the store")
+        return OutgoingFile(message.media.mimetype, message.media.filename or "file", data)
+
     async def _send(
-        self, connection: Connection, chat_id: str, message: Message, typing_seconds: float
+        self,
+        connection: Connection,
+        chat_id: str,
+        message: Message,
+        file: OutgoingFile | None,
+        typing_seconds: float,
     ) -> SentMessage:
         if message.author is Author.BOT and typing_seconds > 0:
             await self._show_typing(connection, chat_id, message.body, typing_seconds)
-        if message.type is MessageType.TEXT or message.media is None:
+        if file is None:
             return await self.gateway.send_text(connection, chat_id, message.body, message.reply_to)
-        data = await self.media.get(message.media.url or "")
-        if data is None:
-            raise PermanentJobError(f"media of message {message.id} is missing from the store")
-        file = OutgoingFile(message.media.mimetype, message.media.filename or "file", data)
         if message.type is MessageType.IMAGE:
             return await self.gateway.send_image(connection, chat_id, file, message.body)
         return await self.gateway.send_document(connection, chat_id, file, message.body)
@@ -154,6 +184,12 @@ class DeliverConversationMessages:
             await self.gateway.stop_typing(connection, chat_id)
         except GatewayError:
             _log.info("typing indicator not shown", exc_info=True)
+
+    async def _dead_letter(self, message: Message, code: str, error: str) -> None:
+        _log.warning("dead letter", extra={"code": code, "message_id": message.id})
+        self.telemetry.dead_letter(code)
+        detail = error if error.startswith(f"{code}: ") else f"{code}: {error}"
+        await self._finish(message, MessageStatus.FAILED, detail)
 
     async def _finish(
         self,

@@ -60,6 +60,11 @@ class GatewayBreakers:
     def succeeded(self, connection: Connection) -> None:
         self._breaker(connection).record_success()
 
+    def released(self, connection: Connection) -> None:
+        """A call let through ended without WAHA's answer (postponed, cancelled): the probe it
+        may have been is given back, so the next call can probe."""
+        self._breaker(connection).release_probe()
+
     def failed(self, connection: Connection, error: GatewayError) -> None:
         breaker = self._breaker(connection)
         if error.code in _UNHEALTHY:

@@ -13,9 +13,13 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Route
 
 from wa_crm.container import Container, build_container, check_database, close_resources
-from wa_crm.entrypoints.http import health, webhooks
+from wa_crm.entrypoints.http import api, health, openapi, sse, webhooks
+from wa_crm.entrypoints.http.auth import LoginThrottle, login, logout
 from wa_crm.entrypoints.http.errors import http_exception_handler, unexpected_error_handler
 from wa_crm.entrypoints.worker import start_workers
 from wa_crm.settings import Settings
@@ -39,8 +43,27 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         finally:
             await close_resources(container)
 
+    settings = container.settings()
     app = Starlette(
-        routes=[*health.routes, *webhooks.routes],
+        routes=[
+            *health.routes,
+            *webhooks.routes,
+            Route("/login", login, methods=["POST"]),
+            Route("/logout", logout, methods=["POST"]),
+            *api.routes,
+            *sse.routes,
+            Route("/openapi.json", openapi.document, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key.get_secret_value(),
+                session_cookie="wa_crm_session",
+                same_site="lax",
+                https_only=settings.public_url.startswith("https://"),
+                max_age=12 * 3600,
+            )
+        ],
         lifespan=lifespan,
         exception_handlers={
             HTTPException: http_exception_handler,
@@ -48,4 +71,5 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         },
     )
     app.state.container = container
+    app.state.login_throttle = LoginThrottle()
     return app

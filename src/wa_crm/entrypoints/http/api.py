@@ -1,0 +1,352 @@
+"""The agent API under ``/api/associations/{slug}/`` (design section 7)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from returns.result import Failure, Result, Success
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from wa_crm.container import Container
+from wa_crm.domain.model.conversation import Channel, ConversationStatus
+from wa_crm.domain.model.errors import DomainError
+from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
+from wa_crm.entrypoints.http.auth import Caller, agent_route
+from wa_crm.entrypoints.http.errors import domain_error_response, error_response
+from wa_crm.entrypoints.http.views import (
+    contact_summary,
+    conversation_view,
+    message_view,
+    patient_view,
+)
+from wa_crm.ports.unit_of_work import ConversationQuery
+
+PREFIX = "/api/associations/{slug}"
+MAX_PAGE = 100
+
+
+class BadRequest(Exception):
+    """A query parameter or body field the caller got wrong: 422 with this message."""
+
+
+def _container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def _limit(request: Request, default: int = 50) -> int:
+    raw = request.query_params.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE}")
+    return int(raw)
+
+
+def encode_cursor(activity: datetime, conversation_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{activity.isoformat()}|{conversation_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        activity, conversation_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        moment = datetime.fromisoformat(activity)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise BadRequest("cursor is not one this API gave out") from error
+    if moment.tzinfo is None:
+        raise BadRequest("cursor is not one this API gave out")
+    return moment, conversation_id
+
+
+def _query(request: Request, caller: Caller) -> ConversationQuery:
+    params = request.query_params
+    statuses: list[ConversationStatus] = []
+    for name in filter(None, params.get("status", "").split(",")):
+        try:
+            statuses.append(ConversationStatus(name))
+        except ValueError as error:
+            raise BadRequest(
+                f"status {name!r} is not one of bot, pending, human, resolved"
+            ) from error
+    channel = params.get("channel") or None
+    if channel is not None and channel not in {c.value for c in Channel}:
+        raise BadRequest(f"channel {channel!r} is not one of whatsapp, web")
+    assignee = params.get("assignee") or None
+    return ConversationQuery(
+        statuses=tuple(statuses),
+        channel=Channel(channel) if channel else None,
+        assignee_id=caller.agent.id
+        if assignee == "me"
+        else None
+        if assignee == "none"
+        else assignee,
+        unassigned=assignee == "none",
+        text=params.get("q", "")[:100],
+        after=decode_cursor(params["cursor"]) if params.get("cursor") else None,
+        limit=_limit(request),
+    )
+
+
+def _respond(result: Result[Any, DomainError], render: Any, status: int = 200) -> Response:
+    match result:
+        case Success(value):
+            return JSONResponse(render(value), status_code=status)
+        case Failure(error):
+            return domain_error_response(error)
+    raise AssertionError("unreachable")
+
+
+def handles_bad_requests(handler: Any) -> Any:
+    async def wrapped(request: Request, caller: Caller) -> Response:
+        try:
+            return await handler(request, caller)  # type: ignore[no-any-return]
+        except BadRequest as problem:
+            return error_response(422, "invalid_input", str(problem))
+
+    wrapped.__name__, wrapped.__doc__ = handler.__name__, handler.__doc__
+    return wrapped
+
+
+@agent_route()
+@handles_bad_requests
+async def list_conversations(request: Request, caller: Caller) -> Response:
+    """Conversations, newest activity first; filters status, channel, assignee (me, none or an
+    agent id), q (contact name or phone); cursor pagination."""
+    query = _query(request, caller)
+    async with _container(request).uow_factory()() as uow:
+        page = await uow.conversations.search(caller.association_id, query)
+        contacts = await uow.contacts.get_many(caller.association_id, [c.contact_id for c in page])
+        counts = await uow.conversations.count_by_status(caller.association_id)
+        mine = await uow.conversations.count_by_status(caller.association_id, caller.agent.id)
+    last = page[-1] if len(page) == query.limit else None
+    return JSONResponse(
+        {
+            "items": [conversation_view(c, contacts.get(c.contact_id)) for c in page],
+            "next_cursor": encode_cursor(last.last_message_at or last.created_at, last.id)
+            if last
+            else None,
+            "counts": {**counts, "mine": mine["human"]},
+        }
+    )
+
+
+@agent_route()
+async def get_conversation(request: Request, caller: Caller) -> Response:
+    """One conversation with its contact and handoff note."""
+    async with _container(request).uow_factory()() as uow:
+        conversation = await uow.conversations.get(caller.association_id, request.path_params["id"])
+        contact = (
+            await uow.contacts.get(caller.association_id, conversation.contact_id)
+            if conversation
+            else None
+        )
+    if conversation is None:
+        return error_response(404, "unknown_conversation", "no such conversation")
+    return JSONResponse(conversation_view(conversation, contact))
+
+
+@agent_route()
+@handles_bad_requests
+async def list_messages(request: Request, caller: Caller) -> Response:
+    """Messages of a conversation, newest first; `before` (ISO time) pages back."""
+    before_raw = request.query_params.get("before")
+    try:
+        before = datetime.fromisoformat(before_raw) if before_raw else None
+    except ValueError as error:
+        raise BadRequest("before must be an ISO 8601 time with a time zone") from error
+    if before is not None and before.tzinfo is None:
+        raise BadRequest("before must be an ISO 8601 time with a time zone")
+    limit = _limit(request)
+    async with _container(request).uow_factory()() as uow:
+        conversation = await uow.conversations.get(caller.association_id, request.path_params["id"])
+        messages = (
+            await uow.messages.list_for_conversation(
+                caller.association_id, conversation.id, before=before, limit=limit
+            )
+            if conversation
+            else []
+        )
+    if conversation is None:
+        return error_response(404, "unknown_conversation", "no such conversation")
+    slug = caller.identity.association.slug
+    return JSONResponse(
+        {
+            "items": [message_view(m, slug) for m in messages],
+            "next_before": messages[-1].created_at.isoformat() if len(messages) == limit else None,
+        }
+    )
+
+
+def _request(request: Request, caller: Caller) -> AgentRequest:
+    return AgentRequest(caller.association_id, request.path_params["id"], caller.agent.id)
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as error:
+        raise BadRequest("the body must be a JSON object") from error
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+@agent_route()
+@handles_bad_requests
+async def send_message(request: Request, caller: Caller) -> Response:
+    """Send text (JSON `{"text"}`) or an image or document (multipart `file`, `caption`)."""
+    actions = _container(request).agent_actions()
+    slug = caller.identity.association.slug
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        limit = _container(request).settings().media_max_bytes
+        async with request.form(max_files=1, max_fields=5, max_part_size=limit + 1) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise BadRequest("a multipart send needs a `file` part")
+            data = await upload.read(limit + 1)
+            caption = str(form.get("caption") or "")
+            file = OutgoingFileUpload(
+                data,
+                upload.filename or "file",
+                upload.content_type or "application/octet-stream",
+                caption,
+            )
+        result = await actions.send_file(_request(request, caller), file)
+    else:
+        body = await _json(request)
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise BadRequest("`text` must be a string")
+        result = await actions.reply(_request(request, caller), text, body.get("reply_to"))
+    return _respond(result, lambda message: message_view(message, slug), status=201)
+
+
+def _conversation_action(name: str, doc: str) -> Any:
+    @agent_route()
+    async def act(request: Request, caller: Caller) -> Response:
+        actions = _container(request).agent_actions()
+        result = await getattr(actions, name)(_request(request, caller))
+        return _respond(result, lambda conversation: conversation_view(conversation, None))
+
+    act.__name__, act.__doc__ = name, doc
+    return act
+
+
+claim = _conversation_action("claim", "Take the conversation (from the bot or the queue).")
+release = _conversation_action("release", "Give the conversation back to the bot.")
+resolve = _conversation_action("resolve", "Close the conversation.")
+read = _conversation_action("read", "Clear the unread count and mark the chat read on WhatsApp.")
+
+
+@agent_route()
+@handles_bad_requests
+async def assign(request: Request, caller: Caller) -> Response:
+    """Assign the conversation to an agent: `{"agent_id"}`."""
+    agent_id = (await _json(request)).get("agent_id")
+    if not isinstance(agent_id, str) or not agent_id:
+        raise BadRequest("`agent_id` must be an agent's id")
+    result = await _container(request).agent_actions().assign(_request(request, caller), agent_id)
+    return _respond(result, lambda conversation: conversation_view(conversation, None))
+
+
+@agent_route()
+@handles_bad_requests
+async def typing(request: Request, caller: Caller) -> Response:
+    """Show or hide "typing…" to the contact: `{"state": "start"|"stop"}`."""
+    state = (await _json(request)).get("state")
+    if state not in ("start", "stop"):
+        raise BadRequest("`state` must be start or stop")
+    result = (
+        await _container(request)
+        .agent_actions()
+        .typing(_request(request, caller), state == "start")
+    )
+    return _respond(result, lambda _: {"state": state})
+
+
+@agent_route()
+async def get_contact(request: Request, caller: Caller) -> Response:
+    """A contact with its patient profile, orders and conversations (the inbox sidebar)."""
+    async with _container(request).uow_factory()() as uow:
+        contact = await uow.contacts.get(caller.association_id, request.path_params["id"])
+        if contact is None:
+            return error_response(404, "unknown_contact", "no such contact")
+        patient = (
+            await uow.patients.get(caller.association_id, contact.patient_id)
+            if contact.patient_id
+            else None
+        )
+        conversations = await uow.conversations.list_for_contact(caller.association_id, contact.id)
+    return JSONResponse(
+        {
+            "contact": contact_summary(contact),
+            "patient": patient_view(patient),
+            "conversations": [c.snapshot() for c in conversations],
+        }
+    )
+
+
+@agent_route()
+async def get_media(request: Request, caller: Caller) -> Response:
+    """The file of a message, from our media store."""
+    container = _container(request)
+    async with container.uow_factory()() as uow:
+        message = await uow.messages.get(caller.association_id, request.path_params["id"])
+    media = message.media if message else None
+    if media is None or not media.stored or media.url is None:
+        return error_response(404, "no_media", "this message has no stored file")
+    data = await container.media_store().get(media.url)
+    if data is None:
+        return error_response(404, "no_media", "the file is gone from the media store")
+    filename = (media.filename or "file").replace('"', "")
+    return Response(
+        data,
+        media_type=media.mimetype,
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+@agent_route(admin=True)
+@handles_bad_requests
+async def list_dead_letters(request: Request, caller: Caller) -> Response:
+    """Messages that could not be delivered, newest first (admins)."""
+    limit = _limit(request)
+    async with _container(request).uow_factory()() as uow:
+        failed = await uow.messages.list_failed(caller.association_id, limit)
+    slug = caller.identity.association.slug
+    return JSONResponse({"items": [message_view(m, slug) for m in failed]})
+
+
+@agent_route(admin=True)
+async def retry_dead_letter(request: Request, caller: Caller) -> Response:
+    """Send a dead letter again (admins)."""
+    retry = _container(request).retry_dead_letter()
+    result = await retry(caller.association_id, request.path_params["id"])
+    slug = caller.identity.association.slug
+    return _respond(result, lambda message: message_view(message, slug))
+
+
+routes = [
+    Route(f"{PREFIX}/conversations", list_conversations, methods=["GET"]),
+    Route(f"{PREFIX}/conversations/{{id}}", get_conversation, methods=["GET"]),
+    Route(f"{PREFIX}/conversations/{{id}}/messages", list_messages, methods=["GET"]),
+    Route(f"{PREFIX}/conversations/{{id}}/messages", send_message, methods=["POST"]),
+    Route(f"{PREFIX}/conversations/{{id}}/claim", claim, methods=["POST"]),
+    Route(f"{PREFIX}/conversations/{{id}}/release", release, methods=["POST"]),
+    Route(f"{PREFIX}/conversations/{{id}}/resolve", resolve, methods=["POST"]),
+    Route(f"{PREFIX}/conversations/{{id}}/assign", assign, methods=["POST"]),
+    Route(f"{PREFIX}/conversations/{{id}}/typing", typing, methods=["POST"]),
+    Route(f"{PREFIX}/conversations/{{id}}/read", read, methods=["POST"]),
+    Route(f"{PREFIX}/contacts/{{id}}", get_contact, methods=["GET"]),
+    Route(f"{PREFIX}/media/{{id}}", get_media, methods=["GET"]),
+    Route(f"{PREFIX}/dead-letters", list_dead_letters, methods=["GET"]),
+    Route(f"{PREFIX}/dead-letters/{{id}}/retry", retry_dead_letter, methods=["POST"]),
+]

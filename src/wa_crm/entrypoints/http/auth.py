@@ -1,0 +1,165 @@
+"""Authentication and tenancy at the edge.
+
+- API clients send ``Authorization: Bearer <token>``; browsers carry a signed, HttpOnly,
+  SameSite=Lax session cookie set by ``POST /login``.
+- Cookie-authenticated writes must echo the session's CSRF token in ``X-CSRF-Token``.
+- An agent only sees its own association: any other association's route answers 404, exactly
+  as for an association that does not exist, so nothing is learnt by probing.
+- Logins are rate limited per client address and e-mail.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from returns.result import Failure, Success
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from wa_crm.container import Container
+from wa_crm.domain.model.people import Agent
+from wa_crm.domain.usecases.auth import Identity
+from wa_crm.entrypoints.http.errors import error_response
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOGIN_ATTEMPTS = 5
+LOGIN_WINDOW_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Caller:
+    identity: Identity
+    via_cookie: bool
+
+    @property
+    def agent(self) -> Agent:
+        return self.identity.agent
+
+    @property
+    def association_id(self) -> str:
+        return self.identity.association.id
+
+
+Handler = Callable[[Request, Caller], Awaitable[Response]]
+
+
+async def _identify(request: Request) -> Caller | None:
+    container: Container = request.app.state.container
+    authenticate = container.authenticate()
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        identity = await authenticate.with_token(header[7:].strip())
+        return Caller(identity, via_cookie=False) if identity else None
+    session = request.session
+    if "agent_id" in session and "association_id" in session:
+        identity = await authenticate.by_id(session["association_id"], session["agent_id"])
+        return Caller(identity, via_cookie=True) if identity else None
+    return None
+
+
+def agent_route(
+    admin: bool = False,
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Wrap a handler of ``/api/associations/{slug}/...`` with authentication and tenancy."""
+
+    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            caller = await _identify(request)
+            if caller is None:
+                return error_response(401, "unauthenticated", "log in or send a bearer token")
+            if caller.identity.association.slug != request.path_params.get("slug"):
+                return error_response(404, "not_found", "no such resource")
+            if caller.via_cookie and request.method not in SAFE_METHODS:
+                expected = request.session.get("csrf", "")
+                given = request.headers.get("x-csrf-token", "")
+                if not expected or not secrets.compare_digest(expected, given):
+                    return error_response(403, "csrf", "missing or wrong X-CSRF-Token header")
+            if admin and not caller.agent.is_admin:
+                return error_response(403, "forbidden", "this needs an admin of the association")
+            return await handler(request, caller)
+
+        endpoint.requires_admin = admin  # type: ignore[attr-defined]
+        return endpoint
+
+    return decorate
+
+
+class LoginThrottle:
+    """At most ``LOGIN_ATTEMPTS`` failed logins per address and e-mail in the window."""
+
+    def __init__(self) -> None:
+        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, key: str) -> bool:
+        failures, now = self._failures[key], time.monotonic()
+        while failures and failures[0] < now - LOGIN_WINDOW_SECONDS:
+            failures.popleft()
+        return len(failures) >= LOGIN_ATTEMPTS
+
+    def failed(self, key: str) -> None:
+        self._failures[key].append(time.monotonic())
+
+    def succeeded(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+async def _credentials(request: Request) -> dict[str, str]:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError:
+            return {}
+        return {k: str(v) for k, v in body.items()} if isinstance(body, dict) else {}
+    form = await request.form()
+    return {k: str(v) for k, v in form.items()}
+
+
+async def login(request: Request) -> Response:
+    """Log in with association, email and password; sets the session cookie."""
+    container: Container = request.app.state.container
+    fields = await _credentials(request)
+    slug, email, password = (fields.get(k, "") for k in ("association", "email", "password"))
+    if not (slug and email and password):
+        return error_response(422, "invalid_input", "association, email and password are needed")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    key = f"{request.client.host if request.client else '?'}|{email.strip().lower()}"
+    if throttle.blocked(key):
+        return error_response(429, "too_many_attempts", "too many failed logins; wait a while")
+    match await container.authenticate().with_password(slug, email, password):
+        case Failure(error):
+            throttle.failed(key)
+            return error_response(401, error.code, error.message)
+        case Success(identity):
+            throttle.succeeded(key)
+    request.session.clear()
+    csrf = secrets.token_urlsafe(24)
+    request.session.update(
+        {
+            "agent_id": identity.agent.id,
+            "association_id": identity.association.id,
+            "csrf": csrf,
+        }
+    )
+    if "application/json" in request.headers.get("accept", "") or request.headers.get(
+        "content-type", ""
+    ).startswith("application/json"):
+        return JSONResponse(
+            {
+                "agent": {"id": identity.agent.id, "name": identity.agent.name},
+                "association": identity.association.slug,
+                "csrf": csrf,
+            }
+        )
+    return RedirectResponse(f"/dashboard/{identity.association.slug}/inbox", status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    """End the browser session."""
+    request.session.clear()
+    return JSONResponse({"status": "logged_out"})

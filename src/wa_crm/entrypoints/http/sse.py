@@ -1,0 +1,66 @@
+"""``GET /api/associations/{slug}/events``: the association's events as Server-Sent Events.
+
+Each event goes out with its ``id:``, so a client that reconnects with ``Last-Event-ID`` (or
+``?last_event_id=``) gets what it missed while the bus still holds it. Pings keep proxies from
+closing an idle stream, and a client that cannot take a message within the send timeout is
+dropped rather than allowed to hold anything up; the bus bounds what waits for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from wa_crm.container import Container
+from wa_crm.entrypoints.http.auth import Caller, agent_route
+
+PING_SECONDS = 15
+SEND_TIMEOUT_SECONDS = 10
+
+
+def _for_agents(event_type: str, data: dict[str, Any], slug: str) -> dict[str, Any]:
+    """Media of message events is served by us, as in the API's message view."""
+    media = data.get("media") if event_type.startswith("message.") else None
+    if isinstance(media, dict):
+        url = f"/api/associations/{slug}/media/{data['id']}" if media.get("stored") else None
+        data = {**data, "media": {**media, "url": url}}
+    return data
+
+
+@agent_route()
+async def events(request: Request, caller: Caller) -> Response:
+    """The association's live events (SSE), resumable with Last-Event-ID."""
+    container: Container = request.app.state.container
+    after = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    slug = caller.identity.association.slug
+    gauge = container.metrics().sse_clients
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        gauge.inc()
+        try:
+            async for event in container.event_bus().subscribe(
+                caller.association_id, after_id=after
+            ):
+                payload = {
+                    "id": event.id,
+                    "type": event.type,
+                    "association": slug,
+                    "data": _for_agents(event.type, event.data, slug),
+                    "at": event.at.isoformat(),
+                }
+                yield ServerSentEvent(
+                    data=json.dumps(payload, ensure_ascii=False), event=event.type, id=event.id
+                )
+        finally:
+            gauge.dec()
+
+    return EventSourceResponse(stream(), ping=PING_SECONDS, send_timeout=SEND_TIMEOUT_SECONDS)
+
+
+routes = [Route("/api/associations/{slug}/events", events, methods=["GET"])]
