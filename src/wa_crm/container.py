@@ -55,6 +55,7 @@ from wa_crm.domain.usecases.session_health import (
 )
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
 from wa_crm.ports.ai import AIProvider
+from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import AlertSink, Clock, SecretCipher
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.settings import Settings
@@ -88,6 +89,16 @@ def _ai_providers(settings: Settings, clock: Clock) -> dict[str, AIProvider]:
         )
         available["anthropic"] = CircuitBreakerProvider(anthropic, clock)
     return available
+
+
+def _event_bus(settings: Settings, clock: Clock) -> EventBus:
+    """Redis Streams when ``WA_CRM_REDIS_URL`` is set (several replicas share events), else the
+    in-process bus."""
+    if settings.redis_url:
+        # Imported here: redis is an optional extra, needed only when it is configured.
+        
+        return RedisEventBus.from_url(settings.redis_url, clock)
+    return InMemoryEventBus(clock)
 
 
 def _alert_sink(settings: Settings) -> AlertSink:
@@ -128,7 +139,7 @@ class Container(containers.DeclarativeContainer):
 
     engine = providers.Singleton(create_engine, url=settings.provided.database_url)
     uow_factory = providers.Singleton(_sql_uow_factory, engine=engine, cipher=cipher)
-    event_bus = providers.Singleton(InMemoryEventBus, clock=clock)
+    event_bus = providers.Singleton(_event_bus, settings=settings, clock=clock)
     metrics = providers.Singleton(Metrics)
 
     session_router = providers.Singleton(SessionRouter, uow_factory=uow_factory, clock=clock)
@@ -248,6 +259,9 @@ async def ping_database(container: Container) -> None:
 async def close_resources(container: Container) -> None:
     """Close what the container opened: HTTP connection pools, then the database pool."""
     await container.gateway().aclose()
+    close_bus = getattr(container.event_bus(), "aclose", None)
+    if close_bus is not None:
+        await close_bus()
     alerts = container.alerts()
     if isinstance(alerts, WebhookAlertSink):
         await alerts.aclose()
