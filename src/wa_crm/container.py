@@ -96,6 +96,7 @@ def _event_bus(settings: Settings, clock: Clock) -> EventBus:
     in-process bus."""
     if settings.redis_url:
         # Imported here: redis is an optional extra, needed only when it is configured.
+        from wa_crm.adapters.events.redis import RedisEventBus
 
         return RedisEventBus.from_url(settings.redis_url, clock)
     return InMemoryEventBus(clock)
