@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 services:
 	scripts/ensure-services.sh
+	scripts/ensure-browser.sh
 
 bench: $(STAMP) services
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
