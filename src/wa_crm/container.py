@@ -112,7 +112,8 @@ def _alert_sink(settings: Settings) -> AlertSink:
 
 
 def _media_limits(settings: Settings) -> MediaLimits:
-    return MediaLimits(max_bytes=settings.media_max_bytes)
+    types = tuple(kind.strip() for kind in settings.media_types.split(",") if kind.strip())
+    return MediaLimits(max_bytes=settings.media_max_bytes, allowed_types=types)
 
 
 def _poll_every(settings: Settings) -> timedelta:

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     media_max_bytes: int = Field(
         16 * 1024 * 1024, ge=1, description="Largest media file fetched from WAHA or uploaded."
     )
+    media_types: str = Field(
+        "image/,audio/,video/,application/pdf,text/",
+        description="Comma-separated MIME types (or prefixes ending in /) accepted for media.",
+    )
     alert_webhook_url: str | None = Field(
         None,
         description="Operators' URL that receives alerts (session down, dead letters) as signed "

@@ -263,3 +263,33 @@ async def test_bad_messages_are_4xx_never_500(api: Api, body: bytes) -> None:
         url, content=body, headers={**headers, "Content-Type": "application/json"}
     )
     assert 400 <= response.status_code < 500
+
+
+async def test_admins_import_patients_and_contacts_become_members(api: Api) -> None:
+    await api.patient_writes("Oi", chat="5511988887777@c.us")
+    csv = (
+        "id,full_name,phone,status,city\n"
+        "p1,Lia Souza,+55 11 98888-7777,active,Recife\n"
+        "p2,,+55 11 97777-6666,active,\n"
+    )
+    url = "/api/associations/alpha/patients/import"
+    refused = await api.client.post(
+        url, content=csv, headers={**api.bearer(api.alpha.agent_token), "Content-Type": "text/csv"}
+    )
+    assert refused.status_code == 403
+    imported = await api.client.post(
+        url, content=csv, headers={**api.bearer(api.alpha.admin_token), "Content-Type": "text/csv"}
+    )
+    assert imported.json() == {
+        "imported": 1,
+        "errors": [{"line": 3, "reason": "full_name is empty"}],
+    }
+    headers = api.bearer(api.alpha.agent_token)
+    listing = (
+        await api.client.get("/api/associations/alpha/conversations", headers=headers)
+    ).json()
+    assert listing["items"][0]["contact"]["kind"] == "member"
+    wrong = await api.client.post(
+        url, content=b"\xff\xfe", headers={**api.bearer(api.alpha.admin_token)}
+    )
+    assert wrong.status_code == 422

@@ -334,6 +334,31 @@ async def retry_dead_letter(request: Request, caller: Caller) -> Response:
     return _respond(result, lambda message: message_view(message, slug))
 
 
+@agent_route(admin=True)
+async def import_patients(request: Request, caller: Caller) -> Response:
+    """Import patients from CSV (`text/csv` body, or multipart `file`): header
+    id,full_name,phone,status plus any profile columns; bad rows are reported by line (admins)."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        async with request.form(max_files=1, max_fields=2) as form:
+            upload = form.get("file")
+            raw = await upload.read() if isinstance(upload, UploadFile) else b""
+    else:
+        raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return error_response(422, "invalid_input", "the CSV file is not UTF-8 text")
+    importer = _container(request).import_patients()
+    result = await importer(caller.identity.association.slug, text)
+    return _respond(
+        result,
+        lambda report: {
+            "imported": report.imported,
+            "errors": [{"line": e.line, "reason": e.reason} for e in report.errors],
+        },
+    )
+
+
 routes = [
     Route(f"{PREFIX}/conversations", list_conversations, methods=["GET"]),
     Route(f"{PREFIX}/conversations/{{id}}", get_conversation, methods=["GET"]),
@@ -349,4 +374,5 @@ routes = [
     Route(f"{PREFIX}/media/{{id}}", get_media, methods=["GET"]),
     Route(f"{PREFIX}/dead-letters", list_dead_letters, methods=["GET"]),
     Route(f"{PREFIX}/dead-letters/{{id}}/retry", retry_dead_letter, methods=["POST"]),
+    Route(f"{PREFIX}/patients/import", import_patients, methods=["POST"]),
 ]
