@@ -49,7 +49,7 @@ async def test_every_subscribed_event_is_acknowledged(waha: Waha, engine: str) -
         (revoked_event(inbound, engine=engine), "updated"),
         (reaction_event(inbound.id, engine=engine), "ignored"),
         (presence_event(CONTACT, "typing", engine=engine), "published"),
-        (session_status_event("WORKING", engine=engine), "published"),
+        (session_status_event("WORKING", engine=engine), "updated"),
     ]
 
     outcomes = [await waha.deliver(body) for body, _ in expected]

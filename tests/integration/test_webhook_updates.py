@@ -150,11 +150,11 @@ async def test_session_status_is_published_and_working_records_the_phone(
 ) -> None:
     for status in ("STARTING", "SCAN_QR_CODE"):
         body = session_status_event(status, engine=engine, me=None)
-        assert await waha.deliver(body) == "published"
+        assert await waha.deliver(body) == "updated"  # recorded in the session's history
     assert (await waha.reload()).whatsapp.phone is None
 
-    assert await waha.deliver(session_status_event("WORKING", engine=engine)) == "published"
-    assert await waha.deliver(session_status_event("FAILED", engine=engine)) == "published"
+    assert await waha.deliver(session_status_event("WORKING", engine=engine)) == "updated"
+    assert await waha.deliver(session_status_event("FAILED", engine=engine)) == "updated"
 
     assert (await waha.reload()).whatsapp.phone == ME
     statuses = [e.data for e in await waha.published() if e.type == "session.status"]
@@ -175,8 +175,8 @@ async def test_every_kind_of_event_is_published_once_committed(waha: Waha) -> No
 
     assert [e.type for e in published] == [
         "conversation.created",
-        "conversation.updated",
         "message.created",
+        "conversation.updated",
         "message.updated",
         "typing",
         "session.status",

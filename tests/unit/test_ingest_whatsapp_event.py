@@ -249,7 +249,7 @@ async def test_a_new_contact_gets_a_bot_conversation_and_a_debounced_bot_turn(
     assert job.payload == {"conversation_id": conversation.id}
     assert job.run_after == ingest.clock.now() + timedelta(seconds=3)
     assert job.status is JobStatus.PENDING
-    assert ingest.bus.types() == ["conversation.created", "conversation.updated", "message.created"]
+    assert ingest.bus.types() == ["conversation.created", "message.created", "conversation.updated"]
 
 
 async def test_a_second_message_within_the_debounce_window_moves_the_bot_turn_forward(

@@ -64,6 +64,33 @@ async def seed(container: Container, accounts: DemoAccounts, waha_url: str) -> N
     await container.import_orders()(accounts.slug, _data("orders.csv"))
 
 
+def welcome(accounts: DemoAccounts, service_url: str, waha_url: str) -> str:
+    """What the demo prints: where to sign in, where to play the patient, and what to try."""
+    inbox = f"{service_url}/dashboard/{accounts.slug}/inbox"
+    phone = f"{waha_url}/_sim/phone"
+    lead = f"{phone}?phone=5511988887777&name=Lia"
+    return "\n".join(
+        [
+            "",
+            "wa_crm demo",
+            f"  inbox (agents)    {inbox}",
+            f"  sign in           association {accounts.slug}, "
+            f"{accounts.admin_email} / {accounts.admin_password}",
+            f"  chat as a patient {phone}  (Maria, a member with orders)",
+            f"                    {lead}  (Lia, a new lead)",
+            f"  service           {service_url}  (health: /readyz, metrics: /metrics)",
+            f"  WAHA simulator    {waha_url}  (API key {accounts.waha_api_key})",
+            "  members           +55 11 99999-8888 (Maria), +55 81 8888-7777 (João)",
+            "",
+            "  Try it: open the inbox and sign in; on the phone page write “Cadê meu pedido?”",
+            "  (the assistant answers), then “atendente”: the conversation waits for you in",
+            "  Pending. Claim it and reply: the reply lands on the phone page, and its ticks in",
+            "  the inbox go ✓, ✓✓, then blue as the phone reads it.",
+            "",
+        ]
+    )
+
+
 def _server(app: object, host: str, port: int) -> uvicorn.Server:
     return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))  # type: ignore[arg-type]
 
@@ -88,26 +115,18 @@ async def run_demo(settings: Settings, simulator_port: int) -> None:
             ack_delay_seconds=0.7,
         )
     )
-    print(
-        "\n".join(
-            [
-                "",
-                "wa_crm demo",
-                f"  service           {service_url}  (health: /readyz, metrics: /metrics)",
-                f"  WAHA simulator    {waha_url}  (API key {accounts.waha_api_key})",
-                f"  chat as a patient {waha_url}/_sim/phone",
-                f"  admin             {accounts.admin_email} / {accounts.admin_password}",
-                "  members           +55 11 99999-8888 (Maria), +55 81 8888-7777 (João)",
-                "",
-            ]
-        ),
-        flush=True,
-    )
     servers = [
         _server(create_app(settings=settings), settings.host, settings.port),
         _server(simulator, settings.host, simulator_port),
     ]
     tasks = [asyncio.create_task(server.serve()) for server in servers]
+    # The welcome comes last, once both listen, so it is not lost among start-up logs.
+    while not all(server.started for server in servers):
+        finished, _ = await asyncio.wait(tasks, timeout=0.05)
+        if finished:  # a port already taken, say: no welcome
+            break
+    if all(server.started for server in servers):
+        print(welcome(accounts, service_url, waha_url), flush=True)
     # When one stops (Ctrl+C, or a port already taken) the demo stops as a whole.
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for server in servers:

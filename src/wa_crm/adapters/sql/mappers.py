@@ -49,6 +49,7 @@ from wa_crm.ports.system import SecretCipher
 
 
 _BOT_SETTINGS = TypeAdapter(BotSettings)
+_BOT_SETTINGS_FIELDS = frozenset(f.name for f in fields(BotSettings))
 
 
 def bot_settings_to_json(bot: BotSettings) -> dict[str, Any]:
@@ -56,8 +57,30 @@ def bot_settings_to_json(bot: BotSettings) -> dict[str, Any]:
 
 
 def bot_settings_from_json(data: dict[str, Any]) -> BotSettings:
-    known = {f.name for f in fields(BotSettings)}
-    return _BOT_SETTINGS.validate_python({k: v for k, v in data.items() if k in known})
+    known = {k: v for k, v in data.items() if k in _BOT_SETTINGS_FIELDS}
+    return _BOT_SETTINGS.validate_python(known)
+
+
+_PLAINTEXTS_KEPT = 256
+# (id of the cipher, ciphertext) -> (the cipher, plaintext). Holding the cipher keeps its id from
+# being reused by another object while the entry exists.
+_plaintexts: dict[tuple[int, str], tuple[SecretCipher, str]] = {}
+
+
+def _decrypt(cipher: SecretCipher, token: str) -> str:
+    """Every association load (each webhook, each bot turn) decrypts its two secrets, which
+    costs more than the rest of the mapping, while stored ciphertexts rarely change. The cipher
+    is part of the key, so one cipher never gets another's plaintext; a token it cannot decrypt
+    raises and is not kept. The oldest entry goes first when the cache is full."""
+    key = (id(cipher), token)
+    kept = _plaintexts.get(key)
+    if kept is not None:
+        return kept[1]
+    plaintext = cipher.decrypt(token)
+    if len(_plaintexts) >= _PLAINTEXTS_KEPT:
+        del _plaintexts[next(iter(_plaintexts))]
+    _plaintexts[key] = (cipher, plaintext)
+    return plaintext
 
 
 def association_to_row(association: Association, cipher: SecretCipher) -> dict[str, Any]:
@@ -88,9 +111,9 @@ def association_from_row(row: RowMapping, cipher: SecretCipher) -> Association:
         locale=Locale(row["locale"]),
         whatsapp=WhatsAppSettings(
             base_url=row["waha_base_url"],
-            api_key=cipher.decrypt(row["waha_api_key"]),
+            api_key=_decrypt(cipher, row["waha_api_key"]),
             session=row["waha_session"],
-            webhook_secret=cipher.decrypt(row["webhook_secret"]),
+            webhook_secret=_decrypt(cipher, row["webhook_secret"]),
             phone=row["whatsapp_phone"],
             messages_per_second=row["whatsapp_rate_per_second"],
             chat_gap_seconds=row["whatsapp_chat_gap_seconds"],
@@ -258,9 +281,11 @@ def message_to_row(message: Message) -> dict[str, Any]:
     }
 
 
+_MEDIA_FIELDS = frozenset(f.name for f in fields(Media))
+
+
 def message_from_row(row: RowMapping) -> Message:
     media = row["media"]
-    known = {f.name for f in fields(Media)}
     return Message(
         id=row["id"],
         association_id=row["association_id"],
@@ -273,7 +298,9 @@ def message_from_row(row: RowMapping) -> Message:
         created_at=row["created_at"],
         external_id=row["external_id"],
         agent_id=row["agent_id"],
-        media=None if media is None else Media(**{k: v for k, v in media.items() if k in known}),
+        media=None
+        if media is None
+        else Media(**{k: v for k, v in media.items() if k in _MEDIA_FIELDS}),
         reply_to=row["reply_to"],
         error=row["error"],
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from returns.result import Failure, Result, Success
 
@@ -57,6 +57,10 @@ MEDIA_MISSING = "media_missing"
 class MissingMedia(Exception):
     """The file of an outbound message is not in the media store: that message cannot be sent,
     the conversation's next ones can."""
+
+
+def _chat_key(association: Association, chat_id: str) -> str:
+    return f"chat:{association.id}:{chat_id}"
 
 
 @dataclass(frozen=True)
@@ -125,27 +129,50 @@ class DeliverConversationMessages:
                 raise
             self.breakers.succeeded(connection)
             self.telemetry.message_sent((self.clock.now() - message.created_at).total_seconds())
-            await self._finish(message, MessageStatus.SENT, None, sent.external_id)
+            # the chat's next gap counts from WAHA's answer, however late this send went
+            chat_free = self.clock.now() + timedelta(seconds=association.whatsapp.chat_gap_seconds)
+            await self._finish(
+                message,
+                MessageStatus.SENT,
+                None,
+                sent.external_id,
+                (_chat_key(association, contact.wa_chat_id), chat_free),
+            )
 
     async def _wait_for_slot(self, association: Association, chat_id: str) -> None:
-        """Reserve this send's place under the session's and the chat's limits, then wait."""
-        settings, now = association.whatsapp, self.clock.now()
+        """Wait for this send's place under the chat's gap and the session's rate, shared by
+        every worker through the database.
+
+        The chat comes first and holds no place in the session's queue while it waits: a send
+        must go at the session slot it reserved, or it would land among later slots and burst
+        over the rate. The chat's next gap then counts from that slot, the moment it really
+        goes, not from the moment the chat was ready.
+        """
+        settings = association.whatsapp
+        session_key = f"session:{settings.base_url}#{settings.session}"
+        chat_key = _chat_key(association, chat_id)
         per_message = timedelta(seconds=1 / max(settings.messages_per_second, 0.001))
-        async with self.uow_factory() as uow:
-            session_slot = await uow.send_slots.reserve(
-                f"session:{settings.base_url}#{settings.session}", now, per_message
-            )
-            chat_slot = await uow.send_slots.reserve(
-                f"chat:{association.id}:{chat_id}",
-                now,
-                timedelta(seconds=settings.chat_gap_seconds),
-            )
-            await uow.commit()
+        chat_gap = timedelta(seconds=settings.chat_gap_seconds)
+        ready = self.clock.now()
+        while True:
+            now = max(self.clock.now(), ready)
+            async with self.uow_factory() as uow:
+                ready = await uow.send_slots.reserve(chat_key, now, timedelta(0))
+                if ready <= now:
+                    slot = await uow.send_slots.reserve(session_key, now, per_message)
+                    await uow.send_slots.reserve(chat_key, slot, chat_gap)
+                await uow.commit()
+            if ready <= now:
+                await self._sleep_until(slot, "the session's send rate is saturated")
+                return
+            await self._sleep_until(ready, "the chat's gap is long")
+
+    async def _sleep_until(self, moment: datetime, reason: str) -> None:
         # measured after the commit: waiting for the slot rows' locks must not delay the send
         # past its slot (late sends followed by punctual ones would burst over the limit)
-        wait = max(session_slot, chat_slot) - self.clock.now()
+        wait = moment - self.clock.now()
         if wait > LONGEST_SLOT_WAIT:
-            raise Postpone("the session's send rate is saturated", wait)
+            raise Postpone(reason, wait)
         if wait > timedelta(0):
             await asyncio.sleep(wait.total_seconds())
 
@@ -197,10 +224,16 @@ class DeliverConversationMessages:
         status: MessageStatus,
         error: str | None,
         external_id: str | None = None,
+        chat_free: tuple[str, datetime] | None = None,
     ) -> None:
+        """Record the outcome; ``chat_free`` (a chat's slot key and a time) keeps the chat's
+        next send from going before that time."""
         async with self.uow_factory() as uow:
+            if chat_free is not None:
+                await uow.send_slots.reserve(chat_free[0], chat_free[1], timedelta(0))
             stored = await uow.messages.get(message.association_id, message.id)
             if stored is None or stored.status is not MessageStatus.QUEUED:
+                await uow.commit()
                 return
             if external_id:
                 stored.external_id = external_id

@@ -239,9 +239,14 @@ class _Ingestion:
             if conversation.bot_may_speak:
                 await self._schedule_bot_turn(conversation)
         await self.uow.conversations.update(conversation)
+        # The message first (after the conversation's creation, if any): it is what agents wait
+        # for, and every event before it delays it by a whole fan-out.
+        changes = conversation.pull_events()
+        created = [e for e in changes if e.type is EventType.CONVERSATION_CREATED]
         events = (
-            *conversation.pull_events(),
+            *created,
             DomainEvent(EventType.MESSAGE_CREATED, self.association.id, message.snapshot()),
+            *(e for e in changes if e.type is not EventType.CONVERSATION_CREATED),
         )
         return IngestResult(Outcome.STORED, message_id=message.id, events=events)
 

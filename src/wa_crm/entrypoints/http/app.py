@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Route
 
 from wa_crm.container import Container, build_container, check_database, close_resources
-from wa_crm.entrypoints.http import api, health, openapi, sse, webhooks
+from wa_crm.entrypoints.http import api, health, openapi, pages, sse, webhooks
 from wa_crm.entrypoints.http.auth import LoginThrottle, login, logout
 from wa_crm.entrypoints.http.errors import http_exception_handler, unexpected_error_handler
 from wa_crm.entrypoints.worker import start_workers
@@ -53,6 +53,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             *api.routes,
             *sse.routes,
             Route("/openapi.json", openapi.document, methods=["GET"]),
+            *pages.routes,
         ],
         middleware=[
             Middleware(

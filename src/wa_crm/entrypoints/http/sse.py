@@ -9,16 +9,18 @@ dropped rather than allowed to hold anything up; the bus bounds what waits for i
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from wa_crm.container import Container
 from wa_crm.entrypoints.http.auth import Caller, agent_route
+from wa_crm.ports.events import PublishedEvent
 
 PING_SECONDS = 15
 SEND_TIMEOUT_SECONDS = 10
@@ -33,30 +35,47 @@ def _for_agents(event_type: str, data: dict[str, Any], slug: str) -> dict[str, A
     return data
 
 
+class _Rendered:
+    """Each event is rendered once for all the association's clients, not once per client."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._cache: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._size = size
+
+    def __call__(self, event: PublishedEvent, slug: str) -> str:
+        key = (event.association, event.id)
+        text = self._cache.get(key)
+        if text is None:
+            payload = {
+                "id": event.id,
+                "type": event.type,
+                "association": slug,
+                "data": _for_agents(event.type, event.data, slug),
+                "at": event.at.isoformat(),
+            }
+            text = self._cache[key] = json.dumps(payload, ensure_ascii=False)
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return text
+
+
+render = _Rendered()
+
+
 @agent_route()
 async def events(request: Request, caller: Caller) -> Response:
     """The association's live events (SSE), resumable with Last-Event-ID."""
     container: Container = request.app.state.container
     after = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
-    slug = caller.identity.association.slug
-    gauge = container.metrics().sse_clients
+    # Plain values only: a stream lives for hours, it should not keep the caller's objects.
+    slug, association_id = caller.identity.association.slug, caller.association_id
+    bus, gauge = container.event_bus(), container.metrics().sse_clients
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
         gauge.inc()
         try:
-            async for event in container.event_bus().subscribe(
-                caller.association_id, after_id=after
-            ):
-                payload = {
-                    "id": event.id,
-                    "type": event.type,
-                    "association": slug,
-                    "data": _for_agents(event.type, event.data, slug),
-                    "at": event.at.isoformat(),
-                }
-                yield ServerSentEvent(
-                    data=json.dumps(payload, ensure_ascii=False), event=event.type, id=event.id
-                )
+            async for event in bus.subscribe(association_id, after_id=after):
+                yield ServerSentEvent(data=render(event, slug), event=event.type, id=event.id)
         finally:
             gauge.dec()
 

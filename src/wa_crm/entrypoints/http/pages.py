@@ -1,0 +1,220 @@
+"""Server-rendered pages (design section 7): ``GET /login`` and ``GET /dashboard/{slug}/inbox``.
+
+Jinja2 templates (auto-escaped) with plain JavaScript over the agent API and its SSE stream;
+everything a page loads is served from ``/static`` by this app: no build step, no CDN.
+
+- The inbox needs a browser session (``POST /login``); without one it redirects to the login
+  page, and an agent of another association gets the same 404 as for a missing association.
+- Strings live in one dictionary, ``templates/i18n.json`` (``en`` and ``pt-BR``): templates read
+  it here, and the scripts get the page's language from the ``boot`` JSON in the page. The
+  association's locale decides, ``?lang=en|pt-BR`` overrides it.
+- The session's CSRF token goes into ``<meta name="csrf-token">`` for the scripts' writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from wa_crm.container import Container
+from wa_crm.domain.usecases.auth import Identity
+
+HERE = Path(__file__).parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+DEFAULT_LOCALE = "pt-BR"
+
+STRINGS: dict[str, dict[str, str]] = json.loads(
+    (TEMPLATES_DIR / "i18n.json").read_text(encoding="utf-8")
+)
+LOCALES = tuple(STRINGS)
+
+# Pages load nothing from elsewhere and run no inline script (the boot data is JSON, not code).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+        "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+_SAFE_NEXT = re.compile(r"^/dashboard/[a-z0-9-]+/[a-z/]*(\?[\w=&%.-]*)?$")
+_SLUG_IN_NEXT = re.compile(r"^/dashboard/([a-z0-9-]+)/")
+
+
+def _asset_version() -> str:
+    """Changes whenever a static file does, so browsers never run yesterday's script."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.glob("*")):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+ASSET_VERSION = _asset_version()
+
+_templates = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_templates.globals["static"] = lambda name: f"/static/{name}?v={ASSET_VERSION}"
+
+
+def pick_locale(request: Request, preferred: str | None = None) -> str:
+    """``?lang=`` first, then the association's locale, then the browser's languages."""
+    by_lower = {locale.lower(): locale for locale in LOCALES}
+    wanted = request.query_params.get("lang", "").strip().lower()
+    if wanted in by_lower:
+        return by_lower[wanted]
+    if preferred in STRINGS:
+        return str(preferred)
+    for part in request.headers.get("accept-language", "").split(","):
+        language = part.split(";")[0].strip().lower()
+        if language in by_lower:
+            return by_lower[language]
+        if language.startswith("pt"):
+            return "pt-BR"
+        if language.startswith("en"):
+            return "en"
+    return DEFAULT_LOCALE
+
+
+def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _safe_next(value: str | None) -> str | None:
+    """Only a dashboard path of this site, never another host (no open redirect)."""
+    return value if value and _SAFE_NEXT.match(value) else None
+
+
+async def _session_identity(request: Request) -> Identity | None:
+    session = request.session
+    if "agent_id" not in session or "association_id" not in session:
+        return None
+    container: Container = request.app.state.container
+    return await container.authenticate().by_id(session["association_id"], session["agent_id"])
+
+
+def _lang_query(request: Request) -> str:
+    lang = request.query_params.get("lang")
+    return f"?{urlencode({'lang': lang})}" if lang else ""
+
+
+def _not_found(request: Request, locale: str) -> HTMLResponse:
+    return _render(
+        "not_found.html",
+        status=404,
+        locale=locale,
+        t=STRINGS[locale],
+        login_url="/login" + _lang_query(request),
+    )
+
+
+async def login_page(request: Request) -> Response:
+    """The sign-in page (HTML): association, e-mail and password."""
+    locale = pick_locale(request)
+    next_path = _safe_next(request.query_params.get("next"))
+    association = request.query_params.get("association", "")
+    if not association and next_path and (found := _SLUG_IN_NEXT.match(next_path)):
+        association = found.group(1)
+    boot = {
+        "locale": locale,
+        "strings": STRINGS[locale],
+        "next": next_path,
+        "lang": request.query_params.get("lang") or None,
+    }
+    return _render(
+        "login.html",
+        locale=locale,
+        t=STRINGS[locale],
+        boot=boot,
+        association=association[:63],
+        languages=[(code, _login_link(code, next_path, association)) for code in LOCALES],
+    )
+
+
+def _login_link(lang: str, next_path: str | None, association: str) -> str:
+    params = {"next": next_path, "association": association[:63], "lang": lang}
+    return "/login?" + urlencode({k: v for k, v in params.items() if v})
+
+
+async def inbox_page(request: Request) -> Response:
+    """The agents' inbox (HTML): conversation list, conversation, contact sidebar."""
+    slug = request.path_params["slug"]
+    identity = await _session_identity(request)
+    if identity is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        query = {"next": target, **({"lang": v} if (v := request.query_params.get("lang")) else {})}
+        return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
+    association = identity.association
+    if association.slug != slug:
+        return _not_found(request, pick_locale(request))
+    csrf = request.session.get("csrf")
+    if not csrf:  # a session from before CSRF tokens: give it one, as POST /login would
+        csrf = request.session["csrf"] = secrets.token_urlsafe(24)
+    locale = pick_locale(request, association.locale.value)
+    container: Container = request.app.state.container
+    agent = identity.agent
+    boot = {
+        "slug": association.slug,
+        "association": association.name,
+        "agent": {"id": agent.id, "name": agent.name, "role": agent.role.value},
+        "locale": locale,
+        "lang": request.query_params.get("lang") or None,
+        "strings": STRINGS[locale],
+        "api": f"/api/associations/{association.slug}",
+        "login_url": "/login?" + urlencode({"next": request.url.path}),
+        "media_max_bytes": container.settings().media_max_bytes,
+    }
+    return _render(
+        "inbox.html",
+        locale=locale,
+        t=STRINGS[locale],
+        boot=boot,
+        csrf=csrf,
+        association=association,
+        agent=agent,
+    )
+
+
+async def dashboard_home(request: Request) -> Response:
+    """The dashboard's front door: the inbox."""
+    slug = request.path_params["slug"]
+    return RedirectResponse(f"/dashboard/{slug}/inbox{_lang_query(request)}", status_code=303)
+
+
+async def home(request: Request) -> Response:
+    """The site's front door: the inbox when signed in, else the sign-in page."""
+    identity = await _session_identity(request)
+    if identity is None:
+        return RedirectResponse(f"/login{_lang_query(request)}", status_code=303)
+    slug = identity.association.slug
+    return RedirectResponse(f"/dashboard/{slug}/inbox{_lang_query(request)}", status_code=303)
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/login", login_page, methods=["GET"]),
+    Route("/dashboard/{slug}", dashboard_home, methods=["GET"]),
+    Route("/dashboard/{slug}/inbox", inbox_page, methods=["GET"]),
+    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+]
