@@ -59,7 +59,7 @@ async def test_every_subscribed_event_is_acknowledged(waha: Waha, engine: str) -
     assert waha.counted("message.any", "duplicate") == 1
     assert waha.counted("message.any", "stored") == 1
     assert waha.counted("message.reaction", "ignored") == 1
-    assert waha.counted("session.status", "published") == 1
+    assert waha.counted("session.status", "updated") == 1
 
 
 @pytest.mark.parametrize(
