@@ -37,6 +37,7 @@ class Service:
     agent_id: str
     simulator_url: str
     http: httpx.AsyncClient
+    service_url: str = ""
 
     async def patient_writes(self, chat_id: str, text: str, push_name: str = "") -> str:
         body = {"from": chat_id, "text": text, "push_name": push_name}
@@ -120,4 +121,4 @@ async def running_service(
                     NewAgent("e2e", "ana@e2e.org", "Ana", "agent", "agent-password")
                 )
             ).unwrap()
-            yield Service(container, association, agent.id, simulator_url, http)
+            yield Service(container, association, agent.id, simulator_url, http, service_url)
