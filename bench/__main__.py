@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bot_turns, ingest_webhooks
+from bench import bot_turns, ingest_webhooks, sse_clients
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -42,6 +42,7 @@ def main() -> None:
     lines = machine()
     lines += ingest_webhooks.main([])
     lines += bot_turns.main([])
+    lines += sse_clients.main([])
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {REPORT}", file=sys.stderr)
 
