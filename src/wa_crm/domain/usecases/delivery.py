@@ -52,6 +52,7 @@ _log = logging.getLogger("wa_crm.delivery")
 SUPERSEDED = "not sent: a person took the conversation over"
 LONGEST_SLOT_WAIT = timedelta(seconds=30)
 MEDIA_MISSING = "media_missing"
+LATE_SLOT_TRIES = 3
 
 
 class MissingMedia(Exception):
@@ -104,10 +105,12 @@ class DeliverConversationMessages:
                 wait = max(self.breakers.wait(connection), timedelta(seconds=1))
                 raise Postpone("the WAHA session's circuit is open", wait)
             try:
+                typing = association.bot.typing_seconds
+                if message.author is Author.BOT and typing > 0:
+                    # before the slot, so that the message itself goes at its slot
+                    await self._show_typing(connection, contact.wa_chat_id, message.body, typing)
                 await self._wait_for_slot(association, contact.wa_chat_id)
-                sent = await self._send(
-                    connection, contact.wa_chat_id, message, file, association.bot.typing_seconds
-                )
+                sent = await self._send(connection, contact.wa_chat_id, message, file)
             except GatewayError as error:
                 self.breakers.failed(connection, error)
                 if error.retryable and not last_attempt:
@@ -143,29 +146,32 @@ class DeliverConversationMessages:
         """Wait for this send's place under the chat's gap and the session's rate, shared by
         every worker through the database.
 
-        The chat comes first and holds no place in the session's queue while it waits: a send
-        must go at the session slot it reserved, or it would land among later slots and burst
-        over the rate. The chat's next gap then counts from that slot, the moment it really
-        goes, not from the moment the chat was ready.
+        - The chat comes first (its next free time is set when a send to it is answered) and
+          holds no place in the session's queue while it waits.
+        - Then a session slot: the send must go at that slot. One that would go later (its
+          process stalled, or the slot was stale when handed out) reserves again, a few times
+          at most: sent late, it would land among later slots and burst over the rate.
         """
         settings = association.whatsapp
         session_key = f"session:{settings.base_url}#{settings.session}"
         chat_key = _chat_key(association, chat_id)
         per_message = timedelta(seconds=1 / max(settings.messages_per_second, 0.001))
-        chat_gap = timedelta(seconds=settings.chat_gap_seconds)
-        ready = self.clock.now()
+        ready, late_tries = self.clock.now(), 0
         while True:
             now = max(self.clock.now(), ready)
+            slot = None
             async with self.uow_factory() as uow:
                 ready = await uow.send_slots.reserve(chat_key, now, timedelta(0))
                 if ready <= now:
                     slot = await uow.send_slots.reserve(session_key, now, per_message)
-                    await uow.send_slots.reserve(chat_key, slot, chat_gap)
                 await uow.commit()
-            if ready <= now:
-                await self._sleep_until(slot, "the session's send rate is saturated")
+            if slot is None:
+                await self._sleep_until(ready, "the chat's gap is long")
+                continue
+            await self._sleep_until(slot, "the session's send rate is saturated")
+            if self.clock.now() - slot <= per_message / 2 or late_tries >= LATE_SLOT_TRIES:
                 return
-            await self._sleep_until(ready, "the chat's gap is long")
+            late_tries += 1
 
     async def _sleep_until(self, moment: datetime, reason: str) -> None:
         # measured after the commit: waiting for the slot rows' locks must not delay the send
@@ -191,10 +197,7 @@ class DeliverConversationMessages:
         chat_id: str,
         message: Message,
         file: OutgoingFile | None,
-        typing_seconds: float,
     ) -> SentMessage:
-        if message.author is Author.BOT and typing_seconds > 0:
-            await self._show_typing(connection, chat_id, message.body, typing_seconds)
         if file is None:
             return await self.gateway.send_text(connection, chat_id, message.body, message.reply_to)
         if message.type is MessageType.IMAGE:

@@ -16,6 +16,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from returns.result import Failure, Success
 from starlette.requests import Request
@@ -121,20 +122,30 @@ async def _credentials(request: Request) -> dict[str, str]:
 
 
 async def login(request: Request) -> Response:
-    """Log in with association, email and password; sets the session cookie."""
+    """Log in with association, email and password; sets the session cookie. A JSON request
+    gets JSON; a plain form post is redirected (to the inbox, or back to the form with the
+    reason), so the page also works without JavaScript."""
     container: Container = request.app.state.container
+    as_json = request.headers.get("content-type", "").startswith("application/json")
     fields = await _credentials(request)
     slug, email, password = (fields.get(k, "") for k in ("association", "email", "password"))
+
+    def refuse(status: int, code: str, message: str, reason: str) -> Response:
+        if as_json:
+            return error_response(status, code, message)
+        query = urlencode({"association": slug[:63], "error": reason})
+        return RedirectResponse(f"/login?{query}", status_code=303)
+
     if not (slug and email and password):
-        return error_response(422, "invalid_input", "association, email and password are needed")
+        return refuse(422, "invalid_input", "association, email and password are needed", "missing")
     throttle: LoginThrottle = request.app.state.login_throttle
     key = f"{request.client.host if request.client else '?'}|{email.strip().lower()}"
     if throttle.blocked(key):
-        return error_response(429, "too_many_attempts", "too many failed logins; wait a while")
+        return refuse(429, "too_many_attempts", "too many failed logins; wait a while", "throttled")
     match await container.authenticate().with_password(slug, email, password):
         case Failure(error):
             throttle.failed(key)
-            return error_response(401, error.code, error.message)
+            return refuse(401, error.code, error.message, "invalid")
         case Success(identity):
             throttle.succeeded(key)
     request.session.clear()
@@ -146,9 +157,7 @@ async def login(request: Request) -> Response:
             "csrf": csrf,
         }
     )
-    if "application/json" in request.headers.get("accept", "") or request.headers.get(
-        "content-type", ""
-    ).startswith("application/json"):
+    if as_json:
         return JSONResponse(
             {
                 "agent": {"id": identity.agent.id, "name": identity.agent.name},

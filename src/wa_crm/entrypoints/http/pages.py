@@ -148,6 +148,11 @@ async def login_page(request: Request) -> Response:
         t=STRINGS[locale],
         boot=boot,
         association=association[:63],
+        error={
+            "invalid": "login_invalid",
+            "missing": "login_missing",
+            "throttled": "login_throttled",
+        }.get(request.query_params.get("error", "")),
         languages=[(code, _login_link(code, next_path, association)) for code in LOCALES],
     )
 
