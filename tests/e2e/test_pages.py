@@ -108,12 +108,13 @@ def test_both_languages_have_every_string() -> None:
 async def test_a_failed_form_login_returns_to_the_form_with_the_reason(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    async with running_service(sqlite_url, tmp_path / "media") as service:
-        async with httpx.AsyncClient(base_url=service.service_url) as client:
-            refused = await client.post(
-                "/login",
-                data={"association": "e2e", "email": "ana@e2e.org", "password": "wrong"},
-            )
-            assert refused.status_code == 303
-            page = await client.get(refused.headers["location"] + "&lang=en")
+    async with (
+        running_service(sqlite_url, tmp_path / "media") as service,
+        httpx.AsyncClient(base_url=service.service_url) as client,
+    ):
+        refused = await client.post(
+            "/login", data={"association": "e2e", "email": "ana@e2e.org", "password": "wrong"}
+        )
+        assert refused.status_code == 303
+        page = await client.get(refused.headers["location"] + "&lang=en")
     assert "Wrong association, e-mail or password." in page.text
