@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bot_turns, ingest_webhooks, sse_clients
+from bench import bot_turns, delivery_backlog, ingest_webhooks, sse_clients
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -43,6 +43,7 @@ def main() -> None:
     lines += ingest_webhooks.main([])
     lines += bot_turns.main([])
     lines += sse_clients.main([])
+    lines += delivery_backlog.main([])
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {REPORT}", file=sys.stderr)
 

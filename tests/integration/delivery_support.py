@@ -105,8 +105,11 @@ class Waha:
     async def sent_texts(self) -> list[dict[str, Any]]:
         return await self.sent("text")
 
-    async def wait_for_texts(self, count: int, within: float = 30.0) -> list[dict[str, Any]]:
-        """Until the simulator holds ``count`` distinct texts (duplicates do not count)."""
+    async def wait_for_texts(
+        self, count: int, within: float = 30.0, every: float = 0.05
+    ) -> list[dict[str, Any]]:
+        """Until the simulator holds ``count`` distinct texts (duplicates do not count). Listing
+        thousands of sends takes the simulator's event loop a while: look seldom then."""
         deadline = time.monotonic() + within
         while True:
             sent = await self.sent_texts()
@@ -114,7 +117,7 @@ class Waha:
                 return sent
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out: {len(sent)} of {count} texts sent")
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(every)
 
 
 @asynccontextmanager
@@ -372,11 +375,11 @@ def sent_at(record: dict[str, Any]) -> float:
     return datetime.fromisoformat(record["at"].replace("Z", "+00:00")).timestamp()
 
 
-def busiest_second(times: list[float]) -> int:
-    """The most sends in any window of one second (``[t, t + 1)`` starting at a send)."""
+def busiest_window(times: list[float], seconds: float = 1.0) -> int:
+    """The most sends in any window of ``seconds`` (``[t, t + seconds)``, t a send's time)."""
     ordered, most, start = sorted(times), 0, 0
     for end, at in enumerate(ordered):
-        while at - ordered[start] >= 1.0:
+        while at - ordered[start] >= seconds:
             start += 1
         most = max(most, end - start + 1)
     return most

@@ -247,3 +247,24 @@ async def test_a_postponed_job_waits_without_using_its_attempts(uow_factory, clo
         assert job.run_after == clock.now() + timedelta(seconds=30)
         clock.advance(30)
     assert len(handler.runs) == 4
+
+
+async def test_a_batch_job_whose_lease_was_taken_over_is_not_run_twice(uow_factory, clock) -> None:
+    runs: list[str] = []
+    lease = timedelta(seconds=10)
+
+    async def slow_then_steal(job: Job) -> None:
+        runs.append(job.key)
+        if len(runs) == 1:
+            clock.advance(11)  # the rest of the batch's lease expires while this one runs
+            async with uow_factory() as uow:
+                stolen = await uow.jobs.claim_due(
+                    clock.now(), "thief", clock.now() + lease, ["echo"], 10
+                )
+                await uow.commit()
+            assert len(stolen) == 1 and stolen[0].key != job.key
+
+    await schedule(uow_factory, clock, key="echo:1")
+    await schedule(uow_factory, clock, key="echo:2")
+    await runner(uow_factory, clock, slow_then_steal, lease=lease).run_due()
+    assert len(runs) == 1, "the other job belongs to the thief now"

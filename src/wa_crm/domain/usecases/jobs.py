@@ -73,6 +73,14 @@ class JobRunner:
                     await asyncio.wait_for(stop.wait(), poll_seconds)
 
     async def _run(self, job: Job) -> None:
+        # A batch is claimed under one lease, but only the running job's lease is renewed: a
+        # job further down the batch may have been taken over meanwhile. Renew it, or skip it.
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            held = await uow.jobs.extend_lease(job.id, self.worker_id, now + self.lease)
+            await uow.commit()
+        if not held:
+            return
         if job.attempts > job.max_attempts:
             await self._fail(job, f"gave up after {job.max_attempts} attempts", retry_in=None)
             return

@@ -1,0 +1,333 @@
+"""Delivery through the WAHA simulator over HTTP (real ``WahaGateway``) while WAHA fails: 500s,
+429s with ``Retry-After``, timeouts and dropped connections are retried until every message is
+delivered in order per chat; a refused send (the session was deleted on the WAHA server) is a
+dead letter that ``RetryDeadLetter`` delivers once the session is back; the circuit breaker
+opens, fails fast, probes and closes; a probe postponed by the rate limit is given back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from dependency_injector import providers
+from tests.integration.delivery_support import (
+    API_KEY,
+    SECRET_KEY,
+    SESSION,
+    Waha,
+    assert_delivered_in_order,
+    create_association,
+    duplicates,
+    eventually,
+    fast_runner,
+    open_chats,
+    queue_backlog,
+    recording_simulator,
+    running,
+    status_counts,
+)
+
+from wa_crm.adapters.waha.gateway import WahaGateway
+from wa_crm.container import Container, build_container, close_resources
+from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.message import Author, Media, MessageStatus, MessageType
+from wa_crm.domain.usecases.contacts import connection_of
+from wa_crm.domain.usecases.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.outbound import DELIVER_JOB, Outgoing, queue_outbound
+from wa_crm.ports.events import PublishedEvent
+from wa_crm.settings import Settings
+from wa_crm.testing import SimulatorConfig
+
+# WAHA answers a held request only when the fault ends; our client gives up well before
+CLIENT_TIMEOUT = httpx.Timeout(0.5)
+
+
+@pytest.fixture
+async def waha() -> AsyncIterator[Waha]:
+    async with recording_simulator(SimulatorConfig(api_key=API_KEY, ack_levels=())) as running:
+        yield running
+
+
+def delivery_container(database_url: str, media_dir: Path, breakers_threshold: int) -> Container:
+    settings = Settings(
+        database_url=database_url,
+        workers=0,
+        job_poll_seconds=0.02,
+        secret_key=SECRET_KEY,
+        media_dir=str(media_dir),
+    )
+    container = build_container(settings)
+    container.gateway.override(providers.Singleton(WahaGateway, timeout=CLIENT_TIMEOUT))
+    breakers = GatewayBreakers(
+        container.clock(), failure_threshold=breakers_threshold, cooldown=timedelta(seconds=0.3)
+    )
+    container.gateway_breakers.override(providers.Object(breakers))
+    return container
+
+
+@pytest.fixture
+async def container(backend_url: str, tmp_path: Path) -> AsyncIterator[Container]:
+    built = delivery_container(backend_url, tmp_path / "media", breakers_threshold=3)
+    yield built
+    await close_resources(built)
+
+
+@pytest.fixture
+async def sqlite_container(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Container]:
+    built = delivery_container(sqlite_url, tmp_path / "media", breakers_threshold=3)
+    yield built
+    await close_resources(built)
+
+
+class Alerts:
+    """Collects the dead letter alerts the bus publishes for one association."""
+
+    def __init__(self, container: Container, association: Association) -> None:
+        self.events: list[PublishedEvent] = []
+        self._task = asyncio.create_task(self._collect(container, association.id))
+
+    async def _collect(self, container: Container, association_id: str) -> None:
+        async for event in container.event_bus().subscribe(association_id, after_id="0"):
+            if event.type == "alert" and event.data.get("kind") == "dead_letter":
+                self.events.append(event)
+
+    async def close(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+async def message_statuses(container: Container, association: Association) -> Counter[str]:
+    async with container.uow_factory()() as uow:
+        failed = await uow.messages.list_failed(association.id, 1000)
+    return Counter(message.error.split(":")[0] for message in failed if message.error)
+
+
+# --- 1. transient faults ----------------------------------------------------------------------
+
+FAULTS = [("500", 1.2), ("429", 1.2), ("timeout", 1.2), ("refuse", 1.2)]
+
+
+async def hold_fault(waha: Waha, mode: str, seconds: float) -> None:
+    """The fault for ``seconds``, again until at least one send has met it (jobs postponed by
+    the open breaker may all come back after it)."""
+    while True:
+        began = time.monotonic()
+        await waha.fault(mode, seconds)
+        await asyncio.sleep(seconds)
+        if any(request.fault == mode for request in waha.recorder.sends(since=began)):
+            return
+
+
+async def test_every_message_survives_500s_429s_timeouts_and_refused_connections(
+    container: Container, waha: Waha
+) -> None:
+    association = await create_association(
+        container, waha.url, messages_per_second=100, chat_gap_seconds=0.01
+    )
+    chats = await open_chats(container, association, 8)
+    queued = await queue_backlog(container, association, chats, per_chat=5)
+
+    await waha.fault(*FAULTS[0])
+    async with running(fast_runner(container)):
+        for mode, seconds in FAULTS:
+            await hold_fault(waha, mode, seconds)
+        outage_over = time.monotonic()
+        sent = await waha.wait_for_texts(len(queued), within=30)
+        await asyncio.sleep(0.2)  # a late duplicate would show now
+        sent = await waha.sent_texts()
+
+    failed_sends = Counter(r.fault for r in waha.recorder.sends(until=outage_over) if r.fault)
+    print(f"sends that met each fault: {dict(failed_sends)}; resent: {duplicates(sent)}")
+    assert set(failed_sends) == {mode for mode, _ in FAULTS}, "every kind of fault was met"
+    # a 429 says when to come back: each chat's job met it once or twice, not six times
+    assert failed_sends["429"] <= 2 * len(chats)
+    assert_delivered_in_order(queued, sent)
+    assert await status_counts(container) == {"sent": len(queued)}, "zero lost, zero failed"
+    # a timeout is the only ambiguous answer: WAHA may have sent what we then send again
+    assert sum(duplicates(sent).values()) <= failed_sends["timeout"]
+
+
+# --- 1b. a refused send is a dead letter ------------------------------------------------------
+
+
+async def test_a_refused_send_is_a_dead_letter_that_a_retry_delivers(
+    sqlite_container: Container, waha: Waha
+) -> None:
+    """Someone deleted the session on the WAHA server: WAHA answers 404 "We didn't find a
+    session", which no retry can fix, so each message fails at once with an alert for agents.
+    Once the session is created and linked again, an admin's retry delivers them."""
+    container = sqlite_container
+    association = await create_association(
+        container, waha.url, messages_per_second=100, chat_gap_seconds=0
+    )
+    alerts = Alerts(container, association)
+    chats = await open_chats(container, association, 2)
+    headers = {"X-Api-Key": API_KEY}
+    (await waha.http.delete(f"/api/sessions/{SESSION}", headers=headers)).raise_for_status()
+    queued = await queue_backlog(container, association, chats, per_chat=1)
+
+    async with running(fast_runner(container)):
+
+        async def both_failed() -> bool:
+            return (await status_counts(container)).get("failed") == len(queued)
+
+        await eventually(both_failed, what="two dead letters")
+        await asyncio.sleep(0.3)  # no retry may follow
+        assert len(waha.recorder.sends()) == len(queued), "one try each, no retries"
+        assert await message_statuses(container, association) == {"session_not_found": 2}
+        await eventually(lambda: _true(len(alerts.events) == 2), what="two alerts")
+
+        recreated = await waha.http.post("/api/sessions", json={"name": SESSION}, headers=headers)
+        recreated.raise_for_status()
+        (await waha.http.post(f"/_sim/{SESSION}/scan", json={})).raise_for_status()
+        retry = container.retry_dead_letter()
+        for event in alerts.events:
+            (await retry(association.id, event.data["message_id"])).unwrap()
+        sent = await waha.wait_for_texts(len(queued))
+
+    await alerts.close()
+    assert sorted(record["text"] for record in sent) == sorted(queued)
+    assert await status_counts(container) == {"sent": len(queued)}
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+# --- the last attempt ------------------------------------------------------------------------
+
+
+async def test_the_next_message_gets_attempts_of_its_own_after_a_dead_letter(
+    sqlite_container: Container, waha: Waha
+) -> None:
+    """The first message uses up the job's six attempts and is a dead letter; the second one
+    in the same chat is not failed with it on its first error but retried."""
+    container = sqlite_container
+    quiet_breakers = GatewayBreakers(container.clock(), failure_threshold=100)
+    container.gateway_breakers.override(providers.Object(quiet_breakers))
+    association = await create_association(
+        container, waha.url, messages_per_second=100, chat_gap_seconds=0
+    )
+    chats = await open_chats(container, association, 1)
+    _, second = await queue_backlog(container, association, chats, per_chat=2)
+    await waha.fault("500")
+    async with running(fast_runner(container)):
+        # six tries of the first message, then the second one's first
+        await eventually(lambda: _true(len(waha.recorder.sends()) >= 7), what="seven sends")
+        await waha.fault("none")
+        sent = await waha.wait_for_texts(1)
+        await asyncio.sleep(0.1)
+    assert [record["text"] for record in sent] == [second]
+    assert await message_statuses(container, association) == {"server_error": 1}
+
+
+async def test_a_file_missing_from_the_store_is_a_dead_letter_and_the_chat_goes_on(
+    sqlite_container: Container, waha: Waha
+) -> None:
+    """An agent's photo whose file is gone from our media store cannot be sent: that message
+    is a dead letter, and the text queued after it still goes."""
+    container = sqlite_container
+    association = await create_association(
+        container, waha.url, messages_per_second=100, chat_gap_seconds=0
+    )
+    (chat,) = await open_chats(container, association, 1)
+    ids, clock = container.ids(), container.clock()
+    gone = Media("entrega/outbound/apagado", "image/jpeg", "receita.jpg", stored=True)
+    async with container.uow_factory()() as uow:
+        conversation = await uow.conversations.get(association.id, chat.conversation_id)
+        assert conversation is not None
+        for outgoing in (
+            Outgoing("a receita", Author.AGENT, type=MessageType.IMAGE, media=gone),
+            Outgoing("segue por escrito", Author.AGENT),
+        ):
+            await queue_outbound(uow, ids, conversation, outgoing, clock.now())
+        await uow.conversations.update(conversation)
+        await uow.commit()
+    async with running(fast_runner(container)):
+        sent = await waha.wait_for_texts(1, within=5)
+    assert [record["text"] for record in sent] == ["segue por escrito"]
+    assert len(waha.recorder.sends()) == 1, "nothing of the photo reached WAHA"
+    assert await message_statuses(container, association) == {"media_missing": 1}
+
+
+# --- 4. the circuit breaker -------------------------------------------------------------------
+
+
+async def test_the_breaker_opens_fails_fast_and_closes_after_recovery(
+    sqlite_container: Container, waha: Waha
+) -> None:
+    container = sqlite_container
+    breakers = GatewayBreakers(
+        container.clock(), failure_threshold=3, cooldown=timedelta(seconds=1)
+    )
+    container.gateway_breakers.override(providers.Object(breakers))
+    association = await create_association(
+        container, waha.url, messages_per_second=100, chat_gap_seconds=0
+    )
+    connection = connection_of(association)
+    chats = await open_chats(container, association, 6)
+    queued = await queue_backlog(container, association, chats, per_chat=2)
+    await waha.fault("500")
+
+    async with running(fast_runner(container)):
+        await eventually(lambda: _true(breakers.state(connection) == "open"), what="open")
+        opened, cooldown_left = time.monotonic(), breakers.wait(connection).total_seconds()
+        failures_to_open = len(waha.recorder.sends())
+        await asyncio.sleep(cooldown_left + 2.2)  # the cool-down, then two more probes at most
+        probes = waha.recorder.sends(since=opened)
+        assert failures_to_open == 3
+        assert not waha.recorder.sends(since=opened, until=opened + cooldown_left), (
+            "no request may reach WAHA while the breaker is open"
+        )
+        assert 1 <= len(probes) <= 3, "one probe per cool-down"
+
+        await waha.fault("none")
+        sent = await waha.wait_for_texts(len(queued))
+        assert breakers.state(connection) == "closed"
+
+    assert_delivered_in_order(queued, sent)
+    assert not duplicates(sent)
+    assert await status_counts(container) == {"sent": len(queued)}
+
+
+async def test_a_probe_postponed_by_the_rate_limit_is_given_back(
+    sqlite_container: Container, waha: Waha
+) -> None:
+    """The breaker lets one send through as its probe; when that send then waits for a rate
+    limit slot too far away (the job is postponed), the probe must be given back, or the
+    breaker stays half-open and this worker never sends again."""
+    container = sqlite_container
+    breakers = GatewayBreakers(
+        container.clock(), failure_threshold=1, cooldown=timedelta(seconds=0.2)
+    )
+    container.gateway_breakers.override(providers.Object(breakers))
+    association = await create_association(
+        container,
+        waha.url,
+        messages_per_second=0.02,
+        chat_gap_seconds=0,  # one send per 50 s
+    )
+    connection = connection_of(association)
+    (chat,) = await open_chats(container, association, 1)
+    await queue_backlog(container, association, [chat], per_chat=1)
+    await waha.fault("500")
+
+    async def postponed_for_the_slot() -> bool:
+        async with container.uow_factory()() as uow:
+            job = await uow.jobs.get_by_key(f"{DELIVER_JOB}:{chat.conversation_id}")
+        assert job is not None
+        return job.run_after > container.clock().now() + timedelta(seconds=30)
+
+    async with running(fast_runner(container)):
+        await eventually(postponed_for_the_slot, within=10, what="a postponed probe")
+    assert len(waha.recorder.sends()) == 1, "one failure opened the breaker"
+    assert breakers.allow(connection), "the next send may probe"
+    async with container.uow_factory()() as uow:
+        message = await uow.messages.next_queued(association.id, chat.conversation_id)
+    assert message is not None and message.status is MessageStatus.QUEUED
