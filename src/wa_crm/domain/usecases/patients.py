@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -118,6 +118,60 @@ async def _refresh_contacts(uow: UnitOfWork, patient: Patient) -> None:
             await uow.contacts.update(contact)
 
 
+RowImporter = Callable[[UnitOfWork, str, dict[str, str]], Awaitable[str | None]]
+"""Stores one row for an association; returns why it could not, or None."""
+
+
+async def _import(
+    uow_factory: UnitOfWorkFactory,
+    association_slug: str,
+    csv_text: str,
+    columns: tuple[str, ...],
+    store: RowImporter,
+) -> Result[ImportReport, InvalidInput | UnknownAssociation]:
+    async with uow_factory() as uow:
+        association = await uow.associations.get_by_slug(association_slug)
+        if association is None:
+            return Failure(UnknownAssociation(f"no association {association_slug!r}"))
+        match _rows(csv_text, columns):
+            case Failure(error):
+                return Failure(error)
+            case Success(rows):
+                pass
+        imported, errors = 0, []
+        for line, row in rows:
+            refusal = await store(uow, association.id, row)
+            if refusal is None:
+                imported += 1
+            else:
+                errors.append(RowError(line, refusal))
+        await uow.commit()
+    return Success(ImportReport(imported, tuple(errors)))
+
+
+async def _store_patient(uow: UnitOfWork, association_id: str, row: dict[str, str]) -> str | None:
+    match parse_patient(association_id, row):
+        case Success(patient):
+            await uow.patients.upsert(patient)
+            await _refresh_contacts(uow, patient)
+            return None
+        case Failure(reason):
+            return str(reason)
+    raise AssertionError("unreachable")
+
+
+async def _store_order(uow: UnitOfWork, association_id: str, row: dict[str, str]) -> str | None:
+    match parse_order(row):
+        case Success((patient_id, order)):
+            if await uow.patients.get(association_id, patient_id) is None:
+                return f"no patient {patient_id!r}"
+            await uow.patients.add_order(association_id, patient_id, order)
+            return None
+        case Failure(reason):
+            return str(reason)
+    raise AssertionError("unreachable")
+
+
 @dataclass(frozen=True)
 class ImportPatients:
     uow_factory: UnitOfWorkFactory
@@ -125,26 +179,9 @@ class ImportPatients:
     async def __call__(
         self, association_slug: str, csv_text: str
     ) -> Result[ImportReport, InvalidInput | UnknownAssociation]:
-        async with self.uow_factory() as uow:
-            association = await uow.associations.get_by_slug(association_slug)
-            if association is None:
-                return Failure(UnknownAssociation(f"no association {association_slug!r}"))
-            match _rows(csv_text, PATIENT_COLUMNS):
-                case Failure(error):
-                    return Failure(error)
-                case Success(rows):
-                    pass
-            imported, errors = 0, []
-            for line, row in rows:
-                match parse_patient(association.id, row):
-                    case Success(patient):
-                        await uow.patients.upsert(patient)
-                        await _refresh_contacts(uow, patient)
-                        imported += 1
-                    case Failure(reason):
-                        errors.append(RowError(line, reason))
-            await uow.commit()
-        return Success(ImportReport(imported, tuple(errors)))
+        return await _import(
+            self.uow_factory, association_slug, csv_text, PATIENT_COLUMNS, _store_patient
+        )
 
 
 @dataclass(frozen=True)
@@ -154,25 +191,6 @@ class ImportOrders:
     async def __call__(
         self, association_slug: str, csv_text: str
     ) -> Result[ImportReport, InvalidInput | UnknownAssociation]:
-        async with self.uow_factory() as uow:
-            association = await uow.associations.get_by_slug(association_slug)
-            if association is None:
-                return Failure(UnknownAssociation(f"no association {association_slug!r}"))
-            match _rows(csv_text, ORDER_COLUMNS):
-                case Failure(error):
-                    return Failure(error)
-                case Success(rows):
-                    pass
-            imported, errors = 0, []
-            for line, row in rows:
-                match parse_order(row):
-                    case Success((patient_id, order)):
-                        if await uow.patients.get(association.id, patient_id) is None:
-                            errors.append(RowError(line, f"no patient {patient_id!r}"))
-                            continue
-                        await uow.patients.add_order(association.id, patient_id, order)
-                        imported += 1
-                    case Failure(reason):
-                        errors.append(RowError(line, reason))
-            await uow.commit()
-        return Success(ImportReport(imported, tuple(errors)))
+        return await _import(
+            self.uow_factory, association_slug, csv_text, ORDER_COLUMNS, _store_order
+        )
