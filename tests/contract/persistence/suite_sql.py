@@ -1,8 +1,10 @@
 """What only the SQL adapter promises: encrypted secrets, migrations that match the tables, the
-startup schema check, and timezone discipline."""
+startup schema check, timezone discipline, and read-modify-write of a conversation under
+concurrency."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
@@ -21,9 +23,20 @@ from wa_crm.adapters.sql import (
 )
 from wa_crm.adapters.sql.migrate import head_revision
 from wa_crm.adapters.sql.tables import associations, metadata
+from wa_crm.domain.model.conversation import Channel
 from wa_crm.ports.system import SecretCipher
 
-from .builders import a_contact, an_association
+from .builders import SAO_PAULO, a_contact, a_conversation, a_message, an_association, at
+
+
+class _UnknownKeyCipher:
+    """A cipher with another key: it can decrypt nothing stored by the test cipher."""
+
+    def encrypt(self, plaintext: str) -> str:
+        raise NotImplementedError
+
+    def decrypt(self, token: str) -> str:
+        raise ValueError("not my key")
 
 
 class SqlStorageContract:
@@ -95,3 +108,63 @@ class SqlStorageContract:
         async with SqlUnitOfWork(engine, cipher) as uow:
             with pytest.raises(StatementError, match="naive datetime"):
                 await uow.contacts.add(a_contact("assoc-1", created_at=datetime(2026, 1, 1)))
+
+    async def test_secrets_are_decrypted_by_the_cipher_that_reads_them(
+        self, engine: AsyncEngine, cipher: SecretCipher
+    ) -> None:
+        association = an_association()
+        async with SqlUnitOfWork(engine, cipher) as uow:
+            await uow.associations.add(association)
+            assert await uow.associations.get(association.id) == association
+            await uow.commit()
+        async with SqlUnitOfWork(engine, _UnknownKeyCipher()) as uow:
+            with pytest.raises(ValueError, match="not my key"):
+                await uow.associations.get(association.id)
+
+    async def test_bound_values_are_converted_to_utc(
+        self, engine: AsyncEngine, cipher: SecretCipher
+    ) -> None:
+        older = a_message("assoc-1", "conv-1", created_at=at(0))
+        newer = a_message("assoc-1", "conv-1", created_at=at(10))
+        async with SqlUnitOfWork(engine, cipher) as uow:
+            await uow.messages.add(older)
+            await uow.messages.add(newer)
+            history = await uow.messages.list_for_conversation(
+                "assoc-1", "conv-1", before=at(5).astimezone(SAO_PAULO), limit=10
+            )
+        assert history == [older]
+
+    async def test_naive_datetimes_are_refused_in_conditions(
+        self, engine: AsyncEngine, cipher: SecretCipher
+    ) -> None:
+        async with SqlUnitOfWork(engine, cipher) as uow:
+            with pytest.raises(StatementError, match="naive datetime"):
+                await uow.jobs.claim_due(datetime(2026, 1, 1), "w", at(60), ["bot_turn"], 1)
+
+    async def test_concurrent_read_modify_writes_of_a_conversation_all_count(
+        self, engine: AsyncEngine, cipher: SecretCipher
+    ) -> None:
+        """``get`` and ``find_open`` lock the row (PostgreSQL) or the unit runs alone (SQLite):
+        units that read, change and write back one conversation do not undo each other."""
+        conversation = a_conversation("assoc-1", "contact-1")
+        async with SqlUnitOfWork(engine, cipher) as uow:
+            await uow.conversations.add(conversation)
+            await uow.commit()
+
+        async def receive(n: int) -> None:
+            async with SqlUnitOfWork(engine, cipher) as uow:
+                found = (
+                    await uow.conversations.get("assoc-1", conversation.id)
+                    if n % 2
+                    else await uow.conversations.find_open("assoc-1", "contact-1", Channel.WHATSAPP)
+                )
+                assert found is not None
+                await asyncio.sleep(0.01)  # the others read meanwhile, unless the row is locked
+                found.receive(f"msg-{n}", at(n))
+                await uow.conversations.update(found)
+                await uow.commit()
+
+        await asyncio.gather(*(receive(n) for n in range(6)))
+        async with SqlUnitOfWork(engine, cipher) as uow:
+            stored = await uow.conversations.get("assoc-1", conversation.id)
+        assert stored is not None and stored.unread_count == 6

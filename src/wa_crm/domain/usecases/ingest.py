@@ -209,6 +209,11 @@ class _Ingestion:
                 return await self._confirm_sent(ours)
         contact = await self._contact(chat, event.push_name)
         conversation = await self._open_conversation(contact)
+        if event.push_name and event.push_name != contact.display_name:
+            # After the conversation's row lock, the order a bot turn takes them in too: the
+            # opposite order could deadlock on PostgreSQL.
+            contact.display_name = event.push_name
+            await self.uow.contacts.update(contact)
         if event.from_me and event.sent_through_api:
             matched = await self._match_api_send(conversation, event)
             if matched is not None:
@@ -259,9 +264,6 @@ class _Ingestion:
         if contact is None and chat.kind is ChatKind.LID:
             contact = await contacts.find_by_lid(association_id, chat.value)
         if contact is not None:
-            if push_name and push_name != contact.display_name:
-                contact.display_name = push_name
-                await contacts.update(contact)
             return contact
         contact = Contact(
             id=self.ids.new_id(),
