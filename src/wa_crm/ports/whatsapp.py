@@ -89,8 +89,10 @@ class WebhookSubscription:
 
 @dataclass(frozen=True)
 class QrCode:
+    """The raw QR value a phone scans (rendered as an image on our side), None when WAHA has
+    none yet."""
+
     value: str | None = None
-    png: bytes | None = None
 
 
 @dataclass(frozen=True)
