@@ -7,6 +7,8 @@ Nothing is built at import time. ``build_container(settings)`` returns a fresh c
 
 from __future__ import annotations
 
+import os
+import secrets
 import socket
 from datetime import timedelta
 
@@ -125,7 +127,8 @@ def _lease(settings: Settings) -> timedelta:
 
 
 def _worker_id() -> str:
-    return f"{socket.gethostname()}:{id(object()):x}"
+    """Unique per job loop: host, process, and a random part for loops of one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class Container(containers.DeclarativeContainer):

@@ -172,8 +172,6 @@ class ConversationMachine(RuleBasedStateMachine):
     def status_is_known_and_consistent(self) -> None:
         conversation = self.conversation
         assert conversation.status in set(S)
-        if conversation.status is S.HUMAN:
-            assert conversation.bot_may_speak is False
         if conversation.status is S.BOT:
             assert conversation.assignee_id is None
         assert (conversation.resolved_at is not None) == (conversation.status is S.RESOLVED)

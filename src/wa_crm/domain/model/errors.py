@@ -6,12 +6,10 @@
     ├── InvalidInput                 bad data from outside (HTTP 400/422, CLI exit 2)
     │   ├── InvalidPhone
     │   ├── InvalidChatId
-    │   ├── UnsupportedChat          groups, broadcasts, newsletters
     │   ├── InvalidSlug
     │   └── InvalidCredentials       (HTTP 401)
     ├── NotFound                     (HTTP 404)
     │   ├── UnknownAssociation
-    │   ├── UnknownSession
     │   ├── UnknownConversation
     │   ├── UnknownAgent
     │   ├── UnknownMessage
@@ -60,13 +58,6 @@ class InvalidChatId(InvalidInput):
 
 
 @dataclass(frozen=True)
-class UnsupportedChat(InvalidInput):
-    """A chat wa_crm does not hold conversations with (group, broadcast, newsletter)."""
-
-    code: ClassVar[str] = "unsupported_chat"
-
-
-@dataclass(frozen=True)
 class InvalidSlug(InvalidInput):
     code: ClassVar[str] = "invalid_slug"
 
@@ -84,11 +75,6 @@ class NotFound(DomainError):
 @dataclass(frozen=True)
 class UnknownAssociation(NotFound):
     code: ClassVar[str] = "unknown_association"
-
-
-@dataclass(frozen=True)
-class UnknownSession(NotFound):
-    code: ClassVar[str] = "unknown_session"
 
 
 @dataclass(frozen=True)

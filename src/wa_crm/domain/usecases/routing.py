@@ -44,10 +44,6 @@ class SessionRouter:
         ]
         return signed[0] if len(signed) == 1 else None
 
-    def forget(self) -> None:
-        """Drop every cached answer, e.g. after this process changed an association."""
-        self._cache.clear()
-
     async def _candidates(self, session: str) -> Sequence[Association]:
         now = self.clock.now()
         cached = self._cache.get(session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -101,13 +102,13 @@ def _respond(result: Result[Any, DomainError], render: Any, status: int = 200) -
 
 
 def handles_bad_requests(handler: Any) -> Any:
+    @functools.wraps(handler)
     async def wrapped(request: Request, caller: Caller) -> Response:
         try:
             return await handler(request, caller)  # type: ignore[no-any-return]
         except BadRequest as problem:
             return error_response(422, "invalid_input", str(problem))
 
-    wrapped.__name__, wrapped.__doc__ = handler.__name__, handler.__doc__
     return wrapped
 
 

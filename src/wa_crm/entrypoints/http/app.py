@@ -7,7 +7,6 @@ the in-process job workers (``WA_CRM_WORKERS``); shut-down stops them and closes
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,8 +22,6 @@ from wa_crm.entrypoints.http.auth import LoginThrottle, login, logout
 from wa_crm.entrypoints.http.errors import http_exception_handler, unexpected_error_handler
 from wa_crm.entrypoints.worker import start_workers
 from wa_crm.settings import Settings
-
-_log = logging.getLogger("wa_crm.http")
 
 
 def create_app(container: Container | None = None, settings: Settings | None = None) -> Starlette:
