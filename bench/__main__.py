@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bot_turns, delivery_backlog, ingest_webhooks, sse_clients
+from bench import bot_turns, delivery_backlog, ingest_webhooks, sse_clients, stats_inbox
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -44,6 +44,7 @@ def main() -> None:
     lines += bot_turns.main([])
     lines += sse_clients.main([])
     lines += delivery_backlog.main([])
+    lines += stats_inbox.main([])
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {REPORT}", file=sys.stderr)
 

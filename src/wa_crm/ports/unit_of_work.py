@@ -21,6 +21,12 @@ from wa_crm.domain.model.events import DomainEvent
 from wa_crm.domain.model.jobs import Job, NewJob
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
+from wa_crm.domain.model.statistics import (
+    Alert,
+    AnsweredConversations,
+    FirstResponse,
+    HourlyMessages,
+)
 
 
 class DuplicateKey(Exception):
@@ -240,6 +246,58 @@ class ProcessedEventRepository(Protocol):
         ...
 
 
+class HandoffRepository(Protocol):
+    """Every handoff to the agents, kept for statistics (a conversation may have several)."""
+
+    async def record(
+        self, association_id: str, conversation_id: str, reason: str, at: datetime
+    ) -> None: ...
+    async def mark_answered(self, conversation_id: str, at: datetime) -> None:
+        """An agent wrote in the conversation: its unanswered handoffs are answered at ``at``."""
+        ...
+
+
+class AlertRepository(Protocol):
+    async def add(self, association_id: str, alert: Alert) -> None: ...
+    async def recent(self, association_id: str, limit: int) -> Sequence[Alert]:
+        """Newest first."""
+        ...
+
+
+class StatisticsRepository(Protocol):
+    """Aggregates over ``start <= time < end`` (timezone-aware UTC bounds), computed by the
+    storage so that they stay fast on large tables; read-only."""
+
+    async def hourly_messages(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> Sequence[HourlyMessages]:
+        """Messages by creation hour, only hours that have some, oldest first."""
+        ...
+
+    async def answered_conversations(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> AnsweredConversations:
+        """Over messages created in the period (bot and agent authors)."""
+        ...
+
+    async def handoffs_by_reason(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """Handoffs made in the period per reason; reasons without any are absent."""
+        ...
+
+    async def first_response(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> FirstResponse:
+        """Over handoffs made in the period; the median of an even count is the mean of the two
+        middle waits."""
+        ...
+
+    async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
+        """Outbound messages created in the period that ended ``failed``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     associations: AssociationRepository
     agents: AgentRepository
@@ -251,6 +309,9 @@ class UnitOfWork(Protocol):
     processed_events: ProcessedEventRepository
     send_slots: SendSlotRepository
     session_events: SessionEventRepository
+    handoffs: HandoffRepository
+    alerts: AlertRepository
+    statistics: StatisticsRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -13,6 +13,7 @@ from .suite_inbox import InboxContract
 from .suite_jobs import JobContract, ProcessedEventContract
 from .suite_people import ContactContract, PatientContract
 from .suite_sql import SqlStorageContract
+from .suite_statistics import StatisticsContract
 from .suite_unit_of_work import UnitOfWorkContract
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "PersistenceContract",
     "ProcessedEventContract",
     "SqlStorageContract",
+    "StatisticsContract",
     "UnitOfWorkContract",
     "UowFactory",
 ]

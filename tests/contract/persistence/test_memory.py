@@ -17,6 +17,7 @@ from .suite import (
     MessageContract,
     PatientContract,
     ProcessedEventContract,
+    StatisticsContract,
     UnitOfWorkContract,
     UowFactory,
 )
@@ -72,3 +73,6 @@ class TestInMemoryDeliveryState(InMemoryAdapter, DeliveryStateContract): ...
 
 
 class TestInMemoryInbox(InMemoryAdapter, InboxContract): ...
+
+
+class TestInMemoryStatistics(InMemoryAdapter, StatisticsContract): ...

@@ -26,6 +26,7 @@ from .suite import (
     PatientContract,
     ProcessedEventContract,
     SqlStorageContract,
+    StatisticsContract,
     UnitOfWorkContract,
     UowFactory,
 )
@@ -128,3 +129,6 @@ class TestPostgresDeliveryState(PostgresAdapter, DeliveryStateContract): ...
 
 
 class TestPostgresInbox(PostgresAdapter, InboxContract): ...
+
+
+class TestPostgresStatistics(PostgresAdapter, StatisticsContract): ...

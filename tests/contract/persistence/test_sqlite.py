@@ -23,6 +23,7 @@ from .suite import (
     PatientContract,
     ProcessedEventContract,
     SqlStorageContract,
+    StatisticsContract,
     UnitOfWorkContract,
     UowFactory,
 )
@@ -96,3 +97,6 @@ class TestSqliteDeliveryState(SqliteAdapter, DeliveryStateContract): ...
 
 
 class TestSqliteInbox(SqliteAdapter, InboxContract): ...
+
+
+class TestSqliteStatistics(SqliteAdapter, StatisticsContract): ...

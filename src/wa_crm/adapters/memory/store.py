@@ -14,6 +14,7 @@ from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.jobs import Job
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
+from wa_crm.domain.model.statistics import Alert
 from wa_crm.ports.unit_of_work import DuplicateKey, SessionStatusChange
 
 
@@ -36,6 +37,15 @@ class StoredToken:
 
 
 @dataclass
+class StoredHandoff:
+    association_id: str
+    conversation_id: str
+    reason: str
+    at: datetime
+    answered_at: datetime | None = None
+
+
+@dataclass
 class Tables:
     """Everything the store holds; tests may read it to assert on committed state."""
 
@@ -51,6 +61,8 @@ class Tables:
     processed_events: dict[tuple[str, str], datetime] = field(default_factory=dict)
     send_slots: dict[str, datetime] = field(default_factory=dict)
     session_events: list[tuple[str, SessionStatusChange]] = field(default_factory=list)
+    handoffs: list[StoredHandoff] = field(default_factory=list)
+    alerts: list[tuple[str, Alert]] = field(default_factory=list)  # (association id, alert)
 
 
 class InMemoryStore:

@@ -15,25 +15,30 @@ from wa_crm.adapters.memory.conversations import (
     InMemoryMessageRepository,
 )
 from wa_crm.adapters.memory.jobs import InMemoryJobRepository
+from wa_crm.adapters.memory.monitoring import InMemoryAlertRepository, InMemoryHandoffRepository
 from wa_crm.adapters.memory.patients import InMemoryPatientRepository
 from wa_crm.adapters.memory.processed_events import InMemoryProcessedEventRepository
 from wa_crm.adapters.memory.sessions import (
     InMemorySendSlotRepository,
     InMemorySessionEventRepository,
 )
+from wa_crm.adapters.memory.statistics import InMemoryStatisticsRepository
 from wa_crm.adapters.memory.store import InMemoryStore, Workspace
 from wa_crm.domain.model.events import DomainEvent
 from wa_crm.ports.unit_of_work import (
     AgentRepository,
+    AlertRepository,
     AssociationRepository,
     ContactRepository,
     ConversationRepository,
+    HandoffRepository,
     JobRepository,
     MessageRepository,
     PatientRepository,
     ProcessedEventRepository,
     SendSlotRepository,
     SessionEventRepository,
+    StatisticsRepository,
 )
 
 
@@ -64,6 +69,9 @@ class InMemoryUnitOfWork:
         self.session_events: SessionEventRepository = InMemorySessionEventRepository(
             self._workspace
         )
+        self.handoffs: HandoffRepository = InMemoryHandoffRepository(self._workspace)
+        self.alerts: AlertRepository = InMemoryAlertRepository(self._workspace)
+        self.statistics: StatisticsRepository = InMemoryStatisticsRepository(self._workspace)
 
     async def __aenter__(self) -> Self:
         await self._store.acquire()

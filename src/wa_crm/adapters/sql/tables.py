@@ -37,6 +37,10 @@ metadata = MetaData(
 # Nullable JSON columns store SQL NULL for None, not the JSON literal null.
 NullableJSON = JSON(none_as_null=True)
 
+# Outbound messages that could not be sent; a query that repeats this condition word for word
+# can use the partial index made with it.
+FAILED_OUTBOUND = text("direction = 'out' AND status = 'failed'")
+
 associations = Table(
     "associations",
     metadata,
@@ -160,11 +164,21 @@ conversations = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("resolved_at", UtcDateTime),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The inbox list (``repositories/inbox``), newest activity first, with a status filter and
+    # without: ``id`` breaks ties as the list does, so a page is read in index order and stops
+    # after ``limit`` rows, whatever the table's size. The first also serves counts per status.
     Index(
-        "ix_conversations_association_id_status_last_message_at",
+        "ix_conversations_association_id_status_last_message_at_id",
         "association_id",
         "status",
         "last_message_at",
+        "id",
+    ),
+    Index(
+        "ix_conversations_association_id_last_message_at_id",
+        "association_id",
+        "last_message_at",
+        "id",
     ),
     Index("ix_conversations_contact_id", "contact_id"),
     # At most one open conversation per contact and channel, decided by the database.
@@ -197,6 +211,25 @@ messages = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("association_id", "external_id"),
     Index("ix_messages_conversation_id_created_at", "conversation_id", "created_at"),
+    # The monitoring aggregates (``repositories/statistics``) read one association's messages
+    # of a period: every column they use is in these indexes, so they scan only a range of one
+    # (index-only; on PostgreSQL once vacuumed) and never the rows with their bodies. Failed
+    # sends are few and counted from their own partial index, whose condition the count repeats.
+    Index(
+        "ix_messages_statistics",
+        "association_id",
+        "created_at",
+        "direction",
+        "author",
+        "conversation_id",
+    ),
+    Index(
+        "ix_messages_failed_association_id_created_at",
+        "association_id",
+        "created_at",
+        sqlite_where=FAILED_OUTBOUND,
+        postgresql_where=FAILED_OUTBOUND,
+    ),
 )
 
 jobs = Table(
@@ -236,6 +269,37 @@ session_events = Table(
     Column("status", String, nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Index("ix_session_events_association_id_at", "association_id", "at"),
+)
+
+# One row per handoff to the agents; ``answered_at`` is the first agent message after it.
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("association_id", String, nullable=False),
+    Column("conversation_id", String, nullable=False),
+    Column("reason", String, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime),
+    # Statistics read one association's handoffs of a period from this index alone.
+    Index("ix_handoffs_statistics", "association_id", "at", "answered_at", "reason"),
+    Index(
+        "ix_handoffs_unanswered_conversation_id",
+        "conversation_id",
+        sqlite_where=text("answered_at IS NULL"),
+        postgresql_where=text("answered_at IS NULL"),
+    ),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("association_id", String, ForeignKey("associations.id"), nullable=False),
+    Column("kind", String, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_alerts_association_id_at", "association_id", "at"),
 )
 
 processed_events = Table(

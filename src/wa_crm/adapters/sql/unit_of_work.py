@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from wa_crm.adapters.sql.repositories import (
     SqlAgentRepository,
+    SqlAlertRepository,
     SqlAssociationRepository,
     SqlContactRepository,
     SqlConversationRepository,
+    SqlHandoffRepository,
     SqlJobRepository,
     SqlMessageRepository,
     SqlPatientRepository,
     SqlProcessedEventRepository,
+    SqlStatisticsRepository,
 )
 from wa_crm.adapters.sql.repositories.sessions import (
     SqlSendSlotRepository,
@@ -27,15 +30,18 @@ from wa_crm.domain.model.events import DomainEvent
 from wa_crm.ports.system import SecretCipher
 from wa_crm.ports.unit_of_work import (
     AgentRepository,
+    AlertRepository,
     AssociationRepository,
     ContactRepository,
     ConversationRepository,
+    HandoffRepository,
     JobRepository,
     MessageRepository,
     PatientRepository,
     ProcessedEventRepository,
     SendSlotRepository,
     SessionEventRepository,
+    StatisticsRepository,
 )
 
 _sqlite_writers: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -70,6 +76,9 @@ class SqlUnitOfWork:
     processed_events: ProcessedEventRepository
     send_slots: SendSlotRepository
     session_events: SessionEventRepository
+    handoffs: HandoffRepository
+    alerts: AlertRepository
+    statistics: StatisticsRepository
 
     def __init__(self, engine: AsyncEngine, cipher: SecretCipher) -> None:
         self._engine = engine
@@ -100,6 +109,9 @@ class SqlUnitOfWork:
         self.processed_events = SqlProcessedEventRepository(connection)
         self.send_slots = SqlSendSlotRepository(connection)
         self.session_events = SqlSessionEventRepository(connection)
+        self.handoffs = SqlHandoffRepository(connection)
+        self.alerts = SqlAlertRepository(connection)
+        self.statistics = SqlStatisticsRepository(connection)
         return self
 
     async def __aexit__(

@@ -12,16 +12,21 @@ from wa_crm.adapters.sql.repositories.conversations import (
     SqlMessageRepository,
 )
 from wa_crm.adapters.sql.repositories.jobs import SqlJobRepository
+from wa_crm.adapters.sql.repositories.monitoring import SqlAlertRepository, SqlHandoffRepository
 from wa_crm.adapters.sql.repositories.patients import SqlPatientRepository
 from wa_crm.adapters.sql.repositories.processed_events import SqlProcessedEventRepository
+from wa_crm.adapters.sql.repositories.statistics import SqlStatisticsRepository
 
 __all__ = [
     "SqlAgentRepository",
+    "SqlAlertRepository",
     "SqlAssociationRepository",
     "SqlContactRepository",
     "SqlConversationRepository",
+    "SqlHandoffRepository",
     "SqlJobRepository",
     "SqlMessageRepository",
     "SqlPatientRepository",
     "SqlProcessedEventRepository",
+    "SqlStatisticsRepository",
 ]

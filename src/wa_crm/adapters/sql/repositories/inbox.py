@@ -1,15 +1,35 @@
 """The inbox list: conversations filtered and paged by activity, and counts per status.
 
-Built per call (the filters vary), read-only and without row locks. The order (activity, id)
-uses the index on (association_id, status, last_message_at) for the common status filters.
+Read-only and without row locks. The list's statement depends on which filters are set: one is
+built per combination, on first use, with bind parameters (see ``execution``).
+
+The activity is the last message's time, else the creation's. Ordering by that ``coalesce``
+directly would need an expression index, which SQLAlchemy cannot reflect on SQLite (the check
+that the migrations match ``tables`` would lose sight of it). So a page merges two pages read in
+index order, each stopping after ``limit`` rows: conversations with a message by
+``last_message_at`` (index on association, last_message_at, id; or association, status,
+last_message_at, id with a status filter), and the few without one by ``created_at``.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    Subquery,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
@@ -20,24 +40,31 @@ from wa_crm.domain.model.conversation import Conversation, ConversationStatus
 from wa_crm.domain.model.people import Contact
 from wa_crm.ports.unit_of_work import ConversationQuery
 
-_ACTIVITY: ColumnElement[datetime] = func.coalesce(
-    conversations.c.last_message_at, conversations.c.created_at
-)
+
+class _Filters(NamedTuple):
+    """Which filters a query sets: the shape of its statement."""
+
+    statuses: bool
+    channel: bool
+    assignee: bool
+    unassigned: bool
+    text: bool
+    after: bool
 
 
-def _conditions(association_id: str, query: ConversationQuery) -> list[ColumnElement[bool]]:
+def _conditions(filters: _Filters) -> list[ColumnElement[bool]]:
+    association_id: BindParameter[str] = bindparam("association_id")
     where = [conversations.c.association_id == association_id]
-    if query.statuses:
-        where.append(conversations.c.status.in_([status.value for status in query.statuses]))
-    if query.channel is not None:
-        where.append(conversations.c.channel == query.channel.value)
-    if query.assignee_id is not None:
-        where.append(conversations.c.assignee_id == query.assignee_id)
-    if query.unassigned:
+    if filters.statuses:
+        where.append(conversations.c.status.in_(bindparam("statuses", expanding=True)))
+    if filters.channel:
+        where.append(conversations.c.channel == bindparam("channel"))
+    if filters.assignee:
+        where.append(conversations.c.assignee_id == bindparam("assignee_id"))
+    if filters.unassigned:
         where.append(conversations.c.assignee_id.is_(None))
-    text = query.text.strip().lower()
-    if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if filters.text:
+        pattern: BindParameter[str] = bindparam("pattern")
         matching = select(contacts.c.id).where(
             contacts.c.association_id == association_id,
             or_(
@@ -46,23 +73,67 @@ def _conditions(association_id: str, query: ConversationQuery) -> list[ColumnEle
             ),
         )
         where.append(conversations.c.contact_id.in_(matching))
-    if query.after is not None:
-        activity, last_id = query.after
-        cursor = tuple_(literal(activity, UtcDateTime()), literal(last_id))
-        where.append(tuple_(_ACTIVITY, conversations.c.id) < cursor)
     return where
+
+
+def _page(where: list[ColumnElement[bool]], after: bool, *, messaged: bool) -> Subquery:
+    """Conversations with a message (``messaged``) or without, newest activity first."""
+    last_message_at = conversations.c.last_message_at
+    if messaged:
+        activity, where = last_message_at, [*where, last_message_at.is_not(None)]
+    else:
+        activity, where = conversations.c.created_at, [*where, last_message_at.is_(None)]
+    if after:
+        cursor = tuple_(bindparam("after_at", type_=UtcDateTime), bindparam("after_id"))
+        where.append(tuple_(activity, conversations.c.id) < cursor)
+    return (
+        select(conversations)
+        .where(*where)
+        .order_by(activity.desc(), conversations.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+        .subquery()
+    )
+
+
+@functools.cache
+def _search(filters: _Filters) -> Select[Any]:
+    where = _conditions(filters)
+    pages = union_all(
+        *(select(_page(where, filters.after, messaged=messaged)) for messaged in (True, False))
+    ).subquery()
+    activity = func.coalesce(pages.c.last_message_at, pages.c.created_at)
+    return (
+        select(pages)
+        .order_by(activity.desc(), pages.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 async def search_conversations(
     connection: AsyncConnection, association_id: str, query: ConversationQuery
 ) -> Sequence[Conversation]:
-    statement = (
-        select(conversations)
-        .where(*_conditions(association_id, query))
-        .order_by(_ACTIVITY.desc(), conversations.c.id.desc())
-        .limit(query.limit)
+    text = query.text.strip().lower()
+    filters = _Filters(
+        statuses=bool(query.statuses),
+        channel=query.channel is not None,
+        assignee=query.assignee_id is not None,
+        unassigned=query.unassigned,
+        text=bool(text),
+        after=query.after is not None,
     )
-    result = await execute(connection, statement)
+    parameters: dict[str, Any] = {"association_id": association_id, "limit": query.limit}
+    if query.statuses:
+        parameters["statuses"] = [status.value for status in query.statuses]
+    if query.channel is not None:
+        parameters["channel"] = query.channel.value
+    if query.assignee_id is not None:
+        parameters["assignee_id"] = query.assignee_id
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        parameters["pattern"] = f"%{escaped}%"
+    if query.after is not None:
+        parameters["after_at"], parameters["after_id"] = query.after
+    result = await execute(connection, _search(filters), parameters)
     return [mappers.conversation_from_row(row) for row in result.mappings()]
 
 

@@ -1,0 +1,78 @@
+"""The monitoring page's aggregates over the stored messages and handoffs."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from wa_crm.adapters.memory.store import StoredHandoff, Workspace
+from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus
+from wa_crm.domain.model.statistics import AnsweredConversations, FirstResponse, HourlyMessages
+
+
+class InMemoryStatisticsRepository:
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+
+    async def hourly_messages(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> list[HourlyMessages]:
+        inbound: Counter[datetime] = Counter()
+        outbound: Counter[datetime] = Counter()
+        for message in self._messages(association_id, start, end):
+            hour = message.created_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+            counts = inbound if message.direction is Direction.IN else outbound
+            counts[hour] += 1
+        return [
+            HourlyMessages(hour, inbound[hour], outbound[hour])
+            for hour in sorted(inbound.keys() | outbound.keys())
+        ]
+
+    async def answered_conversations(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> AnsweredConversations:
+        by_bot, by_agent = set(), set()
+        for message in self._messages(association_id, start, end):
+            if message.author is Author.BOT:
+                by_bot.add(message.conversation_id)
+            elif message.author is Author.AGENT:
+                by_agent.add(message.conversation_id)
+        return AnsweredConversations(by_bot_only=len(by_bot - by_agent), by_humans=len(by_agent))
+
+    async def handoffs_by_reason(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        return dict(Counter(h.reason for h in self._handoffs(association_id, start, end)))
+
+    async def first_response(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> FirstResponse:
+        waits, waiting = [], 0
+        for handoff in self._handoffs(association_id, start, end):
+            if handoff.answered_at is None:
+                waiting += 1
+            else:
+                waits.append((handoff.answered_at - handoff.at).total_seconds())
+        median = statistics.median(waits) if waits else None
+        return FirstResponse(answered=len(waits), waiting=waiting, median_seconds=median)
+
+    async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
+        return sum(
+            1
+            for message in self._messages(association_id, start, end)
+            if message.direction is Direction.OUT and message.status is MessageStatus.FAILED
+        )
+
+    def _messages(self, association_id: str, start: datetime, end: datetime) -> Iterator[Message]:
+        for message in self._workspace.tables.messages.values():
+            if message.association_id == association_id and start <= message.created_at < end:
+                yield message
+
+    def _handoffs(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> Iterator[StoredHandoff]:
+        for handoff in self._workspace.tables.handoffs:
+            if handoff.association_id == association_id and start <= handoff.at < end:
+                yield handoff

@@ -1,0 +1,74 @@
+"""Handoffs kept for statistics, and the alerts shown on the monitoring page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Integer, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from wa_crm.adapters.sql.execution import execute
+from wa_crm.adapters.sql.tables import alerts, handoffs
+from wa_crm.adapters.sql.types import UtcDateTime
+from wa_crm.domain.model.statistics import Alert
+
+_RECORD_HANDOFF = insert(handoffs)
+_ANSWER_AT = bindparam("answer_at", type_=UtcDateTime)
+# The partial index on unanswered handoffs finds the rows; an answer never precedes a handoff.
+_ANSWER_HANDOFFS = (
+    update(handoffs)
+    .where(
+        handoffs.c.conversation_id == bindparam("handoff_conversation_id"),
+        handoffs.c.answered_at.is_(None),
+        handoffs.c.at <= _ANSWER_AT,
+    )
+    .values(answered_at=_ANSWER_AT)
+)
+
+_ADD_ALERT = insert(alerts)
+_RECENT_ALERTS = (
+    select(alerts.c.kind, alerts.c.message, alerts.c.at)
+    .where(alerts.c.association_id == bindparam("association_id"))
+    .order_by(alerts.c.at.desc(), alerts.c.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
+class SqlHandoffRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def record(
+        self, association_id: str, conversation_id: str, reason: str, at: datetime
+    ) -> None:
+        row = {
+            "association_id": association_id,
+            "conversation_id": conversation_id,
+            "reason": reason,
+            "at": at,
+        }
+        await execute(self._connection, _RECORD_HANDOFF, row)
+
+    async def mark_answered(self, conversation_id: str, at: datetime) -> None:
+        parameters = {"handoff_conversation_id": conversation_id, "answer_at": at}
+        await execute(self._connection, _ANSWER_HANDOFFS, parameters)
+
+
+class SqlAlertRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, association_id: str, alert: Alert) -> None:
+        row = {
+            "association_id": association_id,
+            "kind": alert.kind,
+            "message": alert.message,
+            "at": alert.at,
+        }
+        await execute(self._connection, _ADD_ALERT, row)
+
+    async def recent(self, association_id: str, limit: int) -> Sequence[Alert]:
+        parameters = {"association_id": association_id, "limit": limit}
+        result = await execute(self._connection, _RECENT_ALERTS, parameters)
+        return [Alert(row.kind, row.message, row.at) for row in result]
