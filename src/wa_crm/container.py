@@ -34,9 +34,12 @@ from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.adapters.system.passwords import Argon2PasswordHasher
 from wa_crm.adapters.system.secrets import FernetSecretCipher
 from wa_crm.adapters.waha.gateway import WahaGateway
+from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.domain.model.jobs import Backoff
 from wa_crm.domain.usecases.agent_actions import AgentActions
+from wa_crm.domain.usecases.alerts import SEND_ALERT_JOB, SendAlert
 from wa_crm.domain.usecases.auth import Authenticate
+from wa_crm.domain.usecases.bot_settings import UpdateBotSettings
 from wa_crm.domain.usecases.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.contacts import ResolveLidContact
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
@@ -49,13 +52,17 @@ from wa_crm.domain.usecases.patients import ImportOrders, ImportPatients
 from wa_crm.domain.usecases.routing import SessionRouter
 from wa_crm.domain.usecases.session_health import (
     POLL_SESSION_JOB,
-    SEND_ALERT_JOB,
     DescribeSessions,
     PollSessionStatus,
-    SendAlert,
     StartSessionPolls,
 )
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
+from wa_crm.domain.usecases.statistics import ComputeStatistics
+from wa_crm.domain.usecases.whatsapp_session import SendTestMessage, SessionControl
+from wa_crm.domain.usecases.whatsapp_settings import (
+    CheckWhatsAppConnection,
+    UpdateWhatsAppSettings,
+)
 from wa_crm.ports.ai import AIProvider
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import AlertSink, Clock, SecretCipher
@@ -214,6 +221,25 @@ class Container(containers.DeclarativeContainer):
         DescribeSessions, uow_factory=uow_factory, breakers=gateway_breakers
     )
     start_session_polls = providers.Factory(StartSessionPolls, uow_factory=uow_factory, clock=clock)
+    compute_statistics = providers.Factory(ComputeStatistics, uow_factory=uow_factory, clock=clock)
+    update_whatsapp_settings = providers.Factory(UpdateWhatsAppSettings, uow_factory=uow_factory)
+    check_whatsapp_connection = providers.Factory(CheckWhatsAppConnection, gateway=gateway)
+    session_control = providers.Factory(
+        SessionControl,
+        uow_factory=uow_factory,
+        gateway=gateway,
+        breakers=gateway_breakers,
+        bus=event_bus,
+        clock=clock,
+        public_url=settings.provided.public_url,
+        events=providers.Object(SUBSCRIBED_EVENTS),
+    )
+    send_test_message = providers.Factory(SendTestMessage, gateway=gateway)
+    update_bot_settings = providers.Factory(
+        UpdateBotSettings,
+        uow_factory=uow_factory,
+        providers=providers.Callable(lambda available: frozenset(available), ai_providers),
+    )
     agent_actions = providers.Factory(
         AgentActions,
         uow_factory=uow_factory,

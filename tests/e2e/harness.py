@@ -3,6 +3,9 @@
 async with running_service(database_url, tmp_path) as service:
     await service.patient_writes("5511988887777@c.us", "Oi")
     texts = await service.wait_for_texts(lambda texts: len(texts) >= 2)
+
+``running_unconfigured_service`` is the same with an association whose WhatsApp is not set up
+yet (the wizard's starting point): the simulator has no session until the service starts one.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSe
 from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
-from wa_crm.testing import SimulatorConfig, running_simulator, serve_app
+from wa_crm.testing import SimulatorConfig, free_port, running_simulator, serve_app
 
 API_KEY = "e2e-waha-key"
 SECRET = "e2e-webhook-secret"
@@ -79,18 +82,40 @@ class Service:
             return await uow.contacts.find_by_chat_id(self.association.id, chat_id)
 
 
-@asynccontextmanager
-async def running_service(
-    database_url: str, media_dir: Path, bot: BotSettings | None = None
-) -> AsyncIterator[Service]:
-    settings = Settings(
+def _settings(database_url: str, media_dir: Path, **extra: Any) -> Settings:
+    return Settings(
         database_url=database_url,
         workers=1,
         job_poll_seconds=0.02,
         secret_key="e2e-secret-key-0123456789",
         media_dir=str(media_dir),
+        **extra,
     )
-    container = build_container(settings)
+
+
+async def _association_with_agent(
+    container: Container, new: NewAssociation, bot: BotSettings | None
+) -> tuple[Association, str]:
+    """The association (with a quick bot) and its agent Ana; returns Ana's id."""
+    association = (await container.create_association()(new)).unwrap()
+    bot_settings = bot or BotSettings(debounce_seconds=0.3, typing_seconds=0)
+    association = dataclasses.replace(association, bot=bot_settings)
+    async with container.uow_factory()() as uow:
+        await uow.associations.update(association)
+        await uow.commit()
+    agent = (
+        await container.create_agent()(
+            NewAgent("e2e", "ana@e2e.org", "Ana", "agent", "agent-password")
+        )
+    ).unwrap()
+    return association, agent.id
+
+
+@asynccontextmanager
+async def running_service(
+    database_url: str, media_dir: Path, bot: BotSettings | None = None
+) -> AsyncIterator[Service]:
+    container = build_container(_settings(database_url, media_dir))
     app = create_app(container)
     async with serve_app(app) as service_url:
         simulator = SimulatorConfig(
@@ -102,23 +127,31 @@ async def running_service(
             ack_delay_seconds=0.01,
         )
         async with running_simulator(simulator) as simulator_url, httpx.AsyncClient() as http:
-            association = (
-                await container.create_association()(
-                    NewAssociation(
-                        "e2e",
-                        "Associação E2E",
-                        whatsapp=WhatsAppSettings(simulator_url, API_KEY, SESSION, SECRET),
-                    )
-                )
-            ).unwrap()
-            bot_settings = bot or BotSettings(debounce_seconds=0.3, typing_seconds=0)
-            association = dataclasses.replace(association, bot=bot_settings)
-            async with container.uow_factory()() as uow:
-                await uow.associations.update(association)
-                await uow.commit()
-            agent = (
-                await container.create_agent()(
-                    NewAgent("e2e", "ana@e2e.org", "Ana", "agent", "agent-password")
-                )
-            ).unwrap()
-            yield Service(container, association, agent.id, simulator_url, http, service_url)
+            whatsapp = WhatsAppSettings(simulator_url, API_KEY, SESSION, SECRET)
+            association, agent_id = await _association_with_agent(
+                container, NewAssociation("e2e", "Associação E2E", whatsapp=whatsapp), bot
+            )
+            yield Service(container, association, agent_id, simulator_url, http, service_url)
+
+
+@asynccontextmanager
+async def running_unconfigured_service(
+    database_url: str, media_dir: Path, bot: BotSettings | None = None
+) -> AsyncIterator[Service]:
+    """An association without WhatsApp settings, for its admin to set up: the service listens
+    at its public URL (the webhook address it gives WAHA), and the simulator has no session
+    and no global webhook until the service starts one with its own."""
+    port = free_port()
+    container = build_container(
+        _settings(database_url, media_dir, public_url=f"http://127.0.0.1:{port}")
+    )
+    simulator = SimulatorConfig(api_key=API_KEY, default_session=False, ack_delay_seconds=0.01)
+    async with (
+        serve_app(create_app(container), port=port) as service_url,
+        running_simulator(simulator) as simulator_url,
+        httpx.AsyncClient() as http,
+    ):
+        association, agent_id = await _association_with_agent(
+            container, NewAssociation("e2e", "Associação E2E"), bot
+        )
+        yield Service(container, association, agent_id, simulator_url, http, service_url)

@@ -122,11 +122,45 @@ def test_the_openapi_document_covers_every_route() -> None:
                 assert method.lower() in document["paths"][route.path], route.path
 
 
-async def test_admin_routes_refuse_plain_agents(api: Api) -> None:
-    headers = api.bearer(api.alpha.agent_token)
-    assert (
-        await api.client.get("/api/associations/alpha/dead-letters", headers=headers)
-    ).status_code == 403
+def admin_routes() -> list[tuple[str, str]]:
+    app = create_app(settings=Settings(database_url="sqlite+aiosqlite:////tmp/unused.db"))
+    return [
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, Route) and getattr(route.endpoint, "requires_admin", False)
+        for method in sorted((route.methods or set()) - {"HEAD"})
+    ]
+
+
+def test_the_admin_routes_of_design_section_7_are_admin_only() -> None:
+    paths = {path.removeprefix("/api/associations/{slug}/") for _, path in admin_routes()}
+
+    assert {
+        "whatsapp",
+        "whatsapp/test",
+        "whatsapp/session/start",
+        "whatsapp/qr",
+        "whatsapp/status",
+        "whatsapp/logout",
+        "stats",
+        "dead-letters",
+        "dead-letters/{id}/retry",
+        "bot",
+        "patients/import",
+    } <= paths
+
+
+@pytest.mark.parametrize(("method", "path"), admin_routes())
+async def test_plain_agents_get_403_on_every_admin_route(api: Api, method: str, path: str) -> None:
+    response = await api.client.request(
+        method, concrete(path, "alpha"), headers=api.bearer(api.alpha.agent_token), json={}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+
+
+async def test_admins_pass_the_admin_check(api: Api) -> None:
     admin = api.bearer(api.alpha.admin_token)
     assert (await api.client.get("/api/associations/alpha/dead-letters", headers=admin)).json() == {
         "items": []

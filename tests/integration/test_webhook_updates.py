@@ -164,6 +164,19 @@ async def test_session_status_is_published_and_working_records_the_phone(
     ]
 
 
+async def test_a_session_status_overtaken_by_a_newer_one_is_dropped(waha: Waha) -> None:
+    scanning = session_status_event("SCAN_QR_CODE", me=None)  # emitted first, arrives last
+    await waha.deliver(session_status_event("STARTING", me=None))
+    await waha.deliver(session_status_event("WORKING"))
+    late = {**scanning, "timestamp": scanning["timestamp"] - 10_000}
+
+    assert await waha.deliver(late) == "updated"
+
+    statuses = [e.data["status"] for e in await waha.published() if e.type == "session.status"]
+    assert statuses == ["STARTING", "WORKING"]
+    assert not [e for e in await waha.published() if e.type == "alert"]
+
+
 async def test_every_kind_of_event_is_published_once_committed(waha: Waha) -> None:
     """One event of each kind the webhook publishes, in order, with the stored state."""
     reply = await sent_message(waha, "WEBJS")

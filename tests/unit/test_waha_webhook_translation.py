@@ -251,14 +251,17 @@ def test_presence_tells_whether_the_contact_is_typing(state: str, typing: bool) 
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_a_working_session_reports_its_phone(engine: str) -> None:
-    assert read(session_status_event("WORKING", engine=engine)) == SessionStatusReport(
-        "WORKING", ME
-    )
-    assert read(session_status_event("SCAN_QR_CODE", engine=engine, me=None)) == (
-        SessionStatusReport("SCAN_QR_CODE", None)
-    )
-    assert read(session_status_event("FAILED", engine=engine)) == SessionStatusReport("FAILED")
+def test_a_working_session_reports_its_phone_and_when(engine: str) -> None:
+    def emitted(body: dict[str, Any]) -> datetime:
+        return datetime.fromtimestamp(body["timestamp"] / 1000, UTC)
+
+    working = session_status_event("WORKING", engine=engine)
+    scanning = session_status_event("SCAN_QR_CODE", engine=engine, me=None)
+    failed = session_status_event("FAILED", engine=engine)
+
+    assert read(working) == SessionStatusReport("WORKING", ME, emitted(working))
+    assert read(scanning) == SessionStatusReport("SCAN_QR_CODE", None, emitted(scanning))
+    assert read(failed) == SessionStatusReport("FAILED", None, emitted(failed))
 
 
 @pytest.mark.parametrize(

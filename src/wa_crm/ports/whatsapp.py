@@ -67,6 +67,14 @@ class SessionInfo:
 
 
 @dataclass(frozen=True)
+class ServerInfo:
+    """What the WAHA server says of itself."""
+
+    version: str
+    engine: str | None = None
+
+
+@dataclass(frozen=True)
 class OutgoingFile:
     mimetype: str
     filename: str
@@ -128,6 +136,14 @@ class WhatsAppGateway(Protocol):
         ...
 
     async def qr_code(self, connection: Connection) -> QrCode: ...
+    async def logout_session(self, connection: Connection) -> SessionInfo:
+        """Unlink the phone; a running session starts over waiting for a new QR scan."""
+        ...
+
+    async def server_version(self, connection: Connection) -> ServerInfo:
+        """Also proves the address is a WAHA server and the API key is accepted."""
+        ...
+
     async def resolve_lid(self, connection: Connection, lid: str) -> str | None:
         """The phone chat id behind a ``@lid``, or None when WhatsApp does not reveal it."""
         ...

@@ -271,6 +271,30 @@ class WhatsAppGatewayContract:
 
         assert caught.value.code is GatewayErrorCode.SESSION_NOT_READY
 
+    async def test_logout_unlinks_the_phone_and_waits_for_a_new_scan(
+        self, driver: GatewayDriver
+    ) -> None:
+        await driver.gateway.logout_session(driver.connection)
+
+        info = await driver.gateway.session_status(driver.connection)
+        assert (info.status, info.phone) == (SessionStatus.SCAN_QR_CODE, None)
+        assert (await driver.gateway.qr_code(driver.connection)).value
+        with pytest.raises(GatewayError) as caught:
+            await driver.gateway.send_text(driver.connection, PATIENT, "after logout")
+        assert caught.value.code is GatewayErrorCode.SESSION_NOT_READY
+
+    async def test_logout_of_an_unknown_session(self, driver: GatewayDriver) -> None:
+        with pytest.raises(GatewayError) as caught:
+            await driver.gateway.logout_session(driver.on("nobody"))
+
+        assert caught.value.code is GatewayErrorCode.SESSION_NOT_FOUND
+
+    async def test_server_version(self, driver: GatewayDriver) -> None:
+        info = await driver.gateway.server_version(driver.connection)
+
+        assert re.fullmatch(r"\d{4}\.\d+\.\d+", info.version)
+        assert info.engine
+
     # ------------------------------------------------------------------ lids and media
 
     async def test_resolve_lid(self, driver: GatewayDriver) -> None:

@@ -138,7 +138,18 @@ async def test_a_refused_message_is_a_dead_letter_that_a_retry_delivers(world: W
         if event.type == "message.updated" and event.data["id"] == following:
             break
     assert alerts == [
-        {"kind": "dead_letter", "message_id": refused, "conversation_id": "c1", "error": dead.error}
+        {
+            "kind": "dead_letter",
+            "message": f"a message could not be delivered: {dead.error}",
+            "message_id": refused,
+            "conversation_id": "c1",
+            "error": dead.error,
+        }
+    ]
+    async with world.uow_factory() as uow:
+        stored = await uow.alerts.recent("a", 10)
+    assert [(alert.kind, alert.message) for alert in stored] == [
+        ("dead_letter", alerts[0]["message"])
     ]
     retried = await RetryDeadLetter(world.uow_factory, world.bus, world.clock)("a", refused)
     assert retried.unwrap().status is MessageStatus.QUEUED

@@ -31,6 +31,7 @@ from wa_crm.ports.whatsapp import (
     OutgoingFile,
     QrCode,
     SentMessage,
+    ServerInfo,
     SessionInfo,
     SessionStatus,
     WebhookSubscription,
@@ -47,6 +48,8 @@ Operation = Literal[
     "session_status",
     "start_session",
     "qr_code",
+    "logout_session",
+    "server_version",
     "resolve_lid",
     "download_media",
 ]
@@ -54,6 +57,7 @@ Operation = Literal[
 DEFAULT_SESSION = "default"
 DEFAULT_PHONE = "5511900000000@c.us"  # the same "me" as the WAHA simulator's default session
 DEFAULT_PUSH_NAME = "Associação Demo"
+FAKE_VERSION = "2025.1.0"
 
 
 @dataclass(frozen=True)
@@ -266,6 +270,17 @@ class InMemoryWhatsAppGateway:
         if session.status is not SessionStatus.SCAN_QR_CODE:
             raise _not_ready(session, "SCAN_QR_CODE")
         return QrCode(value=session.qr)
+
+    async def logout_session(self, connection: Connection) -> SessionInfo:
+        session = self._existing(connection, "logout_session")
+        session.phone = session.push_name = None
+        if session.status is not SessionStatus.STOPPED:
+            self._set_status(session, SessionStatus.SCAN_QR_CODE)
+        return session.info
+
+    async def server_version(self, connection: Connection) -> ServerInfo:
+        self._check(connection, "server_version")
+        return ServerInfo(FAKE_VERSION, "fake")
 
     async def resolve_lid(self, connection: Connection, lid: str) -> str | None:
         self._working(connection, "resolve_lid", None)

@@ -24,6 +24,7 @@ from wa_crm.ports.whatsapp import (
     OutgoingFile,
     QrCode,
     SentMessage,
+    ServerInfo,
     SessionInfo,
     SessionStatus,
     WebhookSubscription,
@@ -159,6 +160,17 @@ class WahaGateway:
         data = (await self._call(connection, "GET", path, params={"format": "raw"})).json()
         value = data.get("value") if isinstance(data, dict) else None
         return QrCode(value=str(value) if value else None)
+
+    async def logout_session(self, connection: Connection) -> SessionInfo:
+        path = f"/api/sessions/{_segment(connection.session)}/logout"
+        response = await self._call(connection, "POST", path, json={})
+        return _session_info(response.json(), connection.session)
+
+    async def server_version(self, connection: Connection) -> ServerInfo:
+        data = (await self._call(connection, "GET", "/api/server/version")).json()
+        data = data if isinstance(data, dict) else {}
+        engine = data.get("engine")
+        return ServerInfo(str(data.get("version") or "unknown"), str(engine) if engine else None)
 
     async def resolve_lid(self, connection: Connection, lid: str) -> str | None:
         path = f"/api/{_segment(connection.session)}/lids/{_segment(lid)}"

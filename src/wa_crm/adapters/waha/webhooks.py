@@ -195,6 +195,10 @@ def translate(envelope: WahaEnvelope, received_at: datetime) -> WhatsAppEvent:
         case "session.status":
             status = _parse(WahaSessionStatus, payload)
             me = envelope.me.id if envelope.me else None
-            return SessionStatusReport(status.status, me if status.status == "WORKING" else None)
+            return SessionStatusReport(
+                status.status,
+                me if status.status == "WORKING" else None,
+                reported_at=_timestamp(envelope.timestamp, received_at),
+            )
         case other:
             raise UnsupportedEvent(f"event {other!r} is not used by wa_crm")

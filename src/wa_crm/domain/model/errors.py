@@ -19,7 +19,11 @@
         ├── ConversationTaken        another agent already holds the conversation
         ├── AlreadyExists
         ├── MessageNotFailed         only dead letters can be sent again
-        └── JobNotDead               only dead jobs can be retried
+        ├── JobNotDead               only dead jobs can be retried
+        ├── NotConfigured            the WhatsApp connection is not set up yet
+        └── SessionNotWorking        the WhatsApp session is not linked / running
+    UpstreamError                    (HTTP 502)
+    └── WhatsAppServerError          WAHA failed a request an admin made
 
 Errors state facts; the edge (HTTP, CLI) maps their family to a status code, and shows
 ``code`` and ``message``. Infrastructure faults and bugs are exceptions, never these.
@@ -125,3 +129,25 @@ class JobNotDead(Conflict):
 @dataclass(frozen=True)
 class MessageNotFailed(Conflict):
     code: ClassVar[str] = "message_not_failed"
+
+
+@dataclass(frozen=True)
+class NotConfigured(Conflict):
+    code: ClassVar[str] = "not_configured"
+
+
+@dataclass(frozen=True)
+class SessionNotWorking(Conflict):
+    code: ClassVar[str] = "session_not_working"
+
+
+@dataclass(frozen=True)
+class UpstreamError(DomainError):
+    """A system we depend on failed a request made on a person's behalf (shown, not retried)."""
+
+    code: ClassVar[str] = "upstream_error"
+
+
+@dataclass(frozen=True)
+class WhatsAppServerError(UpstreamError):
+    code: ClassVar[str] = "waha_error"

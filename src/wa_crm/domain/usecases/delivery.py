@@ -31,6 +31,8 @@ from wa_crm.domain.model.errors import DomainError, MessageNotFailed, UnknownMes
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError, Postpone, RetryLater
 from wa_crm.domain.model.message import Author, Message, MessageStatus, MessageType
+from wa_crm.domain.model.statistics import Alert
+from wa_crm.domain.usecases.alerts import raise_alert
 from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
@@ -246,17 +248,19 @@ class DeliverConversationMessages:
                 DomainEvent(EventType.MESSAGE_UPDATED, stored.association_id, stored.snapshot())
             )
             if status is MessageStatus.FAILED and error != SUPERSEDED:
-                uow.record(
-                    DomainEvent(
-                        EventType.ALERT,
-                        stored.association_id,
-                        {
-                            "kind": "dead_letter",
-                            "message_id": stored.id,
-                            "conversation_id": stored.conversation_id,
-                            "error": error,
-                        },
-                    )
+                await raise_alert(
+                    uow,
+                    stored.association_id,
+                    Alert(
+                        "dead_letter",
+                        f"a message could not be delivered: {error}",
+                        self.clock.now(),
+                    ),
+                    {
+                        "message_id": stored.id,
+                        "conversation_id": stored.conversation_id,
+                        "error": error,
+                    },
                 )
             await uow.commit()
         await publish_committed(uow, self.bus)

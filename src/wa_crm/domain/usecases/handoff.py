@@ -41,6 +41,7 @@ async def hand_off(
     match conversation.hand_off(reason, note):
         case Failure(error):
             return Failure(error)
+    await uow.handoffs.record(association.id, conversation.id, reason.value, now)
     transition = association.bot.transition_message.strip()
     if transition:
         await queue_outbound(uow, ids, conversation, Outgoing(transition, Author.SYSTEM), now)

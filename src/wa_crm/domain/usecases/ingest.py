@@ -98,6 +98,8 @@ class ContactPresence:
 class SessionStatusReport:
     status: str
     phone: str | None = None
+    reported_at: datetime | None = None
+    """When WAHA emitted it: webhooks are not delivered in order."""
 
 
 WhatsAppEvent = (
@@ -239,6 +241,7 @@ class _Ingestion:
         if event.from_me:
             conversation.record_outbound(message.id, message.created_at)
             conversation.take_over_from_phone()  # only a bot conversation changes hands
+            await self.uow.handoffs.mark_answered(conversation.id, message.created_at)
         else:
             conversation.receive(message.id, message.created_at)
             if conversation.bot_may_speak:
@@ -311,6 +314,10 @@ class _Ingestion:
             else HandoffReason.BOT_DISABLED,
         )
         await self.uow.conversations.add(conversation)
+        if conversation.handoff_reason is not None:
+            await self.uow.handoffs.record(
+                association.id, conversation.id, conversation.handoff_reason.value, self.now
+            )
         return conversation
 
     async def _schedule_media_fetch(self, message: Message) -> None:
@@ -406,7 +413,9 @@ class _Ingestion:
         return IngestResult(Outcome.PUBLISHED, events=(typing,))
 
     async def _session(self, event: SessionStatusReport) -> IngestResult:
-        await record_session_status(self.uow, self.association, event.status, event.phone, self.now)
+        await record_session_status(
+            self.uow, self.association, event.status, event.phone, self.now, event.reported_at
+        )
         return IngestResult(Outcome.UPDATED, "session status")
 
     def _updated(self, message: Message) -> IngestResult:

@@ -62,6 +62,8 @@ async def queue_outbound(
     )
     await uow.messages.add(message)
     conversation.record_outbound(message.id, now)
+    if outgoing.author is Author.AGENT:
+        await uow.handoffs.mark_answered(conversation.id, now)
     await uow.jobs.schedule(
         NewJob(
             kind=DELIVER_JOB,

@@ -2,8 +2,7 @@
 
 - Every status from a ``session.status`` webhook or the periodic poll is recorded when it
   differs from the last one, and published as ``session.status``.
-- A session that leaves ``WORKING`` raises an alert: an ``alert`` event for agents and a
-  durable ``send_alert`` job that tells operators through the AlertSink (log, webhook).
+- A session that leaves ``WORKING`` raises an alert (``alerts.py``).
 - The poll (``poll_session`` job, one per association) catches what webhooks miss: WAHA
   stopping without a word, or the webhook itself being broken.
 """
@@ -15,30 +14,43 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from wa_crm.domain.model.association import Association
-from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.model.statistics import Alert
+from wa_crm.domain.usecases.alerts import raise_alert
 from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.ports.events import EventBus
-from wa_crm.ports.system import AlertSink, Clock
+from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
 
 WORKING = "WORKING"
 POLL_SESSION_JOB = "poll_session"
-SEND_ALERT_JOB = "send_alert"
 
 
 async def record_session_status(
-    uow: UnitOfWork, association: Association, status: str, phone: str | None, now: datetime
+    uow: UnitOfWork,
+    association: Association,
+    status: str,
+    phone: str | None,
+    now: datetime,
+    reported_at: datetime | None = None,
 ) -> None:
-    """Record and publish a status; alert when a working session stops working."""
+    """Record and publish a status; alert when a working session stops working.
+
+    ``reported_at`` (a webhook's emission time) older than the last recorded status means the
+    webhook overtook by a newer one, or by a poll that read the state since: it is stale and
+    dropped. This compares WAHA's clock with ours; with clocks far apart a fresh webhook may be
+    dropped too, and the next poll (every minute) records the state then.
+    """
+    history = await uow.session_events.history(association.id, 1)
+    if reported_at is not None and history and reported_at < history[0].at:
+        return
     if phone and phone != association.whatsapp.phone:
         whatsapp = dataclasses.replace(association.whatsapp, phone=phone)
         await uow.associations.update(dataclasses.replace(association, whatsapp=whatsapp))
-    history = await uow.session_events.history(association.id, 1)
     if history and history[0].status == status:
         return
     previous = await uow.session_events.record(association.id, status, now)
@@ -50,22 +62,11 @@ async def record_session_status(
     )
     if previous == WORKING and status != WORKING:
         message = f"WhatsApp session {session!r} left WORKING: it is now {status}"
-        uow.record(
-            DomainEvent(
-                EventType.ALERT,
-                association.id,
-                {"kind": "session_down", "session": session, "status": status, "message": message},
-            )
-        )
-        await uow.jobs.schedule(
-            NewJob(
-                kind=SEND_ALERT_JOB,
-                key=f"{SEND_ALERT_JOB}:{association.id}:{now.isoformat()}",
-                run_after=now,
-                payload=carried({"kind": "session_down", "message": message}),
-                association_id=association.id,
-            ),
-            now,
+        await raise_alert(
+            uow,
+            association.id,
+            Alert("session_down", message, now),
+            {"session": session, "status": status},
         )
 
 
@@ -127,18 +128,6 @@ class PollSessionStatus:
             await uow.jobs.schedule(poll_job(association_id, now + self.every), now)
             await uow.commit()
         await publish_committed(uow, self.bus)
-
-
-@dataclass(frozen=True)
-class SendAlert:
-    alerts: AlertSink
-
-    async def __call__(self, job: Job) -> None:
-        if job.association_id is None:
-            raise PermanentJobError("send_alert job without an association")
-        await self.alerts.alert(
-            job.association_id, str(job.payload["kind"]), str(job.payload["message"])
-        )
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ class NewAssociation:
 
 @dataclass(frozen=True)
 class CreateAssociation:
-    """- The slug is a DNS label and unique; a WAHA session name is unique per WAHA server."""
+    """- The slug is a DNS label and unique; a WAHA session name is unique per WAHA server.
+    - Several associations may start without a WAHA server (set up later in the wizard)."""
 
     uow_factory: UnitOfWorkFactory
     clock: Clock
@@ -64,7 +65,7 @@ class CreateAssociation:
             if await uow.associations.get_by_slug(association.slug):
                 return Failure(AlreadyExists(f"association {association.slug!r} already exists"))
             for other in await uow.associations.find_by_session(association.whatsapp.session):
-                if other.whatsapp.base_url == association.whatsapp.base_url:
+                if association.whatsapp.base_url == other.whatsapp.base_url != "":
                     return Failure(
                         AlreadyExists(
                             f"WAHA session {association.whatsapp.session!r} on "

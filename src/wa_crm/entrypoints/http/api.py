@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 from datetime import datetime
 from typing import Any
 
-from returns.result import Failure, Result, Success
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wa_crm.container import Container
 from wa_crm.domain.model.conversation import Channel, ConversationStatus
-from wa_crm.domain.model.errors import DomainError
 from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
 from wa_crm.entrypoints.http.auth import Caller, agent_route
-from wa_crm.entrypoints.http.errors import domain_error_response, error_response
+from wa_crm.entrypoints.http.errors import error_response
+from wa_crm.entrypoints.http.handlers import (
+    BadRequest,
+    container_of,
+    handles_bad_requests,
+    json_body,
+    page_limit,
+    respond,
+)
 from wa_crm.entrypoints.http.views import (
     contact_summary,
     conversation_view,
@@ -29,23 +33,6 @@ from wa_crm.entrypoints.http.views import (
 from wa_crm.ports.unit_of_work import ConversationQuery
 
 PREFIX = "/api/associations/{slug}"
-MAX_PAGE = 100
-
-
-class BadRequest(Exception):
-    """A query parameter or body field the caller got wrong: 422 with this message."""
-
-
-def _container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
-
-def _limit(request: Request, default: int = 50) -> int:
-    raw = request.query_params.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE}")
-    return int(raw)
 
 
 def encode_cursor(activity: datetime, conversation_id: str) -> str:
@@ -88,28 +75,8 @@ def _query(request: Request, caller: Caller) -> ConversationQuery:
         unassigned=assignee == "none",
         text=params.get("q", "")[:100],
         after=decode_cursor(params["cursor"]) if params.get("cursor") else None,
-        limit=_limit(request),
+        limit=page_limit(request),
     )
-
-
-def _respond(result: Result[Any, DomainError], render: Any, status: int = 200) -> Response:
-    match result:
-        case Success(value):
-            return JSONResponse(render(value), status_code=status)
-        case Failure(error):
-            return domain_error_response(error)
-    raise AssertionError("unreachable")
-
-
-def handles_bad_requests(handler: Any) -> Any:
-    @functools.wraps(handler)
-    async def wrapped(request: Request, caller: Caller) -> Response:
-        try:
-            return await handler(request, caller)  # type: ignore[no-any-return]
-        except BadRequest as problem:
-            return error_response(422, "invalid_input", str(problem))
-
-    return wrapped
 
 
 @agent_route()
@@ -118,7 +85,7 @@ async def list_conversations(request: Request, caller: Caller) -> Response:
     """Conversations, newest activity first; filters status, channel, assignee (me, none or an
     agent id), q (contact name or phone); cursor pagination."""
     query = _query(request, caller)
-    async with _container(request).uow_factory()() as uow:
+    async with container_of(request).uow_factory()() as uow:
         page = await uow.conversations.search(caller.association_id, query)
         contacts = await uow.contacts.get_many(caller.association_id, [c.contact_id for c in page])
         counts = await uow.conversations.count_by_status(caller.association_id)
@@ -138,7 +105,7 @@ async def list_conversations(request: Request, caller: Caller) -> Response:
 @agent_route()
 async def get_conversation(request: Request, caller: Caller) -> Response:
     """One conversation with its contact and handoff note."""
-    async with _container(request).uow_factory()() as uow:
+    async with container_of(request).uow_factory()() as uow:
         conversation = await uow.conversations.get(caller.association_id, request.path_params["id"])
         contact = (
             await uow.contacts.get(caller.association_id, conversation.contact_id)
@@ -161,8 +128,8 @@ async def list_messages(request: Request, caller: Caller) -> Response:
         raise BadRequest("before must be an ISO 8601 time with a time zone") from error
     if before is not None and before.tzinfo is None:
         raise BadRequest("before must be an ISO 8601 time with a time zone")
-    limit = _limit(request)
-    async with _container(request).uow_factory()() as uow:
+    limit = page_limit(request)
+    async with container_of(request).uow_factory()() as uow:
         conversation = await uow.conversations.get(caller.association_id, request.path_params["id"])
         messages = (
             await uow.messages.list_for_conversation(
@@ -186,24 +153,14 @@ def _request(request: Request, caller: Caller) -> AgentRequest:
     return AgentRequest(caller.association_id, request.path_params["id"], caller.agent.id)
 
 
-async def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as error:
-        raise BadRequest("the body must be a JSON object") from error
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    return body
-
-
 @agent_route()
 @handles_bad_requests
 async def send_message(request: Request, caller: Caller) -> Response:
     """Send text (JSON `{"text"}`) or an image or document (multipart `file`, `caption`)."""
-    actions = _container(request).agent_actions()
+    actions = container_of(request).agent_actions()
     slug = caller.identity.association.slug
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        limit = _container(request).settings().media_max_bytes
+        limit = container_of(request).settings().media_max_bytes
         async with request.form(max_files=1, max_fields=5, max_part_size=limit + 1) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
@@ -218,20 +175,20 @@ async def send_message(request: Request, caller: Caller) -> Response:
             )
         result = await actions.send_file(_request(request, caller), file)
     else:
-        body = await _json(request)
+        body = await json_body(request)
         text = body.get("text")
         if not isinstance(text, str):
             raise BadRequest("`text` must be a string")
         result = await actions.reply(_request(request, caller), text, body.get("reply_to"))
-    return _respond(result, lambda message: message_view(message, slug), status=201)
+    return respond(result, lambda message: message_view(message, slug), status=201)
 
 
 def _conversation_action(name: str, doc: str) -> Any:
     @agent_route()
     async def act(request: Request, caller: Caller) -> Response:
-        actions = _container(request).agent_actions()
+        actions = container_of(request).agent_actions()
         result = await getattr(actions, name)(_request(request, caller))
-        return _respond(result, lambda conversation: conversation_view(conversation, None))
+        return respond(result, lambda conversation: conversation_view(conversation, None))
 
     act.__name__, act.__doc__ = name, doc
     return act
@@ -247,32 +204,32 @@ read = _conversation_action("read", "Clear the unread count and mark the chat re
 @handles_bad_requests
 async def assign(request: Request, caller: Caller) -> Response:
     """Assign the conversation to an agent: `{"agent_id"}`."""
-    agent_id = (await _json(request)).get("agent_id")
+    agent_id = (await json_body(request)).get("agent_id")
     if not isinstance(agent_id, str) or not agent_id:
         raise BadRequest("`agent_id` must be an agent's id")
-    result = await _container(request).agent_actions().assign(_request(request, caller), agent_id)
-    return _respond(result, lambda conversation: conversation_view(conversation, None))
+    result = await container_of(request).agent_actions().assign(_request(request, caller), agent_id)
+    return respond(result, lambda conversation: conversation_view(conversation, None))
 
 
 @agent_route()
 @handles_bad_requests
 async def typing(request: Request, caller: Caller) -> Response:
     """Show or hide "typing…" to the contact: `{"state": "start"|"stop"}`."""
-    state = (await _json(request)).get("state")
+    state = (await json_body(request)).get("state")
     if state not in ("start", "stop"):
         raise BadRequest("`state` must be start or stop")
     result = (
-        await _container(request)
+        await container_of(request)
         .agent_actions()
         .typing(_request(request, caller), state == "start")
     )
-    return _respond(result, lambda _: {"state": state})
+    return respond(result, lambda _: {"state": state})
 
 
 @agent_route()
 async def get_contact(request: Request, caller: Caller) -> Response:
     """A contact with its patient profile, orders and conversations (the inbox sidebar)."""
-    async with _container(request).uow_factory()() as uow:
+    async with container_of(request).uow_factory()() as uow:
         contact = await uow.contacts.get(caller.association_id, request.path_params["id"])
         if contact is None:
             return error_response(404, "unknown_contact", "no such contact")
@@ -294,7 +251,7 @@ async def get_contact(request: Request, caller: Caller) -> Response:
 @agent_route()
 async def get_media(request: Request, caller: Caller) -> Response:
     """The file of a message, from our media store."""
-    container = _container(request)
+    container = container_of(request)
     async with container.uow_factory()() as uow:
         message = await uow.messages.get(caller.association_id, request.path_params["id"])
     media = message.media if message else None
@@ -319,8 +276,8 @@ async def get_media(request: Request, caller: Caller) -> Response:
 @handles_bad_requests
 async def list_dead_letters(request: Request, caller: Caller) -> Response:
     """Messages that could not be delivered, newest first (admins)."""
-    limit = _limit(request)
-    async with _container(request).uow_factory()() as uow:
+    limit = page_limit(request)
+    async with container_of(request).uow_factory()() as uow:
         failed = await uow.messages.list_failed(caller.association_id, limit)
     slug = caller.identity.association.slug
     return JSONResponse({"items": [message_view(m, slug) for m in failed]})
@@ -329,10 +286,10 @@ async def list_dead_letters(request: Request, caller: Caller) -> Response:
 @agent_route(admin=True)
 async def retry_dead_letter(request: Request, caller: Caller) -> Response:
     """Send a dead letter again (admins)."""
-    retry = _container(request).retry_dead_letter()
+    retry = container_of(request).retry_dead_letter()
     result = await retry(caller.association_id, request.path_params["id"])
     slug = caller.identity.association.slug
-    return _respond(result, lambda message: message_view(message, slug))
+    return respond(result, lambda message: message_view(message, slug))
 
 
 @agent_route(admin=True)
@@ -349,9 +306,9 @@ async def import_patients(request: Request, caller: Caller) -> Response:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return error_response(422, "invalid_input", "the CSV file is not UTF-8 text")
-    importer = _container(request).import_patients()
+    importer = container_of(request).import_patients()
     result = await importer(caller.identity.association.slug, text)
-    return _respond(
+    return respond(
         result,
         lambda report: {
             "imported": report.imported,

@@ -6,12 +6,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from wa_crm.domain.model.errors import Conflict, DomainError, InvalidInput, NotFound
+from wa_crm.domain.model.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    UpstreamError,
+)
 
 _STATUS_BY_FAMILY: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422),
     (NotFound, 404),
     (Conflict, 409),
+    (UpstreamError, 502),
 )
 
 

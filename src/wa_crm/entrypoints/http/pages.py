@@ -1,10 +1,13 @@
-"""Server-rendered pages (design section 7): ``GET /login`` and ``GET /dashboard/{slug}/inbox``.
+"""Server-rendered pages (design section 7): ``GET /login``, ``GET /dashboard/{slug}/inbox`` and,
+for admins, ``/dashboard/{slug}/settings/whatsapp`` (the WhatsApp setup wizard) and
+``/dashboard/{slug}/monitoring``.
 
 Jinja2 templates (auto-escaped) with plain JavaScript over the agent API and its SSE stream;
 everything a page loads is served from ``/static`` by this app: no build step, no CDN.
 
-- The inbox needs a browser session (``POST /login``); without one it redirects to the login
-  page, and an agent of another association gets the same 404 as for a missing association.
+- Dashboard pages need a browser session (``POST /login``); without one they redirect to the
+  login page, and an agent of another association gets the same 404 as for a missing
+  association. An agent who is not an admin gets a 403 page for the admin pages.
 - Strings live in one dictionary, ``templates/i18n.json`` (``en`` and ``pt-BR``): templates read
   it here, and the scripts get the page's language from the ``boot`` JSON in the page. The
   association's locale decides, ``?lang=en|pt-BR`` overrides it.
@@ -17,6 +20,8 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -162,43 +167,92 @@ def _login_link(lang: str, next_path: str | None, association: str) -> str:
     return "/login?" + urlencode({k: v for k, v in params.items() if v})
 
 
-async def inbox_page(request: Request) -> Response:
-    """The agents' inbox (HTML): conversation list, conversation, contact sidebar."""
-    slug = request.path_params["slug"]
+@dataclass(frozen=True)
+class _Viewer:
+    """A signed-in agent looking at a page of their own association."""
+
+    identity: Identity
+    locale: str
+    csrf: str
+
+
+async def _viewer(request: Request) -> _Viewer | Response:
+    """The page's viewer, or the response instead of the page: to the login page without a
+    session, the same 404 as a missing association for an agent of another one."""
     identity = await _session_identity(request)
     if identity is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         query = {"next": target, **({"lang": v} if (v := request.query_params.get("lang")) else {})}
         return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
     association = identity.association
-    if association.slug != slug:
+    if association.slug != request.path_params["slug"]:
         return _not_found(request, pick_locale(request))
     csrf = request.session.get("csrf")
     if not csrf:  # a session from before CSRF tokens: give it one, as POST /login would
         csrf = request.session["csrf"] = secrets.token_urlsafe(24)
-    locale = pick_locale(request, association.locale.value)
-    container: Container = request.app.state.container
-    agent = identity.agent
-    boot = {
+    return _Viewer(identity, pick_locale(request, association.locale.value), csrf)
+
+
+def _boot(request: Request, viewer: _Viewer, **extra: Any) -> dict[str, Any]:
+    association, agent = viewer.identity.association, viewer.identity.agent
+    return {
         "slug": association.slug,
         "association": association.name,
         "agent": {"id": agent.id, "name": agent.name, "role": agent.role.value},
-        "locale": locale,
+        "locale": viewer.locale,
         "lang": request.query_params.get("lang") or None,
-        "strings": STRINGS[locale],
+        "strings": STRINGS[viewer.locale],
         "api": f"/api/associations/{association.slug}",
         "login_url": "/login?" + urlencode({"next": request.url.path}),
-        "media_max_bytes": container.settings().media_max_bytes,
+        **extra,
     }
+
+
+def _render_dashboard(
+    request: Request, viewer: _Viewer, template: str, page: str, status: int = 200, **boot: Any
+) -> HTMLResponse:
+    """A dashboard page; ``page`` names it in the navigation (inbox, monitoring, settings)."""
     return _render(
-        "inbox.html",
-        locale=locale,
-        t=STRINGS[locale],
-        boot=boot,
-        csrf=csrf,
-        association=association,
-        agent=agent,
+        template,
+        status=status,
+        locale=viewer.locale,
+        t=STRINGS[viewer.locale],
+        boot=_boot(request, viewer, **boot),
+        csrf=viewer.csrf,
+        association=viewer.identity.association,
+        agent=viewer.identity.agent,
+        page=page,
+        lang_query=_lang_query(request),
     )
+
+
+async def inbox_page(request: Request) -> Response:
+    """The agents' inbox (HTML): conversation list, conversation, contact sidebar."""
+    viewer = await _viewer(request)
+    if not isinstance(viewer, _Viewer):
+        return viewer
+    container: Container = request.app.state.container
+    max_bytes = container.settings().media_max_bytes
+    return _render_dashboard(request, viewer, "inbox.html", "inbox", media_max_bytes=max_bytes)
+
+
+def _admin_page(template: str, page: str) -> Callable[[Request], Awaitable[Response]]:
+    """A page for the association's admins; another agent of it gets a 403 page."""
+
+    async def endpoint(request: Request) -> Response:
+        viewer = await _viewer(request)
+        if not isinstance(viewer, _Viewer):
+            return viewer
+        if not viewer.identity.agent.is_admin:
+            return _render_dashboard(request, viewer, "forbidden.html", page, status=403)
+        return _render_dashboard(request, viewer, template, page)
+
+    endpoint.__doc__ = f"The admins' {page} page (HTML)."
+    return endpoint
+
+
+settings_whatsapp_page = _admin_page("settings_whatsapp.html", "settings")
+monitoring_page = _admin_page("monitoring.html", "monitoring")
 
 
 async def dashboard_home(request: Request) -> Response:
@@ -221,5 +275,7 @@ routes = [
     Route("/login", login_page, methods=["GET"]),
     Route("/dashboard/{slug}", dashboard_home, methods=["GET"]),
     Route("/dashboard/{slug}/inbox", inbox_page, methods=["GET"]),
+    Route("/dashboard/{slug}/settings/whatsapp", settings_whatsapp_page, methods=["GET"]),
+    Route("/dashboard/{slug}/monitoring", monitoring_page, methods=["GET"]),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .app import SimulatorApp, create_simulator_app
 from .config import SimulatorConfig, WebhookTarget
-from .server import run, running_simulator, serve_app, simulator_in_thread
+from .server import free_port, run, running_simulator, serve_app, simulator_in_thread
 from .simulator import WahaSimulator
 from .webhooks import build_envelope, encode_body, sign_body
 
@@ -20,6 +20,7 @@ __all__ = [
     "build_envelope",
     "create_simulator_app",
     "encode_body",
+    "free_port",
     "run",
     "running_simulator",
     "serve_app",

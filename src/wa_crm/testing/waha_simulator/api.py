@@ -251,6 +251,7 @@ def routes() -> list[BaseRoute]:
         Route("/ping", ping, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/api/version", version, methods=["GET"]),
+        Route("/api/server/version", version, methods=["GET"]),
         Route("/api/sessions", list_sessions, methods=["GET"]),
         Route("/api/sessions", create_session, methods=["POST"]),
         Route("/api/sessions/{session}", get_session, methods=["GET"]),

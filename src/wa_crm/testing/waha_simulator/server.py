@@ -43,12 +43,19 @@ class _EmbeddedServer(uvicorn.Server):
             should_exit = self.should_exit or (counter % 10 == 0 and await self.on_tick(counter))
 
 
-def _bind_free_port(host: str) -> socket.socket:
+def _bind_free_port(host: str, port: int = 0) -> socket.socket:
     # proto=IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections (no 40 ms stalls)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
+    sock.bind((host, port))
     return sock
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that was free a moment ago (for ``serve_app(port=...)``)."""
+    with _bind_free_port(host) as sock:
+        port: int = sock.getsockname()[1]
+    return port
 
 
 @asynccontextmanager
@@ -56,10 +63,15 @@ async def serve_app(
     app: ASGIApp,
     *,
     host: str = "127.0.0.1",
+    port: int = 0,
     before_exit: Callable[[], Awaitable[None]] | None = None,
 ) -> AsyncIterator[str]:
-    """Serve `app` with uvicorn on a free port in the running event loop; yields its base URL."""
-    sock = _bind_free_port(host)
+    """Serve `app` with uvicorn in the running event loop; yields its base URL.
+
+    ``port`` 0 takes a free one; a fixed port lets a test configure the app with its own
+    address first (e.g. the public URL WAHA calls back), see ``free_port``.
+    """
+    sock = _bind_free_port(host, port)
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         app,

@@ -1,0 +1,242 @@
+// The monitoring page: the WhatsApp session now and its history, alerts, the figures of a period
+// (messages per day drawn as an SVG bar chart, answered conversations, handoffs by reason, the
+// median time to a first human response, delivery failures) and the dead letters to retry. The
+// session and the alerts follow the stream's session.status and alert events.
+"use strict";
+
+(() => {
+  const { boot, T, $, t, h, s, api, errorText, busy, toast, formatTime, formatPhone, statusLabel,
+    listen } = window.WaCrm;
+  const TONES = { WORKING: "ok", STARTING: "warn", SCAN_QR_CODE: "warn", FAILED: "error" };
+  const UNITS = [[86400, "dur_d"], [3600, "dur_h"], [60, "dur_min"], [1, "dur_s"]];
+  const CHART_HEIGHT = 240;
+  const numbers = new Intl.NumberFormat(boot.locale);
+  const dayLabel = new Intl.DateTimeFormat(boot.locale, { day: "numeric", month: "short" });
+  let days = [];
+
+  // --- formatting --------------------------------------------------------------------------------
+
+  /** 250 -> "4 min 10 s": the two largest units from the first that is not zero. */
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "—";
+    let rest = Math.round(seconds);
+    const parts = [];
+    for (const [size, key] of UNITS) {
+      const count = Math.floor(rest / size);
+      rest -= count * size;
+      if (count > 0 || parts.length) parts.push([count, key]);
+    }
+    const shown = parts.slice(0, 2).filter(([count]) => count > 0);
+    return shown.length ? shown.map(([n, key]) => t(key, { n })).join(" ") : t("dur_s", { n: 0 });
+  }
+
+  /** "2026-11-02" as that calendar day (not midnight UTC). */
+  function calendarDay(text) {
+    const [year, month, day] = text.split("-").map(Number);
+    return new Date(year, month - 1, day);
+  }
+
+  function count(value) {
+    return numbers.format(value);
+  }
+
+  // --- figures and chart -------------------------------------------------------------------------
+
+  function setFigure(id, value, detail) {
+    $(`fig-${id}`).textContent = value;
+    $(`fig-${id}-detail`).textContent = detail || "";
+  }
+
+  function renderFigures(stats) {
+    const sum = (key) => stats.messages_by_day.reduce((total, day) => total + day[key], 0);
+    const answered = stats.answered;
+    const first = stats.first_response;
+    setFigure("in", count(sum("inbound")));
+    setFigure("out", count(sum("outbound")));
+    setFigure("bot", count(answered.by_bot_only), T.conversations_unit);
+    setFigure("humans", count(answered.by_humans), T.conversations_unit);
+    setFigure("first-response", duration(first.median_seconds),
+      t("first_response_detail", { answered: count(first.answered), waiting: count(first.waiting) }));
+    setFigure("failures", count(stats.delivery_failures));
+    $("figure-failures").classList.toggle("figure-alert", stats.delivery_failures > 0);
+  }
+
+  /** A round top for the y axis, in four steps of 1, 2 or 5 times a power of ten. */
+  function axisTop(largest) {
+    const raw = Math.max(1, largest) / 4;
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const step = Math.max(1, [1, 2, 5, 10].map((m) => m * power).find((m) => m >= raw));
+    return step * 4;
+  }
+
+  function drawChart() {
+    const box = $("chart");
+    const width = Math.max(320, box.clientWidth);
+    const pad = { top: 10, right: 6, bottom: 26, left: 38 };
+    const plotWidth = width - pad.left - pad.right;
+    const plotHeight = CHART_HEIGHT - pad.top - pad.bottom;
+    const top = axisTop(Math.max(0, ...days.map((d) => Math.max(d.inbound, d.outbound))));
+    const y = (value) => pad.top + plotHeight - (value / top) * plotHeight;
+    const slot = plotWidth / Math.max(1, days.length);
+    const bar = Math.max(1, Math.min(16, slot * 0.36));
+    const labelEvery = Math.ceil(days.length / Math.max(1, Math.floor(plotWidth / 64)));
+
+    const grid = [0, 1, 2, 3, 4].map((i) => {
+      const value = (top / 4) * i;
+      return s("g", { class: "grid" },
+        s("line", { x1: pad.left, x2: width - pad.right, y1: y(value), y2: y(value) }),
+        s("text", { x: pad.left - 6, y: y(value) + 4, "text-anchor": "end", text: count(value) }));
+    });
+    const bars = days.map((day, i) => {
+      const x = pad.left + slot * i + slot / 2;
+      const label = dayLabel.format(calendarDay(day.day));
+      const rect = (value, cls, left) => s("rect", {
+        class: cls, x: left, width: bar, rx: Math.min(2, bar / 3),
+        y: value ? Math.min(y(value), y(0) - 1) : y(0), height: value ? Math.max(1, y(0) - y(value)) : 0,
+      });
+      return s("g", { class: "day" },
+        s("title", { text: t("chart_day", { day: label, in: count(day.inbound), out: count(day.outbound) }) }),
+        s("rect", { class: "hit", x: x - slot / 2, y: pad.top, width: slot, height: plotHeight }),
+        rect(day.inbound, "bar-in", x - bar - 0.5),
+        rect(day.outbound, "bar-out", x + 0.5),
+        i % labelEvery === 0
+          ? s("text", { class: "axis", x, y: CHART_HEIGHT - 8, "text-anchor": "middle", text: label })
+          : null);
+    });
+    const total = (key) => count(days.reduce((sum, day) => sum + day[key], 0));
+    box.replaceChildren(s("svg", {
+      width, height: CHART_HEIGHT, viewBox: `0 0 ${width} ${CHART_HEIGHT}`, role: "img",
+      "aria-label": t("chart_label", { in: total("inbound"), out: total("outbound"), days: days.length }),
+    }, grid, bars));
+  }
+
+  function renderHandoffs(byReason) {
+    const entries = Object.entries(byReason).sort((a, b) => b[1] - a[1]);
+    const most = Math.max(1, ...entries.map(([, n]) => n));
+    $("handoffs").replaceChildren(...entries.map(([reason, n]) => {
+      const fill = h("span", { class: "bar-fill" });
+      fill.style.width = `${(n / most) * 100}%`;
+      return h("tr", {},
+        h("td", { text: T[`reason_${reason}`] || reason.replace(/_/g, " ") }),
+        h("td", { class: "bar-col" }, h("span", { class: "bar-track" }, fill)),
+        h("td", { class: "num", text: count(n) }));
+    }));
+    $("handoffs-table").hidden = entries.length === 0;
+    $("handoffs-empty").hidden = entries.length > 0;
+  }
+
+  async function loadStats(query) {
+    $("period-error").hidden = true;
+    try {
+      const stats = await api("GET", `/stats${query}`);
+      $("period-from").value = stats.from;
+      $("period-to").value = stats.to;
+      days = stats.messages_by_day;
+      renderFigures(stats);
+      drawChart();
+      $("chart-zone").textContent = t("chart_zone", { tz: stats.timezone });
+      renderHandoffs(stats.handoffs_by_reason);
+    } catch (error) {
+      const box = $("period-error");
+      box.textContent = error.status === 422 ? t("period_invalid", { message: error.message })
+        : errorText(error);
+      box.hidden = false;
+    }
+  }
+
+  // --- session, alerts, dead letters -------------------------------------------------------------
+
+  async function loadSession() {
+    const now = await api("GET", "/whatsapp/status");
+    const pill = $("session-pill");
+    pill.textContent = statusLabel(now.status);
+    pill.className = `pill pill-tone-${TONES[now.status] || "neutral"}`;
+    $("session-phone").textContent = formatPhone(now.phone) || "—";
+    $("session-circuit").textContent = T[`circuit_${now.circuit}`] || now.circuit || "—";
+    $("session-problem").hidden = !now.error;
+    $("session-problem").textContent = now.error ? now.error.message : "";
+    $("session-history").replaceChildren(...now.history.map((entry) => h("li", {},
+      h("span", { class: `dot dot-${TONES[entry.status] || "neutral"}`, "aria-hidden": "true" }),
+      h("span", { class: "timeline-status", text: statusLabel(entry.status) }),
+      h("time", { class: "muted", datetime: entry.at, text: formatTime(entry.at) }))));
+    $("session-history-empty").hidden = now.history.length > 0;
+  }
+
+  async function loadAlerts() {
+    const alerts = await api("GET", "/alerts?limit=20");
+    $("alerts").replaceChildren(...alerts.items.map((alert) => h("li", { class: `alert alert-${alert.kind}` },
+      h("span", { class: "alert-kind", text: T[`alert_${alert.kind}`] || alert.kind }),
+      h("span", { class: "alert-message", text: alert.message }),
+      h("time", { class: "muted", datetime: alert.at, text: formatTime(alert.at) }))));
+    $("alerts-empty").hidden = alerts.items.length > 0;
+  }
+
+  function deadLetterRow(message) {
+    const when = formatTime(message.created_at);
+    const retry = h("button", {
+      type: "button", class: "small", "aria-label": t("dl_retry_label", { when }), text: T.dl_retry,
+    });
+    retry.addEventListener("click", () => retryDeadLetter(message.id, retry));
+    const inbox = `/dashboard/${boot.slug}/inbox?c=${encodeURIComponent(message.conversation_id)}`;
+    return h("tr", { data: { id: message.id } },
+      h("td", { class: "nowrap" }, h("time", { datetime: message.created_at, text: when })),
+      h("td", { class: "clip" }, h("a", { href: inbox, text: message.body || T[`msg_${message.type}`] || T.msg_other })),
+      h("td", { class: "clip muted", text: message.error || "" }),
+      h("td", { class: "num" }, retry));
+  }
+
+  async function loadDeadLetters() {
+    const dead = await api("GET", "/dead-letters");
+    $("dead-letters").replaceChildren(...dead.items.map(deadLetterRow));
+    $("dead-letters-table").hidden = dead.items.length === 0;
+    $("dead-letters-empty").hidden = dead.items.length > 0;
+  }
+
+  async function retryDeadLetter(id, button) {
+    await busy(button, T.dl_retrying, async () => {
+      try {
+        await api("POST", `/dead-letters/${encodeURIComponent(id)}/retry`);
+        toast(T.dl_retried);
+      } catch (error) {
+        toast(errorText(error), { error: true });
+      }
+    });
+    await quietly(loadDeadLetters);
+  }
+
+  /** Run a loader; a failure shows as a toast (the rest of the page goes on). */
+  async function quietly(load) {
+    try {
+      await load();
+    } catch (error) {
+      toast(errorText(error), { error: true });
+    }
+  }
+
+  // --- wiring ------------------------------------------------------------------------------------
+
+  function onAlert(data) {
+    quietly(loadAlerts);
+    if (data.kind === "dead_letter") quietly(loadDeadLetters);
+  }
+
+  function start() {
+    $("period-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const query = new URLSearchParams({ from: $("period-from").value, to: $("period-to").value });
+      busy($("period-apply"), T.loading, () => loadStats(`?${query}`));
+    });
+    let resizeTimer = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(drawChart, 150);
+    });
+    listen({ "session.status": () => quietly(loadSession), alert: onAlert });
+    loadStats("");
+    quietly(loadSession);
+    quietly(loadAlerts);
+    quietly(loadDeadLetters);
+  }
+
+  start();
+})();
