@@ -38,17 +38,36 @@ from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.domain.model.jobs import Backoff
 from wa_crm.domain.usecases.agent_actions import AgentActions
 from wa_crm.domain.usecases.alerts import SEND_ALERT_JOB, SendAlert
+from wa_crm.domain.usecases.assignment import (
+    ASSIGN_JOB,
+    CHECK_JOB,
+    AssignWaiting,
+    CheckAssignments,
+    StartAssignmentChecks,
+    UpdateAssignmentSettings,
+)
+from wa_crm.domain.usecases.audit import ReadAuditLog, RecordAudit
 from wa_crm.domain.usecases.auth import Authenticate
 from wa_crm.domain.usecases.bot_settings import UpdateBotSettings
 from wa_crm.domain.usecases.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.canned_replies import CannedReplies
+from wa_crm.domain.usecases.contact_data import EraseContactData, ExportContactData
 from wa_crm.domain.usecases.contacts import ResolveLidContact
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB, IngestWhatsAppEvent
 from wa_crm.domain.usecases.jobs import JobRunner, RetryDeadJob
 from wa_crm.domain.usecases.media import FETCH_MEDIA_JOB, FetchInboundMedia, MediaLimits
+from wa_crm.domain.usecases.notes import Notes
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
 from wa_crm.domain.usecases.patients import ImportOrders, ImportPatients
+from wa_crm.domain.usecases.presence import ListAgents, PresenceTracker
+from wa_crm.domain.usecases.privacy_settings import UpdatePrivacySettings
+from wa_crm.domain.usecases.retention import (
+    PURGE_JOB,
+    PurgeExpiredMessages,
+    StartRetentionPurges,
+)
 from wa_crm.domain.usecases.routing import SessionRouter
 from wa_crm.domain.usecases.session_health import (
     POLL_SESSION_JOB,
@@ -57,6 +76,7 @@ from wa_crm.domain.usecases.session_health import (
     StartSessionPolls,
 )
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
+from wa_crm.domain.usecases.snooze import WAKE_SNOOZED_JOB, WakeSnoozed
 from wa_crm.domain.usecases.statistics import ComputeStatistics
 from wa_crm.domain.usecases.whatsapp_session import SendTestMessage, SessionControl
 from wa_crm.domain.usecases.whatsapp_settings import (
@@ -251,6 +271,43 @@ class Container(containers.DeclarativeContainer):
         limits=providers.Callable(_media_limits, settings),
     )
     authenticate = providers.Factory(Authenticate, uow_factory=uow_factory, passwords=passwords)
+    update_privacy_settings = providers.Factory(
+        UpdatePrivacySettings, uow_factory=uow_factory, clock=clock
+    )
+    start_retention_purges = providers.Factory(
+        StartRetentionPurges, uow_factory=uow_factory, clock=clock
+    )
+    purge_expired = providers.Factory(
+        PurgeExpiredMessages, uow_factory=uow_factory, media=media_store, clock=clock
+    )
+    export_contact_data = providers.Factory(
+        ExportContactData, uow_factory=uow_factory, media=media_store
+    )
+    erase_contact_data = providers.Factory(
+        EraseContactData, uow_factory=uow_factory, media=media_store, bus=event_bus, clock=clock
+    )
+    canned_replies = providers.Factory(CannedReplies, uow_factory=uow_factory, clock=clock, ids=ids)
+    notes = providers.Factory(Notes, uow_factory=uow_factory, bus=event_bus, clock=clock, ids=ids)
+    wake_snoozed = providers.Factory(
+        WakeSnoozed, uow_factory=uow_factory, bus=event_bus, clock=clock
+    )
+    record_audit = providers.Factory(RecordAudit, uow_factory=uow_factory, clock=clock)
+    read_audit_log = providers.Factory(ReadAuditLog, uow_factory=uow_factory)
+
+    presence = providers.Singleton(PresenceTracker, uow_factory=uow_factory, clock=clock)
+    list_agents = providers.Factory(ListAgents, uow_factory=uow_factory, clock=clock)
+    assign_waiting = providers.Factory(
+        AssignWaiting, uow_factory=uow_factory, bus=event_bus, clock=clock
+    )
+    check_assignments = providers.Factory(
+        CheckAssignments, uow_factory=uow_factory, bus=event_bus, clock=clock
+    )
+    start_assignment_checks = providers.Factory(
+        StartAssignmentChecks, uow_factory=uow_factory, clock=clock
+    )
+    update_assignment_settings = providers.Factory(
+        UpdateAssignmentSettings, uow_factory=uow_factory, clock=clock
+    )
 
     job_handlers = providers.Dict(
         {
@@ -260,6 +317,10 @@ class Container(containers.DeclarativeContainer):
             FETCH_MEDIA_JOB: fetch_media,
             POLL_SESSION_JOB: poll_session,
             SEND_ALERT_JOB: send_alert,
+            PURGE_JOB: purge_expired,
+            WAKE_SNOOZED_JOB: wake_snoozed,
+            ASSIGN_JOB: assign_waiting,
+            CHECK_JOB: check_assignments,
         }
     )
     job_runner = providers.Factory(

@@ -5,7 +5,7 @@ Playwright), against the whole service and the WAHA simulator over real HTTP.
   test (a wrong key, then the right one), save, start, the QR code the phone scans, then a test
   message the simulator receives.
 - The monitoring page over some history: the chart, the figures, the session and its alerts, a
-  dead letter that arrives live and is sent again.
+  dead letter that arrives live and is sent again; the audit log, by agent, page by page.
 - Who may open the two pages (over plain HTTP, no browser).
 
 Screenshots at 1366x768 go to docs/screenshots/ (wizard-qr.png, wizard-connected.png,
@@ -31,10 +31,12 @@ from tests.e2e.test_inbox_browser import VIEWPORT, screenshot
 from tests.e2e.test_pages import browser_session
 
 from wa_crm.domain.model.association import BotSettings, WhatsAppSettings
+from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction
 from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, MessageType
 from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.agent_actions import AgentRequest
 from wa_crm.domain.usecases.alerts import raise_alert
+from wa_crm.domain.usecases.audit import AuditRecord
 from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
 from wa_crm.domain.usecases.whatsapp_settings import WhatsAppChanges
@@ -354,6 +356,36 @@ async def test_an_admin_watches_the_session_and_the_traffic(page: Any, linked: S
     await page.fill("#period-from", week_ago)
     await page.click("#period-apply")
     await expect(page.locator("#chart svg .day")).to_have_count(7)
+
+
+@pytest.mark.browser
+async def test_an_admin_reads_the_audit_log_by_agent(page: Any, service: Service) -> None:
+    from playwright.async_api import expect
+
+    record, association = service.container.record_audit(), service.association.id
+    for n in range(55):
+        viewed = AuditAction.CONVERSATION_VIEWED
+        await record(AuditRecord(association, service.agent_id, viewed, "conversation", f"c-{n}"))
+    purged = AuditAction.MESSAGES_PURGED
+    target = ("association", association)
+    await record(AuditRecord(association, SYSTEM_ACTOR, purged, *target, {"messages": 12}))
+
+    await sign_in(page, service, "monitoring")
+    rows = page.locator("#audit tr")
+    purge = rows.filter(has_text="Purged old messages")
+    await expect(purge).to_contain_text("wa_crm (automatic)")
+    await expect(purge).to_contain_text("messages: 12")
+    await expect(rows.filter(has_text="Opened a conversation").first).to_contain_text("Ana")
+
+    await expect(page.locator("#audit-actor option", has_text="Ana")).to_have_count(1)
+    await page.select_option("#audit-actor", label="Ana")
+    await expect(rows).to_have_count(50)
+    await expect(rows.filter(has_not_text="Ana")).to_have_count(0)
+    newest = rows.first.get_by_role("link")
+    await expect(newest).to_have_attribute("href", "/dashboard/e2e/inbox?c=c-54")
+    await page.click("#audit-more")
+    await expect(rows).to_have_count(55)
+    await expect(page.locator("#audit-more")).to_be_hidden()
 
 
 # --- who may open the pages -------------------------------------------------------------------

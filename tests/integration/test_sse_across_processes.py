@@ -38,7 +38,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def service(database_url: str) -> Iterator[str]:
+def service(database_url: str, **overrides: str) -> Iterator[str]:
+    """``wa-crm serve`` in a subprocess; ``overrides``: more environment (``WA_CRM_WORKERS``)."""
     port = free_port()
     env = {
         **os.environ,
@@ -47,6 +48,7 @@ def service(database_url: str) -> Iterator[str]:
         "WA_CRM_SECRET_KEY": SECRET_KEY,
         "WA_CRM_WORKERS": "0",
         "WA_CRM_LOG_LEVEL": "WARNING",
+        **overrides,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "wa_crm.entrypoints.cli", "serve", "--port", str(port)],

@@ -300,6 +300,24 @@ async def test_an_api_echo_is_matched_to_our_send_that_had_no_id(waha: Waha, eng
     assert (await waha.conversation(CONTACT)).status is ConversationStatus.BOT
 
 
+async def test_an_echo_that_overtakes_our_send_to_a_resolved_conversation_opens_nothing(
+    waha: Waha,
+) -> None:
+    """A survey question or thank-you goes out after the conversation is resolved; its echo may
+    arrive before the send's answer stored the WhatsApp id."""
+    await waha.deliver(message_event(WaMessage()))
+    ours = await waha.add_outbound(CONTACT, "De 1 a 5, como foi?", MessageStatus.QUEUED)
+    await waha.resolve(CONTACT)
+    echo = WaMessage(from_me=True, source="api", body="De 1 a 5, como foi?")
+
+    assert await waha.deliver(message_event(echo, event="message.any")) == "updated"
+
+    [conversation] = await waha.conversations(CONTACT)
+    assert conversation.status is ConversationStatus.RESOLVED
+    matched = await waha.message(echo.id)
+    assert matched is not None and matched.id == ours.id
+
+
 # --- duplicates -------------------------------------------------------------------------------
 
 

@@ -15,17 +15,22 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from wa_crm.domain.model.assignment import Presence
 from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.audit import AuditEntry
+from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.events import DomainEvent
 from wa_crm.domain.model.jobs import Job, NewJob
 from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
 from wa_crm.domain.model.statistics import (
     Alert,
     AnsweredConversations,
     FirstResponse,
     HourlyMessages,
+    Satisfaction,
 )
 
 
@@ -100,6 +105,10 @@ class ConversationQuery:
     unassigned: bool = False
     text: str = ""
     """Matches the contact's name or phone number (case-insensitive)."""
+    label: str | None = None
+    """Only conversations with this (normalized) label."""
+    snoozed: bool | None = False
+    """False: conversations not snoozed (the default lists); True: only snoozed ones; None: both."""
     after: tuple[datetime, str] | None = None
     """The cursor: (activity, id) of the last conversation of the previous page."""
     limit: int = 50
@@ -266,7 +275,11 @@ class AlertRepository(Protocol):
 
 class StatisticsRepository(Protocol):
     """Aggregates over ``start <= time < end`` (timezone-aware UTC bounds), computed by the
-    storage so that they stay fast on large tables; read-only."""
+    storage so that they stay fast on large tables; read-only.
+
+    Message figures also count deleted messages, through their rollups (``PrivacyRepository``),
+    by the UTC hour they were created in: exact for bounds on whole UTC hours, which local days
+    are in zones with whole-hour offsets."""
 
     async def hourly_messages(
         self, association_id: str, start: datetime, end: datetime
@@ -297,6 +310,148 @@ class StatisticsRepository(Protocol):
         """Outbound messages created in the period that ended ``failed``."""
         ...
 
+    async def conversations_by_label(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """Conversations created in the period per label; labels without any are absent."""
+        ...
+
+    async def satisfaction(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> Satisfaction:
+        """Over the ratings given in the period."""
+        ...
+
+
+class CannedReplyRepository(Protocol):
+    async def add(self, reply: CannedReply) -> None:
+        """DuplicateKey when the association already has a reply with this shortcut."""
+        ...
+
+    async def update(self, reply: CannedReply) -> None:
+        """DuplicateKey when another reply of the association has the new shortcut."""
+        ...
+
+    async def delete(self, association_id: str, reply_id: str) -> bool:
+        """False when there was no such reply."""
+        ...
+
+    async def get(self, association_id: str, reply_id: str) -> CannedReply | None: ...
+    async def search(self, association_id: str, text: str, limit: int) -> Sequence[CannedReply]:
+        """By shortcut; a non-empty ``text`` must be in the shortcut, title or text (ignoring
+        ASCII case)."""
+        ...
+
+
+class NoteRepository(Protocol):
+    async def add(self, note: Note) -> None: ...
+    async def list_for_conversation(
+        self, association_id: str, conversation_id: str, limit: int
+    ) -> Sequence[Note]:
+        """The newest ``limit`` notes, oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    start: datetime | None = None
+    end: datetime | None = None
+    """Exclusive."""
+    actor: str | None = None
+    before_id: int | None = None
+    """The cursor: entries older than this one."""
+    limit: int = 100
+
+
+class AuditRepository(Protocol):
+    """Append-only: entries are added and read, never changed or deleted."""
+
+    async def add(self, entry: AuditEntry) -> None: ...
+    async def list(
+        self, association_id: str, query: AuditQuery
+    ) -> Sequence[tuple[int, AuditEntry]]:
+        """Newest first, each with its id (the cursor for the next page)."""
+        ...
+
+
+class PrivacyRepository(Protocol):
+    """Retention, export and erasure of personal data.
+
+    Messages are deleted only through here, and each is first folded into the anonymous
+    ``MessageRollup`` counts of its hour and conversation, in the same transaction; the
+    statistics read those counts with the messages, so deleting changes no figure.
+    """
+
+    async def purge_messages(
+        self, association_id: str, before: datetime, limit: int
+    ) -> Sequence[Message]:
+        """Delete up to ``limit`` of the association's messages created strictly before
+        ``before``, oldest first; returns the deleted messages."""
+        ...
+
+    async def delete_messages(self, association_id: str, conversation_id: str) -> Sequence[Message]:
+        """Delete every message of the conversation; returns them."""
+        ...
+
+    async def messages_of(self, association_id: str, conversation_id: str) -> Sequence[Message]:
+        """Every message of the conversation, oldest first."""
+        ...
+
+    async def notes_of(self, association_id: str, conversation_id: str) -> Sequence[Note]:
+        """Every private note on the conversation, oldest first."""
+        ...
+
+    async def delete_notes(self, association_id: str, conversation_id: str) -> int:
+        """Delete the conversation's private notes; returns how many there were."""
+        ...
+
+    async def delete_patient(self, association_id: str, patient_id: str) -> None:
+        """The patient with its phones and orders; nothing if there is none."""
+        ...
+
+    async def forget_send_slot(self, key: str) -> None:
+        """Drop a send slot (``SendSlotRepository``), e.g. one named after a chat."""
+        ...
+
+
+class AssignmentRepository(Protocol):
+    """What automatic assignment reads and writes: agents' presence, their open conversations,
+    and the queue of waiting ones."""
+
+    async def lock(self, association_id: str) -> None:
+        """Hold the association's assignment lock until the unit of work ends: assignment runs
+        in one unit at a time per association, across processes."""
+        ...
+
+    async def seen(self, association_id: str, agent_id: str, at: datetime) -> None:
+        """The agent's inbox is open at ``at`` (clears ``left_at``)."""
+        ...
+
+    async def left(self, association_id: str, agent_id: str, at: datetime) -> None:
+        """The agent's last open inbox closed at ``at``; nothing for an agent never seen."""
+        ...
+
+    async def assigned(self, association_id: str, agent_id: str, at: datetime) -> None:
+        """Automatic assignment gave the agent a conversation at ``at``."""
+        ...
+
+    async def presence(self, association_id: str) -> Sequence[Presence]:
+        """Every agent of the association with a presence record, in no particular order."""
+        ...
+
+    async def open_counts(self, association_id: str) -> dict[str, int]:
+        """Pending or human conversations per assignee; agents without any are absent."""
+        ...
+
+    async def waiting(self, association_id: str, limit: int) -> Sequence[Conversation]:
+        """Unassigned pending conversations, oldest first (creation, then id), locked for
+        update like ``ConversationRepository.get``."""
+        ...
+
+    async def held_by(self, association_id: str, agent_id: str) -> Sequence[Conversation]:
+        """The agent's pending or human conversations, oldest first, locked for update."""
+        ...
+
 
 class UnitOfWork(Protocol):
     associations: AssociationRepository
@@ -312,6 +467,11 @@ class UnitOfWork(Protocol):
     handoffs: HandoffRepository
     alerts: AlertRepository
     statistics: StatisticsRepository
+    audit: AuditRepository
+    canned_replies: CannedReplyRepository
+    notes: NoteRepository
+    privacy: PrivacyRepository
+    assignment: AssignmentRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -8,6 +8,7 @@ from itertools import count
 from typing import Any
 
 from wa_crm.domain.model.association import (
+    AssignmentSettings,
     Association,
     BotSettings,
     BusinessHours,
@@ -88,6 +89,9 @@ def an_association(**overrides: Any) -> Association:
                     BusinessWindow(5, time(9, 0), time(12, 15, 30)),
                 ),
             ),
+        ),
+        "assignment": AssignmentSettings(
+            enabled=True, max_open_per_agent=3, offline_reassign_minutes=None
         ),
     }
     return Association(**values | overrides)

@@ -8,14 +8,18 @@ from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 
 from .suite import (
     AgentContract,
+    AssignmentContract,
     AssociationContract,
+    AuditContract,
     ContactContract,
     ConversationContract,
     DeliveryStateContract,
     InboxContract,
+    InboxToolsContract,
     JobContract,
     MessageContract,
     PatientContract,
+    PrivacyContract,
     ProcessedEventContract,
     StatisticsContract,
     UnitOfWorkContract,
@@ -76,3 +80,15 @@ class TestInMemoryInbox(InMemoryAdapter, InboxContract): ...
 
 
 class TestInMemoryStatistics(InMemoryAdapter, StatisticsContract): ...
+
+
+class TestInMemoryAudit(InMemoryAdapter, AuditContract): ...
+
+
+class TestInMemoryPrivacy(InMemoryAdapter, PrivacyContract): ...
+
+
+class TestInMemoryAssignment(InMemoryAdapter, AssignmentContract): ...
+
+
+class TestInMemoryInboxTools(InMemoryAdapter, InboxToolsContract): ...

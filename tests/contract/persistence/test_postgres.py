@@ -16,15 +16,20 @@ from wa_crm.ports.system import SecretCipher
 from .builders import T0, a_job, at
 from .suite import (
     AgentContract,
+    AssignmentContract,
     AssociationContract,
+    AuditContract,
     ContactContract,
     ConversationContract,
     DeliveryStateContract,
     InboxContract,
+    InboxToolsContract,
     JobContract,
     MessageContract,
     PatientContract,
+    PrivacyContract,
     ProcessedEventContract,
+    SqlAuditContract,
     SqlStorageContract,
     StatisticsContract,
     UnitOfWorkContract,
@@ -132,3 +137,18 @@ class TestPostgresInbox(PostgresAdapter, InboxContract): ...
 
 
 class TestPostgresStatistics(PostgresAdapter, StatisticsContract): ...
+
+
+class TestPostgresAudit(PostgresAdapter, AuditContract): ...
+
+
+class TestPostgresSqlAudit(PostgresAdapter, SqlAuditContract): ...
+
+
+class TestPostgresPrivacy(PostgresAdapter, PrivacyContract): ...
+
+
+class TestPostgresAssignment(PostgresAdapter, AssignmentContract): ...
+
+
+class TestPostgresInboxTools(PostgresAdapter, InboxToolsContract): ...

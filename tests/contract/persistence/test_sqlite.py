@@ -13,15 +13,20 @@ from wa_crm.ports.system import SecretCipher
 
 from .suite import (
     AgentContract,
+    AssignmentContract,
     AssociationContract,
+    AuditContract,
     ContactContract,
     ConversationContract,
     DeliveryStateContract,
     InboxContract,
+    InboxToolsContract,
     JobContract,
     MessageContract,
     PatientContract,
+    PrivacyContract,
     ProcessedEventContract,
+    SqlAuditContract,
     SqlStorageContract,
     StatisticsContract,
     UnitOfWorkContract,
@@ -100,3 +105,18 @@ class TestSqliteInbox(SqliteAdapter, InboxContract): ...
 
 
 class TestSqliteStatistics(SqliteAdapter, StatisticsContract): ...
+
+
+class TestSqliteAudit(SqliteAdapter, AuditContract): ...
+
+
+class TestSqliteSqlAudit(SqliteAdapter, SqlAuditContract): ...
+
+
+class TestSqlitePrivacy(SqliteAdapter, PrivacyContract): ...
+
+
+class TestSqliteAssignment(SqliteAdapter, AssignmentContract): ...
+
+
+class TestSqliteInboxTools(SqliteAdapter, InboxToolsContract): ...

@@ -31,6 +31,9 @@ ALLOWED = {
     (S.BOT, S.RESOLVED),
     (S.PENDING, S.RESOLVED),
     (S.HUMAN, S.RESOLVED),
+    # Requeued by automatic assignment when its agent is offline too long.
+    (S.PENDING, S.PENDING),
+    (S.HUMAN, S.PENDING),
 }
 
 
@@ -150,6 +153,14 @@ class ConversationMachine(RuleBasedStateMachine):
     @rule(agent=st.sampled_from(["a1", "a2"]))
     def assign(self, agent: str) -> None:
         self._apply(self.conversation.assign(agent))
+
+    @rule(agent=st.sampled_from(["a1", "a2"]))
+    def route(self, agent: str) -> None:
+        self._apply(self.conversation.route_to(agent))
+
+    @rule()
+    def requeue(self) -> None:
+        self._apply(self.conversation.requeue())
 
     @rule()
     def phone(self) -> None:

@@ -82,6 +82,11 @@ class InMemoryConversationRepository:
                         )
                     )
                 )
+                and (query.label is None or query.label in conversation.labels)
+                and (
+                    query.snoozed is None
+                    or query.snoozed == (conversation.snoozed_until is not None)
+                )
                 and (query.after is None or activity_key(conversation) < query.after)
             )
 

@@ -1,4 +1,5 @@
-"""The monitoring page's aggregates over the stored messages and handoffs."""
+"""The monitoring page's aggregates over the stored messages, the rollups of deleted ones, and
+the handoffs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from datetime import UTC, datetime
 
 from wa_crm.adapters.memory.store import StoredHandoff, Workspace
 from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus
-from wa_crm.domain.model.statistics import AnsweredConversations, FirstResponse, HourlyMessages
+from wa_crm.domain.model.statistics import (
+    AnsweredConversations,
+    FirstResponse,
+    HourlyMessages,
+    MessageRollup,
+    Satisfaction,
+)
 
 
 class InMemoryStatisticsRepository:
@@ -25,6 +32,9 @@ class InMemoryStatisticsRepository:
             hour = message.created_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
             counts = inbound if message.direction is Direction.IN else outbound
             counts[hour] += 1
+        for rollup in self._rollups(association_id, start, end):
+            inbound[rollup.hour] += rollup.inbound
+            outbound[rollup.hour] += rollup.outbound
         return [
             HourlyMessages(hour, inbound[hour], outbound[hour])
             for hour in sorted(inbound.keys() | outbound.keys())
@@ -39,6 +49,11 @@ class InMemoryStatisticsRepository:
                 by_bot.add(message.conversation_id)
             elif message.author is Author.AGENT:
                 by_agent.add(message.conversation_id)
+        for rollup in self._rollups(association_id, start, end):
+            if rollup.bot:
+                by_bot.add(rollup.conversation_id)
+            if rollup.agent:
+                by_agent.add(rollup.conversation_id)
         return AnsweredConversations(by_bot_only=len(by_bot - by_agent), by_humans=len(by_agent))
 
     async def handoffs_by_reason(
@@ -59,16 +74,50 @@ class InMemoryStatisticsRepository:
         return FirstResponse(answered=len(waits), waiting=waiting, median_seconds=median)
 
     async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
-        return sum(
+        live = sum(
             1
             for message in self._messages(association_id, start, end)
             if message.direction is Direction.OUT and message.status is MessageStatus.FAILED
         )
+        return live + sum(rollup.failed for rollup in self._rollups(association_id, start, end))
+
+    async def conversations_by_label(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        return dict(
+            Counter(
+                label
+                for conversation in self._workspace.tables.conversations.values()
+                if conversation.association_id == association_id
+                and start <= conversation.created_at < end
+                for label in conversation.labels
+            )
+        )
+
+    async def satisfaction(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> Satisfaction:
+        ratings = [
+            conversation.rating
+            for conversation in self._workspace.tables.conversations.values()
+            if conversation.association_id == association_id
+            and conversation.rating is not None
+            and conversation.rated_at is not None
+            and start <= conversation.rated_at < end
+        ]
+        return Satisfaction(len(ratings), statistics.mean(ratings) if ratings else None)
 
     def _messages(self, association_id: str, start: datetime, end: datetime) -> Iterator[Message]:
         for message in self._workspace.tables.messages.values():
             if message.association_id == association_id and start <= message.created_at < end:
                 yield message
+
+    def _rollups(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> Iterator[MessageRollup]:
+        for (owner, hour, _), rollup in self._workspace.tables.message_rollups.items():
+            if owner == association_id and start <= hour < end:
+                yield rollup
 
     def _handoffs(
         self, association_id: str, start: datetime, end: datetime

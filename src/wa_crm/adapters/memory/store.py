@@ -9,12 +9,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from wa_crm.domain.model.assignment import Presence
 from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.audit import AuditEntry
+from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.jobs import Job
 from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
-from wa_crm.domain.model.statistics import Alert
+from wa_crm.domain.model.statistics import Alert, MessageRollup
 from wa_crm.ports.unit_of_work import DuplicateKey, SessionStatusChange
 
 
@@ -63,6 +67,12 @@ class Tables:
     session_events: list[tuple[str, SessionStatusChange]] = field(default_factory=list)
     handoffs: list[StoredHandoff] = field(default_factory=list)
     alerts: list[tuple[str, Alert]] = field(default_factory=list)  # (association id, alert)
+    canned_replies: dict[str, CannedReply] = field(default_factory=dict)
+    notes: dict[str, Note] = field(default_factory=dict)
+    presence: dict[tuple[str, str], Presence] = field(default_factory=dict)  # (assoc, agent)
+    # (association id, hour, conversation id) -> the counts of its deleted messages
+    message_rollups: dict[tuple[str, datetime, str], MessageRollup] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)  # an entry's id is its position + 1
 
 
 class InMemoryStore:

@@ -5,18 +5,25 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from wa_crm.adapters.memory.assignment import InMemoryAssignmentRepository
 from wa_crm.adapters.memory.associations import (
     InMemoryAgentRepository,
     InMemoryAssociationRepository,
 )
+from wa_crm.adapters.memory.audit import InMemoryAuditRepository
 from wa_crm.adapters.memory.contacts import InMemoryContactRepository
 from wa_crm.adapters.memory.conversations import (
     InMemoryConversationRepository,
     InMemoryMessageRepository,
 )
+from wa_crm.adapters.memory.inbox_tools import (
+    InMemoryCannedReplyRepository,
+    InMemoryNoteRepository,
+)
 from wa_crm.adapters.memory.jobs import InMemoryJobRepository
 from wa_crm.adapters.memory.monitoring import InMemoryAlertRepository, InMemoryHandoffRepository
 from wa_crm.adapters.memory.patients import InMemoryPatientRepository
+from wa_crm.adapters.memory.privacy import InMemoryPrivacyRepository
 from wa_crm.adapters.memory.processed_events import InMemoryProcessedEventRepository
 from wa_crm.adapters.memory.sessions import (
     InMemorySendSlotRepository,
@@ -28,13 +35,18 @@ from wa_crm.domain.model.events import DomainEvent
 from wa_crm.ports.unit_of_work import (
     AgentRepository,
     AlertRepository,
+    AssignmentRepository,
     AssociationRepository,
+    AuditRepository,
+    CannedReplyRepository,
     ContactRepository,
     ConversationRepository,
     HandoffRepository,
     JobRepository,
     MessageRepository,
+    NoteRepository,
     PatientRepository,
+    PrivacyRepository,
     ProcessedEventRepository,
     SendSlotRepository,
     SessionEventRepository,
@@ -71,7 +83,12 @@ class InMemoryUnitOfWork:
         )
         self.handoffs: HandoffRepository = InMemoryHandoffRepository(self._workspace)
         self.alerts: AlertRepository = InMemoryAlertRepository(self._workspace)
+        self.canned_replies: CannedReplyRepository = InMemoryCannedReplyRepository(self._workspace)
+        self.notes: NoteRepository = InMemoryNoteRepository(self._workspace)
+        self.assignment: AssignmentRepository = InMemoryAssignmentRepository(self._workspace)
         self.statistics: StatisticsRepository = InMemoryStatisticsRepository(self._workspace)
+        self.audit: AuditRepository = InMemoryAuditRepository(self._workspace)
+        self.privacy: PrivacyRepository = InMemoryPrivacyRepository(self._workspace)
 
     async def __aenter__(self) -> Self:
         await self._store.acquire()

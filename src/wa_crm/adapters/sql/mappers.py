@@ -13,9 +13,11 @@ from pydantic import TypeAdapter
 from sqlalchemy import RowMapping
 
 from wa_crm.domain.model.association import (
+    AssignmentSettings,
     Association,
     BotSettings,
     Locale,
+    PrivacySettings,
     WhatsAppSettings,
 )
 from wa_crm.domain.model.conversation import (
@@ -61,6 +63,32 @@ def bot_settings_from_json(data: dict[str, Any]) -> BotSettings:
     return _BOT_SETTINGS.validate_python(known)
 
 
+_PRIVACY_SETTINGS = TypeAdapter(PrivacySettings)
+_PRIVACY_SETTINGS_FIELDS = frozenset(f.name for f in fields(PrivacySettings))
+
+
+def privacy_settings_to_json(privacy: PrivacySettings) -> dict[str, Any]:
+    return _PRIVACY_SETTINGS.dump_python(privacy, mode="json")  # type: ignore[no-any-return]
+
+
+def privacy_settings_from_json(data: dict[str, Any]) -> PrivacySettings:
+    known = {k: v for k, v in data.items() if k in _PRIVACY_SETTINGS_FIELDS}
+    return _PRIVACY_SETTINGS.validate_python(known)
+
+
+_ASSIGNMENT_SETTINGS = TypeAdapter(AssignmentSettings)
+_ASSIGNMENT_SETTINGS_FIELDS = frozenset(f.name for f in fields(AssignmentSettings))
+
+
+def assignment_settings_to_json(assignment: AssignmentSettings) -> dict[str, Any]:
+    return _ASSIGNMENT_SETTINGS.dump_python(assignment, mode="json")  # type: ignore[no-any-return]
+
+
+def assignment_settings_from_json(data: dict[str, Any]) -> AssignmentSettings:
+    known = {k: v for k, v in data.items() if k in _ASSIGNMENT_SETTINGS_FIELDS}
+    return _ASSIGNMENT_SETTINGS.validate_python(known)
+
+
 _PLAINTEXTS_KEPT = 256
 # (id of the cipher, ciphertext) -> (the cipher, plaintext). Holding the cipher keeps its id from
 # being reused by another object while the entry exists.
@@ -98,6 +126,8 @@ def association_to_row(association: Association, cipher: SecretCipher) -> dict[s
         "whatsapp_rate_per_second": whatsapp.messages_per_second,
         "whatsapp_chat_gap_seconds": whatsapp.chat_gap_seconds,
         "bot_settings": bot_settings_to_json(association.bot),
+        "privacy_settings": privacy_settings_to_json(association.privacy),
+        "assignment_settings": assignment_settings_to_json(association.assignment),
         "created_at": association.created_at,
     }
 
@@ -119,6 +149,8 @@ def association_from_row(row: RowMapping, cipher: SecretCipher) -> Association:
             chat_gap_seconds=row["whatsapp_chat_gap_seconds"],
         ),
         bot=bot_settings_from_json(row["bot_settings"]),
+        privacy=privacy_settings_from_json(row["privacy_settings"]),
+        assignment=assignment_settings_from_json(row["assignment_settings"]),
     )
 
 
@@ -190,6 +222,8 @@ def contact_to_row(contact: Contact) -> dict[str, Any]:
         "patient_id": contact.patient_id,
         "fields": contact.fields,
         "created_at": contact.created_at,
+        "opted_out_at": contact.opted_out_at,
+        "opt_out_source": contact.opt_out_source,
     }
 
 
@@ -205,6 +239,8 @@ def contact_from_row(row: RowMapping) -> Contact:
         kind=ContactKind(row["kind"]),
         patient_id=row["patient_id"],
         fields=row["fields"],
+        opted_out_at=row["opted_out_at"],
+        opt_out_source=row["opt_out_source"],
     )
 
 
@@ -231,6 +267,11 @@ def conversation_to_row(conversation: Conversation) -> dict[str, Any]:
         "unread_count": conversation.unread_count,
         "created_at": conversation.created_at,
         "resolved_at": conversation.resolved_at,
+        "labels": list(conversation.labels) or None,
+        "rating": conversation.rating,
+        "rating_requested_at": conversation.rating_requested_at,
+        "rated_at": conversation.rated_at,
+        "snoozed_until": conversation.snoozed_until,
     }
 
 
@@ -258,6 +299,11 @@ def conversation_from_row(row: RowMapping) -> Conversation:
         last_message_at=row["last_message_at"],
         unread_count=row["unread_count"],
         resolved_at=row["resolved_at"],
+        labels=tuple(row["labels"] or ()),
+        rating=row["rating"],
+        rating_requested_at=row["rating_requested_at"],
+        rated_at=row["rated_at"],
+        snoozed_until=row["snoozed_until"],
     )
 
 

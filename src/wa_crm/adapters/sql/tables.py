@@ -40,6 +40,9 @@ NullableJSON = JSON(none_as_null=True)
 # Outbound messages that could not be sent; a query that repeats this condition word for word
 # can use the partial index made with it.
 FAILED_OUTBOUND = text("direction = 'out' AND status = 'failed'")
+LABELLED = text("labels IS NOT NULL")
+RATED = text("rated_at IS NOT NULL")
+SNOOZED = text("snoozed_until IS NOT NULL")
 
 associations = Table(
     "associations",
@@ -56,6 +59,8 @@ associations = Table(
     Column("whatsapp_rate_per_second", Float, nullable=False, server_default=text("2.0")),
     Column("whatsapp_chat_gap_seconds", Float, nullable=False, server_default=text("1.0")),
     Column("bot_settings", JSON, nullable=False),
+    Column("privacy_settings", JSON, nullable=False, server_default=text("'{}'")),
+    Column("assignment_settings", JSON, nullable=False, server_default=text("'{}'")),
     Column("created_at", UtcDateTime, nullable=False),
     # Unconfigured associations all share base URL "" and session "default".
     Index(
@@ -140,6 +145,8 @@ contacts = Table(
     Column("patient_id", String),
     Column("fields", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("opted_out_at", UtcDateTime),
+    Column("opt_out_source", String),
     UniqueConstraint("association_id", "wa_chat_id"),
     Index("ix_contacts_association_id_phone", "association_id", "phone"),
     Index("ix_contacts_association_id_lid", "association_id", "lid"),
@@ -164,6 +171,11 @@ conversations = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("resolved_at", UtcDateTime),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("labels", NullableJSON),  # NULL when there are none, as the partial index expects
+    Column("rating", Integer),
+    Column("rating_requested_at", UtcDateTime),
+    Column("rated_at", UtcDateTime),
+    Column("snoozed_until", UtcDateTime),
     # The inbox list (``repositories/inbox``), newest activity first, with a status filter and
     # without: ``id`` breaks ties as the list does, so a page is read in index order and stops
     # after ``limit`` rows, whatever the table's size. The first also serves counts per status.
@@ -181,6 +193,30 @@ conversations = Table(
         "id",
     ),
     Index("ix_conversations_contact_id", "contact_id"),
+    # Statistics per label and of ratings, and the list of snoozed conversations, read only the
+    # few rows these partial indexes hold.
+    Index(
+        "ix_conversations_labelled",
+        "association_id",
+        "created_at",
+        sqlite_where=LABELLED,
+        postgresql_where=LABELLED,
+    ),
+    Index(
+        "ix_conversations_rated",
+        "association_id",
+        "rated_at",
+        "rating",
+        sqlite_where=RATED,
+        postgresql_where=RATED,
+    ),
+    Index(
+        "ix_conversations_snoozed",
+        "association_id",
+        "snoozed_until",
+        sqlite_where=SNOOZED,
+        postgresql_where=SNOOZED,
+    ),
     # At most one open conversation per contact and channel, decided by the database.
     Index(
         "uq_conversations_open_contact_channel",
@@ -230,6 +266,22 @@ messages = Table(
         sqlite_where=FAILED_OUTBOUND,
         postgresql_where=FAILED_OUTBOUND,
     ),
+)
+
+# What the statistics keep of deleted messages (``PrivacyRepository``): counts per UTC hour and
+# conversation, read together with ``messages``. The key is also the statistics' index: one
+# association's hours of a period are one range of it.
+message_rollups = Table(
+    "message_rollups",
+    metadata,
+    Column("association_id", String, primary_key=True),
+    Column("hour", UtcDateTime, primary_key=True),
+    Column("conversation_id", String, primary_key=True),
+    Column("inbound", Integer, nullable=False),
+    Column("outbound", Integer, nullable=False),
+    Column("bot", Integer, nullable=False),
+    Column("agent", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
 )
 
 jobs = Table(
@@ -300,6 +352,60 @@ alerts = Table(
     Column("message", Text, nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Index("ix_alerts_association_id_at", "association_id", "at"),
+)
+
+# Append-only: no statement of wa_crm updates or deletes these rows (see domain/model/audit.py).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("association_id", String, ForeignKey("associations.id"), nullable=False),
+    Column("actor", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("target_type", String, nullable=False),
+    Column("target_id", String, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("details", JSON, nullable=False),
+    Index("ix_audit_log_association_id_at", "association_id", "at"),
+    Index("ix_audit_log_association_id_id", "association_id", "id"),  # pages, newest first
+)
+
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("association_id", String, ForeignKey("associations.id"), nullable=False),
+    Column("shortcut", String, nullable=False),
+    Column("title", String, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("association_id", "shortcut"),
+)
+
+# Private notes of agents on a conversation: never messages, so never queued for WhatsApp.
+conversation_notes = Table(
+    "conversation_notes",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("association_id", String, nullable=False),
+    Column("conversation_id", String, nullable=False),
+    Column("agent_id", String, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_conversation_notes_conversation_id_created_at", "conversation_id", "created_at"),
+)
+
+# Automatic assignment: whether an agent's inbox is open (shared by every process through these
+# times), and when they were last given a conversation (their turn in the round robin).
+agent_presence = Table(
+    "agent_presence",
+    metadata,
+    Column("association_id", String, ForeignKey("associations.id"), primary_key=True),
+    Column("agent_id", String, ForeignKey("agents.id"), primary_key=True),
+    Column("last_seen_at", UtcDateTime),
+    Column("left_at", UtcDateTime),
+    Column("last_assigned_at", UtcDateTime),
 )
 
 processed_events = Table(

@@ -13,14 +13,21 @@ from wa_crm.adapters.sql.repositories import (
     SqlAgentRepository,
     SqlAlertRepository,
     SqlAssociationRepository,
+    SqlAuditRepository,
     SqlContactRepository,
     SqlConversationRepository,
     SqlHandoffRepository,
     SqlJobRepository,
     SqlMessageRepository,
     SqlPatientRepository,
+    SqlPrivacyRepository,
     SqlProcessedEventRepository,
     SqlStatisticsRepository,
+)
+from wa_crm.adapters.sql.repositories.assignment import SqlAssignmentRepository
+from wa_crm.adapters.sql.repositories.inbox_tools import (
+    SqlCannedReplyRepository,
+    SqlNoteRepository,
 )
 from wa_crm.adapters.sql.repositories.sessions import (
     SqlSendSlotRepository,
@@ -31,13 +38,18 @@ from wa_crm.ports.system import SecretCipher
 from wa_crm.ports.unit_of_work import (
     AgentRepository,
     AlertRepository,
+    AssignmentRepository,
     AssociationRepository,
+    AuditRepository,
+    CannedReplyRepository,
     ContactRepository,
     ConversationRepository,
     HandoffRepository,
     JobRepository,
     MessageRepository,
+    NoteRepository,
     PatientRepository,
+    PrivacyRepository,
     ProcessedEventRepository,
     SendSlotRepository,
     SessionEventRepository,
@@ -78,7 +90,12 @@ class SqlUnitOfWork:
     session_events: SessionEventRepository
     handoffs: HandoffRepository
     alerts: AlertRepository
+    canned_replies: CannedReplyRepository
+    notes: NoteRepository
+    assignment: AssignmentRepository
     statistics: StatisticsRepository
+    audit: AuditRepository
+    privacy: PrivacyRepository
 
     def __init__(self, engine: AsyncEngine, cipher: SecretCipher) -> None:
         self._engine = engine
@@ -111,7 +128,12 @@ class SqlUnitOfWork:
         self.session_events = SqlSessionEventRepository(connection)
         self.handoffs = SqlHandoffRepository(connection)
         self.alerts = SqlAlertRepository(connection)
+        self.canned_replies = SqlCannedReplyRepository(connection)
+        self.notes = SqlNoteRepository(connection)
+        self.assignment = SqlAssignmentRepository(connection)
         self.statistics = SqlStatisticsRepository(connection)
+        self.audit = SqlAuditRepository(connection)
+        self.privacy = SqlPrivacyRepository(connection)
         return self
 
     async def __aexit__(

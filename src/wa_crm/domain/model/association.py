@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.errors import InvalidInput, InvalidSlug
+from wa_crm.domain.model.satisfaction import SatisfactionSurvey
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -123,10 +124,39 @@ class BotSettings:
     """Typing indicator shown before a bot message, at most this long (0 turns it off)."""
     max_bot_turns: int = 10
     business_hours: BusinessHours | None = None
+    satisfaction_survey: SatisfactionSurvey = field(default_factory=SatisfactionSurvey)
+    """Asked when an agent resolves a conversation (see ``satisfaction``)."""
 
     def may_answer(self, at: datetime) -> bool:
         """The bot speaks only when enabled and, if hours are set, within them."""
         return self.enabled and (self.business_hours is None or self.business_hours.is_open(at))
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """What the association's patients may ask, and how long their messages are kept."""
+
+    opt_out_keywords: tuple[str, ...] = ("SAIR", "PARAR", "STOP")
+    """A message that is only one of these (any case, any accents) opts the contact out."""
+    opt_in_keywords: tuple[str, ...] = ("VOLTAR", "START")
+    opt_out_confirmation: str = (
+        "Pronto, você não receberá mais mensagens nossas. Se quiser voltar, envie VOLTAR."
+    )
+    opt_in_confirmation: str = "Que bom ter você de volta! Como podemos ajudar?"
+    retention_days: int | None = None
+    """Messages and media older than this are purged daily; None keeps them."""
+
+
+@dataclass(frozen=True)
+class AssignmentSettings:
+    """Automatic assignment of waiting (pending) conversations to online agents, round robin."""
+
+    enabled: bool = False
+    max_open_per_agent: int = 10
+    """An agent is given no more once this many open conversations are assigned to them."""
+    offline_reassign_minutes: int | None = 30
+    """An agent offline this long has their open conversations put back in the queue; None
+    never does."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +168,8 @@ class Association:
     locale: Locale = Locale.PT_BR
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
     bot: BotSettings = field(default_factory=BotSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    assignment: AssignmentSettings = field(default_factory=AssignmentSettings)
 
     @staticmethod
     def create(

@@ -7,14 +7,22 @@ table is an ``InvalidTransition`` failure and leaves the conversation untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from wa_crm.domain.model.errors import ConversationTaken, InvalidTransition
+from wa_crm.domain.model.errors import (
+    ConversationTaken,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+)
 from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.satisfaction import RATING_WINDOW, RATINGS
+
+MAX_SNOOZE = timedelta(days=30)
 
 
 class ConversationStatus(StrEnum):
@@ -35,6 +43,7 @@ class Trigger(StrEnum):
     PHONE_TAKES_OVER = "phone_takes_over"  # fromMe message typed on the phone, not sent by us
     RELEASE = "release"
     RESOLVE = "resolve"
+    REQUEUE = "requeue"  # its agent has been offline too long (automatic assignment)
 
 
 class HandoffReason(StrEnum):
@@ -59,6 +68,8 @@ TRANSITIONS: dict[tuple[ConversationStatus, Trigger], ConversationStatus] = {
     (S.BOT, T.RESOLVE): S.RESOLVED,
     (S.PENDING, T.RESOLVE): S.RESOLVED,
     (S.HUMAN, T.RESOLVE): S.RESOLVED,
+    (S.PENDING, T.REQUEUE): S.PENDING,
+    (S.HUMAN, T.REQUEUE): S.PENDING,
 }
 del S, T
 
@@ -93,6 +104,14 @@ class Conversation:
     last_message_at: datetime | None = None
     unread_count: int = 0
     resolved_at: datetime | None = None
+    labels: tuple[str, ...] = ()
+    """Normalized and sorted (``labels.normalize_labels``)."""
+    rating: int | None = None
+    """The contact's satisfaction answer, 1 to 5, asked when an agent resolved it."""
+    rating_requested_at: datetime | None = None
+    rated_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    """While set, the conversation keeps its status but stays out of the default lists."""
     pending_events: list[EventType] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -127,6 +146,13 @@ class Conversation:
         return self.status in OPEN_STATUSES
 
     @property
+    def holder(self) -> str | None:
+        """The agent this conversation keeps busy: its assignee while it waits for or talks with
+        agents (pending or human)."""
+        waiting_or_human = (ConversationStatus.PENDING, ConversationStatus.HUMAN)
+        return self.assignee_id if self.status in waiting_or_human else None
+
+    @property
     def bot_may_speak(self) -> bool:
         return self.status is ConversationStatus.BOT
 
@@ -136,6 +162,7 @@ class Conversation:
             return Failure(InvalidTransition(f"conversation {self.id} is {self.status}"))
         self.last_message_id, self.last_message_at = message_id, at
         self.unread_count += 1
+        self.snoozed_until = None  # the contact wrote: it is back in the lists
         self._record(EventType.CONVERSATION_UPDATED)
         return Success(None)
 
@@ -181,6 +208,24 @@ class Conversation:
             return Success(None)
         return self._move(Trigger.AGENT_TAKES_OVER).map(lambda _: self._set_assignee(agent_id))
 
+    def route_to(self, agent_id: str) -> Result[None, InvalidTransition]:
+        """Automatic assignment: a waiting conversation gets an agent but stays pending, since
+        nobody has taken it yet; it becomes human when that agent claims or answers it."""
+        if self.status is not ConversationStatus.PENDING or self.assignee_id is not None:
+            return Failure(
+                InvalidTransition(f"only an unassigned pending conversation is routed ({self.id})")
+            )
+        self._set_assignee(agent_id)
+        return Success(None)
+
+    def requeue(self) -> Result[None, InvalidTransition]:
+        """Back to the queue, unassigned and pending, for automatic assignment to route again."""
+
+        def unassign(_: None) -> None:
+            self.assignee_id = None
+
+        return self._move(Trigger.REQUEUE).map(unassign)
+
     def take_over_from_phone(self) -> Result[None, InvalidTransition]:
         return self._move(Trigger.PHONE_TAKES_OVER)
 
@@ -193,9 +238,57 @@ class Conversation:
 
     def resolve(self, at: datetime) -> Result[None, InvalidTransition]:
         def close(_: None) -> None:
-            self.resolved_at = at
+            self.resolved_at, self.snoozed_until = at, None
 
         return self._move(Trigger.RESOLVE).map(close)
+
+    def set_labels(self, labels: tuple[str, ...]) -> None:
+        """``labels`` as ``normalize_labels`` returns them."""
+        if labels != self.labels:
+            self.labels = labels
+            self._record(EventType.CONVERSATION_UPDATED)
+
+    def snooze(self, until: datetime, now: datetime) -> Result[None, DomainError]:
+        if not self.is_open:
+            return Failure(InvalidTransition(f"cannot snooze a conversation that is {self.status}"))
+        if until <= now:
+            return Failure(InvalidInput("`until` must be in the future"))
+        if until > now + MAX_SNOOZE:
+            return Failure(InvalidInput(f"a snooze lasts at most {MAX_SNOOZE.days} days"))
+        if until != self.snoozed_until:
+            self.snoozed_until = until
+            self._record(EventType.CONVERSATION_UPDATED)
+        return Success(None)
+
+    def wake(self) -> bool:
+        """End the snooze; False if there was none."""
+        if self.snoozed_until is None:
+            return False
+        self.snoozed_until = None
+        self._record(EventType.CONVERSATION_UPDATED)
+        return True
+
+    def ask_rating(self, at: datetime) -> None:
+        self.rating_requested_at, self.rating, self.rated_at = at, None, None
+        self._record(EventType.CONVERSATION_UPDATED)
+
+    def awaits_rating(self, at: datetime) -> bool:
+        """Resolved, asked for a rating within ``RATING_WINDOW`` before ``at``, not rated yet."""
+        return (
+            self.status is ConversationStatus.RESOLVED
+            and self.rating is None
+            and self.rating_requested_at is not None
+            and at - self.rating_requested_at <= RATING_WINDOW
+        )
+
+    def rate(self, rating: int, at: datetime) -> Result[None, DomainError]:
+        if rating not in RATINGS:
+            return Failure(InvalidInput(f"a rating is {RATINGS.start} to {RATINGS.stop - 1}"))
+        if not self.awaits_rating(at):
+            return Failure(InvalidTransition(f"conversation {self.id} awaits no rating"))
+        self.rating, self.rated_at = rating, at
+        self._record(EventType.CONVERSATION_UPDATED)
+        return Success(None)
 
     def snapshot(self) -> dict[str, Any]:
         """The public shape of the conversation, as the API and events show it."""
@@ -218,6 +311,11 @@ class Conversation:
             "unread_count": self.unread_count,
             "created_at": _iso(self.created_at),
             "resolved_at": _iso(self.resolved_at),
+            "labels": list(self.labels),
+            "rating": self.rating,
+            "rating_requested_at": _iso(self.rating_requested_at),
+            "rated_at": _iso(self.rated_at),
+            "snoozed_until": _iso(self.snoozed_until),
         }
 
     def _move(self, trigger: Trigger) -> Result[None, InvalidTransition]:

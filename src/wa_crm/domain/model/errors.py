@@ -7,12 +7,15 @@
     │   ├── InvalidPhone
     │   ├── InvalidChatId
     │   ├── InvalidSlug
-    │   └── InvalidCredentials       (HTTP 401)
+    │   ├── InvalidCredentials       (HTTP 401)
+    │   └── NotConfirmed             an irreversible action without its typed confirmation
     ├── NotFound                     (HTTP 404)
     │   ├── UnknownAssociation
     │   ├── UnknownConversation
     │   ├── UnknownAgent
     │   ├── UnknownMessage
+    │   ├── UnknownCannedReply
+    │   ├── UnknownContact
     │   └── UnknownJob
     └── Conflict                     (HTTP 409)
         ├── InvalidTransition        a conversation event the status machine does not allow
@@ -21,7 +24,8 @@
         ├── MessageNotFailed         only dead letters can be sent again
         ├── JobNotDead               only dead jobs can be retried
         ├── NotConfigured            the WhatsApp connection is not set up yet
-        └── SessionNotWorking        the WhatsApp session is not linked / running
+        ├── SessionNotWorking        the WhatsApp session is not linked / running
+        └── ContactOptedOut          the contact asked for no messages (design section 11)
     UpstreamError                    (HTTP 502)
     └── WhatsAppServerError          WAHA failed a request an admin made
 
@@ -72,6 +76,11 @@ class InvalidCredentials(InvalidInput):
 
 
 @dataclass(frozen=True)
+class NotConfirmed(InvalidInput):
+    code: ClassVar[str] = "not_confirmed"
+
+
+@dataclass(frozen=True)
 class NotFound(DomainError):
     code: ClassVar[str] = "not_found"
 
@@ -94,6 +103,16 @@ class UnknownAgent(NotFound):
 @dataclass(frozen=True)
 class UnknownMessage(NotFound):
     code: ClassVar[str] = "unknown_message"
+
+
+@dataclass(frozen=True)
+class UnknownContact(NotFound):
+    code: ClassVar[str] = "unknown_contact"
+
+
+@dataclass(frozen=True)
+class UnknownCannedReply(NotFound):
+    code: ClassVar[str] = "unknown_canned_reply"
 
 
 @dataclass(frozen=True)
@@ -139,6 +158,11 @@ class NotConfigured(Conflict):
 @dataclass(frozen=True)
 class SessionNotWorking(Conflict):
     code: ClassVar[str] = "session_not_working"
+
+
+@dataclass(frozen=True)
+class ContactOptedOut(Conflict):
+    code: ClassVar[str] = "contact_opted_out"
 
 
 @dataclass(frozen=True)

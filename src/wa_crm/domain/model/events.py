@@ -15,6 +15,7 @@ class EventType(StrEnum):
     CONVERSATION_UPDATED = "conversation.updated"
     MESSAGE_CREATED = "message.created"
     MESSAGE_UPDATED = "message.updated"
+    NOTE_CREATED = "note.created"
     TYPING = "typing"
     SESSION_STATUS = "session.status"
     ALERT = "alert"

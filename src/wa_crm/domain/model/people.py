@@ -69,6 +69,20 @@ class Contact:
     kind: ContactKind = ContactKind.LEAD
     patient_id: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    opted_out_at: datetime | None = None
+    """Set while the contact does not want messages from the association."""
+    opt_out_source: str | None = None
+    """How: ``keyword:<word>`` (a WhatsApp message) or ``agent:<id>``."""
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+    def opt_out(self, at: datetime, source: str) -> None:
+        self.opted_out_at, self.opt_out_source = at, source
+
+    def opt_in(self) -> None:
+        self.opted_out_at, self.opt_out_source = None, None
 
     def match_patient(self, patient: Patient | None) -> None:
         """A contact is a member only while an active patient owns its number."""

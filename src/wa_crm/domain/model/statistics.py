@@ -8,8 +8,11 @@ every zone whose offset is whole hours, which includes all of Brazil's).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,14 @@ class FirstResponse:
 
 
 @dataclass(frozen=True)
+class Satisfaction:
+    """Ratings (1-5) that contacts gave in the period, and their mean."""
+
+    ratings: int = 0
+    average: float | None = None
+
+
+@dataclass(frozen=True)
 class DailyMessages:
     day: date
     inbound: int
@@ -60,6 +71,9 @@ class Statistics:
     handoffs_by_reason: dict[str, int]
     first_response: FirstResponse
     delivery_failures: int
+    conversations_by_label: dict[str, int] = field(default_factory=dict)
+    """Conversations created in the period, per label."""
+    satisfaction: Satisfaction = field(default_factory=Satisfaction)
 
 
 @dataclass(frozen=True)
@@ -69,3 +83,50 @@ class Alert:
     kind: str
     message: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class MessageRollup:
+    """What the statistics keep of messages that were deleted (retention, erasure): counts per
+    UTC hour and conversation, without content. Figures over periods whose bounds are whole UTC
+    hours (local days in zones with whole-hour offsets) stay exactly what they were."""
+
+    hour: datetime
+    conversation_id: str
+    inbound: int = 0
+    outbound: int = 0
+    bot: int = 0
+    agent: int = 0
+    failed: int = 0
+    """Outbound messages that had ended ``failed``."""
+
+    def __add__(self, other: MessageRollup) -> MessageRollup:
+        return MessageRollup(
+            self.hour,
+            self.conversation_id,
+            self.inbound + other.inbound,
+            self.outbound + other.outbound,
+            self.bot + other.bot,
+            self.agent + other.agent,
+            self.failed + other.failed,
+        )
+
+
+def roll_up(messages: Iterable[Message]) -> list[MessageRollup]:
+    """The rollups of ``messages``, one per (hour, conversation), in that order."""
+    rollups: dict[tuple[datetime, str], MessageRollup] = {}
+    for message in messages:
+        hour = message.created_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        outbound = message.direction is Direction.OUT
+        one = MessageRollup(
+            hour,
+            message.conversation_id,
+            inbound=int(not outbound),
+            outbound=int(outbound),
+            bot=int(message.author is Author.BOT),
+            agent=int(message.author is Author.AGENT),
+            failed=int(outbound and message.status is MessageStatus.FAILED),
+        )
+        key = (hour, message.conversation_id)
+        rollups[key] = rollups[key] + one if key in rollups else one
+    return [rollups[key] for key in sorted(rollups)]

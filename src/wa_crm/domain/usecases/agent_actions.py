@@ -1,19 +1,23 @@
-"""What agents do with a conversation: claim, reply, assign, release to the bot, resolve.
+"""What agents do with a conversation: claim, reply, assign, release to the bot, resolve,
+label, snooze.
 
 - Every action is checked against the conversation's status machine; a refused one changes
   nothing and says why.
 - A conversation of another association does not exist for the agent (``UnknownConversation``).
 - A reply (text, image or document) is queued for delivery in the same transaction that
-  records it, and takes the conversation from the bot or the queue (claim by replying).
+  records it, and takes the conversation from the bot or the queue (claim by replying). To a
+  contact who opted out, only a reply to a message they sent since is accepted.
 - Typing and reading are passed on to WhatsApp; a failure there is not the agent's problem.
+- Resolving asks the contact for a satisfaction rating when the association wants one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from returns.result import Failure, Result, Success
 
@@ -21,11 +25,16 @@ from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.errors import DomainError, InvalidInput, UnknownAgent, UnknownConversation
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.formatting import MAX_MESSAGE_LENGTH
+from wa_crm.domain.model.labels import normalize_labels
 from wa_crm.domain.model.message import Author, Media, Message, MessageType
+from wa_crm.domain.usecases.assignment import request_pass
+from wa_crm.domain.usecases.consent import outbound_refusal
 from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.media import MediaLimits
 from wa_crm.domain.usecases.outbound import Outgoing, queue_outbound
 from wa_crm.domain.usecases.publish import publish_committed
+from wa_crm.domain.usecases.satisfaction import ask_for_rating
+from wa_crm.domain.usecases.snooze import schedule_wake
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock, IdGenerator
@@ -33,6 +42,8 @@ from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
 
 Change = Callable[[Conversation], Result[None, DomainError]]
+Then = Callable[[UnitOfWork, Conversation], Awaitable[None]]
+"""More work in the unit of work of a change that succeeded (a message to queue, a job)."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +78,37 @@ class AgentActions:
         return await self._change(request, lambda c: c.release())
 
     async def resolve(self, request: AgentRequest) -> Result[Conversation, DomainError]:
+        """Closes it, and asks the contact for a rating when the association wants one."""
         now = self.clock.now()
-        return await self._change(request, lambda c: c.resolve(now))
+        return await self._change(
+            request,
+            lambda c: c.resolve(now),
+            then=lambda uow, c: ask_for_rating(uow, self.ids, c, now),
+        )
+
+    async def label(
+        self, request: AgentRequest, labels: Sequence[str]
+    ) -> Result[Conversation, DomainError]:
+        """Replace the conversation's labels (normalized, see ``model/labels``)."""
+        match normalize_labels(labels):
+            case Failure(error):
+                return Failure(error)
+            case Success(normalized):
+                pass
+        return await self._change(request, lambda c: _set_labels(c, normalized))
+
+    async def snooze(
+        self, request: AgentRequest, until: datetime | None
+    ) -> Result[Conversation, DomainError]:
+        """Out of the default lists until ``until`` (see ``usecases/snooze``); None wakes it."""
+        if until is None:
+            return await self._change(request, _wake)
+        now = self.clock.now()
+        return await self._change(
+            request,
+            lambda c: c.snooze(until, now),
+            then=lambda uow, c: schedule_wake(uow, c, now),
+        )
 
     async def assign(
         self, request: AgentRequest, assignee_id: str
@@ -100,6 +140,9 @@ class AgentActions:
             if isinstance(found, Failure):
                 return Failure(found.failure())
             conversation = found.unwrap()
+            refusal = await outbound_refusal(uow, conversation, outgoing.author)
+            if refusal is not None:
+                return Failure(refusal)
             match conversation.reply_by_agent(request.agent_id):
                 case Failure(error):
                     return Failure(error)
@@ -169,17 +212,22 @@ class AgentActions:
         return result
 
     async def _change(
-        self, request: AgentRequest, change: Change
+        self, request: AgentRequest, change: Change, then: Then | None = None
     ) -> Result[Conversation, DomainError]:
         async with self.uow_factory() as uow:
             found = await self._conversation(uow, request)
             if isinstance(found, Failure):
                 return found
             conversation = found.unwrap()
+            holder = conversation.holder
             match change(conversation):
                 case Failure(error):
                     return Failure(error)
+            if then is not None:
+                await then(uow, conversation)
             await uow.conversations.update(conversation)
+            if holder is not None and conversation.holder != holder:  # the agent has a free slot
+                await request_pass(uow, request.association_id, self.clock.now())
             uow.record(*conversation.pull_events())
             await uow.commit()
         await publish_committed(uow, self.bus)
@@ -199,6 +247,16 @@ class AgentActions:
 
 def _mark_read(conversation: Conversation) -> Result[None, DomainError]:
     conversation.mark_read()
+    return Success(None)
+
+
+def _set_labels(conversation: Conversation, labels: tuple[str, ...]) -> Result[None, DomainError]:
+    conversation.set_labels(labels)
+    return Success(None)
+
+
+def _wake(conversation: Conversation) -> Result[None, DomainError]:
+    conversation.wake()
     return Success(None)
 
 

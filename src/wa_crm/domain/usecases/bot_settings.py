@@ -35,6 +35,7 @@ def _problems(bot: BotSettings, providers: Collection[str]) -> list[str]:
         problems.append("lead_questions need distinct, non-empty fields")
     if any(not question.question.strip() for question in bot.lead_questions):
         problems.append("every lead question needs its text")
+    problems += bot.satisfaction_survey.problems()
     hours = bot.business_hours
     if hours is not None:
         try:

@@ -3,6 +3,8 @@ reply, or hand the conversation to the agents (design section 4).
 
 - The bot speaks only while the conversation is ``bot``; the status is checked again in the
   transaction that queues the reply, so an agent who claims meanwhile is never talked over.
+- Nor to a contact who opted out (checked the same way): the turn sends nothing, not even a
+  handoff's transition message, and leaves the conversation as it is.
 - Rules come first and need no model: a handoff keyword, media the bot cannot read, the
   association's maximum of bot turns, business hours, and a WhatsApp session whose circuit
   breaker is open (people will answer when it is back; the transition message waits in line).
@@ -31,6 +33,7 @@ from wa_crm.domain.model.message import Author, Direction, Media, Message, Messa
 from wa_crm.domain.model.people import Contact, ContactKind, Patient
 from wa_crm.domain.model.privacy import Masker
 from wa_crm.domain.model.text import words
+from wa_crm.domain.usecases.consent import outbound_refusal
 from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.handoff import hand_off
@@ -151,7 +154,7 @@ class RunBotTurn:
                 )
             )
         unanswered = _new_inbound(history)
-        if contact is None or not unanswered:
+        if contact is None or contact.opted_out or not unanswered:
             return
         decision = await self._decide(
             association, conversation, contact, patient, history, unanswered
@@ -250,6 +253,8 @@ class RunBotTurn:
             conversation = await uow.conversations.get(association.id, conversation_id)
             if conversation is None or not conversation.bot_may_speak:
                 return  # an agent took the conversation while the model was thinking
+            if await outbound_refusal(uow, conversation, Author.BOT) is not None:
+                return  # the contact opted out while the model was thinking
             texts: list[str] = []
             reply = decision.reply
             if reply is not None:

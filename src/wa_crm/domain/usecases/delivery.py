@@ -13,6 +13,8 @@
   minimum gap per chat, shared by every worker through the database.
 - A bot message shows a typing indicator first; a bot message still queued when a person has
   taken the conversation is not sent: the person speaks now.
+- Nor is a message its contact no longer wants (``failed``, no alert): one queued before they
+  opted out, or a bot or system message after it (domain/usecases/consent.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError, Postpone, R
 from wa_crm.domain.model.message import Author, Message, MessageStatus, MessageType
 from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.alerts import raise_alert
+from wa_crm.domain.usecases.consent import withheld
 from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
@@ -52,6 +55,8 @@ from wa_crm.ports.whatsapp import (
 
 _log = logging.getLogger("wa_crm.delivery")
 SUPERSEDED = "not sent: a person took the conversation over"
+OPTED_OUT = "not sent: the contact opted out"
+_NOT_DEAD_LETTERS = frozenset({SUPERSEDED, OPTED_OUT})
 LONGEST_SLOT_WAIT = timedelta(seconds=30)
 MEDIA_MISSING = "media_missing"
 LATE_SLOT_TRIES = 3
@@ -62,7 +67,8 @@ class MissingMedia(Exception):
     the conversation's next ones can."""
 
 
-def _chat_key(association: Association, chat_id: str) -> str:
+def chat_slot_key(association: Association, chat_id: str) -> str:
+    """The send slot that keeps a chat's sends apart (an erasure forgets it: it names the chat)."""
     return f"chat:{association.id}:{chat_id}"
 
 
@@ -96,6 +102,9 @@ class DeliverConversationMessages:
                 return
             if message.author is Author.BOT and conversation.status is ConversationStatus.HUMAN:
                 await self._finish(message, MessageStatus.FAILED, SUPERSEDED)
+                continue
+            if withheld(contact, message):
+                await self._finish(message, MessageStatus.FAILED, OPTED_OUT)
                 continue
             try:
                 file = await self._file_of(message)
@@ -141,7 +150,7 @@ class DeliverConversationMessages:
                 MessageStatus.SENT,
                 None,
                 sent.external_id,
-                (_chat_key(association, contact.wa_chat_id), chat_free),
+                (chat_slot_key(association, contact.wa_chat_id), chat_free),
             )
 
     async def _wait_for_slot(self, association: Association, chat_id: str) -> None:
@@ -156,7 +165,7 @@ class DeliverConversationMessages:
         """
         settings = association.whatsapp
         session_key = f"session:{settings.base_url}#{settings.session}"
-        chat_key = _chat_key(association, chat_id)
+        chat_key = chat_slot_key(association, chat_id)
         per_message = timedelta(seconds=1 / max(settings.messages_per_second, 0.001))
         ready, late_tries = self.clock.now(), 0
         while True:
@@ -247,7 +256,7 @@ class DeliverConversationMessages:
             uow.record(
                 DomainEvent(EventType.MESSAGE_UPDATED, stored.association_id, stored.snapshot())
             )
-            if status is MessageStatus.FAILED and error != SUPERSEDED:
+            if status is MessageStatus.FAILED and error not in _NOT_DEAD_LETTERS:
                 await raise_alert(
                     uow,
                     stored.association_id,

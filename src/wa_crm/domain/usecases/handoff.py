@@ -3,6 +3,7 @@
 - The conversation moves to ``pending`` with the reason and a handoff note (reason, what the
   contact wants in at most two lines, the fields collected so far), shown first in the inbox.
 - The association's transition message is queued once, and agents get an ``alert`` event.
+- With automatic assignment on, the conversation gets an ``assign`` job (``assignment.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from wa_crm.domain.model.conversation import Conversation, HandoffNote, HandoffR
 from wa_crm.domain.model.errors import InvalidTransition
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.message import Author
+from wa_crm.domain.usecases.assignment import request_assignment
 from wa_crm.domain.usecases.outbound import Outgoing, queue_outbound
 from wa_crm.ports.system import IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWork
@@ -42,6 +44,7 @@ async def hand_off(
         case Failure(error):
             return Failure(error)
     await uow.handoffs.record(association.id, conversation.id, reason.value, now)
+    await request_assignment(uow, association, conversation, now)
     transition = association.bot.transition_message.strip()
     if transition:
         await queue_outbound(uow, ids, conversation, Outgoing(transition, Author.SYSTEM), now)

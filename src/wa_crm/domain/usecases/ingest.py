@@ -8,7 +8,11 @@
   Brazilian ninth-digit form), else a lead. A ``@lid`` sender is kept by its lid, and a job
   resolves its phone through WAHA.
 - An inbound message goes to the contact's open conversation or opens one (with the bot when it
-  may answer, else pending); in a bot conversation it (re)schedules the debounced bot turn.
+  may answer, else pending); in a bot conversation it (re)schedules the debounced bot turn,
+  unless the contact opted out. A message that is only an opt-out or opt-in keyword records the
+  contact's choice and is answered with its confirmation instead (domain/usecases/consent.py).
+  It also ends a snooze. A message that answers a satisfaction survey is stored in the resolved
+  conversation it rates, which records the rating, and opens no new one (satisfaction.py).
 - Our own messages (``fromMe``): one we sent updates our stored message; one typed on the
   association's phone is stored as an agent message and takes the conversation from the bot.
 - Acks move message status forward only; revokes and edits update the stored message.
@@ -39,8 +43,11 @@ from wa_crm.domain.model.message import (
 )
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.model.phone import ChatId, ChatKind
+from wa_crm.domain.usecases.assignment import request_assignment
+from wa_crm.domain.usecases.consent import ConsentRequest, consent_request, record_choice
 from wa_crm.domain.usecases.media import FETCH_MEDIA_JOB
 from wa_crm.domain.usecases.publish import publish_committed
+from wa_crm.domain.usecases.satisfaction import rating_answer
 from wa_crm.domain.usecases.session_health import record_session_status
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock, IdGenerator
@@ -210,16 +217,20 @@ class _Ingestion:
             if ours is not None:
                 return await self._confirm_sent(ours)
         contact = await self._contact(chat, event.push_name)
-        conversation = await self._open_conversation(contact)
+        if event.from_me and event.sent_through_api:
+            matched = await self._match_api_send(contact, event)
+            if matched is not None:
+                return matched
+        rating = None
+        if not event.from_me:  # a survey answer goes to the resolved conversation it rates
+            rating = await rating_answer(self.uow, contact, event.type, event.body, self.now)
+        conversation = rating.conversation if rating else await self._open_conversation(contact)
+        consent = self._consent(event, contact)
         if event.push_name and event.push_name != contact.display_name:
             # After the conversation's row lock, the order a bot turn takes them in too: the
             # opposite order could deadlock on PostgreSQL.
             contact.display_name = event.push_name
             await self.uow.contacts.update(contact)
-        if event.from_me and event.sent_through_api:
-            matched = await self._match_api_send(conversation, event)
-            if matched is not None:
-                return matched
         message = Message(
             id=self.ids.new_id(),
             association_id=self.association.id,
@@ -242,9 +253,11 @@ class _Ingestion:
             conversation.record_outbound(message.id, message.created_at)
             conversation.take_over_from_phone()  # only a bot conversation changes hands
             await self.uow.handoffs.mark_answered(conversation.id, message.created_at)
+        elif rating is not None:
+            rating.record(self.now)
         else:
             conversation.receive(message.id, message.created_at)
-            if conversation.bot_may_speak:
+            if consent is None and conversation.bot_may_speak and not contact.opted_out:
                 await self._schedule_bot_turn(conversation)
         await self.uow.conversations.update(conversation)
         # The message first (after the conversation's creation, if any): it is what agents wait
@@ -256,7 +269,22 @@ class _Ingestion:
             DomainEvent(EventType.MESSAGE_CREATED, self.association.id, message.snapshot()),
             *(e for e in changes if e.type is not EventType.CONVERSATION_CREATED),
         )
+        if rating is not None:
+            self.uow.record(*events)  # the contact's answer before our thanks
+            await rating.thank(self.uow, self.ids, self.association, self.now)
+            return IngestResult(Outcome.STORED, message_id=message.id)
+        if consent is not None:
+            self.uow.record(*events)  # the contact's message before our answer to it
+            await record_choice(
+                self.uow, self.ids, self.association, conversation, contact, consent, self.now
+            )
+            return IngestResult(Outcome.STORED, message_id=message.id)
         return IngestResult(Outcome.STORED, message_id=message.id, events=events)
+
+    def _consent(self, event: InboundMessage, contact: Contact) -> ConsentRequest | None:
+        if event.from_me or event.type is not MessageType.TEXT:
+            return None
+        return consent_request(event.body, contact, self.association.privacy)
 
     async def _contact(self, chat: ChatId, push_name: str) -> Contact:
         contacts, association_id = self.uow.contacts, self.association.id
@@ -318,6 +346,7 @@ class _Ingestion:
             await self.uow.handoffs.record(
                 association.id, conversation.id, conversation.handoff_reason.value, self.now
             )
+            await request_assignment(self.uow, association, conversation, self.now)
         return conversation
 
     async def _schedule_media_fetch(self, message: Message) -> None:
@@ -352,12 +381,18 @@ class _Ingestion:
         await self.uow.messages.update(message)
         return self._updated(message)
 
-    async def _match_api_send(
-        self, conversation: Conversation, event: InboundMessage
-    ) -> IngestResult | None:
-        """A send whose answer carried no id is recognised by its ``message.any`` echo."""
+    async def _match_api_send(self, contact: Contact, event: InboundMessage) -> IngestResult | None:
+        """A send whose WhatsApp id is not stored yet (the answer carried none, or its echo
+        overtook it) is recognised by its ``message.any`` echo, in the contact's latest
+        conversation even when that one is resolved (a survey, a thank-you): otherwise the echo
+        would open a conversation of its own."""
+        conversations = await self.uow.conversations.list_for_contact(
+            self.association.id, contact.id
+        )
+        if not conversations:
+            return None
         for message in await self.uow.messages.list_awaiting_external_id(
-            self.association.id, conversation.id
+            self.association.id, conversations[0].id
         ):
             if message.body.strip() == event.body.strip():
                 message.external_id = event.external_id

@@ -76,17 +76,21 @@ class FetchInboundMedia:
         key = media_key(association_id, message_id)
         await self.media.put(key, data, message.media.mimetype)
         checksum = hashlib.sha256(data).hexdigest()
-        await self._record(
+        recorded = await self._record(
             association_id, message_id, url=key, size=len(data), checksum=checksum, stored=True
         )
+        if not recorded:  # purged or erased meanwhile: its file must not outlive it
+            await self.media.delete(key)
 
-    async def _record(self, association_id: str, message_id: str, **changes: object) -> None:
+    async def _record(self, association_id: str, message_id: str, **changes: object) -> bool:
+        """False when the message is gone."""
         async with self.uow_factory() as uow:
             message = await uow.messages.get(association_id, message_id)
             if message is None or message.media is None:
-                return
+                return False
             message.media = dataclasses.replace(message.media, **changes)  # type: ignore[arg-type]
             await uow.messages.update(message)
             uow.record(DomainEvent(EventType.MESSAGE_UPDATED, association_id, message.snapshot()))
             await uow.commit()
         await publish_committed(uow, self.bus)
+        return True

@@ -91,6 +91,8 @@ class ComputeStatistics:
             handoffs = await stats.handoffs_by_reason(association_id, start, end)
             first_response = await stats.first_response(association_id, start, end)
             failures = await stats.delivery_failures(association_id, start, end)
+            labels = await stats.conversations_by_label(association_id, start, end)
+            satisfaction = await stats.satisfaction(association_id, start, end)
         return Success(
             Statistics(
                 first_day=first_day,
@@ -101,5 +103,7 @@ class ComputeStatistics:
                 handoffs_by_reason=handoffs,
                 first_response=first_response,
                 delivery_failures=failures,
+                conversations_by_label=labels,
+                satisfaction=satisfaction,
             )
         )

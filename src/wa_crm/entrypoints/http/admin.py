@@ -1,5 +1,8 @@
 """The admin API under ``/api/associations/{slug}/`` (design section 7): the WhatsApp connection,
-the assistant's settings, statistics and alerts. Admins only; other agents get 403.
+the assistant's and privacy settings, statistics, alerts, the agents, the audit log, and the
+export and erasure of a contact's data. Admins only; other agents get 403, except on the agent
+list (the inbox needs it to assign conversations). Every change is audited; the audit log itself
+is read-only (design section 11).
 
 Secrets (the WAHA API key, the webhook secret) are write-only: answers say whether one is set.
 """
@@ -8,18 +11,32 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from datetime import date
 from typing import Any
 
 import segno
 from pydantic import TypeAdapter, ValidationError
+from returns.result import Failure, Success
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wa_crm.adapters.sql.mappers import bot_settings_to_json
-from wa_crm.domain.model.association import Association, BotSettings
+from wa_crm.adapters.sql.mappers import (
+    assignment_settings_to_json,
+    bot_settings_to_json,
+    privacy_settings_to_json,
+)
+from wa_crm.domain.model.association import (
+    AssignmentSettings,
+    Association,
+    BotSettings,
+    PrivacySettings,
+)
+from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.statistics import Statistics
+from wa_crm.domain.usecases.audit import AuditPage
+from wa_crm.domain.usecases.contact_data import Erasure
 from wa_crm.domain.usecases.statistics import StatisticsRequest
 from wa_crm.domain.usecases.whatsapp_session import webhook_url
 from wa_crm.domain.usecases.whatsapp_settings import (
@@ -27,15 +44,19 @@ from wa_crm.domain.usecases.whatsapp_settings import (
     ConnectionOverrides,
     WhatsAppChanges,
 )
-from wa_crm.entrypoints.http.auth import Caller, agent_route
+from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
+from wa_crm.entrypoints.http.contact_export import contact_zip, zip_filename
+from wa_crm.entrypoints.http.errors import domain_error_response
 from wa_crm.entrypoints.http.handlers import (
     BadRequest,
     container_of,
     handles_bad_requests,
     json_body,
     page_limit,
+    query_time,
     respond,
 )
+from wa_crm.ports.unit_of_work import AuditQuery
 from wa_crm.ports.whatsapp import QrCode, SessionInfo
 
 PREFIX = "/api/associations/{slug}"
@@ -43,6 +64,10 @@ _TEXT_FIELDS = ("base_url", "session", "api_key", "webhook_secret")
 _NUMBER_FIELDS = ("messages_per_second", "chat_gap_seconds")
 _BOT_SETTINGS = TypeAdapter(BotSettings)
 _BOT_FIELDS = frozenset(bot_settings_to_json(BotSettings()))
+_ASSIGNMENT_SETTINGS = TypeAdapter(AssignmentSettings)
+_ASSIGNMENT_FIELDS = frozenset(assignment_settings_to_json(AssignmentSettings()))
+_PRIVACY_SETTINGS = TypeAdapter(PrivacySettings)
+_PRIVACY_FIELDS = frozenset(privacy_settings_to_json(PrivacySettings()))
 
 
 def _whatsapp_view(request: Request, association: Association) -> dict[str, Any]:
@@ -80,12 +105,13 @@ async def get_whatsapp(request: Request, caller: Caller) -> Response:
     return JSONResponse(_whatsapp_view(request, caller.identity.association))
 
 
-@agent_route(admin=True)
+@agent_route(admin=True, audit=AuditAction.SETTINGS_CHANGED)
 @handles_bad_requests
 async def put_whatsapp(request: Request, caller: Caller) -> Response:
     """Change any of base_url, session, api_key, webhook_secret, messages_per_second,
     chat_gap_seconds; absent fields keep their value."""
     body = _fields(await json_body(request), (*_TEXT_FIELDS, *_NUMBER_FIELDS))
+    note_audit(request, settings="whatsapp", fields=sorted(body))
     update = container_of(request).update_whatsapp_settings()
     result = await update(caller.association_id, WhatsAppChanges(**body))
     return respond(result, lambda association: _whatsapp_view(request, association))
@@ -102,7 +128,7 @@ def _check_view(check: ConnectionCheck) -> dict[str, Any]:
     }
 
 
-@agent_route(admin=True)
+@agent_route(admin=True, audit=AuditAction.CONNECTION_TESTED)
 @handles_bad_requests
 async def test_whatsapp(request: Request, caller: Caller) -> Response:
     """Try the connection: WAHA reachable, API key accepted, the session's state. The body may
@@ -118,9 +144,10 @@ def _session_view(info: SessionInfo) -> dict[str, Any]:
     return {"status": info.status.value, "phone": info.phone, "push_name": info.push_name}
 
 
-@agent_route(admin=True)
+@agent_route(admin=True, audit=AuditAction.SESSION_CHANGED)
 async def start_session(request: Request, caller: Caller) -> Response:
     """Create or start the WAHA session with our webhook (URL, events, HMAC key)."""
+    note_audit(request, command="start")
     control = container_of(request).session_control()
     result = await control.start(caller.identity.association)
     hook = webhook_url(container_of(request).settings().public_url)
@@ -169,14 +196,15 @@ async def get_status(request: Request, caller: Caller) -> Response:
     )
 
 
-@agent_route(admin=True)
+@agent_route(admin=True, audit=AuditAction.SESSION_CHANGED)
 async def logout(request: Request, caller: Caller) -> Response:
     """Unlink the phone from the session (a new QR scan links one again)."""
+    note_audit(request, command="logout")
     result = await container_of(request).session_control().logout(caller.identity.association)
     return respond(result, _session_view)
 
 
-@agent_route(admin=True)
+@agent_route(admin=True, audit=AuditAction.TEST_MESSAGE_SENT)
 @handles_bad_requests
 async def test_message(request: Request, caller: Caller) -> Response:
     """Send a test message now: `{"phone", "text"?}`."""
@@ -207,7 +235,7 @@ def _validation_message(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
-@agent_route(admin=True)
+@agent_route(admin=True, audit=AuditAction.SETTINGS_CHANGED)
 @handles_bad_requests
 async def put_bot(request: Request, caller: Caller) -> Response:
     """Change any of the assistant's settings; absent fields keep their value."""
@@ -215,6 +243,7 @@ async def put_bot(request: Request, caller: Caller) -> Response:
     unknown = sorted(set(body) - _BOT_FIELDS)
     if unknown:
         raise BadRequest(f"unknown fields: {', '.join(unknown)}")
+    note_audit(request, settings="bot", fields=sorted(body))
     merged = {**bot_settings_to_json(caller.identity.association.bot), **body}
     try:
         bot = _BOT_SETTINGS.validate_python(merged)
@@ -222,6 +251,114 @@ async def put_bot(request: Request, caller: Caller) -> Response:
         raise BadRequest(_validation_message(error)) from error
     result = await container_of(request).update_bot_settings()(caller.association_id, bot)
     return respond(result, lambda association: bot_settings_to_json(association.bot))
+
+
+@agent_route(admin=True)
+async def get_assignment(request: Request, caller: Caller) -> Response:
+    """Automatic assignment's settings: enabled, max_open_per_agent, offline_reassign_minutes."""
+    return JSONResponse(assignment_settings_to_json(caller.identity.association.assignment))
+
+
+@agent_route(admin=True, audit=AuditAction.SETTINGS_CHANGED)
+@handles_bad_requests
+async def put_assignment(request: Request, caller: Caller) -> Response:
+    """Change any of enabled (boolean), max_open_per_agent (1-500), offline_reassign_minutes
+    (1-10080, or null: never); absent fields keep their value."""
+    body = await json_body(request)
+    unknown = sorted(set(body) - _ASSIGNMENT_FIELDS)
+    if unknown:
+        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
+    note_audit(request, settings="assignment", fields=sorted(body))
+    merged = {**assignment_settings_to_json(caller.identity.association.assignment), **body}
+    try:
+        # Strict, on the JSON as sent: "2" is not a number, nor "yes" a boolean.
+        settings = _ASSIGNMENT_SETTINGS.validate_json(json.dumps(merged), strict=True)
+    except ValidationError as error:
+        raise BadRequest(_validation_message(error)) from error
+    update = container_of(request).update_assignment_settings()
+    result = await update(caller.association_id, settings)
+    return respond(result, lambda association: assignment_settings_to_json(association.assignment))
+
+
+@agent_route(admin=True)
+async def get_privacy(request: Request, caller: Caller) -> Response:
+    """The privacy settings: opt-out and opt-in keywords and confirmations, retention_days."""
+    return JSONResponse(privacy_settings_to_json(caller.identity.association.privacy))
+
+
+@agent_route(admin=True, audit=AuditAction.SETTINGS_CHANGED)
+@handles_bad_requests
+async def put_privacy(request: Request, caller: Caller) -> Response:
+    """Change any of opt_out_keywords, opt_in_keywords (non-empty lists), opt_out_confirmation,
+    opt_in_confirmation, retention_days (1-3650, or null: keep everything); absent fields keep
+    their value. A new retention period starts its purge now."""
+    body = await json_body(request)
+    unknown = sorted(set(body) - _PRIVACY_FIELDS)
+    if unknown:
+        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
+    note_audit(request, settings="privacy", fields=sorted(body))
+    merged = {**privacy_settings_to_json(caller.identity.association.privacy), **body}
+    try:
+        privacy = _PRIVACY_SETTINGS.validate_json(json.dumps(merged), strict=True)
+    except ValidationError as error:
+        raise BadRequest(_validation_message(error)) from error
+    result = await container_of(request).update_privacy_settings()(caller.association_id, privacy)
+    return respond(result, lambda association: privacy_settings_to_json(association.privacy))
+
+
+@agent_route(admin=True, audit=AuditAction.CONTACT_EXPORTED, target="contact")
+async def export_contact(request: Request, caller: Caller) -> Response:
+    """Everything stored about a contact, as a ZIP: contact.json, patient.json,
+    conversations.json, messages.json, notes.json and media/<message id>-<file name>."""
+    export = container_of(request).export_contact_data()
+    result = await export(caller.association_id, request.path_params["id"])
+    match result:
+        case Failure(error):
+            return domain_error_response(error)
+        case Success(found):
+            pass
+    note_audit(
+        request,
+        conversations=len(found.conversations),
+        messages=len(found.messages),
+        media_files=len(found.files),
+        notes=len(found.notes),
+    )
+    return Response(
+        contact_zip(found),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{zip_filename(found.contact)}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@agent_route(admin=True, audit=AuditAction.CONTACT_ERASED, target="contact")
+@handles_bad_requests
+async def erase_contact(request: Request, caller: Caller) -> Response:
+    """Erase a contact's data, irreversibly: `{"confirm_name"}` must be the contact's name as
+    shown (trimmed, any case). Messages, files, notes, collected fields, name, phone and patient
+    records go; anonymous statistics stay. A later patient import brings the registry row back."""
+    confirm_name = (await json_body(request)).get("confirm_name")
+    if not isinstance(confirm_name, str):
+        raise BadRequest("`confirm_name` must be the contact's name")
+    erase = container_of(request).erase_contact_data()
+    result = await erase(caller.association_id, request.path_params["id"], confirm_name)
+
+    def view(erasure: Erasure) -> dict[str, Any]:
+        counts = {
+            "messages": erasure.messages,
+            "media_files": erasure.media_files,
+            "conversations": erasure.conversations,
+            "patients": erasure.patients,
+            "notes": erasure.notes,
+        }
+        note_audit(request, **counts)
+        return {"contact_id": erasure.contact_id, **counts}
+
+    return respond(result, view)
 
 
 def _day(request: Request, name: str) -> date | None:
@@ -254,6 +391,11 @@ def _statistics_view(stats: Statistics) -> dict[str, Any]:
             "median_seconds": stats.first_response.median_seconds,
         },
         "delivery_failures": stats.delivery_failures,
+        "labels": stats.conversations_by_label,
+        "satisfaction": {
+            "ratings": stats.satisfaction.ratings,
+            "average": stats.satisfaction.average,
+        },
     }
 
 
@@ -289,6 +431,67 @@ async def list_alerts(request: Request, caller: Caller) -> Response:
     )
 
 
+@agent_route()
+async def list_agents(request: Request, caller: Caller) -> Response:
+    """The association's agents: id, name, role, and whether they are online (their inbox is
+    open). Every agent may read it: the inbox offers it to assign a conversation."""
+    agents = await container_of(request).list_agents()(caller.association_id)
+    return JSONResponse(
+        {
+            "items": [
+                {
+                    "id": a.agent.id,
+                    "name": a.agent.name,
+                    "role": a.agent.role.value,
+                    "online": a.online,
+                }
+                for a in agents
+            ]
+        }
+    )
+
+
+def _audit_query(request: Request) -> AuditQuery:
+    cursor = request.query_params.get("cursor") or None
+    if cursor is not None and not cursor.isdigit():
+        raise BadRequest("cursor is not one this API gave out")
+    return AuditQuery(
+        start=query_time(request, "from"),
+        end=query_time(request, "to"),
+        actor=request.query_params.get("actor") or None,
+        before_id=int(cursor) if cursor else None,
+        limit=page_limit(request),
+    )
+
+
+def _audit_view(page: AuditPage) -> dict[str, Any]:
+    return {
+        "items": [
+            {
+                "actor": entry.actor,
+                "actor_name": page.agent_names.get(entry.actor),
+                "action": entry.action.value,
+                "target_type": entry.target_type,
+                "target_id": entry.target_id,
+                "at": entry.at.isoformat(),
+                "details": entry.details,
+            }
+            for _, entry in page.entries
+        ],
+        "next_cursor": str(page.next_before_id) if page.next_before_id else None,
+    }
+
+
+@agent_route(admin=True)
+@handles_bad_requests
+async def list_audit(request: Request, caller: Caller) -> Response:
+    """The audit log, newest first: `from` (inclusive) and `to` (exclusive) are ISO times with
+    a time zone, `actor` an agent id (or `system`); cursor pagination. No route changes it."""
+    query = _audit_query(request)
+    page = await container_of(request).read_audit_log()(caller.association_id, query)
+    return JSONResponse(_audit_view(page))
+
+
 routes = [
     Route(f"{PREFIX}/whatsapp", get_whatsapp, methods=["GET"]),
     Route(f"{PREFIX}/whatsapp", put_whatsapp, methods=["PUT"]),
@@ -300,6 +503,14 @@ routes = [
     Route(f"{PREFIX}/whatsapp/test-message", test_message, methods=["POST"]),
     Route(f"{PREFIX}/bot", get_bot, methods=["GET"]),
     Route(f"{PREFIX}/bot", put_bot, methods=["PUT"]),
+    Route(f"{PREFIX}/assignment", get_assignment, methods=["GET"]),
+    Route(f"{PREFIX}/assignment", put_assignment, methods=["PUT"]),
+    Route(f"{PREFIX}/privacy", get_privacy, methods=["GET"]),
+    Route(f"{PREFIX}/privacy", put_privacy, methods=["PUT"]),
+    Route(f"{PREFIX}/contacts/{{id}}/export", export_contact, methods=["GET"]),
+    Route(f"{PREFIX}/contacts/{{id}}/erase", erase_contact, methods=["POST"]),
     Route(f"{PREFIX}/stats", get_stats, methods=["GET"]),
     Route(f"{PREFIX}/alerts", list_alerts, methods=["GET"]),
+    Route(f"{PREFIX}/agents", list_agents, methods=["GET"]),
+    Route(f"{PREFIX}/audit", list_audit, methods=["GET"]),
 ]

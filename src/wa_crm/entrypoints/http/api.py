@@ -7,14 +7,16 @@ import binascii
 from datetime import datetime
 from typing import Any
 
+from returns.pipeline import is_successful
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.conversation import Channel, ConversationStatus
 from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
-from wa_crm.entrypoints.http.auth import Caller, agent_route
+from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.errors import error_response
 from wa_crm.entrypoints.http.handlers import (
     BadRequest,
@@ -22,8 +24,10 @@ from wa_crm.entrypoints.http.handlers import (
     handles_bad_requests,
     json_body,
     page_limit,
+    query_time,
     respond,
 )
+from wa_crm.entrypoints.http.inbox_tools import label_filter, snoozed_filter
 from wa_crm.entrypoints.http.views import (
     contact_summary,
     conversation_view,
@@ -74,22 +78,26 @@ def _query(request: Request, caller: Caller) -> ConversationQuery:
         else assignee,
         unassigned=assignee == "none",
         text=params.get("q", "")[:100],
+        label=label_filter(params),
+        snoozed=snoozed_filter(params),
         after=decode_cursor(params["cursor"]) if params.get("cursor") else None,
         limit=page_limit(request),
     )
 
 
-@agent_route()
+@agent_route(audit=AuditAction.CONVERSATION_LISTED)
 @handles_bad_requests
 async def list_conversations(request: Request, caller: Caller) -> Response:
     """Conversations, newest activity first; filters status, channel, assignee (me, none or an
-    agent id), q (contact name or phone); cursor pagination."""
+    agent id), q (contact name or phone), label, snoozed (false by default, true or any);
+    cursor pagination."""
     query = _query(request, caller)
     async with container_of(request).uow_factory()() as uow:
         page = await uow.conversations.search(caller.association_id, query)
         contacts = await uow.contacts.get_many(caller.association_id, [c.contact_id for c in page])
         counts = await uow.conversations.count_by_status(caller.association_id)
         mine = await uow.conversations.count_by_status(caller.association_id, caller.agent.id)
+    note_audit(request, conversation_ids=[c.id for c in page])
     last = page[-1] if len(page) == query.limit else None
     return JSONResponse(
         {
@@ -97,12 +105,13 @@ async def list_conversations(request: Request, caller: Caller) -> Response:
             "next_cursor": encode_cursor(last.last_message_at or last.created_at, last.id)
             if last
             else None,
-            "counts": {**counts, "mine": mine["human"]},
+            # Mine: what I hold, including what automatic assignment routed to me (pending).
+            "counts": {**counts, "mine": mine["human"] + mine["pending"]},
         }
     )
 
 
-@agent_route()
+@agent_route(audit=AuditAction.CONVERSATION_VIEWED, target="conversation")
 async def get_conversation(request: Request, caller: Caller) -> Response:
     """One conversation with its contact and handoff note."""
     async with container_of(request).uow_factory()() as uow:
@@ -117,17 +126,11 @@ async def get_conversation(request: Request, caller: Caller) -> Response:
     return JSONResponse(conversation_view(conversation, contact))
 
 
-@agent_route()
+@agent_route(audit=AuditAction.MESSAGES_LISTED, target="conversation")
 @handles_bad_requests
 async def list_messages(request: Request, caller: Caller) -> Response:
     """Messages of a conversation, newest first; `before` (ISO time) pages back."""
-    before_raw = request.query_params.get("before")
-    try:
-        before = datetime.fromisoformat(before_raw) if before_raw else None
-    except ValueError as error:
-        raise BadRequest("before must be an ISO 8601 time with a time zone") from error
-    if before is not None and before.tzinfo is None:
-        raise BadRequest("before must be an ISO 8601 time with a time zone")
+    before = query_time(request, "before")
     limit = page_limit(request)
     async with container_of(request).uow_factory()() as uow:
         conversation = await uow.conversations.get(caller.association_id, request.path_params["id"])
@@ -140,6 +143,7 @@ async def list_messages(request: Request, caller: Caller) -> Response:
         )
     if conversation is None:
         return error_response(404, "unknown_conversation", "no such conversation")
+    note_audit(request, messages=len(messages))
     slug = caller.identity.association.slug
     return JSONResponse(
         {
@@ -153,7 +157,7 @@ def _request(request: Request, caller: Caller) -> AgentRequest:
     return AgentRequest(caller.association_id, request.path_params["id"], caller.agent.id)
 
 
-@agent_route()
+@agent_route(audit=AuditAction.MESSAGE_SENT, target="conversation")
 @handles_bad_requests
 async def send_message(request: Request, caller: Caller) -> Response:
     """Send text (JSON `{"text"}`) or an image or document (multipart `file`, `caption`)."""
@@ -180,11 +184,13 @@ async def send_message(request: Request, caller: Caller) -> Response:
         if not isinstance(text, str):
             raise BadRequest("`text` must be a string")
         result = await actions.reply(_request(request, caller), text, body.get("reply_to"))
+    if is_successful(result):
+        note_audit(request, message_id=result.unwrap().id)
     return respond(result, lambda message: message_view(message, slug), status=201)
 
 
-def _conversation_action(name: str, doc: str) -> Any:
-    @agent_route()
+def _conversation_action(name: str, action: AuditAction, doc: str) -> Any:
+    @agent_route(audit=action, target="conversation")
     async def act(request: Request, caller: Caller) -> Response:
         actions = container_of(request).agent_actions()
         result = await getattr(actions, name)(_request(request, caller))
@@ -194,13 +200,23 @@ def _conversation_action(name: str, doc: str) -> Any:
     return act
 
 
-claim = _conversation_action("claim", "Take the conversation (from the bot or the queue).")
-release = _conversation_action("release", "Give the conversation back to the bot.")
-resolve = _conversation_action("resolve", "Close the conversation.")
-read = _conversation_action("read", "Clear the unread count and mark the chat read on WhatsApp.")
+claim = _conversation_action(
+    "claim", AuditAction.CONVERSATION_CLAIMED, "Take the conversation (from the bot or the queue)."
+)
+release = _conversation_action(
+    "release", AuditAction.CONVERSATION_RELEASED, "Give the conversation back to the bot."
+)
+resolve = _conversation_action(
+    "resolve", AuditAction.CONVERSATION_RESOLVED, "Close the conversation."
+)
+read = _conversation_action(
+    "read",
+    AuditAction.CONVERSATION_READ,
+    "Clear the unread count and mark the chat read on WhatsApp.",
+)
 
 
-@agent_route()
+@agent_route(audit=AuditAction.CONVERSATION_ASSIGNED, target="conversation")
 @handles_bad_requests
 async def assign(request: Request, caller: Caller) -> Response:
     """Assign the conversation to an agent: `{"agent_id"}`."""
@@ -208,10 +224,11 @@ async def assign(request: Request, caller: Caller) -> Response:
     if not isinstance(agent_id, str) or not agent_id:
         raise BadRequest("`agent_id` must be an agent's id")
     result = await container_of(request).agent_actions().assign(_request(request, caller), agent_id)
+    note_audit(request, agent_id=agent_id)
     return respond(result, lambda conversation: conversation_view(conversation, None))
 
 
-@agent_route()
+@agent_route(audit=AuditAction.CONVERSATION_TYPING, target="conversation")
 @handles_bad_requests
 async def typing(request: Request, caller: Caller) -> Response:
     """Show or hide "typing…" to the contact: `{"state": "start"|"stop"}`."""
@@ -226,7 +243,7 @@ async def typing(request: Request, caller: Caller) -> Response:
     return respond(result, lambda _: {"state": state})
 
 
-@agent_route()
+@agent_route(audit=AuditAction.CONTACT_VIEWED, target="contact")
 async def get_contact(request: Request, caller: Caller) -> Response:
     """A contact with its patient profile, orders and conversations (the inbox sidebar)."""
     async with container_of(request).uow_factory()() as uow:
@@ -248,7 +265,7 @@ async def get_contact(request: Request, caller: Caller) -> Response:
     )
 
 
-@agent_route()
+@agent_route(audit=AuditAction.MEDIA_VIEWED, target="message")
 async def get_media(request: Request, caller: Caller) -> Response:
     """The file of a message, from our media store."""
     container = container_of(request)
@@ -272,18 +289,19 @@ async def get_media(request: Request, caller: Caller) -> Response:
     )
 
 
-@agent_route(admin=True)
+@agent_route(admin=True, audit=AuditAction.DEAD_LETTERS_LISTED)
 @handles_bad_requests
 async def list_dead_letters(request: Request, caller: Caller) -> Response:
     """Messages that could not be delivered, newest first (admins)."""
     limit = page_limit(request)
     async with container_of(request).uow_factory()() as uow:
         failed = await uow.messages.list_failed(caller.association_id, limit)
+    note_audit(request, message_ids=[m.id for m in failed])
     slug = caller.identity.association.slug
     return JSONResponse({"items": [message_view(m, slug) for m in failed]})
 
 
-@agent_route(admin=True)
+@agent_route(admin=True, audit=AuditAction.DEAD_LETTER_RETRIED, target="message")
 async def retry_dead_letter(request: Request, caller: Caller) -> Response:
     """Send a dead letter again (admins)."""
     retry = container_of(request).retry_dead_letter()
@@ -292,7 +310,7 @@ async def retry_dead_letter(request: Request, caller: Caller) -> Response:
     return respond(result, lambda message: message_view(message, slug))
 
 
-@agent_route(admin=True)
+@agent_route(admin=True, audit=AuditAction.PATIENTS_IMPORTED)
 async def import_patients(request: Request, caller: Caller) -> Response:
     """Import patients from CSV (`text/csv` body, or multipart `file`): header
     id,full_name,phone,status plus any profile columns; bad rows are reported by line (admins)."""
@@ -308,6 +326,9 @@ async def import_patients(request: Request, caller: Caller) -> Response:
         return error_response(422, "invalid_input", "the CSV file is not UTF-8 text")
     importer = container_of(request).import_patients()
     result = await importer(caller.identity.association.slug, text)
+    if is_successful(result):
+        report = result.unwrap()
+        note_audit(request, imported=report.imported, errors=len(report.errors))
     return respond(
         result,
         lambda report: {

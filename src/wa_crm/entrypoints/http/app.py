@@ -17,7 +17,16 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Route
 
 from wa_crm.container import Container, build_container, check_database, close_resources
-from wa_crm.entrypoints.http import admin, api, health, openapi, pages, sse, webhooks
+from wa_crm.entrypoints.http import (
+    admin,
+    api,
+    health,
+    inbox_tools,
+    openapi,
+    pages,
+    sse,
+    webhooks,
+)
 from wa_crm.entrypoints.http.auth import LoginThrottle, login, logout
 from wa_crm.entrypoints.http.errors import http_exception_handler, unexpected_error_handler
 from wa_crm.entrypoints.worker import start_workers
@@ -32,6 +41,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         try:
             await check_database(container)
             await container.start_session_polls()()
+            await container.start_retention_purges()()
+            await container.start_assignment_checks()()
             stop = asyncio.Event()
             workers = start_workers(container, stop, container.settings().workers)
             yield
@@ -48,6 +59,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             Route("/login", login, methods=["POST"]),
             Route("/logout", logout, methods=["POST"]),
             *api.routes,
+            *inbox_tools.routes,
             *admin.routes,
             *sse.routes,
             Route("/openapi.json", openapi.document, methods=["GET"]),

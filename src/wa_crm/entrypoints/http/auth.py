@@ -6,6 +6,16 @@
 - An agent only sees its own association: any other association's route answers 404, exactly
   as for an association that does not exist, so nothing is learnt by probing.
 - Logins are rate limited per client address and e-mail.
+- A route given an ``audit`` action writes one audit log entry for each successful (2xx)
+  answer, naming the agent, the action and its target; failed requests write none.
+
+The entry is written in its own unit of work once the handler has its answer, before the answer
+goes out: a view whose entry cannot be written fails (500) instead of showing data unrecorded.
+Writing it inside each action's own unit of work would make it atomic with a change, but every
+use case would have to carry the audit, and a route without it could not be told apart from
+one that forgot it; here the route table says it all, and a test checks that no route that
+reads or changes a conversation, a contact or a setting lacks an action. The price: a crash
+between an action's commit and its entry loses that entry.
 """
 
 from __future__ import annotations
@@ -23,7 +33,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from wa_crm.container import Container
+from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.people import Agent
+from wa_crm.domain.usecases.audit import AuditRecord
 from wa_crm.domain.usecases.auth import Identity
 from wa_crm.entrypoints.http.errors import error_response
 
@@ -63,10 +75,34 @@ async def _identify(request: Request) -> Caller | None:
     return None
 
 
+def note_audit(request: Request, **details: str | int | list[str]) -> None:
+    """Add ids or counts (never phone numbers, names or text) to the request's audit entry."""
+    request.state.audit_details = {**getattr(request.state, "audit_details", {}), **details}
+
+
+async def _record(request: Request, caller: Caller, action: AuditAction, target: str) -> None:
+    container: Container = request.app.state.container
+    target_id = caller.association_id if target == "association" else request.path_params["id"]
+    record = AuditRecord(
+        caller.association_id,
+        caller.agent.id,
+        action,
+        target,
+        target_id,
+        getattr(request.state, "audit_details", None),
+    )
+    await container.record_audit()(record)
+
+
 def agent_route(
-    admin: bool = False,
+    admin: bool = False, audit: AuditAction | None = None, target: str = "association"
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Wrap a handler of ``/api/associations/{slug}/...`` with authentication and tenancy."""
+    """Wrap a handler of ``/api/associations/{slug}/...`` with authentication and tenancy.
+
+    ``audit``: the action each successful answer records; ``target`` names what it acts on:
+    the kind of the path's ``{id}`` (``conversation``, ``contact``, ``message``, …), or the
+    ``association`` itself.
+    """
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(handler)
@@ -83,9 +119,13 @@ def agent_route(
                     return error_response(403, "csrf", "missing or wrong X-CSRF-Token header")
             if admin and not caller.agent.is_admin:
                 return error_response(403, "forbidden", "this needs an admin of the association")
-            return await handler(request, caller)
+            response = await handler(request, caller)
+            if audit is not None and 200 <= response.status_code < 300:
+                await _record(request, caller, audit, target)
+            return response
 
         endpoint.requires_admin = admin  # type: ignore[attr-defined]
+        endpoint.audit_action = audit  # type: ignore[attr-defined]
         return endpoint
 
     return decorate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any
 
 from returns.result import Failure, Result, Success
@@ -31,6 +32,20 @@ def page_limit(request: Request, default: int = 50) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
         raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE}")
     return int(raw)
+
+
+def query_time(request: Request, name: str) -> datetime | None:
+    """An ISO 8601 time with a time zone from the query string, if given."""
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadRequest(f"{name} must be an ISO 8601 time with a time zone")
+    return moment
 
 
 async def json_body(request: Request) -> dict[str, Any]:

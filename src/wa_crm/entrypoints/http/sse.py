@@ -4,6 +4,9 @@ Each event goes out with its ``id:``, so a client that reconnects with ``Last-Ev
 ``?last_event_id=``) gets what it missed while the bus still holds it. Pings keep proxies from
 closing an idle stream, and a client that cannot take a message within the send timeout is
 dropped rather than allowed to hold anything up; the bus bounds what waits for it.
+
+An open stream is what makes its agent online for automatic assignment: it is recorded when
+the stream opens, again with each keep-alive ping, and when it closes (``presence.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wa_crm.container import Container
+from wa_crm.domain.model.audit import AuditAction
 from wa_crm.entrypoints.http.auth import Caller, agent_route
+from wa_crm.entrypoints.http.presence import StreamPresence
 from wa_crm.ports.events import PublishedEvent
 
 PING_SECONDS = 15
@@ -62,7 +67,7 @@ class _Rendered:
 render = _Rendered()
 
 
-@agent_route()
+@agent_route(audit=AuditAction.EVENTS_SUBSCRIBED)
 async def events(request: Request, caller: Caller) -> Response:
     """The association's live events (SSE), resumable with Last-Event-ID."""
     container: Container = request.app.state.container
@@ -70,16 +75,24 @@ async def events(request: Request, caller: Caller) -> Response:
     # Plain values only: a stream lives for hours, it should not keep the caller's objects.
     slug, association_id = caller.identity.association.slug, caller.association_id
     bus, gauge = container.event_bus(), container.metrics().sse_clients
+    presence = StreamPresence(container.presence(), association_id, caller.agent.id)
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
         gauge.inc()
         try:
+            await presence.opened()
             async for event in bus.subscribe(association_id, after_id=after):
                 yield ServerSentEvent(data=render(event, slug), event=event.type, id=event.id)
         finally:
             gauge.dec()
+            await presence.closed()
 
-    return EventSourceResponse(stream(), ping=PING_SECONDS, send_timeout=SEND_TIMEOUT_SECONDS)
+    return EventSourceResponse(
+        stream(),
+        ping=PING_SECONDS,
+        send_timeout=SEND_TIMEOUT_SECONDS,
+        data_sender_callable=lambda: presence.keep(PING_SECONDS),
+    )
 
 
 routes = [Route("/api/associations/{slug}/events", events, methods=["GET"])]

@@ -7,6 +7,7 @@ from typing import Any
 from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.people import Contact, Patient
+from wa_crm.domain.usecases.consent import consent_flag
 
 
 def contact_summary(contact: Contact | None) -> dict[str, Any] | None:
@@ -20,11 +21,15 @@ def contact_summary(contact: Contact | None) -> dict[str, Any] | None:
         "kind": contact.kind.value,
         "patient_id": contact.patient_id,
         "fields": contact.fields,
+        "opted_out_at": contact.opted_out_at.isoformat() if contact.opted_out_at else None,
+        "opt_out_source": contact.opt_out_source,
     }
 
 
 def conversation_view(conversation: Conversation, contact: Contact | None) -> dict[str, Any]:
-    return {**conversation.snapshot(), "contact": contact_summary(contact)}
+    """Without the contact (an action's answer), the consent flag is left out, not guessed."""
+    consent = consent_flag(contact) if contact is not None else {}
+    return {**conversation.snapshot(), **consent, "contact": contact_summary(contact)}
 
 
 def message_view(message: Message, slug: str) -> dict[str, Any]:

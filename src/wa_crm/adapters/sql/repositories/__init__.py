@@ -6,6 +6,7 @@ from wa_crm.adapters.sql.repositories.associations import (
     SqlAgentRepository,
     SqlAssociationRepository,
 )
+from wa_crm.adapters.sql.repositories.audit import SqlAuditRepository
 from wa_crm.adapters.sql.repositories.contacts import SqlContactRepository
 from wa_crm.adapters.sql.repositories.conversations import (
     SqlConversationRepository,
@@ -14,6 +15,7 @@ from wa_crm.adapters.sql.repositories.conversations import (
 from wa_crm.adapters.sql.repositories.jobs import SqlJobRepository
 from wa_crm.adapters.sql.repositories.monitoring import SqlAlertRepository, SqlHandoffRepository
 from wa_crm.adapters.sql.repositories.patients import SqlPatientRepository
+from wa_crm.adapters.sql.repositories.privacy import SqlPrivacyRepository
 from wa_crm.adapters.sql.repositories.processed_events import SqlProcessedEventRepository
 from wa_crm.adapters.sql.repositories.statistics import SqlStatisticsRepository
 
@@ -21,12 +23,14 @@ __all__ = [
     "SqlAgentRepository",
     "SqlAlertRepository",
     "SqlAssociationRepository",
+    "SqlAuditRepository",
     "SqlContactRepository",
     "SqlConversationRepository",
     "SqlHandoffRepository",
     "SqlJobRepository",
     "SqlMessageRepository",
     "SqlPatientRepository",
+    "SqlPrivacyRepository",
     "SqlProcessedEventRepository",
     "SqlStatisticsRepository",
 ]

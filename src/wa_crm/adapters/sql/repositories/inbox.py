@@ -24,7 +24,9 @@ from sqlalchemy import (
     Select,
     Subquery,
     bindparam,
+    exists,
     func,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -34,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute
+from wa_crm.adapters.sql.json_arrays import json_array_values
 from wa_crm.adapters.sql.tables import contacts, conversations
 from wa_crm.adapters.sql.types import UtcDateTime
 from wa_crm.domain.model.conversation import Conversation, ConversationStatus
@@ -49,6 +52,8 @@ class _Filters(NamedTuple):
     assignee: bool
     unassigned: bool
     text: bool
+    label: bool
+    snoozed: bool | None
     after: bool
 
 
@@ -73,6 +78,13 @@ def _conditions(filters: _Filters) -> list[ColumnElement[bool]]:
             ),
         )
         where.append(conversations.c.contact_id.in_(matching))
+    if filters.label:
+        labels = json_array_values(conversations.c.labels).table_valued("value")
+        labelled = select(literal_column("1")).select_from(labels)
+        where.append(exists(labelled.where(labels.c.value == bindparam("label"))))
+    if filters.snoozed is not None:
+        snoozed_until = conversations.c.snoozed_until
+        where.append(snoozed_until.is_not(None) if filters.snoozed else snoozed_until.is_(None))
     return where
 
 
@@ -119,6 +131,8 @@ async def search_conversations(
         assignee=query.assignee_id is not None,
         unassigned=query.unassigned,
         text=bool(text),
+        label=query.label is not None,
+        snoozed=query.snoozed,
         after=query.after is not None,
     )
     parameters: dict[str, Any] = {"association_id": association_id, "limit": query.limit}
@@ -131,6 +145,8 @@ async def search_conversations(
     if text:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         parameters["pattern"] = f"%{escaped}%"
+    if query.label is not None:
+        parameters["label"] = query.label
     if query.after is not None:
         parameters["after_at"], parameters["after_id"] = query.after
     result = await execute(connection, _search(filters), parameters)

@@ -1,9 +1,10 @@
 """The monitoring page's aggregates, computed by the database.
 
 Each reads one range of an index that holds every column it needs (see ``tables``), never the
-table rows. Constants that appear both in the select list and in ``GROUP BY`` are SQL literals:
-PostgreSQL matches a grouped expression only when it is written the same way, and two bind
-parameters never are.
+table rows, and adds what the rollups of deleted messages hold for the period (one range of
+``message_rollups``' key; see ``PrivacyRepository``). Constants that appear both in the select
+list and in ``GROUP BY`` are SQL literals: PostgreSQL matches a grouped expression only when it
+is written the same way, and two bind parameters never are.
 """
 
 from __future__ import annotations
@@ -22,21 +23,42 @@ from sqlalchemy import (
     extract,
     func,
     literal_column,
+    or_,
     select,
+    true,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql.execution import execute, per_dialect
-from wa_crm.adapters.sql.tables import FAILED_OUTBOUND, handoffs, messages
+from wa_crm.adapters.sql.json_arrays import json_array_values
+from wa_crm.adapters.sql.tables import (
+    FAILED_OUTBOUND,
+    conversations,
+    handoffs,
+    message_rollups,
+    messages,
+)
 from wa_crm.adapters.sql.types import UtcDateTime
 from wa_crm.domain.model.message import Author, Direction
-from wa_crm.domain.model.statistics import AnsweredConversations, FirstResponse, HourlyMessages
+from wa_crm.domain.model.statistics import (
+    AnsweredConversations,
+    FirstResponse,
+    HourlyMessages,
+    Satisfaction,
+)
 
 _CREATED_IN_PERIOD = [
     messages.c.association_id == bindparam("association_id"),
     messages.c.created_at >= bindparam("start"),
     messages.c.created_at < bindparam("end"),
+]
+
+_ROLLED_UP_IN_PERIOD = [
+    message_rollups.c.association_id == bindparam("association_id"),
+    message_rollups.c.hour >= bindparam("start"),
+    message_rollups.c.hour < bindparam("end"),
 ]
 
 _HANDED_OFF_IN_PERIOD = [
@@ -46,19 +68,28 @@ _HANDED_OFF_IN_PERIOD = [
 ]
 
 
+def _utc_hour(dialect: str, moment: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The UTC hour ``moment`` is in. SQLite stores naive UTC text (``YYYY-MM-DD
+    HH:MM:SS.ffffff``), so its hour is the first 13 characters, which groups about twice as fast
+    as ``strftime``."""
+    if dialect == "postgresql":
+        utc = func.timezone(literal_column("'UTC'"), moment)
+        return func.date_trunc(literal_column("'hour'"), utc)
+    prefix = func.substr(moment, literal_column("1"), literal_column("13"))
+    return prefix.concat(literal_column("':00:00'"))
+
+
+def _total(column: ColumnElement[Any], name: str) -> ColumnElement[int]:
+    """A sum as an integer (PostgreSQL sums integers as ``numeric``)."""
+    return cast(func.sum(column), Integer).label(name)
+
+
 @per_dialect
 def _hourly(dialect: str) -> Executable:
-    """Messages per UTC hour. SQLite stores naive UTC text (``YYYY-MM-DD HH:MM:SS.ffffff``), so
-    its hour is the first 13 characters, which groups about twice as fast as ``strftime``."""
-    truncated: ColumnElement[Any]
-    if dialect == "postgresql":
-        utc = func.timezone(literal_column("'UTC'"), messages.c.created_at)
-        truncated = func.date_trunc(literal_column("'hour'"), utc)
-    else:
-        prefix = func.substr(messages.c.created_at, literal_column("1"), literal_column("13"))
-        truncated = prefix.concat(literal_column("':00:00'"))
-    hour = type_coerce(truncated, UtcDateTime).label("hour")
-    return (
+    """Messages per UTC hour: the messages' counts, then the rollups' hours written the same
+    way, so that both group together."""
+    hour = _utc_hour(dialect, messages.c.created_at).label("hour")
+    live = (
         select(
             hour,
             func.count().filter(messages.c.direction == Direction.IN.value).label("inbound"),
@@ -66,17 +97,42 @@ def _hourly(dialect: str) -> Executable:
         )
         .where(*_CREATED_IN_PERIOD)
         .group_by(hour)
-        .order_by(hour)
+    )
+    rolled_up = select(
+        _utc_hour(dialect, message_rollups.c.hour).label("hour"),
+        message_rollups.c.inbound,
+        message_rollups.c.outbound,
+    ).where(*_ROLLED_UP_IN_PERIOD)
+    both = union_all(live, rolled_up).subquery()
+    return (
+        select(
+            type_coerce(both.c.hour, UtcDateTime).label("hour"),
+            _total(both.c.inbound, "inbound"),
+            _total(both.c.outbound, "outbound"),
+        )
+        .group_by(both.c.hour)
+        .order_by(both.c.hour)
     )
 
 
-_AGENT_MESSAGES = (
-    select(func.count().filter(messages.c.author == Author.AGENT.value).label("agent_messages"))
+_LIVE_AGENT_MESSAGES = (
+    select(
+        messages.c.conversation_id,
+        func.count().filter(messages.c.author == Author.AGENT.value).label("agent_messages"),
+    )
     .where(
         *_CREATED_IN_PERIOD,
         messages.c.author.in_([Author.BOT.value, Author.AGENT.value]),
     )
     .group_by(messages.c.conversation_id)
+)
+_ROLLED_UP_AGENT_MESSAGES = select(
+    message_rollups.c.conversation_id, message_rollups.c.agent.label("agent_messages")
+).where(*_ROLLED_UP_IN_PERIOD, or_(message_rollups.c.bot > 0, message_rollups.c.agent > 0))
+_ANSWERING = union_all(_LIVE_AGENT_MESSAGES, _ROLLED_UP_AGENT_MESSAGES).subquery()
+_AGENT_MESSAGES = (
+    select(_total(_ANSWERING.c.agent_messages, "agent_messages"))
+    .group_by(_ANSWERING.c.conversation_id)
     .subquery()
 )
 _ANSWERED = select(
@@ -119,7 +175,34 @@ def _middle_waits(dialect: str) -> Executable:
 
 
 # The partial index's own condition: both databases then count from that small index alone.
-_FAILURES = select(func.count()).where(*_CREATED_IN_PERIOD, FAILED_OUTBOUND)
+_LIVE_FAILURES = select(func.count()).where(*_CREATED_IN_PERIOD, FAILED_OUTBOUND)
+_ROLLED_UP_FAILURES = select(func.coalesce(func.sum(message_rollups.c.failed), 0)).where(
+    *_ROLLED_UP_IN_PERIOD
+)
+_FAILURES = select(_LIVE_FAILURES.scalar_subquery() + _ROLLED_UP_FAILURES.scalar_subquery())
+
+# Labelled and rated conversations are read through their partial indexes (``tables``).
+_LABELS = json_array_values(conversations.c.labels).table_valued("value").alias("label")
+_BY_LABEL = (
+    select(_LABELS.c.value.label("label"), func.count().label("conversations"))
+    .select_from(conversations)
+    .join(_LABELS, true())
+    .where(
+        conversations.c.association_id == bindparam("association_id"),
+        conversations.c.created_at >= bindparam("start"),
+        conversations.c.created_at < bindparam("end"),
+        conversations.c.labels.is_not(None),
+    )
+    .group_by(_LABELS.c.value)
+)
+_SATISFACTION = select(
+    func.count().label("ratings"), func.avg(cast(conversations.c.rating, Float)).label("average")
+).where(
+    conversations.c.association_id == bindparam("association_id"),
+    conversations.c.rated_at >= bindparam("start"),
+    conversations.c.rated_at < bindparam("end"),
+    conversations.c.rated_at.is_not(None),
+)
 
 
 class SqlStatisticsRepository:
@@ -159,6 +242,19 @@ class SqlStatisticsRepository:
 
     async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
         return int((await self._run(_FAILURES, association_id, start, end)).scalar_one())
+
+    async def conversations_by_label(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        result = await self._run(_BY_LABEL, association_id, start, end)
+        return {row.label: row.conversations for row in result}
+
+    async def satisfaction(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> Satisfaction:
+        row = (await self._run(_SATISFACTION, association_id, start, end)).one()
+        average = None if row.average is None else float(row.average)
+        return Satisfaction(ratings=row.ratings, average=average)
 
     async def _run(
         self,

@@ -1,4 +1,4 @@
-// Shared by the admin pages (WhatsApp settings, monitoring): boot data and strings, building
+// Shared by the pages (inbox, WhatsApp settings, monitoring): boot data and strings, building
 // elements, the association's API with the session's CSRF token, its SSE stream, toasts and the
 // sign-out button. Plain ES2020, no framework. Text from data only ever reaches the page through
 // textContent or attributes (never innerHTML).
@@ -46,14 +46,16 @@ window.WaCrm = (() => {
     }
   }
 
+  /** ``body``: JSON data, or a FormData sent as multipart (the browser sets its boundary). */
   async function api(method, path, body) {
     const headers = { Accept: "application/json" };
+    const form = body instanceof FormData;
     if (method !== "GET") headers["X-CSRF-Token"] = CSRF;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (body !== undefined && !form) headers["Content-Type"] = "application/json";
     const response = await fetch(boot.api + path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
       credentials: "same-origin",
     });
     if (response.status === 401) {

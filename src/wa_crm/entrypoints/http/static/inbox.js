@@ -4,55 +4,35 @@
 "use strict";
 
 (() => {
-  const boot = JSON.parse(document.getElementById("boot").textContent);
-  const T = boot.strings;
+  const { boot, T, $, t, h, api, ApiError } = window.WaCrm; // api.js
   const API = boot.api;
   const ME = boot.agent.id;
-  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const ADMIN = boot.agent.role === "admin";
   const BASE_TITLE = document.title;
   const PAGE = 50;
   const TYPING_IDLE_MS = 3000;
   const TYPING_REPEAT_MS = 8000;
   const CONTACT_TYPING_MS = 12000;
+  const MAX_LABELS = 10;
+  const AGENTS_REFRESH_MS = 60000;
   // Queued shows a clock icon (⏱ needs an emoji font, which not every desktop has).
   const TICKS = { queued: "", sent: "✓", delivered: "✓✓", read: "✓✓", played: "✓✓", failed: "⚠" };
   const ICONS = {
     clock: "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm0 4v5l3 2",
     document: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zm0 0v5h5M9 13h6M9 17h6",
+    lock: "M7 11V8a5 5 0 0 1 10 0v3M6 11h12v10H6z",
   };
+  // Mine and Unassigned: what an agent holds or could take (pending includes what automatic
+  // assignment routed to someone, as the "mine" count does).
   const TABS = {
     bot: { status: "bot" },
     pending: { status: "pending" },
-    mine: { status: "human", assignee: "me" },
+    mine: { status: "pending,human", assignee: "me" },
+    unassigned: { status: "pending,human", assignee: "none" },
     all: {},
   };
 
   // --- small helpers ---------------------------------------------------------------------------
-
-  const $ = (id) => document.getElementById(id);
-
-  function t(key, vars) {
-    let text = T[key] ?? key;
-    for (const [name, value] of Object.entries(vars || {})) text = text.replace(`{${name}}`, value);
-    return text;
-  }
-
-  /** Build an element; strings become text nodes, so data is never parsed as HTML. */
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") el.className = value;
-      else if (key === "text") el.textContent = value;
-      else if (key === "data") Object.assign(el.dataset, value);
-      else el.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      el.append(child instanceof Node ? child : String(child));
-    }
-    return el;
-  }
 
   function icon(name, size = 14) {
     const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -113,8 +93,13 @@
     return found ? `+55 ${found[1]} ${found[2]}-${found[3]}` : (phone || "");
   }
 
+  function isErased(contact) {
+    return (contact?.wa_chat_id || "").startsWith("erased:");
+  }
+
   function contactName(contact) {
     if (!contact) return T.unknown_contact;
+    if (isErased(contact)) return T.erased_contact;
     return contact.display_name || formatPhone(contact.phone)
       || (contact.wa_chat_id || "").split("@")[0] || T.unknown_contact;
   }
@@ -151,44 +136,14 @@
     };
   }
 
-  // --- API ---------------------------------------------------------------------------------------
-
-  class ApiError extends Error {
-    constructor(status, code, message) {
-      super(message || code || `HTTP ${status}`);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
-    let payload;
-    if (method !== "GET") headers["X-CSRF-Token"] = CSRF;
-    if (body instanceof FormData) payload = body;
-    else if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      payload = JSON.stringify(body);
-    }
-    const response = await fetch(API + path, {
-      method, headers, body: payload, credentials: "same-origin",
-    });
-    if (response.status === 401) {
-      window.location.assign(boot.login_url);
-      throw new ApiError(401, "unauthenticated", "");
-    }
-    const data = await response.json().catch(() => null);
-    if (!response.ok) {
-      throw new ApiError(response.status, data?.error?.code, data?.error?.message);
-    }
-    return data;
-  }
-
   // --- state -------------------------------------------------------------------------------------
 
   const state = {
     tab: TABS[localStorage.getItem("wa_crm.tab")] ? localStorage.getItem("wa_crm.tab") : "all",
     q: "",
+    label: null, // the list shows only the conversations with this label
+    snoozed: false, // the list shows the snoozed conversations instead of the others
+    agents: new Map(), // id -> {id, name, role, online}
     conversations: new Map(), // id -> conversation (with contact), everything seen
     list: [], // ids shown, in order
     nextCursor: null,
@@ -196,7 +151,7 @@
     pending: new Set(), // conversations known to wait for an agent (notified once each)
     typing: new Map(), // conversation id -> timer of the contact's "typing…"
     agentTyping: new Map(),
-    open: null, // {id, messages: Map, nextBefore, contact}
+    open: null, // {id, messages: Map, notes: Map, nextBefore, contactDetail}
   };
   const rows = new Map(); // conversation id -> <li>
   const bubbles = new Map(); // message id -> {key, el}
@@ -209,14 +164,19 @@
     if (tab.status) params.set("status", tab.status);
     if (tab.assignee) params.set("assignee", tab.assignee);
     if (state.q) params.set("q", state.q);
+    if (state.label) params.set("label", state.label);
+    if (state.snoozed) params.set("snoozed", "true");
     for (const [key, value] of Object.entries(extra || {})) params.set(key, value);
     return params.toString();
   }
 
   function matchesView(conversation) {
     const tab = TABS[state.tab];
-    if (tab.status && conversation.status !== tab.status) return false;
+    if (tab.status && !tab.status.split(",").includes(conversation.status)) return false;
     if (tab.assignee === "me" && conversation.assignee_id !== ME) return false;
+    if (tab.assignee === "none" && conversation.assignee_id) return false;
+    if (state.label && !(conversation.labels || []).includes(state.label)) return false;
+    if (Boolean(conversation.snoozed_until) !== state.snoozed) return false;
     if (state.q) {
       const needle = state.q.toLowerCase();
       const contact = conversation.contact || {};
@@ -341,6 +301,7 @@
             text: conversation.unread_count > 99 ? "99+" : String(conversation.unread_count),
           }) : null,
         ),
+        rowTags(conversation),
       ),
     );
     const hadFocus = li.contains(document.activeElement);
@@ -517,8 +478,13 @@
     stopTyping();
     dropToasts(id);
     const token = ++openToken;
-    state.open = { id, messages: new Map(), nextBefore: null, contactDetail: null };
+    state.open = { id, messages: new Map(), notes: new Map(), nextBefore: null, contactDetail: null };
     bubbles.clear();
+    noteNodes.clear();
+    closeMenus();
+    closeCanned();
+    closeLabelInput(false);
+    composerMode = "reply";
     stuckToBottom = true;
     clearAttachment();
     $("composer-text").value = "";
@@ -532,13 +498,15 @@
     $("handoff-note").hidden = true;
     renderList();
     try {
-      const [conversation, page] = await Promise.all([
+      const [conversation, page, notes] = await Promise.all([
         api("GET", `/conversations/${encodeURIComponent(id)}`),
         api("GET", `/conversations/${encodeURIComponent(id)}/messages?limit=${PAGE}`),
+        api("GET", `/conversations/${encodeURIComponent(id)}/notes`),
       ]);
       if (token !== openToken) return;
       remember(conversation);
       for (const message of page.items) state.open.messages.set(message.id, message);
+      for (const note of notes.items) state.open.notes.set(note.id, note);
       state.open.nextBefore = page.next_before;
       renderHeader();
       renderMessages(true);
@@ -578,6 +546,7 @@
     $("conv-state").textContent = status === "human"
       ? (mine ? T.state_mine : conversation.assignee_id ? T.state_other : T.state_unassigned)
       : t(`state_${status}`);
+    $("conv-state").title = $("conv-state").textContent; // it may be cut short
     $("btn-claim").hidden = !(status === "bot" || status === "pending"
       || (status === "human" && !conversation.assignee_id));
     $("btn-release").hidden = status !== "human";
@@ -597,13 +566,11 @@
       );
     }
 
-    const hint = $("composer-hint");
-    const hints = { bot: T.hint_takeover, pending: T.hint_claim, resolved: T.hint_resolved };
-    hint.textContent = hints[status] || (status === "human" && conversation.assignee_id && !mine
-      ? T.hint_other : "");
-    hint.hidden = !hint.textContent;
-    const closed = status === "resolved";
-    for (const id of ["composer-text", "send", "attach"]) $(id).disabled = closed;
+    renderLabels(conversation);
+    renderSnooze(conversation);
+    renderRating(conversation);
+    renderAssignee(conversation);
+    renderComposer();
     renderTyping();
   }
 
@@ -720,13 +687,13 @@
     const fromBottom = box.scrollHeight - box.scrollTop - box.clientHeight;
     const nodes = [];
     let lastDay = null;
-    for (const message of sortedMessages()) {
-      const date = new Date(message.created_at);
+    for (const { message, note } of timeline()) {
+      const date = new Date((message || note).created_at);
       if (dayKey(date) !== lastDay) {
         lastDay = dayKey(date);
         nodes.push(h("div", { class: "day", text: relativeDay(date) || dateOnly.format(date) }));
       }
-      nodes.push(bubble(message));
+      nodes.push(message ? bubble(message) : noteNode(note));
     }
     $("message-list").replaceChildren(...nodes);
     $("load-older").hidden = !state.open.nextBefore;
@@ -789,7 +756,8 @@
           class: `pill pill-${contact.kind === "member" ? "human" : "bot"}`,
           text: t(`kind_${contact.kind}`),
         }),
-        h("span", { class: "muted", text: formatPhone(contact.phone) || contact.wa_chat_id || "" })),
+        h("span", { class: "muted", text: formatPhone(contact.phone) || contact.wa_chat_id || "" }),
+        optOutBadge(contact)),
       facts(Object.entries(contact.fields || {}).map(([name, value]) => [fieldLabel(name), value])),
     ));
     if (patient) {
@@ -840,7 +808,680 @@
         }))),
       ));
     }
+    if (ADMIN) sections.push(privacySection(contact));
     $("sidebar").replaceChildren(...sections);
+  }
+
+  function optOutBadge(contact) {
+    if (!contact.opted_out_at) return null;
+    const [how, what] = (contact.opt_out_source || "").split(/:(.*)/s);
+    const source = how === "keyword" ? t("opt_out_by_keyword", { keyword: what })
+      : how === "agent" ? T.opt_out_by_agent : "";
+    return h("span", {
+      class: "pill pill-opted-out",
+      title: source || null,
+      text: t("opted_out_since", { date: dateOnly.format(new Date(contact.opted_out_at)) }),
+    });
+  }
+
+  // --- export and erasure (admins) ---------------------------------------------------------------
+
+  function privacySection(contact) {
+    const path = `/contacts/${encodeURIComponent(contact.id)}`;
+    if (isErased(contact)) {
+      return h("section", null, h("h2", { text: T.privacy }),
+        h("p", { class: "muted", text: T.erased_note }));
+    }
+    const erase = h("button", {
+      id: "contact-erase", class: "danger small", type: "button", text: T.erase_data,
+    });
+    erase.addEventListener("click", () => openErasure(contact));
+    return h(
+      "section",
+      null,
+      h("h2", { text: T.privacy }),
+      h("div", { class: "side-actions" },
+        h("a", {
+          id: "contact-export", class: "button-link small", href: `${API}${path}/export`, download: "",
+        }, T.export_data),
+        erase),
+      h("p", { class: "muted side-hint", text: T.export_hint }),
+    );
+  }
+
+  /** What the server compares the typed confirmation with (contact_data.erasure_name). */
+  function erasureName(contact) {
+    return (contact.display_name || "").trim() || contact.phone || contact.wa_chat_id;
+  }
+
+  const sameName = (a, b) => a.normalize("NFC").trim().toLowerCase()
+    === b.normalize("NFC").trim().toLowerCase();
+
+  function openErasure(contact) {
+    const name = erasureName(contact);
+    const input = h("input", {
+      id: "erase-confirm", type: "text", autocomplete: "off", spellcheck: "false",
+      "aria-describedby": "erase-explain",
+    });
+    const problem = h("p", { id: "erase-error", class: "form-error", role: "alert", hidden: true });
+    const confirm = h("button", {
+      id: "erase-submit", class: "danger", type: "submit", disabled: true, text: T.erase_confirm,
+    });
+    const cancel = h("button", { type: "button", text: T.cancel });
+    const dialog = h(
+      "dialog",
+      { id: "erase-dialog", class: "dialog", "aria-labelledby": "erase-title" },
+      h("form", { method: "dialog" },
+        h("h2", { id: "erase-title", text: T.erase_title }),
+        h("p", { id: "erase-explain", text: T.erase_explain }),
+        h("label", { for: "erase-confirm", text: t("erase_type_name", { name }) }),
+        input,
+        problem,
+        h("div", { class: "dialog-actions" }, cancel, confirm)),
+    );
+    input.addEventListener("input", () => {
+      confirm.disabled = !sameName(input.value, name);
+      problem.hidden = true;
+    });
+    cancel.addEventListener("click", () => dialog.close());
+    dialog.addEventListener("close", () => dialog.remove());
+    dialog.querySelector("form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      confirm.disabled = true;
+      try {
+        const erased = await api("POST", `/contacts/${encodeURIComponent(contact.id)}/erase`, {
+          confirm_name: input.value,
+        });
+        dialog.close();
+        toast(t("erased_toast", { messages: erased.messages }));
+        await afterErasure(contact.id);
+      } catch (error) {
+        problem.textContent = error instanceof ApiError ? error.message : T.network_error;
+        problem.hidden = false;
+        confirm.disabled = false;
+      }
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    input.focus();
+  }
+
+  /** The open conversation's messages are gone and its contact is anonymous: show it so. */
+  async function afterErasure(contactId) {
+    const open = openConversationData();
+    if (!open || open.contact_id !== contactId) return;
+    state.open.messages.clear();
+    state.open.nextBefore = null;
+    bubbles.clear();
+    const token = openToken;
+    const conversation = await withContact(open.id);
+    if (token !== openToken) return;
+    placeInList(conversation);
+    renderList();
+    renderHeader();
+    renderMessages(true);
+    loadSidebar(contactId, token);
+  }
+
+  // --- menus under a button (assignee, snooze) ---------------------------------------------------
+
+  const menus = [];
+
+  /** A panel under its button: Escape, a second click or a click elsewhere closes it. */
+  function menu(button, panel, onOpen) {
+    const items = () => Array.from(panel.querySelectorAll(".menu-item")).filter((el) => !el.hidden);
+    function outside(event) {
+      if (!panel.contains(event.target) && !button.contains(event.target)) close(false);
+    }
+    function close(refocus) {
+      if (panel.hidden) return;
+      panel.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+      document.removeEventListener("pointerdown", outside, true);
+      if (refocus) button.focus();
+    }
+    button.addEventListener("click", async () => {
+      if (!panel.hidden) {
+        close(false);
+        return;
+      }
+      for (const other of menus) other.close(false);
+      panel.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      document.addEventListener("pointerdown", outside, true);
+      await onOpen();
+      if (!panel.hidden) items()[0]?.focus();
+    });
+    panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation(); // the page's Escape would leave the conversation
+        close(true);
+      } else if ((event.key === "ArrowDown" || event.key === "ArrowUp")
+        && event.target.classList.contains("menu-item")) {
+        event.preventDefault();
+        event.stopPropagation();
+        const all = items();
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        all[(all.indexOf(event.target) + step + all.length) % all.length].focus();
+      }
+    });
+    const handle = { close };
+    menus.push(handle);
+    return handle;
+  }
+
+  function closeMenus() {
+    for (const open of menus) open.close(false);
+  }
+
+  // --- labels ------------------------------------------------------------------------------------
+
+  function labelHue(label) {
+    let hash = 0;
+    for (const ch of label) hash = (hash * 31 + ch.codePointAt(0)) | 0;
+    return String(Math.abs(hash) % 360);
+  }
+
+  /** A label's chip; each label keeps its colour everywhere. */
+  function chip(label, className, ...children) {
+    const el = h("span", { class: className, data: { label } }, ...children);
+    el.style.setProperty("--hue", labelHue(label));
+    return el;
+  }
+
+  function renderLabels(conversation) {
+    const labels = conversation.labels || [];
+    $("conv-label-list").replaceChildren(...labels.map((label) => chip(
+      label,
+      "chip",
+      h("button", {
+        type: "button", class: "chip-text", title: t("label_filter_by", { label }), text: label,
+        data: { filter: label },
+      }),
+      h("button", {
+        type: "button", class: "chip-remove", title: t("label_remove", { label }),
+        "aria-label": t("label_remove", { label }), text: "×", data: { remove: label },
+      }),
+    )));
+    $("label-add").hidden = labels.length >= MAX_LABELS || !$("label-input").hidden;
+    const known = new Set();
+    for (const seen of state.conversations.values()) for (const label of seen.labels || []) known.add(label);
+    $("label-options").replaceChildren(...[...known].sort()
+      .filter((label) => !labels.includes(label))
+      .map((label) => h("option", { value: label })));
+  }
+
+  async function saveLabels(labels) {
+    const conversation = openConversationData();
+    if (!conversation) return false;
+    try {
+      const path = `/conversations/${encodeURIComponent(conversation.id)}/labels`;
+      applyUpdate(await api("PUT", path, { labels }));
+      return true;
+    } catch (error) {
+      showError(error);
+      return false;
+    }
+  }
+
+  function openLabelInput() {
+    const input = $("label-input");
+    $("label-add").hidden = true;
+    input.hidden = false;
+    input.value = "";
+    input.focus();
+  }
+
+  function closeLabelInput(refocus) {
+    const input = $("label-input");
+    if (input.hidden) return;
+    input.hidden = true;
+    input.value = "";
+    $("label-add").hidden = (openConversationData()?.labels?.length ?? 0) >= MAX_LABELS;
+    if (refocus) $("label-add").focus();
+  }
+
+  async function onLabelKey(event) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      closeLabelInput(true);
+    } else if (event.key === "Enter" && !event.isComposing) {
+      event.preventDefault();
+      const label = event.target.value.trim();
+      const labels = openConversationData()?.labels || [];
+      if (label && await saveLabels([...labels, label])) closeLabelInput(true);
+    }
+  }
+
+  function onLabelClick(event) {
+    const button = event.target.closest("button");
+    if (button?.dataset.filter) {
+      setLabelFilter(button.dataset.filter);
+    } else if (button?.dataset.remove) {
+      const labels = openConversationData()?.labels || [];
+      saveLabels(labels.filter((label) => label !== button.dataset.remove));
+    }
+  }
+
+  function setLabelFilter(label) {
+    state.label = label;
+    $("label-filter").hidden = !label;
+    const shown = $("label-filter-chip");
+    shown.textContent = label || "";
+    if (label) shown.style.setProperty("--hue", labelHue(label));
+    loadList().catch(showError);
+  }
+
+  function setSnoozedFilter(on) {
+    state.snoozed = on;
+    $("filter-snoozed").setAttribute("aria-pressed", String(on));
+    loadList().catch(showError);
+  }
+
+  /** Under a row's name: its snooze, rating and labels, when it has any. */
+  function rowTags(conversation) {
+    const labels = conversation.labels || [];
+    const until = conversation.snoozed_until ? new Date(conversation.snoozed_until) : null;
+    const rated = conversation.status === "resolved" && conversation.rating != null;
+    if (!labels.length && !until && !rated) return null;
+    return h(
+      "span",
+      { class: "conv-tags" },
+      until ? h("span", {
+        class: "snoozed-mark", title: t("snoozed_until", { when: snoozeFormat.format(until) }),
+      }, icon("clock", 12), shortSnooze.format(until)) : null,
+      rated ? ratingNode(conversation.rating, true) : null,
+      labels.map((label) => chip(label, "chip chip-static", label)),
+    );
+  }
+
+  // --- satisfaction ------------------------------------------------------------------------------
+
+  function ratingNode(rating, compact, el = h("span")) {
+    el.className = "rating";
+    el.setAttribute("role", "img");
+    el.setAttribute("aria-label", t("rating", { rating }));
+    el.title = t("rating", { rating });
+    el.replaceChildren(
+      compact ? "★" : h("span", { class: "stars", text: "★".repeat(rating) + "☆".repeat(5 - rating) }),
+      ` ${rating}/5`,
+    );
+    return el;
+  }
+
+  function renderRating(conversation) {
+    const box = $("conv-rating");
+    box.hidden = conversation.status !== "resolved" || conversation.rating == null;
+    if (!box.hidden) ratingNode(conversation.rating, false, box);
+  }
+
+  // --- assignment --------------------------------------------------------------------------------
+
+  let assignMenu = null;
+
+  async function loadAgents() {
+    const { items } = await api("GET", "/agents");
+    state.agents = new Map(items.map((agent) => [agent.id, agent]));
+  }
+
+  /** Names and who is online, for the assignee button: when the stream opens, then now and then. */
+  async function refreshAgents() {
+    try {
+      await loadAgents();
+      if (openConversationData()) renderAssignee(openConversationData());
+    } catch {
+      /* the next refresh tries again */
+    }
+  }
+
+  function agentName(id) {
+    const agent = state.agents.get(id);
+    if (!agent) return T.agent_other;
+    return id === ME ? t("agent_you", { name: agent.name }) : agent.name;
+  }
+
+  function onlineDot(agent) {
+    return h("span", { class: `dot${agent?.online ? " dot-ok" : ""}`, "aria-hidden": "true" });
+  }
+
+  function renderAssignee(conversation) {
+    const button = $("btn-assign");
+    const id = conversation.assignee_id;
+    button.hidden = conversation.status === "resolved";
+    button.replaceChildren(...(id
+      ? [onlineDot(state.agents.get(id)), state.agents.get(id)?.name ?? T.agent_other]
+      : [T.assign]));
+    button.setAttribute("aria-label", id ? `${T.assignee}: ${agentName(id)}` : T.assign);
+  }
+
+  async function openAssignMenu() {
+    const panel = $("assign-menu");
+    panel.replaceChildren(h("p", { class: "popover-title", text: T.loading }));
+    try {
+      await loadAgents(); // who is online changes: ask each time
+    } catch (error) {
+      assignMenu.close(false);
+      showError(error);
+      return;
+    }
+    const current = openConversationData()?.assignee_id;
+    const agents = [...state.agents.values()].sort((a, b) => Number(b.id === ME) - Number(a.id === ME)
+      || a.name.localeCompare(b.name, boot.locale)); // you first
+    panel.replaceChildren(
+      h("p", { class: "popover-title", text: T.assign_to }),
+      ...agents.map((agent) => h(
+        "button",
+        {
+          type: "button", class: "menu-item", role: "menuitemradio", data: { agent: agent.id },
+          "aria-checked": String(agent.id === current),
+        },
+        onlineDot(agent),
+        h("span", { text: agentName(agent.id) }),
+        h("span", { class: "menu-detail", text: agent.online ? T.agent_online : T.agent_offline }),
+      )),
+    );
+    if (openConversationData()) renderAssignee(openConversationData());
+  }
+
+  async function assignTo(agentId) {
+    assignMenu.close(true);
+    if (openConversationData()?.assignee_id === agentId) return;
+    await act("assign", t("assigned_toast", { name: agentName(agentId) }), { agent_id: agentId });
+  }
+
+  // --- snooze ------------------------------------------------------------------------------------
+
+  let snoozeMenu = null;
+  const MAX_SNOOZE_MS = 30 * 24 * 3600 * 1000;
+  const snoozeFormat = new Intl.DateTimeFormat(boot.locale, {
+    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  });
+  const shortSnooze = new Intl.DateTimeFormat(boot.locale, {
+    day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  });
+
+  /** The presets' times, in the agent's own time zone. */
+  function snoozePreset(name, now = new Date()) {
+    const at = (days) => new Date(now.getFullYear(), now.getMonth(), now.getDate() + days, 9, 0);
+    if (name === "hour") return new Date(now.getTime() + 3600 * 1000);
+    if (name === "tomorrow") return at(1);
+    return at((8 - now.getDay()) % 7 || 7); // next Monday
+  }
+
+  /** A date as a datetime-local input shows it (local time, to the minute). */
+  function localInput(date) {
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
+      + `T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  }
+
+  function openSnoozeMenu() {
+    const now = new Date();
+    for (const el of document.querySelectorAll("#snooze-menu [data-when]")) {
+      el.textContent = snoozeFormat.format(snoozePreset(el.dataset.when, now));
+    }
+    const input = $("snooze-at");
+    input.min = localInput(new Date(now.getTime() + 60 * 1000));
+    input.max = localInput(new Date(now.getTime() + MAX_SNOOZE_MS - 60 * 1000));
+    input.value = input.value || localInput(snoozePreset("tomorrow", now));
+    $("btn-unsnooze").hidden = !openConversationData()?.snoozed_until;
+  }
+
+  async function snoozeUntil(date) {
+    snoozeMenu.close(true);
+    const done = date ? t("snoozed_toast", { when: snoozeFormat.format(date) }) : T.unsnoozed_toast;
+    await act("snooze", done, { until: date ? date.toISOString() : null });
+  }
+
+  function onSnoozeCustom(event) {
+    event.preventDefault();
+    const date = new Date($("snooze-at").value); // a datetime-local value is local time
+    const ahead = date.getTime() - Date.now();
+    if (!(ahead > 0 && ahead <= MAX_SNOOZE_MS)) {
+      toast(T.snooze_invalid, { error: true });
+      return;
+    }
+    snoozeUntil(date);
+  }
+
+  function renderSnooze(conversation) {
+    const mark = $("conv-snoozed");
+    const until = conversation.snoozed_until ? new Date(conversation.snoozed_until) : null;
+    mark.hidden = !until;
+    if (until) mark.replaceChildren(icon("clock", 13), t("snoozed_until", { when: snoozeFormat.format(until) }));
+    $("btn-snooze").hidden = conversation.status === "resolved";
+  }
+
+  /** A snoozed conversation came back: tell its assignee, or everyone when it has none. */
+  async function backFromSnooze(data) {
+    if (data.assignee_id && data.assignee_id !== ME) return;
+    let conversation = state.conversations.get(data.conversation_id);
+    if (!conversation?.contact) {
+      try {
+        conversation = await withContact(data.conversation_id);
+      } catch {
+        return;
+      }
+    }
+    toast(t("snooze_ended_toast", { name: contactName(conversation.contact) }), {
+      action: T.open, onAction: () => openConversation(data.conversation_id),
+    });
+  }
+
+  // --- private notes -----------------------------------------------------------------------------
+
+  const noteNodes = new Map(); // note id -> element (notes do not change)
+
+  function noteNode(note) {
+    let el = noteNodes.get(note.id);
+    if (el) return el;
+    const created = new Date(note.created_at);
+    el = h(
+      "div",
+      { class: "note", data: { noteId: note.id } },
+      h("div", { class: "note-head" },
+        icon("lock", 13),
+        h("span", { text: T.note_private }),
+        h("span", {
+          class: "note-author",
+          text: note.agent_id === ME ? T.author_you : (note.agent_name || T.agent_other),
+        })),
+      h("div", { class: "note-body", text: note.text }),
+      h("div", { class: "msg-meta" }, h("time", {
+        datetime: note.created_at, title: longDate.format(created), text: timeFormat.format(created),
+      })),
+    );
+    noteNodes.set(note.id, el);
+    return el;
+  }
+
+  /** Messages and notes in time order; notes older than the loaded messages wait for them. */
+  function timeline() {
+    const messages = sortedMessages();
+    const oldest = state.open.nextBefore && messages.length ? Date.parse(messages[0].created_at) : -Infinity;
+    const notes = Array.from(state.open.notes.values())
+      .map((note) => ({ note, at: Date.parse(note.created_at) }))
+      .filter(({ at }) => at >= oldest)
+      .sort((a, b) => a.at - b.at);
+    const items = [];
+    let next = 0;
+    for (const message of messages) {
+      const at = Date.parse(message.created_at);
+      while (next < notes.length && notes[next].at < at) items.push({ note: notes[next++].note });
+      items.push({ message });
+    }
+    while (next < notes.length) items.push({ note: notes[next++].note });
+    return items;
+  }
+
+  function onNote(note) {
+    if (state.open?.id !== note.conversation_id || state.open.notes.has(note.id)) return;
+    state.open.notes.set(note.id, note);
+    renderMessages(false);
+  }
+
+  async function addNote(conversation, text) {
+    const path = `/conversations/${encodeURIComponent(conversation.id)}/notes`;
+    const note = await api("POST", path, { text });
+    $("composer-text").value = "";
+    autosize();
+    if (state.open?.id === note.conversation_id) {
+      state.open.notes.set(note.id, note);
+      renderMessages(true);
+    }
+  }
+
+  // --- canned replies ----------------------------------------------------------------------------
+
+  const canned = { items: [], active: -1, token: 0 };
+
+  /** The "/word" just before the caret, typed at the start or after a space. */
+  function slashAtCaret() {
+    const box = $("composer-text");
+    const before = box.value.slice(0, box.selectionStart);
+    const found = /(?:^|\s)\/([^\s/]*)$/.exec(before);
+    return found ? { start: before.length - found[1].length - 1, end: before.length, query: found[1] } : null;
+  }
+
+  const searchCanned = debounce(async (query) => {
+    const token = ++canned.token;
+    try {
+      const params = new URLSearchParams({ q: query, limit: "8" });
+      const { items } = await api("GET", `/canned-replies?${params}`);
+      const still = slashAtCaret();
+      if (token !== canned.token || still?.query !== query || document.activeElement !== $("composer-text")) return;
+      canned.items = items;
+      canned.active = items.length ? 0 : -1;
+      renderCanned(query);
+    } catch (error) {
+      if (token === canned.token) showError(error);
+    }
+  }, 120);
+
+  function onComposerSlash() {
+    const slash = slashAtCaret();
+    if (slash) searchCanned(slash.query);
+    else closeCanned();
+  }
+
+  function renderCanned(query) {
+    $("canned-menu").replaceChildren(
+      h("div", { class: "canned-head", "aria-hidden": "true" },
+        h("strong", { text: T.canned_replies }),
+        h("span", { text: T.canned_hint })),
+      ...(canned.items.length
+        ? canned.items.map((item, index) => h(
+          "div",
+          { id: `canned-${index}`, class: "canned-item", role: "option", data: { index: String(index) } },
+          h("span", { class: "canned-shortcut", text: `/${item.shortcut}` }),
+          h("span", { class: item.title ? "canned-title" : "canned-text", text: item.title || item.text }),
+          item.title ? h("span", { class: "canned-text", text: item.text }) : null,
+        ))
+        : [h("div", { class: "canned-empty", text: t("canned_none", { q: query }) })]),
+    );
+    $("canned-menu").hidden = false;
+    highlightCanned();
+    if (stuckToBottom) scrollToBottom(); // the menu took room from the conversation
+  }
+
+  function highlightCanned() {
+    for (const item of document.querySelectorAll("#canned-menu .canned-item")) {
+      const active = Number(item.dataset.index) === canned.active;
+      item.setAttribute("aria-selected", String(active));
+      if (active) item.scrollIntoView({ block: "nearest" });
+    }
+    const box = $("composer-text");
+    if (canned.active >= 0) box.setAttribute("aria-activedescendant", `canned-${canned.active}`);
+    else box.removeAttribute("aria-activedescendant");
+  }
+
+  function closeCanned() {
+    canned.token++;
+    canned.items = [];
+    canned.active = -1;
+    $("canned-menu").hidden = true;
+    $("composer-text").removeAttribute("aria-activedescendant");
+  }
+
+  /** The composer's keys while the menu is open; true when the menu took the key. */
+  function cannedKey(event) {
+    if ($("canned-menu").hidden || event.isComposing) return false;
+    const count = canned.items.length;
+    if (event.key === "Escape") {
+      closeCanned();
+    } else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && count) {
+      canned.active = (canned.active + (event.key === "ArrowDown" ? 1 : -1) + count) % count;
+      highlightCanned();
+    } else if ((event.key === "Enter" || event.key === "Tab") && count && !event.shiftKey) {
+      chooseCanned(canned.active);
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    return true;
+  }
+
+  /** Put the reply, placeholders filled, where "/word" was; the agent edits, then sends. */
+  async function chooseCanned(index) {
+    const item = canned.items[index];
+    const conversation = openConversationData();
+    const slash = slashAtCaret();
+    closeCanned();
+    if (!item || !conversation || !slash) return;
+    try {
+      const path = `/canned-replies/${encodeURIComponent(item.id)}/render`;
+      const { text } = await api("POST", path, { conversation_id: conversation.id });
+      if (state.open?.id !== conversation.id) return;
+      const box = $("composer-text");
+      const typed = box.value.slice(slash.start, slash.end) === `/${slash.query}`;
+      const [from, to] = typed ? [slash.start, slash.end] : [box.selectionStart, box.selectionEnd];
+      box.value = box.value.slice(0, from) + text + box.value.slice(to);
+      box.focus();
+      box.setSelectionRange(from + text.length, from + text.length);
+      autosize();
+      agentTypes();
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  // --- composer modes: a reply to the contact, or a private note ---------------------------------
+
+  let composerMode = "reply";
+
+  function setComposerMode(mode) {
+    if (mode === "note") {
+      stopTyping(); // a note is never announced to the contact
+      clearAttachment();
+    }
+    composerMode = mode;
+    renderComposer();
+  }
+
+  function renderComposer() {
+    const conversation = openConversationData();
+    if (!conversation) return;
+    const note = composerMode === "note";
+    const status = conversation.status;
+    const closed = !note && status === "resolved";
+    const box = $("composer-text");
+    $("composer").classList.toggle("note-mode", note);
+    $("mode-reply").setAttribute("aria-checked", String(!note));
+    $("mode-note").setAttribute("aria-checked", String(note));
+    box.placeholder = note ? T.note_placeholder : T.composer_placeholder;
+    box.setAttribute("aria-label", note ? T.note_label : T.composer_label);
+    box.disabled = closed;
+    $("send").textContent = note ? T.add_note : T.send;
+    $("send").disabled = closed || sending;
+    $("attach").disabled = closed || note;
+    const hints = { bot: T.hint_takeover, pending: T.hint_claim, resolved: T.hint_resolved };
+    const other = status === "human" && conversation.assignee_id && conversation.assignee_id !== ME;
+    const hint = $("composer-hint");
+    hint.textContent = note ? T.hint_note : hints[status] || (other ? T.hint_other : "");
+    hint.hidden = !hint.textContent;
   }
 
   // --- composer ----------------------------------------------------------------------------------
@@ -862,7 +1503,7 @@
 
   function agentTypes() {
     const conversation = openConversationData();
-    if (!conversation || conversation.status === "resolved") return;
+    if (!conversation || conversation.status === "resolved" || composerMode === "note") return;
     if (!$("composer-text").value.trim()) {
       stopTyping();
       return;
@@ -926,9 +1567,14 @@
     if (!conversation || sending || (!text && !attachment)) return;
     sending = true;
     $("send").disabled = true;
+    closeCanned();
     const path = `/conversations/${encodeURIComponent(conversation.id)}/messages`;
     try {
       let message;
+      if (composerMode === "note") {
+        await addNote(conversation, text);
+        return;
+      }
       if (attachment) {
         const form = new FormData();
         form.append("file", attachment, attachment.name);
@@ -949,20 +1595,26 @@
       showError(error);
     } finally {
       sending = false;
-      $("send").disabled = openConversationData()?.status === "resolved";
+      renderComposer();
     }
   }
 
-  async function act(action, doneText) {
+  /** An action's answer: the conversation as it is now (without its contact). */
+  function applyUpdate(data) {
+    const updated = remember(data);
+    noteStatus(updated);
+    renderHeader();
+    placeInList(updated);
+    refreshCounts();
+    return updated;
+  }
+
+  async function act(action, doneText, body) {
     const conversation = openConversationData();
     if (!conversation) return;
     try {
       const path = `/conversations/${encodeURIComponent(conversation.id)}/${action}`;
-      const updated = remember(await api("POST", path));
-      noteStatus(updated);
-      renderHeader();
-      placeInList(updated);
-      refreshCounts();
+      applyUpdate(await api("POST", path, body));
       toast(doneText);
       if (action === "claim") $("composer-text").focus();
     } catch (error) {
@@ -1071,6 +1723,8 @@
       });
     } else if (data.kind === "session_down") {
       showSession(data.status);
+    } else if (data.kind === "snooze_ended" && data.conversation_id) {
+      backFromSnooze(data);
     }
   }
 
@@ -1085,6 +1739,7 @@
     "conversation.updated": (data) => onConversation(data, false),
     "message.created": onMessage,
     "message.updated": onMessage,
+    "note.created": onNote,
     typing: onTyping,
     alert: onAlert,
     "session.status": (data) => showSession(data.status),
@@ -1101,6 +1756,7 @@
     source.addEventListener("open", () => {
       retryDelay = 1000;
       $("banner-reconnecting").hidden = true;
+      refreshAgents(); // this agent is online from now on
       if (lostAt) {
         lostAt = 0;
         resync();
@@ -1143,9 +1799,13 @@
       await loadList();
       const open = state.open;
       if (open) {
-        const page = await api("GET", `/conversations/${encodeURIComponent(open.id)}/messages?limit=${PAGE}`);
+        const [page, notes] = await Promise.all([
+          api("GET", `/conversations/${encodeURIComponent(open.id)}/messages?limit=${PAGE}`),
+          api("GET", `/conversations/${encodeURIComponent(open.id)}/notes`),
+        ]);
         if (state.open === open) {
           for (const message of page.items) open.messages.set(message.id, message);
+          for (const note of notes.items) open.notes.set(note.id, note);
           renderMessages(false);
           remember(await api("GET", `/conversations/${encodeURIComponent(open.id)}`));
           renderHeader();
@@ -1197,6 +1857,7 @@
       moveInList(-1);
     } else if (event.key === "r" && state.open && !$("composer-text").disabled) {
       event.preventDefault();
+      setComposerMode("reply");
       $("composer-text").focus();
     } else if (event.key === "Enter" && target === document.body) {
       const first = document.querySelector("#conversation-list .conv");
@@ -1247,12 +1908,32 @@
     $("btn-release").addEventListener("click", () => act("release", T.released));
     $("btn-resolve").addEventListener("click", () => act("resolve", T.resolved));
 
+    $("filter-snoozed").addEventListener("click", () => setSnoozedFilter(!state.snoozed));
+    $("label-filter-clear").addEventListener("click", () => setLabelFilter(null));
+    $("conv-label-list").addEventListener("click", onLabelClick);
+    $("label-add").addEventListener("click", openLabelInput);
+    $("label-input").addEventListener("keydown", onLabelKey);
+    $("label-input").addEventListener("blur", () => closeLabelInput(false));
+    assignMenu = menu($("btn-assign"), $("assign-menu"), openAssignMenu);
+    $("assign-menu").addEventListener("click", (event) => {
+      const item = event.target.closest("[data-agent]");
+      if (item) assignTo(item.dataset.agent);
+    });
+    snoozeMenu = menu($("btn-snooze"), $("snooze-menu"), openSnoozeMenu);
+    $("snooze-menu").addEventListener("click", (event) => {
+      const item = event.target.closest("[data-snooze]");
+      if (item) snoozeUntil(snoozePreset(item.dataset.snooze));
+    });
+    $("btn-unsnooze").addEventListener("click", () => snoozeUntil(null));
+    $("snooze-custom").addEventListener("submit", onSnoozeCustom);
+
     const text = $("composer-text");
     $("composer").addEventListener("submit", (event) => {
       event.preventDefault();
       send();
     });
     text.addEventListener("keydown", (event) => {
+      if (cannedKey(event)) return;
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         send();
@@ -1261,8 +1942,23 @@
     text.addEventListener("input", () => {
       autosize();
       agentTypes();
+      onComposerSlash();
     });
-    text.addEventListener("blur", stopTyping);
+    text.addEventListener("blur", () => {
+      stopTyping();
+      closeCanned();
+    });
+    $("canned-menu").addEventListener("mousedown", (event) => event.preventDefault()); // keep the caret
+    $("canned-menu").addEventListener("click", (event) => {
+      const item = event.target.closest(".canned-item");
+      if (item) chooseCanned(Number(item.dataset.index));
+    });
+    for (const [id, mode] of [["mode-reply", "reply"], ["mode-note", "note"]]) {
+      $(id).addEventListener("click", () => {
+        setComposerMode(mode);
+        text.focus();
+      });
+    }
     $("attach").addEventListener("click", () => $("file-input").click());
     $("file-input").addEventListener("change", () => chooseFile($("file-input").files[0]));
     $("attachment-remove").addEventListener("click", () => {
@@ -1288,15 +1984,6 @@
       $("notify-ask").hidden = true;
       localStorage.setItem("wa_crm.notify", "later");
     });
-    $("logout").addEventListener("click", async () => {
-      try {
-        await fetch("/logout", {
-          method: "POST", headers: { "X-CSRF-Token": CSRF }, credentials: "same-origin",
-        });
-      } finally {
-        window.location.assign("/login");
-      }
-    });
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && openConversationData()?.unread_count > 0) markRead();
     });
@@ -1308,6 +1995,7 @@
     renderSoundToggle();
     offerNotifications();
     connect(); // first, so nothing happening while the lists load is missed
+    setInterval(refreshAgents, AGENTS_REFRESH_MS);
     for (const tab of document.querySelectorAll(".tab")) {
       tab.setAttribute("aria-selected", String(tab.dataset.tab === state.tab));
       tab.tabIndex = tab.dataset.tab === state.tab ? 0 : -1;

@@ -1,7 +1,8 @@
 // The monitoring page: the WhatsApp session now and its history, alerts, the figures of a period
 // (messages per day drawn as an SVG bar chart, answered conversations, handoffs by reason, the
-// median time to a first human response, delivery failures) and the dead letters to retry. The
-// session and the alerts follow the stream's session.status and alert events.
+// median time to a first human response, delivery failures), the dead letters to retry, and the
+// audit log (filtered by agent, paged back with "load more"). The session and the alerts follow
+// the stream's session.status and alert events.
 "use strict";
 
 (() => {
@@ -10,6 +11,7 @@
   const TONES = { WORKING: "ok", STARTING: "warn", SCAN_QR_CODE: "warn", FAILED: "error" };
   const UNITS = [[86400, "dur_d"], [3600, "dur_h"], [60, "dur_min"], [1, "dur_s"]];
   const CHART_HEIGHT = 240;
+  const AUDIT_PAGE = 50;
   const numbers = new Intl.NumberFormat(boot.locale);
   const dayLabel = new Intl.DateTimeFormat(boot.locale, { day: "numeric", month: "short" });
   let days = [];
@@ -204,6 +206,80 @@
     await quietly(loadDeadLetters);
   }
 
+  // --- audit log ---------------------------------------------------------------------------------
+
+  const audit = { actor: "", cursor: null, ticket: 0 };
+
+  function shortId(id) {
+    return id.length > 8 ? `…${id.slice(-8)}` : id;
+  }
+
+  function actorName(item) {
+    if (item.actor_name) return item.actor_name;
+    if (item.actor === "system") return T.audit_system;
+    if (item.actor.startsWith("contact:")) return T.audit_by_contact;
+    return item.actor;
+  }
+
+  function auditTarget(item) {
+    const key = `audit_on_${item.target_type}`;
+    const text = T[key] ? t(key, { id: shortId(item.target_id) })
+      : `${item.target_type} ${shortId(item.target_id)}`;
+    if (item.target_type === "conversation") {
+      const href = `/dashboard/${boot.slug}/inbox?c=${encodeURIComponent(item.target_id)}`;
+      return h("a", { href, title: item.target_id, text });
+    }
+    return h("span", { title: item.target_type === "association" ? null : item.target_id, text });
+  }
+
+  /** {"fields": ["a", "b"], "message_ids": [...]} -> "fields: a, b · messages: 2". */
+  function auditDetails(details) {
+    return Object.entries(details || {}).map(([key, value]) => {
+      if (key.endsWith("_ids") && Array.isArray(value)) {
+        return `${key.slice(0, -4).replace(/_/g, " ")}s: ${count(value.length)}`;
+      }
+      return `${key.replace(/_/g, " ")}: ${Array.isArray(value) ? value.join(", ") : value}`;
+    }).join(" · ");
+  }
+
+  function actionLabel(action) {
+    return T[`audit_${action.replace(/\./g, "_")}`] || action;
+  }
+
+  function auditRow(item) {
+    return h("tr", {},
+      h("td", { class: "nowrap" }, h("time", { datetime: item.at, text: formatTime(item.at) })),
+      h("td", { class: "clip", text: actorName(item) }),
+      h("td", { class: "clip", text: actionLabel(item.action) }),
+      h("td", { class: "clip" }, auditTarget(item)),
+      h("td", { class: "clip muted", text: auditDetails(item.details) }));
+  }
+
+  /** The first page for the chosen agent, or (``more``) the next one. */
+  async function loadAudit(more) {
+    const ticket = more ? audit.ticket : ++audit.ticket;
+    const query = new URLSearchParams({ limit: String(AUDIT_PAGE) });
+    if (audit.actor) query.set("actor", audit.actor);
+    if (more && audit.cursor) query.set("cursor", audit.cursor);
+    const page = await api("GET", `/audit?${query}`);
+    if (ticket !== audit.ticket) return; // another agent was chosen meanwhile
+    const rows = page.items.map(auditRow);
+    if (more) $("audit").append(...rows);
+    else $("audit").replaceChildren(...rows);
+    audit.cursor = page.next_cursor;
+    const empty = $("audit").children.length === 0;
+    $("audit-table").hidden = empty;
+    $("audit-empty").hidden = !empty;
+    $("audit-more").hidden = !page.next_cursor;
+  }
+
+  async function loadAgents() {
+    const agents = await api("GET", "/agents");
+    $("audit-actor").append(
+      ...agents.items.map((agent) => h("option", { value: agent.id, text: agent.name })),
+      h("option", { value: "system", text: T.audit_system }));
+  }
+
   /** Run a loader; a failure shows as a toast (the rest of the page goes on). */
   async function quietly(load) {
     try {
@@ -231,11 +307,19 @@
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(drawChart, 150);
     });
+    $("audit-actor").addEventListener("change", () => {
+      audit.actor = $("audit-actor").value;
+      quietly(() => loadAudit(false));
+    });
+    $("audit-more").addEventListener("click", () =>
+      busy($("audit-more"), T.loading, () => quietly(() => loadAudit(true))));
     listen({ "session.status": () => quietly(loadSession), alert: onAlert });
     loadStats("");
     quietly(loadSession);
     quietly(loadAlerts);
     quietly(loadDeadLetters);
+    quietly(loadAgents);
+    quietly(() => loadAudit(false));
   }
 
   start();

@@ -1,0 +1,78 @@
+"""Writing to the audit log and reading it back (design section 11).
+
+The HTTP edge records what agents do through ``RecordAudit``, in its own unit of work right
+after the action's answer is ready (see ``entrypoints/http/auth.agent_route``). What wa_crm does
+on its own (a retention purge, a contact's opt-out) appends its entry inside the unit of work of
+the change itself, with ``uow.audit.add``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from wa_crm.domain.model.audit import AuditAction, AuditEntry
+from wa_crm.ports.system import Clock
+from wa_crm.ports.unit_of_work import AuditQuery, UnitOfWorkFactory
+
+AuditDetails = Mapping[str, str | int | list[str]]
+"""Ids, counts and names of settings: never a phone number, a person's name or message text."""
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """What one agent did to one thing."""
+
+    association_id: str
+    actor: str
+    action: AuditAction
+    target_type: str
+    """``conversation``, ``contact``, ``message`` or ``association``."""
+    target_id: str
+    details: AuditDetails | None = None
+
+
+@dataclass(frozen=True)
+class RecordAudit:
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+
+    async def __call__(self, record: AuditRecord) -> None:
+        entry = AuditEntry(
+            association_id=record.association_id,
+            actor=record.actor,
+            action=record.action,
+            target_type=record.target_type,
+            target_id=record.target_id,
+            at=self.clock.now(),
+            details=dict(record.details or {}),
+        )
+        async with self.uow_factory() as uow:
+            await uow.audit.add(entry)
+            await uow.commit()
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: Sequence[tuple[int, AuditEntry]]
+    """Newest first, each with its id."""
+    agent_names: Mapping[str, str]
+    """The names of the association's agents, by id (actors that are agents)."""
+    next_before_id: int | None
+    """The cursor of the next page; None on the last one."""
+
+
+@dataclass(frozen=True)
+class ReadAuditLog:
+    uow_factory: UnitOfWorkFactory
+
+    async def __call__(self, association_id: str, query: AuditQuery) -> AuditPage:
+        async with self.uow_factory() as uow:
+            entries = await uow.audit.list(association_id, query)
+            agents = await uow.agents.list(association_id)
+        full = len(entries) == query.limit
+        return AuditPage(
+            entries,
+            {agent.id: agent.name for agent in agents},
+            entries[-1][0] if full and entries else None,
+        )

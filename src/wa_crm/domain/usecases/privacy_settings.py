@@ -1,0 +1,58 @@
+"""An admin changes the privacy settings: opt-out and opt-in keywords, their confirmations, and
+the retention period; what would misbehave later is refused now."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from returns.result import Failure, Result, Success
+
+from wa_crm.domain.model.association import Association, PrivacySettings
+from wa_crm.domain.model.errors import DomainError, InvalidInput, UnknownAssociation
+from wa_crm.domain.usecases.retention import purge_job
+from wa_crm.ports.system import Clock
+from wa_crm.ports.unit_of_work import UnitOfWorkFactory
+
+MAX_RETENTION_DAYS = 3650
+
+
+def _problems(privacy: PrivacySettings) -> list[str]:
+    problems = []
+    for name in ("opt_out_keywords", "opt_in_keywords"):
+        keywords = getattr(privacy, name)
+        if not keywords or any(not keyword.strip() for keyword in keywords):
+            problems.append(f"{name} need at least one keyword, and no empty one")
+    days = privacy.retention_days
+    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+        problems.append(
+            f"retention_days must be from 1 to {MAX_RETENTION_DAYS}, or null to keep all"
+        )
+    return problems
+
+
+@dataclass(frozen=True)
+class UpdatePrivacySettings:
+    """A new retention period runs the purge job now rather than at its next daily run."""
+
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+
+    async def __call__(
+        self, association_id: str, privacy: PrivacySettings
+    ) -> Result[Association, DomainError]:
+        problems = _problems(privacy)
+        if problems:
+            return Failure(InvalidInput("; ".join(problems)))
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            association = await uow.associations.get(association_id)
+            if association is None:
+                return Failure(UnknownAssociation("no such association"))
+            updated = dataclasses.replace(association, privacy=privacy)
+            await uow.associations.update(updated)
+            days = privacy.retention_days
+            if days is not None and days != association.privacy.retention_days:
+                await uow.jobs.schedule(purge_job(association_id, now), now)
+            await uow.commit()
+        return Success(updated)

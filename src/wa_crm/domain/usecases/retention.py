@@ -1,0 +1,148 @@
+"""Retention: messages and media older than the association's retention period are purged daily.
+
+- Every association has one ``purge_expired`` job (``StartRetentionPurges`` at start-up, and
+  ``UpdatePrivacySettings`` when an admin sets a period); each run purges, then schedules the
+  next run a day later. Without a period (the default) a run purges nothing.
+- A message is purged when it was created strictly before ``now - retention_days``. Batches are
+  one transaction each: the messages go into their anonymous rollups (statistics stay as they
+  were), and their files leave the media store before the commit, so a failed commit leaves at
+  worst a message whose file is already gone, never a file nobody can find any more.
+- What a run purged is logged and audited as counts, without any content.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction, AuditEntry
+from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.model.message import Message
+from wa_crm.ports.media import MediaStore
+from wa_crm.ports.system import Clock
+from wa_crm.ports.unit_of_work import UnitOfWorkFactory
+
+PURGE_JOB = "purge_expired"
+BATCH_SIZE = 500
+
+_log = logging.getLogger("wa_crm.retention")
+
+
+def purge_job(association_id: str, at: datetime) -> NewJob:
+    return NewJob(
+        kind=PURGE_JOB,
+        key=f"{PURGE_JOB}:{association_id}",
+        run_after=at,
+        association_id=association_id,
+    )
+
+
+def stored_files(messages: Iterable[Message]) -> list[str]:
+    """The media store keys of the messages' files."""
+    return [
+        message.media.url
+        for message in messages
+        if message.media is not None and message.media.stored and message.media.url
+    ]
+
+
+async def delete_files(media: MediaStore, messages: Iterable[Message]) -> int:
+    """Delete the messages' files from the media store; returns how many there were."""
+    keys = stored_files(messages)
+    for key in keys:
+        await media.delete(key)
+    return len(keys)
+
+
+@dataclass(frozen=True)
+class Purge:
+    """What one run purged: counts only."""
+
+    before: datetime
+    messages: int = 0
+    files: int = 0
+
+    def audit_entry(self, association_id: str, at: datetime) -> AuditEntry:
+        return AuditEntry(
+            association_id,
+            SYSTEM_ACTOR,
+            AuditAction.MESSAGES_PURGED,
+            "association",
+            association_id,
+            at,
+            {
+                "messages": self.messages,
+                "media_files": self.files,
+                "before": self.before.isoformat(),
+            },
+        )
+
+
+@dataclass(frozen=True)
+class StartRetentionPurges:
+    """At start-up: every association gets its purge job, unless it has one already."""
+
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+
+    async def __call__(self) -> None:
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            for association in await uow.associations.list():
+                job = purge_job(association.id, now)
+                if await uow.jobs.get_by_key(job.key) is None:
+                    await uow.jobs.schedule(job, now)
+            await uow.commit()
+
+
+@dataclass(frozen=True)
+class PurgeExpiredMessages:
+    """The ``purge_expired`` job of one association."""
+
+    uow_factory: UnitOfWorkFactory
+    media: MediaStore
+    clock: Clock
+    batch_size: int = BATCH_SIZE
+    every: timedelta = timedelta(days=1)
+
+    async def __call__(self, job: Job) -> None:
+        association_id = job.association_id
+        if association_id is None:
+            raise PermanentJobError("purge_expired job without an association")
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            association = await uow.associations.get(association_id)
+        if association is None:
+            return
+        days = association.privacy.retention_days
+        purge = None
+        if days is not None:
+            purge = await self._purge(association_id, now - timedelta(days=days))
+            _log.info(
+                "retention purge",
+                extra={
+                    "association_id": association_id,
+                    "retention_days": days,
+                    "messages": purge.messages,
+                    "media_files": purge.files,
+                },
+            )
+        async with self.uow_factory() as uow:
+            if purge is not None and purge.messages:
+                await uow.audit.add(purge.audit_entry(association_id, now))
+            await uow.jobs.schedule(purge_job(association_id, now + self.every), now)
+            await uow.commit()
+
+    async def _purge(self, association_id: str, before: datetime) -> Purge:
+        """Batch after batch until one comes back short."""
+        purge = Purge(before)
+        while True:
+            async with self.uow_factory() as uow:
+                deleted = await uow.privacy.purge_messages(association_id, before, self.batch_size)
+                files = await delete_files(self.media, deleted)
+                await uow.commit()
+            purge = Purge(before, purge.messages + len(deleted), purge.files + files)
+            if len(deleted) < self.batch_size:
+                return purge
