@@ -15,13 +15,15 @@ import structlog
 
 from wa_crm.domain.model.correlation import correlation_id
 
-# Ten or more digits in a row (optionally after +) are treated as a phone number or chat id.
-_PHONE = re.compile(r"\+?\d{6,}(\d{4})")
+# A phone number or chat id: ten or more digits in a row (optionally after +), or written for
+# people from a + or ( with spaces, dots, dashes or parentheses between the digits
+# ("+55 11 99999-8888", "(11) 99999-8888"). Dates and times do not start with + or (.
+_PHONE = re.compile(r"\+?\d{6,}(\d{4})|[+(]\d(?:[\s().-]{0,2}\d){5,}[\s().-]{0,2}(\d{4})")
 _SECRET_KEYS = {"password", "api_key", "token", "secret", "webhook_secret", "authorization"}
 
 
 def mask_phone_numbers(text: str) -> str:
-    return _PHONE.sub(lambda match: "***" + match.group(1), text)
+    return _PHONE.sub(lambda match: "***" + (match.group(1) or match.group(2)), text)
 
 
 def _scrub(
@@ -72,6 +74,7 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                _scrub,  # again: a formatted traceback may quote a phone number
                 renderer,
             ],
         )
