@@ -43,7 +43,6 @@ from wa_crm.domain.usecases.assignment import (
     CHECK_JOB,
     AssignWaiting,
     CheckAssignments,
-    StartAssignmentChecks,
     UpdateAssignmentSettings,
 )
 from wa_crm.domain.usecases.audit import ReadAuditLog, RecordAudit
@@ -61,19 +60,18 @@ from wa_crm.domain.usecases.media import FETCH_MEDIA_JOB, FetchInboundMedia, Med
 from wa_crm.domain.usecases.notes import Notes
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
 from wa_crm.domain.usecases.patients import ImportOrders, ImportPatients
+from wa_crm.domain.usecases.periodic import StartPeriodicJobs
 from wa_crm.domain.usecases.presence import ListAgents, PresenceTracker
 from wa_crm.domain.usecases.privacy_settings import UpdatePrivacySettings
 from wa_crm.domain.usecases.retention import (
     PURGE_JOB,
     PurgeExpiredMessages,
-    StartRetentionPurges,
 )
 from wa_crm.domain.usecases.routing import SessionRouter
 from wa_crm.domain.usecases.session_health import (
     POLL_SESSION_JOB,
     DescribeSessions,
     PollSessionStatus,
-    StartSessionPolls,
 )
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
 from wa_crm.domain.usecases.snooze import WAKE_SNOOZED_JOB, WakeSnoozed
@@ -240,7 +238,7 @@ class Container(containers.DeclarativeContainer):
     describe_sessions = providers.Factory(
         DescribeSessions, uow_factory=uow_factory, breakers=gateway_breakers
     )
-    start_session_polls = providers.Factory(StartSessionPolls, uow_factory=uow_factory, clock=clock)
+    start_periodic_jobs = providers.Factory(StartPeriodicJobs, uow_factory=uow_factory, clock=clock)
     compute_statistics = providers.Factory(ComputeStatistics, uow_factory=uow_factory, clock=clock)
     update_whatsapp_settings = providers.Factory(UpdateWhatsAppSettings, uow_factory=uow_factory)
     check_whatsapp_connection = providers.Factory(CheckWhatsAppConnection, gateway=gateway)
@@ -274,9 +272,6 @@ class Container(containers.DeclarativeContainer):
     update_privacy_settings = providers.Factory(
         UpdatePrivacySettings, uow_factory=uow_factory, clock=clock
     )
-    start_retention_purges = providers.Factory(
-        StartRetentionPurges, uow_factory=uow_factory, clock=clock
-    )
     purge_expired = providers.Factory(
         PurgeExpiredMessages, uow_factory=uow_factory, media=media_store, clock=clock
     )
@@ -301,9 +296,6 @@ class Container(containers.DeclarativeContainer):
     )
     check_assignments = providers.Factory(
         CheckAssignments, uow_factory=uow_factory, bus=event_bus, clock=clock
-    )
-    start_assignment_checks = providers.Factory(
-        StartAssignmentChecks, uow_factory=uow_factory, clock=clock
     )
     update_assignment_settings = providers.Factory(
         UpdateAssignmentSettings, uow_factory=uow_factory, clock=clock

@@ -21,11 +21,11 @@ from wa_crm.domain.model.message import (
     MessageType,
 )
 from wa_crm.domain.usecases.jobs import JobRunner
+from wa_crm.domain.usecases.periodic import StartPeriodicJobs, retention_purge
 from wa_crm.domain.usecases.privacy_settings import UpdatePrivacySettings
 from wa_crm.domain.usecases.retention import (
     PURGE_JOB,
     PurgeExpiredMessages,
-    StartRetentionPurges,
 )
 from wa_crm.ports.unit_of_work import AuditQuery
 from wa_crm.testing.clock import FakeClock
@@ -94,7 +94,7 @@ def world() -> World:
 
 async def test_a_run_purges_exactly_what_is_older_than_the_period(world: World) -> None:
     messages = await world.seed(DAYS)
-    await StartRetentionPurges(world.uow_factory, world.clock)()
+    await StartPeriodicJobs(world.uow_factory, world.clock, (retention_purge,))()
 
     assert await world.runner.run_due() == 2  # both associations' jobs
 
@@ -123,7 +123,7 @@ async def test_without_a_period_nothing_is_purged_and_the_job_comes_back_daily(
     world: World,
 ) -> None:
     await world.seed(None)
-    await StartRetentionPurges(world.uow_factory, world.clock)()
+    await StartPeriodicJobs(world.uow_factory, world.clock, (retention_purge,))()
 
     await world.runner.run_due()
     world.clock.advance(timedelta(days=1).total_seconds())
@@ -137,7 +137,7 @@ async def test_without_a_period_nothing_is_purged_and_the_job_comes_back_daily(
 
 async def test_start_up_gives_each_association_one_job_and_keeps_its_time(world: World) -> None:
     await world.seed(DAYS)
-    start = StartRetentionPurges(world.uow_factory, world.clock)
+    start = StartPeriodicJobs(world.uow_factory, world.clock, (retention_purge,))
     first = world.clock.now()
     await start()
     world.clock.advance(3600)

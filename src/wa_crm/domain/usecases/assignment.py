@@ -36,7 +36,7 @@ from wa_crm.domain.model.conversation import Conversation, ConversationStatus
 from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.errors import DomainError, InvalidInput, UnknownAssociation
 from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.domain.model.jobs import Job, JobStatus, NewJob, PermanentJobError
+from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
 from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock
@@ -195,29 +195,6 @@ class CheckAssignments:
             await uow.jobs.schedule(check_job(association_id, now + self.every), now)
             await uow.commit()
         await publish_committed(uow, self.bus)
-
-
-@dataclass(frozen=True)
-class StartAssignmentChecks:
-    """At start-up: every association with assignment on has its periodic check (again, if it
-    died)."""
-
-    uow_factory: UnitOfWorkFactory
-    clock: Clock
-
-    async def __call__(self) -> None:
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            for association in await uow.associations.list():
-                job = check_job(association.id, now)
-                existing = await uow.jobs.get_by_key(job.key)
-                running = existing is not None and existing.status in (
-                    JobStatus.PENDING,
-                    JobStatus.RUNNING,
-                )
-                if association.assignment.enabled and not running:
-                    await uow.jobs.schedule(job, now)
-            await uow.commit()
 
 
 def _problems(settings: AssignmentSettings) -> list[str]:

@@ -1,6 +1,6 @@
 """Retention: messages and media older than the association's retention period are purged daily.
 
-- Every association has one ``purge_expired`` job (``StartRetentionPurges`` at start-up, and
+- Every association has one ``purge_expired`` job (``StartPeriodicJobs`` at start-up, and
   ``UpdatePrivacySettings`` when an admin sets a period); each run purges, then schedules the
   next run a day later. Without a period (the default) a run purges nothing.
 - A message is purged when it was created strictly before ``now - retention_days``. Batches are
@@ -78,23 +78,6 @@ class Purge:
                 "before": self.before.isoformat(),
             },
         )
-
-
-@dataclass(frozen=True)
-class StartRetentionPurges:
-    """At start-up: every association gets its purge job, unless it has one already."""
-
-    uow_factory: UnitOfWorkFactory
-    clock: Clock
-
-    async def __call__(self) -> None:
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            for association in await uow.associations.list():
-                job = purge_job(association.id, now)
-                if await uow.jobs.get_by_key(job.key) is None:
-                    await uow.jobs.schedule(job, now)
-            await uow.commit()
 
 
 @dataclass(frozen=True)

@@ -81,23 +81,6 @@ def poll_job(association_id: str, at: datetime) -> NewJob:
 
 
 @dataclass(frozen=True)
-class StartSessionPolls:
-    """At start-up: every association gets its poll job, unless it has one already."""
-
-    uow_factory: UnitOfWorkFactory
-    clock: Clock
-
-    async def __call__(self) -> None:
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            for association in await uow.associations.list():
-                job = poll_job(association.id, now)
-                if await uow.jobs.get_by_key(job.key) is None:
-                    await uow.jobs.schedule(job, now)
-            await uow.commit()
-
-
-@dataclass(frozen=True)
 class PollSessionStatus:
     """Ask WAHA for the session's state, record it, and come back after ``every``."""
 

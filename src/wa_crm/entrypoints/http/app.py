@@ -40,9 +40,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             await check_database(container)
-            await container.start_session_polls()()
-            await container.start_retention_purges()()
-            await container.start_assignment_checks()()
+            await container.start_periodic_jobs()()
             stop = asyncio.Event()
             workers = start_workers(container, stop, container.settings().workers)
             yield
