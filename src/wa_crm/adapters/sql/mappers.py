@@ -1,23 +1,21 @@
-"""Explicit row <-> domain mapping; value objects stored as JSON are (de)serialized here.
-
-Reading JSON ignores unknown keys and falls back to the dataclass defaults for missing ones,
-so settings written by an older or newer release still load.
-"""
+"""Explicit row <-> domain mapping; value objects stored as JSON are (de)serialized here
+(settings objects through ``settings_json``)."""
 
 from __future__ import annotations
 
 from dataclasses import fields
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import RowMapping
 
+from wa_crm.adapters.sql.settings_json import (
+    ASSIGNMENT_SETTINGS,
+    BOT_SETTINGS,
+    PRIVACY_SETTINGS,
+)
 from wa_crm.domain.model.association import (
-    AssignmentSettings,
     Association,
-    BotSettings,
     Locale,
-    PrivacySettings,
     WhatsAppSettings,
 )
 from wa_crm.domain.model.conversation import (
@@ -48,45 +46,6 @@ from wa_crm.domain.model.people import (
 from wa_crm.ports.system import SecretCipher
 
 # --- associations -------------------------------------------------------------------------
-
-
-_BOT_SETTINGS = TypeAdapter(BotSettings)
-_BOT_SETTINGS_FIELDS = frozenset(f.name for f in fields(BotSettings))
-
-
-def bot_settings_to_json(bot: BotSettings) -> dict[str, Any]:
-    return _BOT_SETTINGS.dump_python(bot, mode="json")  # type: ignore[no-any-return]
-
-
-def bot_settings_from_json(data: dict[str, Any]) -> BotSettings:
-    known = {k: v for k, v in data.items() if k in _BOT_SETTINGS_FIELDS}
-    return _BOT_SETTINGS.validate_python(known)
-
-
-_PRIVACY_SETTINGS = TypeAdapter(PrivacySettings)
-_PRIVACY_SETTINGS_FIELDS = frozenset(f.name for f in fields(PrivacySettings))
-
-
-def privacy_settings_to_json(privacy: PrivacySettings) -> dict[str, Any]:
-    return _PRIVACY_SETTINGS.dump_python(privacy, mode="json")  # type: ignore[no-any-return]
-
-
-def privacy_settings_from_json(data: dict[str, Any]) -> PrivacySettings:
-    known = {k: v for k, v in data.items() if k in _PRIVACY_SETTINGS_FIELDS}
-    return _PRIVACY_SETTINGS.validate_python(known)
-
-
-_ASSIGNMENT_SETTINGS = TypeAdapter(AssignmentSettings)
-_ASSIGNMENT_SETTINGS_FIELDS = frozenset(f.name for f in fields(AssignmentSettings))
-
-
-def assignment_settings_to_json(assignment: AssignmentSettings) -> dict[str, Any]:
-    return _ASSIGNMENT_SETTINGS.dump_python(assignment, mode="json")  # type: ignore[no-any-return]
-
-
-def assignment_settings_from_json(data: dict[str, Any]) -> AssignmentSettings:
-    known = {k: v for k, v in data.items() if k in _ASSIGNMENT_SETTINGS_FIELDS}
-    return _ASSIGNMENT_SETTINGS.validate_python(known)
 
 
 _PLAINTEXTS_KEPT = 256
@@ -125,9 +84,9 @@ def association_to_row(association: Association, cipher: SecretCipher) -> dict[s
         "whatsapp_phone": whatsapp.phone,
         "whatsapp_rate_per_second": whatsapp.messages_per_second,
         "whatsapp_chat_gap_seconds": whatsapp.chat_gap_seconds,
-        "bot_settings": bot_settings_to_json(association.bot),
-        "privacy_settings": privacy_settings_to_json(association.privacy),
-        "assignment_settings": assignment_settings_to_json(association.assignment),
+        "bot_settings": BOT_SETTINGS.dump(association.bot),
+        "privacy_settings": PRIVACY_SETTINGS.dump(association.privacy),
+        "assignment_settings": ASSIGNMENT_SETTINGS.dump(association.assignment),
         "created_at": association.created_at,
     }
 
@@ -148,9 +107,9 @@ def association_from_row(row: RowMapping, cipher: SecretCipher) -> Association:
             messages_per_second=row["whatsapp_rate_per_second"],
             chat_gap_seconds=row["whatsapp_chat_gap_seconds"],
         ),
-        bot=bot_settings_from_json(row["bot_settings"]),
-        privacy=privacy_settings_from_json(row["privacy_settings"]),
-        assignment=assignment_settings_from_json(row["assignment_settings"]),
+        bot=BOT_SETTINGS.load(row["bot_settings"]),
+        privacy=PRIVACY_SETTINGS.load(row["privacy_settings"]),
+        assignment=ASSIGNMENT_SETTINGS.load(row["assignment_settings"]),
     )
 
 

@@ -11,28 +11,23 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import segno
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from returns.result import Failure, Success
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wa_crm.adapters.sql.mappers import (
-    assignment_settings_to_json,
-    bot_settings_to_json,
-    privacy_settings_to_json,
+from wa_crm.adapters.sql.settings_json import (
+    ASSIGNMENT_SETTINGS,
+    BOT_SETTINGS,
+    PRIVACY_SETTINGS,
+    SettingsJson,
 )
-from wa_crm.domain.model.association import (
-    AssignmentSettings,
-    Association,
-    BotSettings,
-    PrivacySettings,
-)
+from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.statistics import Statistics
 from wa_crm.domain.usecases.audit import AuditPage
@@ -60,14 +55,9 @@ from wa_crm.ports.unit_of_work import AuditQuery
 from wa_crm.ports.whatsapp import QrCode, SessionInfo
 
 PREFIX = "/api/associations/{slug}"
+T = TypeVar("T")
 _TEXT_FIELDS = ("base_url", "session", "api_key", "webhook_secret")
 _NUMBER_FIELDS = ("messages_per_second", "chat_gap_seconds")
-_BOT_SETTINGS = TypeAdapter(BotSettings)
-_BOT_FIELDS = frozenset(bot_settings_to_json(BotSettings()))
-_ASSIGNMENT_SETTINGS = TypeAdapter(AssignmentSettings)
-_ASSIGNMENT_FIELDS = frozenset(assignment_settings_to_json(AssignmentSettings()))
-_PRIVACY_SETTINGS = TypeAdapter(PrivacySettings)
-_PRIVACY_FIELDS = frozenset(privacy_settings_to_json(PrivacySettings()))
 
 
 def _whatsapp_view(request: Request, association: Association) -> dict[str, Any]:
@@ -224,7 +214,7 @@ async def test_message(request: Request, caller: Caller) -> Response:
 @agent_route(admin=True)
 async def get_bot(request: Request, caller: Caller) -> Response:
     """The assistant's settings."""
-    return JSONResponse(bot_settings_to_json(caller.identity.association.bot))
+    return JSONResponse(BOT_SETTINGS.dump(caller.identity.association.bot))
 
 
 def _validation_message(error: ValidationError) -> str:
@@ -235,28 +225,32 @@ def _validation_message(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
+async def _changed(request: Request, codec: SettingsJson[T], current: T, name: str) -> T:
+    """The settings with the body's fields changed (absent fields keep their value)."""
+    body = await json_body(request)
+    unknown = sorted(set(body) - codec.fields)
+    if unknown:
+        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
+    note_audit(request, settings=name, fields=sorted(body))
+    try:
+        return codec.merge(current, body)
+    except ValidationError as error:
+        raise BadRequest(_validation_message(error)) from error
+
+
 @agent_route(admin=True, audit=AuditAction.SETTINGS_CHANGED)
 @handles_bad_requests
 async def put_bot(request: Request, caller: Caller) -> Response:
     """Change any of the assistant's settings; absent fields keep their value."""
-    body = await json_body(request)
-    unknown = sorted(set(body) - _BOT_FIELDS)
-    if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
-    note_audit(request, settings="bot", fields=sorted(body))
-    merged = {**bot_settings_to_json(caller.identity.association.bot), **body}
-    try:
-        bot = _BOT_SETTINGS.validate_python(merged)
-    except ValidationError as error:
-        raise BadRequest(_validation_message(error)) from error
+    bot = await _changed(request, BOT_SETTINGS, caller.identity.association.bot, "bot")
     result = await container_of(request).update_bot_settings()(caller.association_id, bot)
-    return respond(result, lambda association: bot_settings_to_json(association.bot))
+    return respond(result, lambda association: BOT_SETTINGS.dump(association.bot))
 
 
 @agent_route(admin=True)
 async def get_assignment(request: Request, caller: Caller) -> Response:
     """Automatic assignment's settings: enabled, max_open_per_agent, offline_reassign_minutes."""
-    return JSONResponse(assignment_settings_to_json(caller.identity.association.assignment))
+    return JSONResponse(ASSIGNMENT_SETTINGS.dump(caller.identity.association.assignment))
 
 
 @agent_route(admin=True, audit=AuditAction.SETTINGS_CHANGED)
@@ -264,26 +258,17 @@ async def get_assignment(request: Request, caller: Caller) -> Response:
 async def put_assignment(request: Request, caller: Caller) -> Response:
     """Change any of enabled (boolean), max_open_per_agent (1-500), offline_reassign_minutes
     (1-10080, or null: never); absent fields keep their value."""
-    body = await json_body(request)
-    unknown = sorted(set(body) - _ASSIGNMENT_FIELDS)
-    if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
-    note_audit(request, settings="assignment", fields=sorted(body))
-    merged = {**assignment_settings_to_json(caller.identity.association.assignment), **body}
-    try:
-        # Strict, on the JSON as sent: "2" is not a number, nor "yes" a boolean.
-        settings = _ASSIGNMENT_SETTINGS.validate_json(json.dumps(merged), strict=True)
-    except ValidationError as error:
-        raise BadRequest(_validation_message(error)) from error
+    current = caller.identity.association.assignment
+    settings = await _changed(request, ASSIGNMENT_SETTINGS, current, "assignment")
     update = container_of(request).update_assignment_settings()
     result = await update(caller.association_id, settings)
-    return respond(result, lambda association: assignment_settings_to_json(association.assignment))
+    return respond(result, lambda association: ASSIGNMENT_SETTINGS.dump(association.assignment))
 
 
 @agent_route(admin=True)
 async def get_privacy(request: Request, caller: Caller) -> Response:
     """The privacy settings: opt-out and opt-in keywords and confirmations, retention_days."""
-    return JSONResponse(privacy_settings_to_json(caller.identity.association.privacy))
+    return JSONResponse(PRIVACY_SETTINGS.dump(caller.identity.association.privacy))
 
 
 @agent_route(admin=True, audit=AuditAction.SETTINGS_CHANGED)
@@ -292,18 +277,10 @@ async def put_privacy(request: Request, caller: Caller) -> Response:
     """Change any of opt_out_keywords, opt_in_keywords (non-empty lists), opt_out_confirmation,
     opt_in_confirmation, retention_days (1-3650, or null: keep everything); absent fields keep
     their value. A new retention period starts its purge now."""
-    body = await json_body(request)
-    unknown = sorted(set(body) - _PRIVACY_FIELDS)
-    if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
-    note_audit(request, settings="privacy", fields=sorted(body))
-    merged = {**privacy_settings_to_json(caller.identity.association.privacy), **body}
-    try:
-        privacy = _PRIVACY_SETTINGS.validate_json(json.dumps(merged), strict=True)
-    except ValidationError as error:
-        raise BadRequest(_validation_message(error)) from error
+    current = caller.identity.association.privacy
+    privacy = await _changed(request, PRIVACY_SETTINGS, current, "privacy")
     result = await container_of(request).update_privacy_settings()(caller.association_id, privacy)
-    return respond(result, lambda association: privacy_settings_to_json(association.privacy))
+    return respond(result, lambda association: PRIVACY_SETTINGS.dump(association.privacy))
 
 
 @agent_route(admin=True, audit=AuditAction.CONTACT_EXPORTED, target="contact")
