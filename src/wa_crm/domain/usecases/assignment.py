@@ -23,20 +23,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from returns.result import Failure, Result, Success
+from returns.result import Result
 
 from wa_crm.domain.model.assignment import Presence, Roster
 from wa_crm.domain.model.association import AssignmentSettings, Association
 from wa_crm.domain.model.conversation import Conversation, ConversationStatus
 from wa_crm.domain.model.correlation import carried
-from wa_crm.domain.model.errors import DomainError, InvalidInput, UnknownAssociation
+from wa_crm.domain.model.errors import DomainError
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.usecases.association_settings import save_settings
 from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock
@@ -220,17 +220,17 @@ class UpdateAssignmentSettings:
     async def __call__(
         self, association_id: str, settings: AssignmentSettings
     ) -> Result[Association, DomainError]:
-        problems = _problems(settings)
-        if problems:
-            return Failure(InvalidInput("; ".join(problems)))
         now = self.clock.now()
-        async with self.uow_factory() as uow:
-            association = await uow.associations.get(association_id)
-            if association is None:
-                return Failure(UnknownAssociation("no such association"))
-            updated = dataclasses.replace(association, assignment=settings)
-            await uow.associations.update(updated)
+
+        async def check_now_when_enabled(uow: UnitOfWork, _before: Association) -> None:
             if settings.enabled:
                 await uow.jobs.schedule(check_job(association_id, now), now)
-            await uow.commit()
-        return Success(updated)
+
+        return await save_settings(
+            self.uow_factory,
+            association_id,
+            "assignment",
+            settings,
+            _problems(settings),
+            check_now_when_enabled,
+        )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from returns.result import Failure, Result, Success
+from returns.result import Result
 
 from wa_crm.domain.model.association import Association, BotSettings
-from wa_crm.domain.model.errors import DomainError, InvalidInput, UnknownAssociation
+from wa_crm.domain.model.errors import DomainError
+from wa_crm.domain.usecases.association_settings import save_settings
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
 MAX_BOT_TURNS = 100
@@ -59,13 +59,4 @@ class UpdateBotSettings:
         self, association_id: str, bot: BotSettings
     ) -> Result[Association, DomainError]:
         problems = _problems(bot, self.providers)
-        if problems:
-            return Failure(InvalidInput("; ".join(dict.fromkeys(problems))))
-        async with self.uow_factory() as uow:
-            association = await uow.associations.get(association_id)
-            if association is None:
-                return Failure(UnknownAssociation("no such association"))
-            updated = dataclasses.replace(association, bot=bot)
-            await uow.associations.update(updated)
-            await uow.commit()
-        return Success(updated)
+        return await save_settings(self.uow_factory, association_id, "bot", bot, problems)

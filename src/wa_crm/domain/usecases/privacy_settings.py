@@ -3,16 +3,16 @@ the retention period; what would misbehave later is refused now."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
-from returns.result import Failure, Result, Success
+from returns.result import Result
 
 from wa_crm.domain.model.association import Association, PrivacySettings
-from wa_crm.domain.model.errors import DomainError, InvalidInput, UnknownAssociation
+from wa_crm.domain.model.errors import DomainError
+from wa_crm.domain.usecases.association_settings import save_settings
 from wa_crm.domain.usecases.retention import purge_job
 from wa_crm.ports.system import Clock
-from wa_crm.ports.unit_of_work import UnitOfWorkFactory
+from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 MAX_RETENTION_DAYS = 3650
 
@@ -41,18 +41,18 @@ class UpdatePrivacySettings:
     async def __call__(
         self, association_id: str, privacy: PrivacySettings
     ) -> Result[Association, DomainError]:
-        problems = _problems(privacy)
-        if problems:
-            return Failure(InvalidInput("; ".join(problems)))
         now = self.clock.now()
-        async with self.uow_factory() as uow:
-            association = await uow.associations.get(association_id)
-            if association is None:
-                return Failure(UnknownAssociation("no such association"))
-            updated = dataclasses.replace(association, privacy=privacy)
-            await uow.associations.update(updated)
+
+        async def purge_now_when_the_period_changes(uow: UnitOfWork, before: Association) -> None:
             days = privacy.retention_days
-            if days is not None and days != association.privacy.retention_days:
+            if days is not None and days != before.privacy.retention_days:
                 await uow.jobs.schedule(purge_job(association_id, now), now)
-            await uow.commit()
-        return Success(updated)
+
+        return await save_settings(
+            self.uow_factory,
+            association_id,
+            "privacy",
+            privacy,
+            _problems(privacy),
+            purge_now_when_the_period_changes,
+        )
