@@ -4,6 +4,7 @@ flow to WORKING, the webhook WAHA is given, test message, logout, bot settings, 
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -120,10 +121,17 @@ async def test_from_empty_settings_to_a_linked_number(world: World) -> None:
     qr = (await world.http.get(world.api("whatsapp/qr"), headers=world.admin)).json()
     assert qr["status"] == "SCAN_QR_CODE"
     assert qr["qr"] and qr["image"].startswith("data:image/png;base64,")
+    png = await world.http.get(world.api("whatsapp/qr?format=png"), headers=world.admin)
+    assert png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG") and png.content == base64.b64decode(
+        qr["image"].removeprefix("data:image/png;base64,")
+    )
 
     await world.sim("POST", "/_sim/default/scan", json={"phone": "5511955554444"})
 
     linked = (await world.http.get(world.api("whatsapp/qr"), headers=world.admin)).json()
+    no_png = await world.http.get(world.api("whatsapp/qr?format=png"), headers=world.admin)
+    assert no_png.status_code == 409 and no_png.json()["error"]["code"] == "no_qr"
     assert (linked["status"], linked["qr"], linked["image"]) == ("WORKING", None, None)
     assert linked["phone"] == "5511955554444@c.us"
     status = (await world.http.get(world.api("whatsapp/status"), headers=world.admin)).json()

@@ -41,7 +41,7 @@ from wa_crm.domain.usecases.whatsapp_settings import (
 )
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.contact_export import contact_zip, zip_filename
-from wa_crm.entrypoints.http.errors import domain_error_response
+from wa_crm.entrypoints.http.errors import domain_error_response, error_response
 from wa_crm.entrypoints.http.handlers import (
     BadRequest,
     container_of,
@@ -144,23 +144,33 @@ async def start_session(request: Request, caller: Caller) -> Response:
     return respond(result, lambda info: {**_session_view(info), "webhook_url": hook})
 
 
-def _qr_image(qr: QrCode) -> str | None:
-    if not qr.value:
-        return None
+def _qr_png(value: str) -> bytes:
     buffer = io.BytesIO()
-    segno.make_qr(qr.value, error="l").save(buffer, kind="png", scale=6, border=4)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    segno.make_qr(value, error="l").save(buffer, kind="png", scale=6, border=4)
+    return buffer.getvalue()
 
 
 @agent_route(admin=True)
 async def get_qr(request: Request, caller: Caller) -> Response:
-    """The session's status and, while it waits for a scan, the QR (raw value and PNG)."""
+    """The session's status and, while it waits for a scan, the QR: its raw value and a PNG data
+    URL; `?format=png` answers the PNG itself (409 `no_qr` when there is none to scan)."""
     control = container_of(request).session_control()
     result = await control.qr(caller.identity.association)
+    if request.query_params.get("format") == "png":
+        match result:
+            case Success((info, qr)) if qr.value:
+                return Response(_qr_png(qr.value), media_type="image/png")
+            case Success((info, _)):
+                return error_response(409, "no_qr", f"the session is {info.status.value}")
+            case Failure(error):
+                return domain_error_response(error)
 
     def view(found: tuple[SessionInfo, QrCode]) -> dict[str, Any]:
         info, qr = found
-        return {**_session_view(info), "qr": qr.value, "image": _qr_image(qr)}
+        image = None
+        if qr.value:
+            image = "data:image/png;base64," + base64.b64encode(_qr_png(qr.value)).decode()
+        return {**_session_view(info), "qr": qr.value, "image": image}
 
     return respond(result, view)
 
