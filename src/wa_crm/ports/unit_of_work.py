@@ -41,6 +41,12 @@ class DuplicateKey(Exception):
 class AssociationRepository(Protocol):
     async def add(self, association: Association) -> None: ...
     async def update(self, association: Association) -> None: ...
+    async def lock(self, association_id: str) -> None:
+        """Hold the association's lock until the unit of work ends: units that read and then
+        change association-wide state (an assignment pass, the session status history) run one
+        at a time per association, across processes."""
+        ...
+
     async def get(self, association_id: str) -> Association | None: ...
     async def get_by_slug(self, slug: str) -> Association | None: ...
     async def find_by_session(self, session: str) -> Sequence[Association]:
@@ -417,11 +423,6 @@ class PrivacyRepository(Protocol):
 class AssignmentRepository(Protocol):
     """What automatic assignment reads and writes: agents' presence, their open conversations,
     and the queue of waiting ones."""
-
-    async def lock(self, association_id: str) -> None:
-        """Hold the association's assignment lock until the unit of work ends: assignment runs
-        in one unit at a time per association, across processes."""
-        ...
 
     async def seen(self, association_id: str, agent_id: str, at: datetime) -> None:
         """The agent's inbox is open at ``at`` (clears ``left_at``)."""

@@ -157,7 +157,7 @@ class AssignmentContract(PersistenceContract):
 
         async def first() -> None:
             async with uow_factory() as uow:
-                await uow.assignment.lock(association)
+                await uow.associations.lock(association)
                 steps.append("first locked")
                 first_holds.set()
                 await asyncio.sleep(0.2)
@@ -167,7 +167,7 @@ class AssignmentContract(PersistenceContract):
         async def second() -> None:
             await first_holds.wait()
             async with uow_factory() as uow:
-                await uow.assignment.lock(association)
+                await uow.associations.lock(association)
                 steps.append("second locked")
                 await uow.commit()
 

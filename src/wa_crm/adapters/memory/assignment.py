@@ -17,9 +17,6 @@ class InMemoryAssignmentRepository:
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
 
-    async def lock(self, association_id: str) -> None:
-        """Nothing to do: the store runs one unit of work at a time."""
-
     async def seen(self, association_id: str, agent_id: str, at: datetime) -> None:
         row = self._row(association_id, agent_id)
         self._rows[association_id, agent_id] = replace(row, last_seen_at=at, left_at=None)

@@ -35,6 +35,9 @@ class InMemoryAssociationRepository:
     async def update(self, association: Association) -> None:
         replace(self._rows, association.id, association, (_slug, _waha_session))
 
+    async def lock(self, association_id: str) -> None:
+        """Nothing to do: the store runs one unit of work at a time."""
+
     async def get(self, association_id: str) -> Association | None:
         return self._rows.get(association_id)
 

@@ -16,7 +16,7 @@
 - The periodic check (``assignment_check`` job, one per association, every 30 s while
   assignment is on) puts the open conversations of agents offline longer than the configured
   time back in the queue (unassigned, pending) and runs a pass, which also retries what waits.
-- Concurrency: a pass and a check hold the association's assignment lock (a row lock on
+- Concurrency: a pass and a check hold the association's lock (a row lock on
   PostgreSQL, see the SQL repository) from their first statement to their commit, so two
   processes never count the same free slot or route the same conversation twice.
 """
@@ -163,7 +163,7 @@ class AssignWaiting:
         association_id = _association_of(job)
         now = self.clock.now()
         async with self.uow_factory() as uow:
-            await uow.assignment.lock(association_id)
+            await uow.associations.lock(association_id)
             association = await uow.associations.get(association_id)
             if association is None or not association.assignment.enabled:
                 return
@@ -186,7 +186,7 @@ class CheckAssignments:
         association_id = _association_of(job)
         now = self.clock.now()
         async with self.uow_factory() as uow:
-            await uow.assignment.lock(association_id)
+            await uow.associations.lock(association_id)
             association = await uow.associations.get(association_id)
             if association is None or not association.assignment.enabled:
                 return

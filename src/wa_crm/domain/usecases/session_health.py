@@ -45,6 +45,7 @@ async def record_session_status(
     dropped. This compares WAHA's clock with ours; with clocks far apart a fresh webhook may be
     dropped too, and the next poll (every minute) records the state then.
     """
+    await uow.associations.lock(association.id)  # one status recorded at a time
     history = await uow.session_events.history(association.id, 1)
     if reported_at is not None and history and reported_at < history[0].at:
         return

@@ -14,17 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
-from wa_crm.adapters.sql.tables import agent_presence, associations, conversations
+from wa_crm.adapters.sql.tables import agent_presence, conversations
 from wa_crm.domain.model.assignment import Presence
 from wa_crm.domain.model.conversation import Conversation, ConversationStatus
-
-# The association's row is the lock. A row lock rather than an advisory lock: it needs no
-# number derived from the id (advisory locks take integers, so ids would be hashed and could
-# collide), it is released with the transaction like every other lock of the unit of work, and
-# it is the natural parent of what is serialized. It blocks nothing but other writers of that
-# row (settings changes) for the few milliseconds a pass takes; readers never wait on it.
-# SQLite compiles FOR UPDATE to nothing: its unit of work already holds the one write lock.
-_LOCK = select(associations.c.id).where(associations.c.id == bindparam("id")).with_for_update()
 
 _LEFT = (
     update(agent_presence)
@@ -88,9 +80,6 @@ def _assigned(dialect: str) -> Executable:
 class SqlAssignmentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
-
-    async def lock(self, association_id: str) -> None:
-        await execute(self._connection, _LOCK, {"id": association_id})
 
     async def seen(self, association_id: str, agent_id: str, at: datetime) -> None:
         row = {"association_id": association_id, "agent_id": agent_id, "last_seen_at": at}

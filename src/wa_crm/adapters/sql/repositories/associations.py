@@ -24,6 +24,13 @@ _UPDATE_ASSOCIATION = update(associations).where(associations.c.id == bindparam(
 _ASSOCIATION_BY_ID = select(associations).where(associations.c.id == bindparam("id"))
 _ASSOCIATION_BY_SLUG = select(associations).where(associations.c.slug == bindparam("slug"))
 _ASSOCIATIONS = select(associations).order_by(associations.c.slug)
+# The association's row is the lock. A row lock rather than an advisory lock: it needs no
+# number derived from the id (advisory locks take integers, so ids would be hashed and could
+# collide), it is released with the transaction like every other lock of the unit of work, and
+# it is the natural parent of what is serialized. It blocks nothing but other writers of that
+# row (settings changes) for the few milliseconds it is held; readers never wait on it.
+# SQLite compiles FOR UPDATE to nothing: its unit of work already holds the one write lock.
+_LOCK = select(associations.c.id).where(associations.c.id == bindparam("id")).with_for_update()
 _ASSOCIATIONS_BY_SESSION = _ASSOCIATIONS.where(associations.c.waha_session == bindparam("session"))
 
 _ADD_AGENT = insert(agents)
@@ -52,6 +59,9 @@ class SqlAssociationRepository:
     async def update(self, association: Association) -> None:
         row = mappers.association_to_row(association, self._cipher)
         await execute(self._connection, _UPDATE_ASSOCIATION, row | {"key_id": association.id})
+
+    async def lock(self, association_id: str) -> None:
+        await execute(self._connection, _LOCK, {"id": association_id})
 
     async def get(self, association_id: str) -> Association | None:
         found = await self._all(_ASSOCIATION_BY_ID, {"id": association_id})
