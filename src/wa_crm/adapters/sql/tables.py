@@ -83,15 +83,36 @@ agents = Table(
     Column("role", String, nullable=False),
     Column("password_hash", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),  # a disabled agent can neither log in nor use a token
     UniqueConstraint("association_id", "email"),
 )
 
+# Bearer tokens, stored as digests; ``id`` is what lists show and revocation names.
 api_tokens = Table(
     "api_tokens",
     metadata,
     Column("token_hash", String, primary_key=True),
+    Column("id", String, nullable=False, unique=True),
+    Column("agent_id", String, ForeignKey("agents.id"), nullable=False),
+    Column("name", String, nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),  # NULL: until revoked
+    Column("last_used_at", UtcDateTime),
+    Index("ix_api_tokens_agent_id", "agent_id"),
+)
+
+# Browser sessions live here, not only in the cookie, so logout, a password change and disabling
+# the agent end them. The cookie carries a random session id; only its digest is stored.
+browser_sessions = Table(
+    "browser_sessions",
+    metadata,
+    Column("id_hash", String, primary_key=True),
+    Column("association_id", String, ForeignKey("associations.id"), nullable=False),
     Column("agent_id", String, ForeignKey("agents.id"), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_browser_sessions_agent_id", "agent_id"),
+    Index("ix_browser_sessions_expires_at", "expires_at"),
 )
 
 patients = Table(
@@ -414,4 +435,27 @@ processed_events = Table(
     Column("association_id", String, primary_key=True),
     Column("event_id", String, primary_key=True),
     Column("processed_at", UtcDateTime, nullable=False),
+    Index("ix_processed_events_processed_at", "processed_at"),  # pruned past WAHA's retries
+)
+
+# A patient or order CSV import: the uploaded file waits in the media store and is imported in
+# batches by a durable job, which keeps its progress here for the admin to watch.
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("association_id", String, ForeignKey("associations.id"), nullable=False),
+    Column("kind", String, nullable=False),  # patients | orders
+    Column("status", String, nullable=False),  # queued | running | done | failed
+    Column("file_key", String, nullable=False),
+    Column("rows_done", Integer, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("bad_rows", Integer, nullable=False),
+    Column("errors", JSON, nullable=False),  # the first bad rows: [{"line", "reason"}]
+    Column("error", Text),  # why the whole import failed, if it did
+    Column("created_by", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Index("ix_imports_association_id_created_at", "association_id", "created_at"),
 )

@@ -108,7 +108,12 @@ class SqlAgentRepository:
         return [mappers.agent_from_row(row) for row in result.mappings()]
 
     async def add_token(self, agent_id: str, token_hash: str, created_at: datetime) -> None:
-        row = {"token_hash": token_hash, "agent_id": agent_id, "created_at": created_at}
+        row = {
+            "token_hash": token_hash,
+            "id": token_hash[:16],
+            "agent_id": agent_id,
+            "created_at": created_at,
+        }
         await execute(self._connection, _ADD_TOKEN, row)
 
     async def find_by_token(self, token_hash: str) -> Agent | None:
