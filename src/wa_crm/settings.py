@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     media_max_bytes: int = Field(
         16 * 1024 * 1024, ge=1, description="Largest media file fetched from WAHA or uploaded."
     )
+    import_max_bytes: int = Field(
+        50 * 1024 * 1024, ge=1, description="Largest patient or orders CSV file an admin uploads."
+    )
+    request_body_max_bytes: int = Field(
+        1024 * 1024, ge=1, description="Largest JSON or form request body (routes without files)."
+    )
+    request_body_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A request body with no new bytes for this long is refused with 408.",
+    )
     media_types: str = Field(
         "image/,audio/,video/,application/pdf,text/",
         description="Comma-separated MIME types (or prefixes ending in /) accepted for media.",

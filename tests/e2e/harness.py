@@ -113,9 +113,10 @@ async def _association_with_agent(
 
 @asynccontextmanager
 async def running_service(
-    database_url: str, media_dir: Path, bot: BotSettings | None = None
+    database_url: str, media_dir: Path, bot: BotSettings | None = None, **settings: Any
 ) -> AsyncIterator[Service]:
-    container = build_container(_settings(database_url, media_dir))
+    """``settings``: Settings fields to override, e.g. a short ``request_body_timeout_seconds``."""
+    container = build_container(_settings(database_url, media_dir, **settings))
     app = create_app(container)
     async with serve_app(app) as service_url:
         simulator = SimulatorConfig(

@@ -17,6 +17,7 @@ from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.conversation import Channel, ConversationStatus
 from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
+from wa_crm.entrypoints.http.bodies import accepts_files
 from wa_crm.entrypoints.http.errors import error_response
 from wa_crm.entrypoints.http.handlers import (
     BadRequest,
@@ -157,6 +158,7 @@ def _request(request: Request, caller: Caller) -> AgentRequest:
     return AgentRequest(caller.association_id, request.path_params["id"], caller.agent.id)
 
 
+@accepts_files("media_max_bytes")
 @agent_route(audit=AuditAction.MESSAGE_SENT, target="conversation")
 @handles_bad_requests
 async def send_message(request: Request, caller: Caller) -> Response:
@@ -310,6 +312,7 @@ async def retry_dead_letter(request: Request, caller: Caller) -> Response:
     return respond(result, lambda message: message_view(message, slug))
 
 
+@accepts_files("import_max_bytes")
 @agent_route(admin=True, audit=AuditAction.PATIENTS_IMPORTED)
 async def import_patients(request: Request, caller: Caller) -> Response:
     """Import patients from CSV (`text/csv` body, or multipart `file`): header

@@ -28,6 +28,7 @@ from wa_crm.entrypoints.http import (
     webhooks,
 )
 from wa_crm.entrypoints.http.auth import LoginThrottle, login, logout
+from wa_crm.entrypoints.http.bodies import RequestBodyLimits
 from wa_crm.entrypoints.http.errors import http_exception_handler, unexpected_error_handler
 from wa_crm.entrypoints.worker import start_workers
 from wa_crm.settings import Settings
@@ -64,6 +65,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             *pages.routes,
         ],
         middleware=[
+            Middleware(RequestBodyLimits, settings=settings),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key.get_secret_value(),
@@ -71,7 +73,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 same_site="lax",
                 https_only=settings.public_url.startswith("https://"),
                 max_age=12 * 3600,
-            )
+            ),
         ],
         lifespan=lifespan,
         exception_handlers={

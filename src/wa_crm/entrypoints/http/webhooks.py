@@ -27,28 +27,12 @@ from wa_crm.adapters.waha.webhooks import (
 from wa_crm.container import Container
 from wa_crm.domain.model.correlation import correlation_id
 from wa_crm.domain.usecases.ingest import IncomingEvent
+from wa_crm.entrypoints.http.bodies import body_limit
 from wa_crm.entrypoints.http.errors import domain_error_response, error_response
 
 MAX_BODY_BYTES = 1_000_000  # media arrives as URLs, never inline; 1 MB is generous for JSON
 
 _log = logging.getLogger("wa_crm.webhooks")
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _storable(document: Any) -> Any:
@@ -72,15 +56,12 @@ def _storable(document: Any) -> Any:
     return document
 
 
+@body_limit(lambda settings, content_type: MAX_BODY_BYTES)
 async def whatsapp_webhook(request: Request) -> Response:
     container: Container = request.app.state.container
     metrics = container.metrics()
     try:
-        body = await _read_body(request)
-    except BodyTooLarge:
-        return error_response(
-            413, "body_too_large", f"webhook bodies are limited to {MAX_BODY_BYTES} bytes"
-        )
+        body = await request.body()
     except ClientDisconnect:
         return error_response(400, "client_disconnected", "the body was not received in full")
     try:
