@@ -35,6 +35,8 @@ from wa_crm.adapters.system.passwords import Argon2PasswordHasher
 from wa_crm.adapters.system.secrets import FernetSecretCipher
 from wa_crm.adapters.waha.gateway import WahaGateway
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
+from wa_crm.domain.model.event_window import EventWindow
+from wa_crm.domain.model.imports import ImportKind
 from wa_crm.domain.model.jobs import Backoff
 from wa_crm.domain.usecases.agent_actions import AgentActions
 from wa_crm.domain.usecases.alerts import SEND_ALERT_JOB, SendAlert
@@ -49,17 +51,30 @@ from wa_crm.domain.usecases.audit import ReadAuditLog, RecordAudit
 from wa_crm.domain.usecases.auth import Authenticate
 from wa_crm.domain.usecases.bot_settings import UpdateBotSettings
 from wa_crm.domain.usecases.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.browser_sessions import (
+    PRUNE_SESSIONS_JOB,
+    BrowserSessions,
+    PruneExpiredSessions,
+)
 from wa_crm.domain.usecases.canned_replies import CannedReplies
 from wa_crm.domain.usecases.contact_data import EraseContactData, ExportContactData
 from wa_crm.domain.usecases.contacts import ResolveLidContact
+from wa_crm.domain.usecases.credentials import (
+    AgentAccess,
+    ApiTokens,
+    ChangePassword,
+    IssueApiToken,
+    LocateAgent,
+)
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
+from wa_crm.domain.usecases.event_ids import PRUNE_EVENT_IDS_JOB, PruneProcessedEvents
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.imports import IMPORT_JOB, ImportInProcess, QueueImport, RunImport
 from wa_crm.domain.usecases.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB, IngestWhatsAppEvent
 from wa_crm.domain.usecases.jobs import JobRunner, RetryDeadJob
 from wa_crm.domain.usecases.media import FETCH_MEDIA_JOB, FetchInboundMedia, MediaLimits
 from wa_crm.domain.usecases.notes import Notes
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
-from wa_crm.domain.usecases.patients import ImportOrders, ImportPatients
 from wa_crm.domain.usecases.periodic import StartPeriodicJobs
 from wa_crm.domain.usecases.presence import ListAgents, PresenceTracker
 from wa_crm.domain.usecases.privacy_settings import UpdatePrivacySettings
@@ -70,10 +85,9 @@ from wa_crm.domain.usecases.retention import (
 from wa_crm.domain.usecases.routing import SessionRouter
 from wa_crm.domain.usecases.session_health import (
     POLL_SESSION_JOB,
-    DescribeSessions,
     PollSessionStatus,
 )
-from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation, IssueApiToken
+from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation
 from wa_crm.domain.usecases.snooze import WAKE_SNOOZED_JOB, WakeSnoozed
 from wa_crm.domain.usecases.statistics import ComputeStatistics
 from wa_crm.domain.usecases.whatsapp_session import SendTestMessage, SessionControl
@@ -147,6 +161,21 @@ def _poll_every(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.session_poll_seconds)
 
 
+def _browser_session_lifetime(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.browser_session_hours)
+
+
+def _event_window(settings: Settings) -> EventWindow:
+    return EventWindow(
+        max_age=timedelta(days=settings.webhook_max_age_days),
+        max_lead=timedelta(seconds=settings.webhook_max_lead_seconds),
+    )
+
+
+def _event_ids_kept(settings: Settings) -> timedelta:
+    return timedelta(days=settings.processed_events_keep_days)
+
+
 def _lease(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.job_lease_seconds)
 
@@ -174,7 +203,18 @@ class Container(containers.DeclarativeContainer):
 
     session_router = providers.Singleton(SessionRouter, uow_factory=uow_factory, clock=clock)
     ingest_whatsapp_event = providers.Factory(
-        IngestWhatsAppEvent, uow_factory=uow_factory, bus=event_bus, clock=clock, ids=ids
+        IngestWhatsAppEvent,
+        uow_factory=uow_factory,
+        bus=event_bus,
+        clock=clock,
+        ids=ids,
+        window=providers.Callable(_event_window, settings),
+    )
+    prune_processed_events = providers.Factory(
+        PruneProcessedEvents,
+        uow_factory=uow_factory,
+        clock=clock,
+        keep=providers.Callable(_event_ids_kept, settings),
     )
 
     create_association = providers.Factory(
@@ -183,9 +223,20 @@ class Container(containers.DeclarativeContainer):
     create_agent = providers.Factory(
         CreateAgent, uow_factory=uow_factory, clock=clock, ids=ids, passwords=passwords
     )
-    issue_api_token = providers.Factory(IssueApiToken, uow_factory=uow_factory, clock=clock)
-    import_patients = providers.Factory(ImportPatients, uow_factory=uow_factory)
-    import_orders = providers.Factory(ImportOrders, uow_factory=uow_factory)
+    locate_agent = providers.Factory(LocateAgent, uow_factory=uow_factory)
+    api_tokens = providers.Factory(ApiTokens, uow_factory=uow_factory, clock=clock, ids=ids)
+    issue_api_token = providers.Factory(IssueApiToken, locate=locate_agent, tokens=api_tokens)
+    agent_access = providers.Factory(AgentAccess, uow_factory=uow_factory, clock=clock)
+    change_password = providers.Factory(
+        ChangePassword, uow_factory=uow_factory, passwords=passwords
+    )
+    browser_sessions = providers.Factory(
+        BrowserSessions,
+        uow_factory=uow_factory,
+        clock=clock,
+        lifetime=providers.Callable(_browser_session_lifetime, settings),
+    )
+    prune_sessions = providers.Factory(PruneExpiredSessions, uow_factory=uow_factory, clock=clock)
     retry_dead_job = providers.Factory(RetryDeadJob, uow_factory=uow_factory, clock=clock)
 
     gateway = providers.Singleton(WahaGateway)
@@ -194,6 +245,26 @@ class Container(containers.DeclarativeContainer):
     )
 
     media_store = providers.Singleton(FilesystemMediaStore, root=settings.provided.media_dir)
+    queue_import = providers.Factory(
+        QueueImport, uow_factory=uow_factory, media=media_store, clock=clock, ids=ids
+    )
+    run_import = providers.Factory(
+        RunImport, uow_factory=uow_factory, media=media_store, clock=clock
+    )
+    import_patients = providers.Factory(
+        ImportInProcess,
+        uow_factory=uow_factory,
+        queue=queue_import,
+        run=run_import,
+        kind=ImportKind.PATIENTS,
+    )
+    import_orders = providers.Factory(
+        ImportInProcess,
+        uow_factory=uow_factory,
+        queue=queue_import,
+        run=run_import,
+        kind=ImportKind.ORDERS,
+    )
     ai_providers = providers.Singleton(_ai_providers, settings=settings, clock=clock)
     gateway_breakers = providers.Singleton(GatewayBreakers, clock=clock)
     run_bot_turn = providers.Factory(
@@ -235,13 +306,12 @@ class Container(containers.DeclarativeContainer):
         every=providers.Callable(_poll_every, settings),
     )
     send_alert = providers.Factory(SendAlert, alerts=alerts)
-    describe_sessions = providers.Factory(
-        DescribeSessions, uow_factory=uow_factory, breakers=gateway_breakers
-    )
     start_periodic_jobs = providers.Factory(StartPeriodicJobs, uow_factory=uow_factory, clock=clock)
     compute_statistics = providers.Factory(ComputeStatistics, uow_factory=uow_factory, clock=clock)
     update_whatsapp_settings = providers.Factory(UpdateWhatsAppSettings, uow_factory=uow_factory)
-    check_whatsapp_connection = providers.Factory(CheckWhatsAppConnection, gateway=gateway)
+    check_whatsapp_connection = providers.Factory(
+        CheckWhatsAppConnection, uow_factory=uow_factory, gateway=gateway
+    )
     session_control = providers.Factory(
         SessionControl,
         uow_factory=uow_factory,
@@ -252,7 +322,7 @@ class Container(containers.DeclarativeContainer):
         public_url=settings.provided.public_url,
         events=providers.Object(SUBSCRIBED_EVENTS),
     )
-    send_test_message = providers.Factory(SendTestMessage, gateway=gateway)
+    send_test_message = providers.Factory(SendTestMessage, uow_factory=uow_factory, gateway=gateway)
     update_bot_settings = providers.Factory(
         UpdateBotSettings,
         uow_factory=uow_factory,
@@ -268,7 +338,9 @@ class Container(containers.DeclarativeContainer):
         media=media_store,
         limits=providers.Callable(_media_limits, settings),
     )
-    authenticate = providers.Factory(Authenticate, uow_factory=uow_factory, passwords=passwords)
+    authenticate = providers.Factory(
+        Authenticate, uow_factory=uow_factory, passwords=passwords, clock=clock
+    )
     update_privacy_settings = providers.Factory(
         UpdatePrivacySettings, uow_factory=uow_factory, clock=clock
     )
@@ -307,12 +379,15 @@ class Container(containers.DeclarativeContainer):
             BOT_TURN_JOB: run_bot_turn,
             DELIVER_JOB: deliver_messages,
             FETCH_MEDIA_JOB: fetch_media,
+            IMPORT_JOB: run_import,
             POLL_SESSION_JOB: poll_session,
             SEND_ALERT_JOB: send_alert,
             PURGE_JOB: purge_expired,
+            PRUNE_EVENT_IDS_JOB: prune_processed_events,
             WAKE_SNOOZED_JOB: wake_snoozed,
             ASSIGN_JOB: assign_waiting,
             CHECK_JOB: check_assignments,
+            PRUNE_SESSIONS_JOB: prune_sessions,
         }
     )
     job_runner = providers.Factory(

@@ -30,8 +30,7 @@ async def test_health_readiness_and_metrics(sqlite_url: str) -> None:
     ):
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         ready = await client.get("/readyz")
-        assert ready.status_code == 200
-        assert ready.json()["checks"]["database"] == "ok"
+        assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
         metrics = await client.get("/metrics")
         assert metrics.status_code == 200
         assert 'wa_crm_jobs{status="dead"} 0.0' in metrics.text
@@ -50,5 +49,4 @@ async def test_readiness_fails_when_the_database_goes_away(sqlite_url: str) -> N
         with app.state.container.engine.override(unreachable):
             ready = await client.get("/readyz")
         await unreachable.dispose()
-        assert ready.status_code == 503
-        assert ready.json()["checks"]["database"].startswith("unreachable")
+        assert (ready.status_code, ready.json()) == (503, {"status": "not_ready"})

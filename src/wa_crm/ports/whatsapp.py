@@ -20,7 +20,8 @@ class GatewayErrorCode(StrEnum):
     SESSION_NOT_FOUND = "session_not_found"
     SESSION_NOT_READY = "session_not_ready"  # the session is not WORKING
     REACH_OUT_LIMIT = "reach_out_limit"  # WhatsApp's 463: contact must write first
-    REJECTED = "rejected"  # any other 4xx
+    REJECTED = "rejected"  # any other 4xx, a redirect, a URL we do not fetch
+    TOO_LARGE = "too_large"  # a download over the caller's size limit
     CIRCUIT_OPEN = "circuit_open"
 
 
@@ -64,6 +65,8 @@ class SessionInfo:
     status: SessionStatus
     phone: str | None = None  # the connected number's chat id once WORKING
     push_name: str | None = None
+    webhooks: tuple[WebhookSubscription, ...] = ()
+    """The session's own webhooks with their HMAC keys: they tell whose session it is."""
 
 
 @dataclass(frozen=True)
@@ -148,4 +151,10 @@ class WhatsAppGateway(Protocol):
         """The phone chat id behind a ``@lid``, or None when WhatsApp does not reveal it."""
         ...
 
-    async def download_media(self, connection: Connection, url: str) -> bytes: ...
+    async def download_media(self, connection: Connection, url: str, max_bytes: int) -> bytes:
+        """The file a ``message`` webhook's media URL names, from the connection's own server.
+
+        REJECTED, without any request, for a URL that is not one of the session's WAHA files;
+        TOO_LARGE as soon as more than ``max_bytes`` arrive (the rest is never read).
+        """
+        ...

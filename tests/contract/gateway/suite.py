@@ -203,6 +203,16 @@ class WhatsAppGatewayContract:
         assert info.status is SessionStatus.WORKING
         assert info.phone == ME
 
+    async def test_status_shows_the_sessions_webhooks_with_their_keys(
+        self, driver: GatewayDriver
+    ) -> None:
+        """They tell whose session it is (``session_ownership``)."""
+        await driver.add_session("clinic", [THEIR_WEBHOOK, OUR_WEBHOOK])
+
+        info = await driver.gateway.session_status(driver.on("clinic"))
+
+        assert info.webhooks == (THEIR_WEBHOOK, OUR_WEBHOOK)
+
     async def test_status_of_an_unknown_session(self, driver: GatewayDriver) -> None:
         with pytest.raises(GatewayError) as caught:
             await driver.gateway.session_status(driver.on("nobody"))
@@ -309,7 +319,28 @@ class WhatsAppGatewayContract:
         data = b"\x89PNG\r\n\x1a\n an image a contact sent"
         url = await driver.add_media(data, "image/png", "photo.png")
 
-        assert await driver.gateway.download_media(driver.connection, url) == data
+        assert await driver.gateway.download_media(driver.connection, url, len(data)) == data
+
+    async def test_media_over_the_limit_is_refused(self, driver: GatewayDriver) -> None:
+        data = b"%PDF-1.7 a long exam report"
+        url = await driver.add_media(data, "application/pdf", "exam.pdf")
+
+        with pytest.raises(GatewayError) as caught:
+            await driver.gateway.download_media(driver.connection, url, len(data) - 1)
+
+        assert caught.value.code is GatewayErrorCode.TOO_LARGE
+        assert not caught.value.retryable
+
+    @pytest.mark.parametrize("trick", ["/../../sessions/default", "?x-api-key=other", "/%2e%2e"])
+    async def test_media_url_tricks_are_refused(self, driver: GatewayDriver, trick: str) -> None:
+        photo = b"\xff\xd8\xff a photo"
+        url = await driver.add_media(photo, "image/jpeg", "photo.jpeg")
+
+        with pytest.raises(GatewayError) as caught:
+            await driver.gateway.download_media(driver.connection, url + trick, 1024)
+
+        assert caught.value.code is GatewayErrorCode.REJECTED
+        assert await driver.gateway.download_media(driver.connection, url, 1024) == photo
 
     # ------------------------------------------------------------------ failures
 

@@ -1,4 +1,4 @@
-"""Associations, agents and API tokens in memory.
+"""Associations, agents and their credentials (API tokens, browser sessions) in memory.
 
 These are deeply immutable (frozen dataclasses of strings, tuples and times), so stored rows
 are handed out as they are.
@@ -7,11 +7,12 @@ are handed out as they are.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 
-from wa_crm.adapters.memory.store import StoredToken, Workspace, insert, replace
+from wa_crm.adapters.memory.store import Workspace, insert, replace
 from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.credentials import ApiToken, BrowserSession
 from wa_crm.domain.model.people import Agent
 
 
@@ -22,7 +23,7 @@ def _slug(association: Association) -> str:
 def _waha_session(association: Association) -> Hashable | None:
     """Unique only once configured: unconfigured associations share ("", "default")."""
     whatsapp = association.whatsapp
-    return (whatsapp.base_url, whatsapp.session) if whatsapp.base_url else None
+    return (whatsapp.server_key, whatsapp.session) if whatsapp.base_url else None
 
 
 class InMemoryAssociationRepository:
@@ -60,6 +61,10 @@ def _email(agent: Agent) -> Hashable:
     return (agent.association_id, agent.email)
 
 
+def _token_id(token: ApiToken) -> Hashable:
+    return token.id
+
+
 class InMemoryAgentRepository:
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
@@ -82,12 +87,65 @@ class InMemoryAgentRepository:
         mine = [agent for agent in self._rows.values() if agent.association_id == association_id]
         return sorted(mine, key=lambda agent: agent.email)
 
-    async def add_token(self, agent_id: str, token_hash: str, created_at: datetime) -> None:
-        insert(self._workspace.tables.tokens, token_hash, StoredToken(agent_id, created_at))
+    async def add_token(self, token_hash: str, token: ApiToken) -> None:
+        insert(self._tokens, token_hash, token, (_token_id,))
 
-    async def find_by_token(self, token_hash: str) -> Agent | None:
-        token = self._workspace.tables.tokens.get(token_hash)
-        return None if token is None else self._rows.get(token.agent_id)
+    async def find_by_token(self, token_hash: str) -> tuple[Agent, ApiToken] | None:
+        token = self._tokens.get(token_hash)
+        agent = None if token is None else self._rows.get(token.agent_id)
+        return None if agent is None or token is None else (agent, token)
+
+    async def list_tokens(self, agent_id: str) -> Sequence[ApiToken]:
+        mine = [token for token in self._tokens.values() if token.agent_id == agent_id]
+        return sorted(mine, key=lambda token: (token.created_at, token.id), reverse=True)
+
+    async def token_used(self, token_id: str, at: datetime) -> None:
+        for token_hash, token in self._tokens.items():
+            if token.id == token_id:
+                self._tokens[token_hash] = dataclasses.replace(token, last_used_at=at)
+
+    async def revoke_token(self, agent_id: str, token_id: str) -> bool:
+        return self._delete_tokens(lambda t: t.agent_id == agent_id and t.id == token_id) > 0
+
+    async def revoke_tokens(self, agent_id: str) -> int:
+        return self._delete_tokens(lambda token: token.agent_id == agent_id)
+
+    async def add_session(self, session: BrowserSession) -> None:
+        insert(self._sessions, session.id_hash, session)
+
+    async def find_session(self, id_hash: str) -> BrowserSession | None:
+        return self._sessions.get(id_hash)
+
+    async def end_session(self, id_hash: str) -> None:
+        self._sessions.pop(id_hash, None)
+
+    async def end_sessions(self, agent_id: str, keep: str | None = None) -> int:
+        return self._delete_sessions(lambda s: s.agent_id == agent_id and s.id_hash != keep)
+
+    async def prune_sessions(self, association_id: str, before: datetime) -> int:
+        return self._delete_sessions(
+            lambda s: s.association_id == association_id and s.expires_at <= before
+        )
+
+    def _delete_tokens(self, doomed: Callable[[ApiToken], bool]) -> int:
+        keys = [key for key, token in self._tokens.items() if doomed(token)]
+        for key in keys:
+            del self._tokens[key]
+        return len(keys)
+
+    def _delete_sessions(self, doomed: Callable[[BrowserSession], bool]) -> int:
+        keys = [key for key, session in self._sessions.items() if doomed(session)]
+        for key in keys:
+            del self._sessions[key]
+        return len(keys)
+
+    @property
+    def _tokens(self) -> dict[str, ApiToken]:
+        return self._workspace.tables.tokens
+
+    @property
+    def _sessions(self) -> dict[str, BrowserSession]:
+        return self._workspace.tables.browser_sessions
 
     @property
     def _rows(self) -> dict[str, Agent]:

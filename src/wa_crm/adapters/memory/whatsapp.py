@@ -90,7 +90,13 @@ class FakeSession:
 
     @property
     def info(self) -> SessionInfo:
-        return SessionInfo(self.name, self.status, phone=self.phone, push_name=self.push_name)
+        return SessionInfo(
+            self.name,
+            self.status,
+            phone=self.phone,
+            push_name=self.push_name,
+            webhooks=tuple(self.webhooks),
+        )
 
 
 @dataclass
@@ -286,11 +292,13 @@ class InMemoryWhatsAppGateway:
         self._working(connection, "resolve_lid", None)
         return self.lids.get(lid)
 
-    async def download_media(self, connection: Connection, url: str) -> bytes:
+    async def download_media(self, connection: Connection, url: str, max_bytes: int) -> bytes:
         self._check(connection, "download_media")
         data = self.media.get(url)
         if data is None:
             raise GatewayError(GatewayErrorCode.REJECTED, f"no media at {url}")
+        if len(data) > max_bytes:
+            raise GatewayError(GatewayErrorCode.TOO_LARGE, f"over the limit of {max_bytes} bytes")
         return data
 
     # ------------------------------------------------------------------ internals

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
@@ -25,6 +26,7 @@ from wa_crm.domain.model.conversation import (
     HandoffNote,
     HandoffReason,
 )
+from wa_crm.domain.model.credentials import ApiToken
 from wa_crm.domain.model.jobs import Job, JobStatus
 from wa_crm.domain.model.message import (
     Author,
@@ -80,6 +82,7 @@ def association_to_row(association: Association, cipher: SecretCipher) -> dict[s
         "waha_base_url": whatsapp.base_url,
         "waha_api_key": cipher.encrypt(whatsapp.api_key),
         "waha_session": whatsapp.session,
+        "waha_server": whatsapp.server_key,
         "webhook_secret": cipher.encrypt(whatsapp.webhook_secret),
         "whatsapp_phone": whatsapp.phone,
         "whatsapp_rate_per_second": whatsapp.messages_per_second,
@@ -125,6 +128,7 @@ def agent_to_row(agent: Agent) -> dict[str, Any]:
         "role": agent.role.value,
         "password_hash": agent.password_hash,
         "created_at": agent.created_at,
+        "disabled_at": agent.disabled_at,
     }
 
 
@@ -137,6 +141,22 @@ def agent_from_row(row: RowMapping) -> Agent:
         role=AgentRole(row["role"]),
         password_hash=row["password_hash"],
         created_at=row["created_at"],
+        disabled_at=row["disabled_at"],
+    )
+
+
+def api_token_to_row(token_hash: str, token: ApiToken) -> dict[str, Any]:
+    return {"token_hash": token_hash, **{f.name: getattr(token, f.name) for f in fields(token)}}
+
+
+def api_token_from_row(row: Mapping[str, Any]) -> ApiToken:
+    return ApiToken(
+        id=row["id"],
+        agent_id=row["agent_id"],
+        name=row["name"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        last_used_at=row["last_used_at"],
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     Date,
     Float,
@@ -54,6 +55,8 @@ associations = Table(
     Column("waha_base_url", String, nullable=False),
     Column("waha_api_key", Text, nullable=False),  # encrypted
     Column("waha_session", String, nullable=False),
+    # WahaServer.key of waha_base_url: one association per server and session compares these
+    Column("waha_server", String, nullable=False, server_default=""),
     Column("webhook_secret", Text, nullable=False),  # encrypted
     Column("whatsapp_phone", String),
     Column("whatsapp_rate_per_second", Float, nullable=False, server_default=text("2.0")),
@@ -62,14 +65,14 @@ associations = Table(
     Column("privacy_settings", JSON, nullable=False, server_default=text("'{}'")),
     Column("assignment_settings", JSON, nullable=False, server_default=text("'{}'")),
     Column("created_at", UtcDateTime, nullable=False),
-    # Unconfigured associations all share base URL "" and session "default".
+    # Unconfigured associations all share server "" and session "default".
     Index(
-        "uq_associations_waha_session",
-        "waha_base_url",
+        "uq_associations_waha_server_session",
+        "waha_server",
         "waha_session",
         unique=True,
-        sqlite_where=text("waha_base_url <> ''"),
-        postgresql_where=text("waha_base_url <> ''"),
+        sqlite_where=text("waha_server <> ''"),
+        postgresql_where=text("waha_server <> ''"),
     ),
 )
 
@@ -457,5 +460,8 @@ imports = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
+    # Where the next batch starts: bytes and physical lines of the file read so far.
+    Column("file_offset", BigInteger, nullable=False),
+    Column("lines_read", Integer, nullable=False),
     Index("ix_imports_association_id_created_at", "association_id", "created_at"),
 )

@@ -4,18 +4,21 @@ One pooled ``httpx.AsyncClient`` per WAHA base URL; every request carries ``X-Ap
 httpx failures and WAHA's error answers become ``GatewayError`` with a code that says whether
 retrying can help (``errors.py``). Every request is an operation of WAHA's OpenAPI spec with a
 body the spec accepts, except the media download (``GET /api/files/...``, which WAHA serves
-outside its spec).
+outside its spec, and which ``media_urls`` restricts to the session's own files).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import re
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
 from wa_crm.adapters.waha.errors import error_for_response, error_for_transport
+from wa_crm.adapters.waha.media_urls import files_path
 from wa_crm.adapters.waha.sent_ids import sent_message_id
 from wa_crm.ports.whatsapp import (
     Connection,
@@ -33,7 +36,14 @@ from wa_crm.ports.whatsapp import (
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # WAHA's defaults, written out so that what a session holds is what we asked for
 WEBHOOK_RETRIES: dict[str, Any] = {"policy": "exponential", "delaySeconds": 2, "attempts": 15}
-_FILES_PREFIX = "/api/files/"
+# What WAHA says of itself ("2025.1.4", "WEBJS"); anything else is not shown to the admin
+_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+-]{0,39}$")
+_ENGINE = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
+MEDIA_DOWNLOAD_SECONDS = 120.0
+"""A whole media download, however the server paces it (``DEFAULT_TIMEOUT`` is per read)."""
+# enough of a failed download's answer to classify it (error_for_response); the body is decoded
+_ERROR_BODY_BYTES = 64 * 1024
+_ERROR_HEADERS = ("content-type", "retry-after")
 
 
 class WahaGateway:
@@ -76,10 +86,9 @@ class WahaGateway:
     ) -> httpx.Response:
         if not connection.base_url:
             raise GatewayError(GatewayErrorCode.UNREACHABLE, "no WAHA base URL is configured")
-        headers = {"X-Api-Key": connection.api_key} if connection.api_key else {}
         try:
             response = await self._client(connection.base_url).request(
-                method, path, json=json, params=params, headers=headers
+                method, path, json=json, params=params, headers=_auth(connection)
             )
         except httpx.HTTPError as error:
             raise error_for_transport(error) from error
@@ -167,10 +176,31 @@ class WahaGateway:
         return _session_info(response.json(), connection.session)
 
     async def server_version(self, connection: Connection) -> ServerInfo:
-        data = (await self._call(connection, "GET", "/api/server/version")).json()
-        data = data if isinstance(data, dict) else {}
-        engine = data.get("engine")
-        return ServerInfo(str(data.get("version") or "unknown"), str(engine) if engine else None)
+        """Only an answer shaped like WAHA's is WAHA; a refused key counts as WAHA's when
+        ``/ping`` (WAHA's one public route) says pong. Anything else is REJECTED, whatever it
+        answered: the admin's connection check must not tell the ports of other services apart.
+        """
+        try:
+            response = await self._call(connection, "GET", "/api/server/version")
+        except GatewayError as error:
+            if error.code is GatewayErrorCode.UNAUTHORIZED and not await self._pongs(connection):
+                raise _not_waha() from error
+            raise
+        data = _json_or_none(response)
+        version = data.get("version") if isinstance(data, dict) else None
+        engine = data.get("engine") if isinstance(data, dict) else None
+        if not isinstance(version, str) or not _VERSION.fullmatch(version):
+            raise _not_waha()
+        shown_engine = engine if isinstance(engine, str) and _ENGINE.fullmatch(engine) else None
+        return ServerInfo(version, shown_engine)
+
+    async def _pongs(self, connection: Connection) -> bool:
+        try:
+            response = await self._call(connection, "GET", "/ping")
+        except GatewayError:
+            return False
+        data = _json_or_none(response)
+        return isinstance(data, dict) and data.get("message") == "pong"
 
     async def resolve_lid(self, connection: Connection, lid: str) -> str | None:
         path = f"/api/{_segment(connection.session)}/lids/{_segment(lid)}"
@@ -178,19 +208,81 @@ class WahaGateway:
         pn = data.get("pn") if isinstance(data, dict) else None
         return str(pn) if pn else None
 
-    async def download_media(self, connection: Connection, url: str) -> bytes:
-        """Fetch ``url``'s path from the configured WAHA server.
+    async def download_media(self, connection: Connection, url: str, max_bytes: int) -> bytes:
+        """Stream ``url``'s file from the configured WAHA server (``media_urls`` says which URLs
+        qualify), counting while reading: a server that sends more than ``max_bytes``, or
+        sends slowly for longer than ``MEDIA_DOWNLOAD_SECONDS``, is cut off. A redirect is
+        refused, since following it would carry our API key wherever it points."""
+        path = files_path(url, connection.session)
+        if not connection.base_url:
+            raise GatewayError(GatewayErrorCode.UNREACHABLE, "no WAHA base URL is configured")
+        client = self._client(connection.base_url)
+        try:
+            async with (
+                asyncio.timeout(MEDIA_DOWNLOAD_SECONDS),
+                client.stream(
+                    "GET", path, headers=_auth(connection), follow_redirects=False
+                ) as response,
+            ):
+                return await _bounded_body(response, max_bytes)
+        except TimeoutError as error:
+            raise GatewayError(
+                GatewayErrorCode.TIMEOUT, f"media took over {MEDIA_DOWNLOAD_SECONDS:.0f} s"
+            ) from error
+        except httpx.HTTPError as error:
+            raise error_for_transport(error) from error
 
-        WAHA builds media URLs from its own public address, which may differ from the one we
-        reach it at; and the API key must never be sent to a host a webhook named. The path is
-        taken from ``/api/files/`` on, so a WAHA behind a path prefix works too.
-        """
-        parts = urlsplit(url)
-        start = parts.path.find(_FILES_PREFIX)
-        if start < 0:
-            raise GatewayError(GatewayErrorCode.REJECTED, "media URL is not a WAHA file URL")
-        path = parts.path[start:] + (f"?{parts.query}" if parts.query else "")
-        return (await self._call(connection, "GET", path)).content
+
+async def _bounded_body(response: httpx.Response, max_bytes: int) -> bytes:
+    """The body of a 200 answer, read up to ``max_bytes``; a failure for anything else."""
+    if response.is_redirect or not response.is_success:
+        head = await _head(response, _ERROR_BODY_BYTES)
+        kept = {name: response.headers[name] for name in _ERROR_HEADERS if name in response.headers}
+        failed = httpx.Response(
+            response.status_code, headers=kept, content=head, request=response.request
+        )
+        if response.is_error:
+            raise error_for_response(failed)
+        raise GatewayError(
+            GatewayErrorCode.REJECTED,
+            f"WAHA answered {response.status_code} to a media download; redirects are not followed",
+        )
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    body = await _head(response, max_bytes + 1)
+    if len(body) > max_bytes:
+        raise _too_large(max_bytes)
+    return body
+
+
+async def _head(response: httpx.Response, limit: int) -> bytes:
+    """At most about ``limit`` bytes of the (decoded) body; the rest is never read."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= limit:
+            break
+    return bytes(body[:limit])
+
+
+def _too_large(max_bytes: int) -> GatewayError:
+    return GatewayError(GatewayErrorCode.TOO_LARGE, f"media is over the limit of {max_bytes} bytes")
+
+
+def _auth(connection: Connection) -> dict[str, str]:
+    return {"X-Api-Key": connection.api_key} if connection.api_key else {}
+
+
+def _not_waha() -> GatewayError:
+    return GatewayError(GatewayErrorCode.REJECTED, "the server does not answer as WAHA does")
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _segment(value: str) -> str:
@@ -248,4 +340,22 @@ def _session_info(data: Any, session: str) -> SessionInfo:
         status=status,
         phone=me.get("id") or None,
         push_name=me.get("pushName") or None,
+        webhooks=_webhooks_of(data),
     )
+
+
+def _webhooks_of(session: dict[str, Any]) -> tuple[WebhookSubscription, ...]:
+    """``config.webhooks``, as far as a session answer carries it (not every answer does)."""
+    hooks = _config_of(session).get("webhooks")
+    found = []
+    for hook in hooks if isinstance(hooks, list) else []:
+        if not isinstance(hook, dict) or not isinstance(hook.get("url"), str):
+            continue
+        events = hook.get("events") if isinstance(hook.get("events"), list) else []
+        key = hook["hmac"].get("key") if isinstance(hook.get("hmac"), dict) else None
+        found.append(
+            WebhookSubscription(
+                hook["url"], tuple(str(e) for e in events), str(key) if key else None
+            )
+        )
+    return tuple(found)

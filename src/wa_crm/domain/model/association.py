@@ -12,6 +12,7 @@ from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.errors import InvalidInput, InvalidSlug
 from wa_crm.domain.model.satisfaction import SatisfactionSurvey
+from wa_crm.domain.model.waha_server import server_key
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -50,6 +51,18 @@ class WhatsAppSettings:
     @property
     def configured(self) -> bool:
         return bool(self.base_url and self.session)
+
+    @property
+    def server_key(self) -> str:
+        """The WAHA server's identity (``WahaServer.key``): one association per server and
+        session compares these, never the URLs as typed."""
+        return server_key(self.base_url)
+
+    def shares_session_with(self, other: WhatsAppSettings) -> bool:
+        return bool(self.base_url) and (self.server_key, self.session) == (
+            other.server_key,
+            other.session,
+        )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@
     │   ├── InvalidChatId
     │   ├── InvalidSlug
     │   ├── InvalidCredentials       (HTTP 401)
-    │   └── NotConfirmed             an irreversible action without its typed confirmation
+    │   │   └── AgentDisabled        the right password of an agent an admin disabled
+    │   ├── NotConfirmed             an irreversible action without its typed confirmation
+    │   └── UnsupportedFileType      bytes of no type we send (HTTP 415)
     ├── NotFound                     (HTTP 404)
     │   ├── UnknownAssociation
     │   ├── UnknownConversation
@@ -16,6 +18,7 @@
     │   ├── UnknownMessage
     │   ├── UnknownCannedReply
     │   ├── UnknownContact
+    │   ├── UnknownToken
     │   └── UnknownJob
     └── Conflict                     (HTTP 409)
         ├── InvalidTransition        a conversation event the status machine does not allow
@@ -25,6 +28,7 @@
         ├── JobNotDead               only dead jobs can be retried
         ├── NotConfigured            the WhatsApp connection is not set up yet
         ├── SessionNotWorking        the WhatsApp session is not linked / running
+        ├── SessionTaken             the WAHA server and session belong to another association
         └── ContactOptedOut          the contact asked for no messages (design section 11)
     UpstreamError                    (HTTP 502)
     └── WhatsAppServerError          WAHA failed a request an admin made
@@ -76,6 +80,16 @@ class InvalidCredentials(InvalidInput):
 
 
 @dataclass(frozen=True)
+class UnsupportedFileType(InvalidInput):
+    code: ClassVar[str] = "unsupported_file_type"
+
+
+@dataclass(frozen=True)
+class AgentDisabled(InvalidCredentials):
+    code: ClassVar[str] = "agent_disabled"
+
+
+@dataclass(frozen=True)
 class NotConfirmed(InvalidInput):
     code: ClassVar[str] = "not_confirmed"
 
@@ -108,6 +122,11 @@ class UnknownMessage(NotFound):
 @dataclass(frozen=True)
 class UnknownContact(NotFound):
     code: ClassVar[str] = "unknown_contact"
+
+
+@dataclass(frozen=True)
+class UnknownToken(NotFound):
+    code: ClassVar[str] = "unknown_token"
 
 
 @dataclass(frozen=True)
@@ -158,6 +177,13 @@ class NotConfigured(Conflict):
 @dataclass(frozen=True)
 class SessionNotWorking(Conflict):
     code: ClassVar[str] = "session_not_working"
+
+
+@dataclass(frozen=True)
+class SessionTaken(Conflict):
+    """Never names the other association: its admin is not this one's."""
+
+    code: ClassVar[str] = "session_taken"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
 from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.alerts import raise_alert
 from wa_crm.domain.usecases.contacts import connection_of
-from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock
@@ -112,39 +111,3 @@ class PollSessionStatus:
             await uow.jobs.schedule(poll_job(association_id, now + self.every), now)
             await uow.commit()
         await publish_committed(uow, self.bus)
-
-
-@dataclass(frozen=True)
-class SessionHealth:
-    association: str
-    session: str
-    status: str | None
-    since: datetime | None
-    circuit: str
-
-    @property
-    def degraded(self) -> bool:
-        return self.status != WORKING or self.circuit != "closed"
-
-
-@dataclass(frozen=True)
-class DescribeSessions:
-    """The last known status and circuit state of every configured session."""
-
-    uow_factory: UnitOfWorkFactory
-    breakers: GatewayBreakers
-
-    async def __call__(self) -> list[SessionHealth]:
-        async with self.uow_factory() as uow:
-            associations = [a for a in await uow.associations.list() if a.whatsapp.configured]
-            latest = {a.id: await uow.session_events.history(a.id, 1) for a in associations}
-        return [
-            SessionHealth(
-                association=a.slug,
-                session=a.whatsapp.session,
-                status=latest[a.id][0].status if latest[a.id] else None,
-                since=latest[a.id][0].at if latest[a.id] else None,
-                circuit=self.breakers.state(connection_of(a)),
-            )
-            for a in associations
-        ]

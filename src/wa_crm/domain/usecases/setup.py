@@ -1,9 +1,9 @@
-"""Setting an association up: the association itself, its agents and their API tokens."""
+"""Setting an association up: the association itself and its agents (their API tokens are in
+``credentials``)."""
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass, field
 
 from returns.result import Failure, Result, Success
@@ -12,13 +12,15 @@ from wa_crm.domain.model.association import Association, WhatsAppSettings
 from wa_crm.domain.model.errors import (
     AlreadyExists,
     InvalidInput,
-    UnknownAgent,
+    SessionTaken,
     UnknownAssociation,
 )
 from wa_crm.domain.model.people import Agent, AgentRole
 from wa_crm.domain.usecases.session_health import poll_job
+from wa_crm.domain.usecases.session_ownership import session_claimed_elsewhere, session_taken
+from wa_crm.domain.usecases.whatsapp_settings import valid_base_url
 from wa_crm.ports.system import Clock, IdGenerator, PasswordHasher
-from wa_crm.ports.unit_of_work import UnitOfWorkFactory
+from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWorkFactory
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -38,7 +40,8 @@ class NewAssociation:
 
 @dataclass(frozen=True)
 class CreateAssociation:
-    """- The slug is a DNS label and unique; a WAHA session name is unique per WAHA server.
+    """- The slug is a DNS label and unique; a WAHA session name is unique per WAHA server,
+      compared by server identity (``WahaServer``), not by the URL as typed.
     - Several associations may start without a WAHA server (set up later in the wizard)."""
 
     uow_factory: UnitOfWorkFactory
@@ -47,7 +50,7 @@ class CreateAssociation:
 
     async def __call__(
         self, command: NewAssociation
-    ) -> Result[Association, InvalidInput | AlreadyExists]:
+    ) -> Result[Association, InvalidInput | AlreadyExists | SessionTaken]:
         created = Association.create(
             id=self.ids.new_id(),
             slug=command.slug,
@@ -61,18 +64,19 @@ class CreateAssociation:
                 return Failure(error)
             case Success(association):
                 pass
+        if association.whatsapp.base_url:
+            match valid_base_url(association.whatsapp.base_url):
+                case Failure(invalid):
+                    return Failure(invalid)
         async with self.uow_factory() as uow:
             if await uow.associations.get_by_slug(association.slug):
                 return Failure(AlreadyExists(f"association {association.slug!r} already exists"))
-            for other in await uow.associations.find_by_session(association.whatsapp.session):
-                if association.whatsapp.base_url == other.whatsapp.base_url != "":
-                    return Failure(
-                        AlreadyExists(
-                            f"WAHA session {association.whatsapp.session!r} on "
-                            f"{association.whatsapp.base_url} belongs to {other.slug!r}"
-                        )
-                    )
-            await uow.associations.add(association)
+            if await session_claimed_elsewhere(uow, association):
+                return Failure(session_taken(association.whatsapp))
+            try:
+                await uow.associations.add(association)
+            except DuplicateKey:  # claimed meanwhile, or the slug taken meanwhile
+                return Failure(AlreadyExists("the slug or the WAHA session was taken meanwhile"))
             now = self.clock.now()
             await uow.jobs.schedule(poll_job(association.id, now), now)
             await uow.commit()
@@ -109,6 +113,7 @@ class CreateAgent:
             return Failure(
                 InvalidInput(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
             )
+        password_hash = await self.passwords.hash(command.password)
         async with self.uow_factory() as uow:
             association = await uow.associations.get_by_slug(command.association_slug)
             if association is None:
@@ -121,32 +126,9 @@ class CreateAgent:
                 email=email,
                 name=command.name.strip() or email,
                 role=AgentRole(command.role),
-                password_hash=self.passwords.hash(command.password),
+                password_hash=password_hash,
                 created_at=self.clock.now(),
             )
             await uow.agents.add(agent)
             await uow.commit()
         return Success(agent)
-
-
-@dataclass(frozen=True)
-class IssueApiToken:
-    """- A new bearer token per call; only its digest is stored, so it is shown once."""
-
-    uow_factory: UnitOfWorkFactory
-    clock: Clock
-
-    async def __call__(
-        self, association_slug: str, email: str
-    ) -> Result[str, UnknownAssociation | UnknownAgent]:
-        async with self.uow_factory() as uow:
-            association = await uow.associations.get_by_slug(association_slug)
-            if association is None:
-                return Failure(UnknownAssociation(f"no association {association_slug!r}"))
-            agent = await uow.agents.get_by_email(association.id, email.strip().lower())
-            if agent is None:
-                return Failure(UnknownAgent(f"no agent {email} in {association_slug}"))
-            token = "wac_" + secrets.token_urlsafe(32)
-            await uow.agents.add_token(agent.id, hash_token(token), self.clock.now())
-            await uow.commit()
-        return Success(token)

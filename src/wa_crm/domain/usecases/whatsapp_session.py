@@ -4,6 +4,9 @@ its status, send a test message (design section 7, admin routes).
 - Starting the session writes our webhook (URL from the public URL, our events, the HMAC key)
   into it; a missing webhook secret is generated then, since WAHA must sign what it sends us.
 - Every status seen here goes into the session's history (``record_session_status``).
+- Nothing here acts on, shows or records a session that is another association's
+  (``session_ownership``): Start would otherwise replace its webhook key, and its patients'
+  messages would land in this association's inbox.
 - WAHA failures are shown to the admin (``WhatsAppServerError``, HTTP 502), not retried.
 """
 
@@ -20,6 +23,7 @@ from wa_crm.domain.model.errors import (
     DomainError,
     NotConfigured,
     SessionNotWorking,
+    SessionTaken,
     WhatsAppServerError,
 )
 from wa_crm.domain.model.phone import Phone
@@ -27,6 +31,7 @@ from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.publish import publish_committed
 from wa_crm.domain.usecases.session_health import record_session_status
+from wa_crm.domain.usecases.session_ownership import session_if_ours
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import SessionStatusChange, UnitOfWorkFactory
@@ -71,6 +76,9 @@ class SessionControl:
     async def start(self, association: Association) -> Result[SessionInfo, DomainError]:
         if not association.whatsapp.configured:
             return Failure(NotConfigured("save the WAHA address and session first"))
+        match await _unless_taken(self.uow_factory, self.gateway, association):
+            case Failure(error):
+                return Failure(error)
         if not association.whatsapp.webhook_secret:
             association = await self._with_new_webhook_secret(association)
         subscription = WebhookSubscription(
@@ -91,7 +99,11 @@ class SessionControl:
             return Failure(NotConfigured("save the WAHA address and session first"))
         connection = connection_of(association)
         try:
-            info = await self.gateway.session_status(connection)
+            match await _session_if_ours(self.uow_factory, self.gateway, association):
+                case Failure(taken):
+                    return Failure(taken)
+                case Success(info):
+                    pass
             qr = QrCode()
             if info.status is SessionStatus.SCAN_QR_CODE:
                 try:
@@ -108,6 +120,9 @@ class SessionControl:
     async def logout(self, association: Association) -> Result[SessionInfo, DomainError]:
         if not association.whatsapp.configured:
             return Failure(NotConfigured("save the WAHA address and session first"))
+        match await _unless_taken(self.uow_factory, self.gateway, association):
+            case Failure(error):
+                return Failure(error)
         try:
             info = await self.gateway.logout_session(connection_of(association))
         except GatewayError as error:
@@ -115,7 +130,7 @@ class SessionControl:
         await self._record(association, info)
         return Success(info)
 
-    async def status(self, association: Association) -> SessionReport:
+    async def status(self, association: Association) -> Result[SessionReport, SessionTaken]:
         """What WAHA says now (or why it could not be asked), with the recorded history."""
         info: SessionInfo | None = None
         problem: GatewayError | None = None
@@ -125,6 +140,9 @@ class SessionControl:
             except GatewayError as error:
                 problem = error
             if info is not None:
+                match await session_if_ours(self.uow_factory, association, info):
+                    case Failure(taken):
+                        return Failure(taken)
                 await self._record(association, info)
         async with self.uow_factory() as uow:
             history = await uow.session_events.history(association.id, HISTORY_SHOWN)
@@ -133,7 +151,7 @@ class SessionControl:
             if association.whatsapp.configured
             else "closed"
         )
-        return SessionReport(info, problem, tuple(history), circuit)
+        return Success(SessionReport(info, problem, tuple(history), circuit))
 
     async def _record(self, association: Association, info: SessionInfo) -> None:
         async with self.uow_factory() as uow:
@@ -158,6 +176,30 @@ class SessionControl:
         return updated
 
 
+async def _session_if_ours(
+    uow_factory: UnitOfWorkFactory, gateway: WhatsAppGateway, association: Association
+) -> Result[SessionInfo, SessionTaken]:
+    """What WAHA says of the association's session, refused when the session is another
+    association's; WAHA's failures are raised."""
+    info = await gateway.session_status(connection_of(association))
+    return await session_if_ours(uow_factory, association, info)
+
+
+async def _unless_taken(
+    uow_factory: UnitOfWorkFactory, gateway: WhatsAppGateway, association: Association
+) -> Result[None, DomainError]:
+    """Before acting on the session: refused when it is another association's; a session WAHA
+    does not know yet is nobody's."""
+    try:
+        match await _session_if_ours(uow_factory, gateway, association):
+            case Failure(taken):
+                return Failure(taken)
+    except GatewayError as error:
+        if error.code is not GatewayErrorCode.SESSION_NOT_FOUND:
+            return Failure(_server_error(error))
+    return Success(None)
+
+
 @dataclass(frozen=True)
 class SessionReport:
     info: SessionInfo | None
@@ -174,6 +216,7 @@ class SendTestMessage:
     """A message straight through WAHA (not the delivery queue): the admin wants to see at
     once whether the number works, and a failure is shown, not retried."""
 
+    uow_factory: UnitOfWorkFactory
     gateway: WhatsAppGateway
 
     async def __call__(
@@ -186,6 +229,9 @@ class SendTestMessage:
                 pass
         if not association.whatsapp.configured:
             return Failure(NotConfigured("save the WAHA address and session first"))
+        match await _unless_taken(self.uow_factory, self.gateway, association):
+            case Failure(refused):
+                return Failure(refused)
         body = (text or "").strip() or TEST_MESSAGE
         try:
             sent = await self.gateway.send_text(

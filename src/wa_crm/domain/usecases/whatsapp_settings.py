@@ -1,10 +1,13 @@
 """An admin sets up the association's WhatsApp connection (design section 7, admin routes).
 
 - Settings: the WAHA address, API key, session name and webhook secret; a session name is unique
-  per WAHA server (the webhook routing relies on it). Secrets are write-only: the API never
-  returns them, storage encrypts them.
+  per WAHA server (the webhook routing relies on it), comparing server identities
+  (``WahaServer``) so that no spelling of an address claims another association's session.
+  Secrets are write-only: the API never returns them, storage encrypts them.
 - The connection check tells the admin what is wrong in one sentence: nothing listens, the
-  address is not WAHA, the key is refused, the session does not exist yet or is not linked.
+  address is not WAHA, the key is refused, the session does not exist yet or is not linked. It
+  never echoes what a server answered (the check must not become a probe of the internal
+  network), and never shows a session that is another association's.
 """
 
 from __future__ import annotations
@@ -12,18 +15,23 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.association import Association, WhatsAppSettings
 from wa_crm.domain.model.errors import (
-    AlreadyExists,
     DomainError,
     InvalidInput,
+    SessionTaken,
     UnknownAssociation,
 )
-from wa_crm.ports.unit_of_work import UnitOfWorkFactory
+from wa_crm.domain.model.waha_server import WahaServer
+from wa_crm.domain.usecases.session_ownership import (
+    session_claimed_elsewhere,
+    session_if_ours,
+    session_taken,
+)
+from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWorkFactory
 from wa_crm.ports.whatsapp import (
     Connection,
     GatewayError,
@@ -33,6 +41,7 @@ from wa_crm.ports.whatsapp import (
 )
 
 _SESSION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_HEADER_TEXT = re.compile(r"^[\x20-\x7e]*$")  # the API key travels as the X-Api-Key header
 MAX_MESSAGES_PER_SECOND = 50.0
 MAX_CHAT_GAP_SECONDS = 60.0
 
@@ -53,15 +62,11 @@ class WhatsAppChanges:
 
 
 def valid_base_url(raw: str) -> Result[str, InvalidInput]:
+    """The URL as typed (without the trailing slash), when it names a ``WahaServer``."""
     url = raw.strip().rstrip("/")
     if not url:
         return Success("")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return Failure(InvalidInput("base_url must be an http:// or https:// address"))
-    if parts.query or parts.fragment or parts.username or parts.password:
-        return Failure(InvalidInput("base_url must not carry a query, a fragment or credentials"))
-    return Success(url)
+    return WahaServer.parse(url).map(lambda _: url)
 
 
 def _merged(
@@ -95,11 +100,14 @@ def _merged(
             return Failure(
                 InvalidInput(f"chat_gap_seconds must be from 0 to {MAX_CHAT_GAP_SECONDS:g}")
             )
+    api_key = current.api_key if changes.api_key is None else changes.api_key.strip()
+    if not _HEADER_TEXT.fullmatch(api_key):
+        return Failure(InvalidInput("api_key must be printable ASCII (WAHA's X-Api-Key header)"))
     moved = (base_url, session) != (current.base_url, current.session)
     return Success(
         WhatsAppSettings(
             base_url=base_url,
-            api_key=current.api_key if changes.api_key is None else changes.api_key.strip(),
+            api_key=api_key,
             session=session,
             webhook_secret=current.webhook_secret
             if changes.webhook_secret is None
@@ -127,17 +135,13 @@ class UpdateWhatsAppSettings:
                     return Failure(error)
                 case Success(settings):
                     pass
-            if settings.base_url:
-                for other in await uow.associations.find_by_session(settings.session):
-                    if other.id != association.id and other.whatsapp.base_url == settings.base_url:
-                        return Failure(
-                            AlreadyExists(
-                                f"session {settings.session!r} on this WAHA server belongs to "
-                                "another association; choose another session name"
-                            )
-                        )
             updated = dataclasses.replace(association, whatsapp=settings)
-            await uow.associations.update(updated)
+            if await session_claimed_elsewhere(uow, updated):
+                return Failure(session_taken(settings))
+            try:
+                await uow.associations.update(updated)
+            except DuplicateKey:  # another association claimed it since the check
+                return Failure(session_taken(settings))
             await uow.commit()
         return Success(updated)
 
@@ -164,19 +168,27 @@ _FAILURE_MESSAGES = {
     "WAHA server's settings.",
     GatewayErrorCode.SERVER_ERROR: "WAHA answered with a server error: look at its logs.",
     GatewayErrorCode.RATE_LIMITED: "WAHA is limiting requests: try again in a minute.",
+    GatewayErrorCode.CIRCUIT_OPEN: "WAHA failed repeatedly: wa_crm pauses before asking again.",
 }
+_REFUSED = "WAHA refused the request: look at its logs."
+# The only failures of the version probe that are told apart: anything else that answers is
+# "not WAHA", whatever it answered, so the check does not map the ports of the internal network.
+_TOLD_APART_WHEN_PROBING = frozenset(
+    {GatewayErrorCode.UNREACHABLE, GatewayErrorCode.TIMEOUT, GatewayErrorCode.UNAUTHORIZED}
+)
+_NOT_WAHA = ConnectionCheck(
+    False,
+    "not_waha",
+    "Something answers at this address, but not as a WAHA server does: check the address and "
+    "the port.",
+)
 
 
 def _failed_check(error: GatewayError, *, probing_version: bool) -> ConnectionCheck:
-    if probing_version and error.code is GatewayErrorCode.REJECTED:
-        return ConnectionCheck(
-            False,
-            "not_waha",
-            "Something answers at this address, but it is not a WAHA server "
-            "(no /api/server/version).",
-        )
-    message = _FAILURE_MESSAGES.get(error.code, f"WAHA refused the request: {error}")
-    return ConnectionCheck(False, error.code.value, message)
+    """A fixed sentence per failure: what the server answered is never echoed."""
+    if probing_version and error.code not in _TOLD_APART_WHEN_PROBING:
+        return _NOT_WAHA
+    return ConnectionCheck(False, error.code.value, _FAILURE_MESSAGES.get(error.code, _REFUSED))
 
 
 @dataclass(frozen=True)
@@ -190,11 +202,16 @@ class ConnectionOverrides:
 
 @dataclass(frozen=True)
 class CheckWhatsAppConnection:
+    """Values typed and not saved yet are checked like saved ones: a server and session another
+    association holds is refused (``SessionTaken``), and so is a session WAHA shows to be another
+    association's; its status and phone are never shown."""
+
+    uow_factory: UnitOfWorkFactory
     gateway: WhatsAppGateway
 
     async def __call__(
         self, association: Association, overrides: ConnectionOverrides
-    ) -> Result[ConnectionCheck, InvalidInput]:
+    ) -> Result[ConnectionCheck, InvalidInput | SessionTaken]:
         match _merged(
             association.whatsapp,
             WhatsAppChanges(
@@ -209,42 +226,56 @@ class CheckWhatsAppConnection:
             return Success(
                 ConnectionCheck(False, "not_configured", "Enter the WAHA server's address.")
             )
-        connection = Connection(settings.base_url, settings.api_key, settings.session)
-        return Success(await self._check(connection))
+        candidate = dataclasses.replace(association, whatsapp=settings)
+        async with self.uow_factory() as uow:
+            if await session_claimed_elsewhere(uow, candidate):
+                return Failure(session_taken(settings))
+        return await self._check(candidate)
 
-    async def _check(self, connection: Connection) -> ConnectionCheck:
+    async def _check(self, association: Association) -> Result[ConnectionCheck, SessionTaken]:
+        settings = association.whatsapp
+        connection = Connection(settings.base_url, settings.api_key, settings.session)
         try:
             server = await self.gateway.server_version(connection)
         except GatewayError as error:
-            return _failed_check(error, probing_version=True)
+            return Success(_failed_check(error, probing_version=True))
         version = f"{server.version} ({server.engine})" if server.engine else server.version
         try:
             info = await self.gateway.session_status(connection)
         except GatewayError as error:
             if error.code is GatewayErrorCode.SESSION_NOT_FOUND:
-                return ConnectionCheck(
-                    True,
-                    "session_not_found",
-                    f"WAHA {version} accepts the key; session {connection.session!r} does not "
-                    "exist yet: start it to create it.",
-                    version=version,
+                return Success(
+                    ConnectionCheck(
+                        True,
+                        "session_not_found",
+                        f"WAHA {version} accepts the key; session {connection.session!r} does "
+                        "not exist yet: start it to create it.",
+                        version=version,
+                    )
                 )
-            return _failed_check(error, probing_version=False)
+            return Success(_failed_check(error, probing_version=False))
+        match await session_if_ours(self.uow_factory, association, info):
+            case Failure(taken):
+                return Failure(taken)
         if info.status is SessionStatus.WORKING:
-            return ConnectionCheck(
+            return Success(
+                ConnectionCheck(
+                    True,
+                    "working",
+                    f"Connected: session {connection.session!r} is WORKING.",
+                    info.status.value,
+                    info.phone,
+                    version,
+                )
+            )
+        return Success(
+            ConnectionCheck(
                 True,
-                "working",
-                f"Connected: session {connection.session!r} is WORKING.",
+                "session_not_working",
+                f"WAHA {version} accepts the key; session {connection.session!r} is "
+                f"{info.status.value}: start it and scan the QR code.",
                 info.status.value,
                 info.phone,
                 version,
             )
-        return ConnectionCheck(
-            True,
-            "session_not_working",
-            f"WAHA {version} accepts the key; session {connection.session!r} is "
-            f"{info.status.value}: start it and scan the QR code.",
-            info.status.value,
-            info.phone,
-            version,
         )

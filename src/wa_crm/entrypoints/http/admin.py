@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date
 from typing import Any, TypeVar
 
 import segno
@@ -33,7 +32,7 @@ from wa_crm.domain.model.statistics import Statistics
 from wa_crm.domain.usecases.audit import AuditPage
 from wa_crm.domain.usecases.contact_data import Erasure
 from wa_crm.domain.usecases.statistics import StatisticsRequest
-from wa_crm.domain.usecases.whatsapp_session import webhook_url
+from wa_crm.domain.usecases.whatsapp_session import SessionReport, webhook_url
 from wa_crm.domain.usecases.whatsapp_settings import (
     ConnectionCheck,
     ConnectionOverrides,
@@ -46,11 +45,10 @@ from wa_crm.entrypoints.http.handlers import (
     BadRequest,
     container_of,
     handles_bad_requests,
-    json_body,
-    page_limit,
-    query_time,
     respond,
 )
+from wa_crm.entrypoints.http.json_input import json_body
+from wa_crm.entrypoints.http.query_values import numeric_cursor, page_limit, query_day, query_time
 from wa_crm.ports.unit_of_work import AuditQuery
 from wa_crm.ports.whatsapp import QrCode, SessionInfo
 
@@ -178,12 +176,14 @@ async def get_qr(request: Request, caller: Caller) -> Response:
 @agent_route(admin=True)
 async def get_status(request: Request, caller: Caller) -> Response:
     """What WAHA says of the session now, its circuit, and the recorded status history."""
-    report = await container_of(request).session_control().status(caller.identity.association)
-    info = report.info
-    return JSONResponse(
-        {
+    association = caller.identity.association
+    result = await container_of(request).session_control().status(association)
+
+    def view(report: SessionReport) -> dict[str, Any]:
+        info = report.info
+        return {
             "status": info.status.value if info else None,
-            "phone": info.phone if info else caller.identity.association.whatsapp.phone,
+            "phone": info.phone if info else association.whatsapp.phone,
             "push_name": info.push_name if info else None,
             "circuit": report.circuit,
             "error": {"code": report.problem.code.value, "message": str(report.problem)}
@@ -193,7 +193,8 @@ async def get_status(request: Request, caller: Caller) -> Response:
                 {"status": change.status, "at": change.at.isoformat()} for change in report.history
             ],
         }
-    )
+
+    return respond(result, view)
 
 
 @agent_route(admin=True, audit=AuditAction.SESSION_CHANGED)
@@ -348,16 +349,6 @@ async def erase_contact(request: Request, caller: Caller) -> Response:
     return respond(result, view)
 
 
-def _day(request: Request, name: str) -> date | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as error:
-        raise BadRequest(f"`{name}` must be a date like 2026-01-31") from error
-
-
 def _statistics_view(stats: Statistics) -> dict[str, Any]:
     return {
         "from": stats.first_day.isoformat(),
@@ -393,8 +384,8 @@ async def get_stats(request: Request, caller: Caller) -> Response:
     business-hours zone, else UTC); the default period is the last 30 days."""
     stats_request = StatisticsRequest(
         caller.identity.association,
-        first_day=_day(request, "from"),
-        last_day=_day(request, "to"),
+        first_day=query_day(request, "from"),
+        last_day=query_day(request, "to"),
         timezone=request.query_params.get("tz") or None,
     )
     result = await container_of(request).compute_statistics()(stats_request)
@@ -420,8 +411,9 @@ async def list_alerts(request: Request, caller: Caller) -> Response:
 
 @agent_route()
 async def list_agents(request: Request, caller: Caller) -> Response:
-    """The association's agents: id, name, role, and whether they are online (their inbox is
-    open). Every agent may read it: the inbox offers it to assign a conversation."""
+    """The association's agents: id, name, role, whether they are online (their inbox is
+    open) and whether an admin disabled them; admins also see e-mails. Every agent may read
+    it: the inbox offers it to assign a conversation."""
     agents = await container_of(request).list_agents()(caller.association_id)
     return JSONResponse(
         {
@@ -431,6 +423,8 @@ async def list_agents(request: Request, caller: Caller) -> Response:
                     "name": a.agent.name,
                     "role": a.agent.role.value,
                     "online": a.online,
+                    "disabled": a.agent.is_disabled,
+                    **({"email": a.agent.email} if caller.agent.is_admin else {}),
                 }
                 for a in agents
             ]
@@ -439,14 +433,11 @@ async def list_agents(request: Request, caller: Caller) -> Response:
 
 
 def _audit_query(request: Request) -> AuditQuery:
-    cursor = request.query_params.get("cursor") or None
-    if cursor is not None and not cursor.isdigit():
-        raise BadRequest("cursor is not one this API gave out")
     return AuditQuery(
         start=query_time(request, "from"),
         end=query_time(request, "to"),
         actor=request.query_params.get("actor") or None,
-        before_id=int(cursor) if cursor else None,
+        before_id=numeric_cursor(request),
         limit=page_limit(request),
     )
 

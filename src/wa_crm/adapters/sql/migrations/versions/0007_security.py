@@ -9,8 +9,12 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from alembic import op
+
+from wa_crm.domain.model.waha_server import server_key
 
 revision = "0007"
 down_revision = "0006"
@@ -18,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 UTC_DATETIME = sa.DateTime(timezone=True)
+_log = logging.getLogger("wa_crm.migrations")
 
 
 def upgrade() -> None:
@@ -73,6 +78,8 @@ def upgrade() -> None:
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.Column("updated_at", UTC_DATETIME, nullable=False),
         sa.Column("finished_at", UTC_DATETIME, nullable=True),
+        sa.Column("file_offset", sa.BigInteger(), nullable=False),
+        sa.Column("lines_read", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["association_id"], ["associations.id"], name="fk_imports_association_id_associations"
         ),
@@ -86,8 +93,70 @@ def upgrade() -> None:
         "ix_processed_events_processed_at", "processed_events", ["processed_at"]
     )
 
+    # One association per WAHA server and session, by server identity (WahaServer.key) rather
+    # than by the URL as typed.
+    with op.batch_alter_table("associations") as table:
+        table.add_column(sa.Column("waha_server", sa.String(), nullable=False, server_default=""))
+        table.drop_index("uq_associations_waha_session")
+    _identify_waha_servers()
+    with op.batch_alter_table("associations") as table:
+        table.create_index(
+            "uq_associations_waha_server_session",
+            ["waha_server", "waha_session"],
+            unique=True,
+            sqlite_where=sa.text("waha_server <> ''"),
+            postgresql_where=sa.text("waha_server <> ''"),
+        )
+
+
+def _identify_waha_servers() -> None:
+    """Fill ``waha_server``. Associations that held one server and session under two spellings
+    (the takeover issue 14 closes) leave it to the oldest: the others are disconnected (base URL
+    and phone cleared, so their admins set them up again) and named in the log.
+    """
+    associations = sa.table(
+        "associations",
+        sa.column("id", sa.String()),
+        sa.column("slug", sa.String()),
+        sa.column("waha_base_url", sa.String()),
+        sa.column("waha_session", sa.String()),
+        sa.column("waha_server", sa.String()),
+        sa.column("whatsapp_phone", sa.String()),
+        sa.column("created_at", UTC_DATETIME),
+    )
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(associations)
+        .where(associations.c.waha_base_url != "")
+        .order_by(associations.c.created_at, associations.c.id)
+    ).mappings()
+    held: set[tuple[str, str]] = set()
+    for row in list(rows):
+        key = server_key(row["waha_base_url"])
+        by_id = associations.update().where(associations.c.id == row["id"])
+        if (key, row["waha_session"]) in held:
+            _log.warning(
+                "association %r shared its WAHA server and session with an older association: "
+                "its WhatsApp connection was cleared, set it up again",
+                row["slug"],
+            )
+            bind.execute(by_id.values(waha_base_url="", whatsapp_phone=None))
+            continue
+        held.add((key, row["waha_session"]))
+        bind.execute(by_id.values(waha_server=key))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("associations") as table:
+        table.drop_index("uq_associations_waha_server_session")
+        table.create_index(
+            "uq_associations_waha_session",
+            ["waha_base_url", "waha_session"],
+            unique=True,
+            sqlite_where=sa.text("waha_base_url <> ''"),
+            postgresql_where=sa.text("waha_base_url <> ''"),
+        )
+        table.drop_column("waha_server")
     op.drop_index("ix_processed_events_processed_at", table_name="processed_events")
     op.drop_index("ix_imports_association_id_created_at", table_name="imports")
     op.drop_table("imports")
