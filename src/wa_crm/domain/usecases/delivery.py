@@ -5,8 +5,10 @@
   holds. A 429's ``Retry-After`` is honoured.
 - A failure that cannot pass (WhatsApp's reach-out limit, a refused request, a file missing
   from the media store), or the last attempt failing, makes the message a dead letter:
-  ``failed`` with its error, and an ``alert`` for agents; the next message goes on, with
-  attempts of its own. An admin's retry puts it back in the queue.
+  ``failed`` with its error code (``GatewayErrorCode``: ``reach_out_limit``, ``rejected``, ...;
+  WAHA's own wording goes to the log only, since it may quote anything), and an ``alert`` for
+  agents; the next message goes on, with attempts of its own. An admin's retry puts it back in
+  the queue.
 - While the session's circuit breaker is open the job waits (no attempt used, nothing sent); a
   send that ends without WAHA's answer gives back the probe it may have carried.
 - Sends respect the association's rate limits: messages per second through the session and a
@@ -226,11 +228,10 @@ class DeliverConversationMessages:
         except GatewayError:
             _log.info("typing indicator not shown", exc_info=True)
 
-    async def _dead_letter(self, message: Message, code: str, error: str) -> None:
-        _log.warning("dead letter", extra={"code": code, "message_id": message.id})
+    async def _dead_letter(self, message: Message, code: str, detail: str) -> None:
+        _log.warning("dead letter: %s", detail, extra={"code": code, "message_id": message.id})
         self.telemetry.dead_letter(code)
-        detail = error if error.startswith(f"{code}: ") else f"{code}: {error}"
-        await self._finish(message, MessageStatus.FAILED, detail)
+        await self._finish(message, MessageStatus.FAILED, code)
 
     async def _finish(
         self,

@@ -173,6 +173,12 @@
     $("alerts-empty").hidden = alerts.items.length > 0;
   }
 
+  // A dead letter keeps a code (reach_out_limit, rejected, ...); older ones "code: WAHA's text".
+  function deadLetterReason(error) {
+    const code = (error || "").split(":")[0];
+    return T[`dl_error_${code}`] || code;
+  }
+
   function deadLetterRow(message) {
     const when = formatTime(message.created_at);
     const retry = h("button", {
@@ -183,7 +189,7 @@
     return h("tr", { data: { id: message.id } },
       h("td", { class: "nowrap" }, h("time", { datetime: message.created_at, text: when })),
       h("td", { class: "clip" }, h("a", { href: inbox, text: message.body || T[`msg_${message.type}`] || T.msg_other })),
-      h("td", { class: "clip muted", text: message.error || "" }),
+      h("td", { class: "clip muted", text: deadLetterReason(message.error) }),
       h("td", { class: "num" }, retry));
   }
 
