@@ -1,21 +1,26 @@
 """An association's settings objects (bot, privacy, assignment) as JSON.
 
 Stored JSON is read leniently: unknown keys are ignored and missing ones take the dataclass
-defaults, so settings written by an older or newer release still load. An admin's partial
-change is merged onto the current settings and validated as a whole.
+defaults, so settings written by an older or newer release still load. A stored value that no
+longer validates gives way to its default, and a lone surrogate an older release let in becomes
+"?": bad settings must not make the association unreadable. An admin's partial change is merged
+onto the current settings and validated as a whole.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import fields
 from typing import Any, Generic, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from wa_crm.domain.model.association import AssignmentSettings, BotSettings, PrivacySettings
 
 T = TypeVar("T")
+
+_log = logging.getLogger("wa_crm.settings")
 
 
 class SettingsJson(Generic[T]):
@@ -26,11 +31,25 @@ class SettingsJson(Generic[T]):
         self._strict = strict
         self.fields = frozenset(f.name for f in fields(kind))  # type: ignore[arg-type]
 
+    def json_schema(self, ref_template: str) -> dict[str, Any]:
+        """The JSON Schema of the settings object, nested definitions under ``$defs``."""
+        return self._adapter.json_schema(ref_template=ref_template)
+
     def dump(self, value: T) -> dict[str, Any]:
         return self._adapter.dump_python(value, mode="json")  # type: ignore[no-any-return]
 
     def load(self, data: dict[str, Any]) -> T:
-        return self._adapter.validate_python({k: v for k, v in data.items() if k in self.fields})
+        known = {k: _encodable(v) for k, v in data.items() if k in self.fields}
+        try:
+            return self._adapter.validate_python(known)
+        except ValidationError as error:
+            broken = {str(problem["loc"][0]) for problem in error.errors() if problem["loc"]}
+            _log.warning(
+                "stored settings fields reset to defaults", extra={"fields": sorted(broken)}
+            )
+            return self._adapter.validate_python(
+                {k: v for k, v in known.items() if k not in broken}
+            )
 
     def merge(self, current: T, changes: dict[str, Any]) -> T:
         """Raises pydantic's ValidationError; unknown fields are the caller's to refuse."""
@@ -43,3 +62,13 @@ class SettingsJson(Generic[T]):
 BOT_SETTINGS = SettingsJson(BotSettings, strict=False)
 PRIVACY_SETTINGS = SettingsJson(PrivacySettings, strict=True)
 ASSIGNMENT_SETTINGS = SettingsJson(AssignmentSettings, strict=True)
+
+
+def _encodable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_encodable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _encodable(item) for key, item in value.items()}
+    return value

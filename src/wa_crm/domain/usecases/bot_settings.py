@@ -10,6 +10,7 @@ from returns.result import Result
 
 from wa_crm.domain.model.association import Association, BotSettings
 from wa_crm.domain.model.errors import DomainError
+from wa_crm.domain.model.settings_limits import bot_size_problems
 from wa_crm.domain.usecases.association_settings import save_settings
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
@@ -19,7 +20,7 @@ MAX_TYPING_SECONDS = 10.0
 
 
 def _problems(bot: BotSettings, providers: Collection[str]) -> list[str]:
-    problems = []
+    problems = bot_size_problems(bot)
     if bot.provider not in providers:
         problems.append(f"provider must be one of {', '.join(sorted(providers))}")
     if not 1 <= bot.max_bot_turns <= MAX_BOT_TURNS:

@@ -9,6 +9,7 @@ from returns.result import Result
 
 from wa_crm.domain.model.association import Association, PrivacySettings
 from wa_crm.domain.model.errors import DomainError
+from wa_crm.domain.model.settings_limits import privacy_size_problems
 from wa_crm.domain.usecases.association_settings import save_settings
 from wa_crm.domain.usecases.retention import purge_job
 from wa_crm.ports.system import Clock
@@ -18,7 +19,7 @@ MAX_RETENTION_DAYS = 3650
 
 
 def _problems(privacy: PrivacySettings) -> list[str]:
-    problems = []
+    problems = privacy_size_problems(privacy)
     for name in ("opt_out_keywords", "opt_in_keywords"):
         keywords = getattr(privacy, name)
         if not keywords or any(not keyword.strip() for keyword in keywords):

@@ -18,17 +18,17 @@ from wa_crm.domain.model.conversation import Channel, ConversationStatus
 from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.bodies import accepts_files
+from wa_crm.entrypoints.http.downloads import stored_file_response
 from wa_crm.entrypoints.http.errors import error_response
 from wa_crm.entrypoints.http.handlers import (
     BadRequest,
     container_of,
     handles_bad_requests,
-    json_body,
-    page_limit,
-    query_time,
     respond,
 )
 from wa_crm.entrypoints.http.inbox_tools import label_filter, snoozed_filter
+from wa_crm.entrypoints.http.json_input import json_body, require_storable
+from wa_crm.entrypoints.http.query_values import moment, page_limit, query_time
 from wa_crm.entrypoints.http.views import (
     contact_summary,
     conversation_view,
@@ -47,12 +47,10 @@ def encode_cursor(activity: datetime, conversation_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         activity, conversation_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        moment = datetime.fromisoformat(activity)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise BadRequest("cursor is not one this API gave out") from error
-    if moment.tzinfo is None:
-        raise BadRequest("cursor is not one this API gave out")
-    return moment, conversation_id
+    require_storable("cursor", conversation_id)
+    return moment(activity, "cursor"), conversation_id
 
 
 def _query(request: Request, caller: Caller) -> ConversationQuery:
@@ -172,7 +170,11 @@ async def send_message(request: Request, caller: Caller) -> Response:
             if not isinstance(upload, UploadFile):
                 raise BadRequest("a multipart send needs a `file` part")
             data = await upload.read(limit + 1)
-            caption = str(form.get("caption") or "")
+            caption = form.get("caption") or ""
+            if not isinstance(caption, str):
+                raise BadRequest("`caption` must be text, not a file")
+            require_storable("caption", caption)
+            require_storable("file name", upload.filename or "")
             file = OutgoingFileUpload(
                 data,
                 upload.filename or "file",
@@ -183,9 +185,12 @@ async def send_message(request: Request, caller: Caller) -> Response:
     else:
         body = await json_body(request)
         text = body.get("text")
+        reply_to = body.get("reply_to")
         if not isinstance(text, str):
             raise BadRequest("`text` must be a string")
-        result = await actions.reply(_request(request, caller), text, body.get("reply_to"))
+        if reply_to is not None and not isinstance(reply_to, str):
+            raise BadRequest("`reply_to` must be a message id (a string) or null")
+        result = await actions.reply(_request(request, caller), text, reply_to)
     if is_successful(result):
         note_audit(request, message_id=result.unwrap().id)
     return respond(result, lambda message: message_view(message, slug), status=201)
@@ -269,7 +274,8 @@ async def get_contact(request: Request, caller: Caller) -> Response:
 
 @agent_route(audit=AuditAction.MEDIA_VIEWED, target="message")
 async def get_media(request: Request, caller: Caller) -> Response:
-    """The file of a message, from our media store."""
+    """The file of a message, from our media store (inline only when it is a raster image,
+    audio or video by its bytes; see ``downloads``)."""
     container = container_of(request)
     async with container.uow_factory()() as uow:
         message = await uow.messages.get(caller.association_id, request.path_params["id"])
@@ -279,16 +285,7 @@ async def get_media(request: Request, caller: Caller) -> Response:
     data = await container.media_store().get(media.url)
     if data is None:
         return error_response(404, "no_media", "the file is gone from the media store")
-    filename = (media.filename or "file").replace('"', "")
-    return Response(
-        data,
-        media_type=media.mimetype,
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=3600",
-        },
-    )
+    return stored_file_response(data, media.mimetype, media.filename)
 
 
 @agent_route(admin=True, audit=AuditAction.DEAD_LETTERS_LISTED)
@@ -312,35 +309,6 @@ async def retry_dead_letter(request: Request, caller: Caller) -> Response:
     return respond(result, lambda message: message_view(message, slug))
 
 
-@accepts_files("import_max_bytes")
-@agent_route(admin=True, audit=AuditAction.PATIENTS_IMPORTED)
-async def import_patients(request: Request, caller: Caller) -> Response:
-    """Import patients from CSV (`text/csv` body, or multipart `file`): header
-    id,full_name,phone,status plus any profile columns; bad rows are reported by line (admins)."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        async with request.form(max_files=1, max_fields=2) as form:
-            upload = form.get("file")
-            raw = await upload.read() if isinstance(upload, UploadFile) else b""
-    else:
-        raw = await request.body()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return error_response(422, "invalid_input", "the CSV file is not UTF-8 text")
-    importer = container_of(request).import_patients()
-    result = await importer(caller.identity.association.slug, text)
-    if is_successful(result):
-        report = result.unwrap()
-        note_audit(request, imported=report.imported, errors=len(report.errors))
-    return respond(
-        result,
-        lambda report: {
-            "imported": report.imported,
-            "errors": [{"line": e.line, "reason": e.reason} for e in report.errors],
-        },
-    )
-
-
 routes = [
     Route(f"{PREFIX}/conversations", list_conversations, methods=["GET"]),
     Route(f"{PREFIX}/conversations/{{id}}", get_conversation, methods=["GET"]),
@@ -356,5 +324,4 @@ routes = [
     Route(f"{PREFIX}/media/{{id}}", get_media, methods=["GET"]),
     Route(f"{PREFIX}/dead-letters", list_dead_letters, methods=["GET"]),
     Route(f"{PREFIX}/dead-letters/{{id}}/retry", retry_dead_letter, methods=["POST"]),
-    Route(f"{PREFIX}/patients/import", import_patients, methods=["POST"]),
 ]

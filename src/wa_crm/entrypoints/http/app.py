@@ -21,15 +21,25 @@ from wa_crm.entrypoints.http import (
     admin,
     api,
     health,
+    imports,
     inbox_tools,
     openapi,
     pages,
     sse,
+    team,
     webhooks,
 )
-from wa_crm.entrypoints.http.auth import LoginThrottle, login, logout
+from wa_crm.entrypoints.http.auth import login, logout
 from wa_crm.entrypoints.http.bodies import RequestBodyLimits
-from wa_crm.entrypoints.http.errors import http_exception_handler, unexpected_error_handler
+from wa_crm.entrypoints.http.errors import (
+    RefusedRequest,
+    http_exception_handler,
+    refused_request_handler,
+    unexpected_error_handler,
+)
+from wa_crm.entrypoints.http.login_throttle import LoginThrottle
+from wa_crm.entrypoints.http.sse import OpenStreams
+from wa_crm.entrypoints.http.url_text import NulFreeUrls
 from wa_crm.entrypoints.worker import start_workers
 from wa_crm.settings import Settings
 
@@ -59,12 +69,15 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             Route("/logout", logout, methods=["POST"]),
             *api.routes,
             *inbox_tools.routes,
+            *imports.routes,
             *admin.routes,
+            *team.routes,
             *sse.routes,
             Route("/openapi.json", openapi.document, methods=["GET"]),
             *pages.routes,
         ],
         middleware=[
+            Middleware(NulFreeUrls),
             Middleware(RequestBodyLimits, settings=settings),
             Middleware(
                 SessionMiddleware,
@@ -72,15 +85,17 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 session_cookie="wa_crm_session",
                 same_site="lax",
                 https_only=settings.public_url.startswith("https://"),
-                max_age=12 * 3600,
+                max_age=int(settings.browser_session_hours * 3600),
             ),
         ],
         lifespan=lifespan,
         exception_handlers={
             HTTPException: http_exception_handler,
+            RefusedRequest: refused_request_handler,
             Exception: unexpected_error_handler,
         },
     )
     app.state.container = container
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_throttle = LoginThrottle(cool_down=settings.login_cool_down_seconds)
+    app.state.event_streams = OpenStreams(settings.max_event_streams_per_agent)
     return app

@@ -1,11 +1,14 @@
 """Authentication and tenancy at the edge.
 
 - API clients send ``Authorization: Bearer <token>``; browsers carry a signed, HttpOnly,
-  SameSite=Lax session cookie set by ``POST /login``.
+  SameSite=Lax session cookie set by ``POST /login``. The cookie holds the id of a session kept
+  server-side, checked on every request: logout, a password change or disabling the agent ends
+  it, and a copied cookie with it. A token works until it expires or is revoked.
 - Cookie-authenticated writes must echo the session's CSRF token in ``X-CSRF-Token``.
 - An agent only sees its own association: any other association's route answers 404, exactly
   as for an association that does not exist, so nothing is learnt by probing.
-- Logins are rate limited per client address and e-mail.
+- Logins are rate limited per client address and e-mail (``login_throttle``,
+  ``client_address``); ``/login`` and ``/logout`` refuse another site's form posts (``Origin``).
 - A route given an ``audit`` action writes one audit log entry for each successful (2xx)
   answer, naming the agent, the action and its target; failed requests write none.
 
@@ -22,11 +25,9 @@ from __future__ import annotations
 
 import functools
 import secrets
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from returns.result import Failure, Success
 from starlette.requests import Request
@@ -34,20 +35,27 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from wa_crm.container import Container
 from wa_crm.domain.model.audit import AuditAction
+from wa_crm.domain.model.errors import AgentDisabled
 from wa_crm.domain.model.people import Agent
 from wa_crm.domain.usecases.audit import AuditRecord
 from wa_crm.domain.usecases.auth import Identity
-from wa_crm.entrypoints.http.errors import error_response
+from wa_crm.entrypoints.http.client_address import client_address
+from wa_crm.entrypoints.http.errors import BadRequest, error_response
+from wa_crm.entrypoints.http.json_input import json_body, require_storable
+from wa_crm.entrypoints.http.login_throttle import LoginThrottle
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-LOGIN_ATTEMPTS = 5
-LOGIN_WINDOW_SECONDS = 300.0
+SESSION_KEY = "sid"
+"""The browser session's id in the signed cookie (see ``BrowserSessions``)."""
+_LOGIN_FIELDS = ("association", "email", "password")
 
 
 @dataclass(frozen=True)
 class Caller:
     identity: Identity
     via_cookie: bool
+    session_id: str | None = None
+    """The browser session's id when the caller came with the cookie."""
 
     @property
     def agent(self) -> Agent:
@@ -61,18 +69,48 @@ class Caller:
 Handler = Callable[[Request, Caller], Awaitable[Response]]
 
 
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
 async def _identify(request: Request) -> Caller | None:
     container: Container = request.app.state.container
     authenticate = container.authenticate()
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        identity = await authenticate.with_token(header[7:].strip())
+    token = _bearer(request)
+    if token is not None:
+        identity = await authenticate.with_token(token)
         return Caller(identity, via_cookie=False) if identity else None
-    session = request.session
-    if "agent_id" in session and "association_id" in session:
-        identity = await authenticate.by_id(session["association_id"], session["agent_id"])
-        return Caller(identity, via_cookie=True) if identity else None
+    session_id = request.session.get(SESSION_KEY)
+    if isinstance(session_id, str):
+        identity = await authenticate.with_session(session_id)
+        return Caller(identity, via_cookie=True, session_id=session_id) if identity else None
     return None
+
+
+def credential_check(request: Request, caller: Caller) -> Callable[[], Awaitable[bool]]:
+    """Whether the caller's session or token still lets it in, asked again later by a response
+    that lives long (an event stream); it keeps the credential, not the request."""
+    authenticate = request.app.state.container.authenticate
+    session_id, token = caller.session_id, _bearer(request)
+
+    async def check() -> bool:
+        if session_id is not None:
+            return await authenticate().with_session(session_id) is not None
+        return token is not None and await authenticate().with_token(token) is not None
+
+    return check
+
+
+def cross_site(request: Request) -> bool:
+    """A browser's form post from another site: its ``Origin`` names another host. Requests
+    without the header (API clients, scripts) are not browsers' cross-site posts."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    container: Container = request.app.state.container
+    own = {request.headers.get("host", ""), urlsplit(container.settings().public_url).netloc}
+    return urlsplit(origin).netloc not in own
 
 
 def note_audit(request: Request, **details: str | int | list[str]) -> None:
@@ -131,34 +169,18 @@ def agent_route(
     return decorate
 
 
-class LoginThrottle:
-    """At most ``LOGIN_ATTEMPTS`` failed logins per address and e-mail in the window."""
-
-    def __init__(self) -> None:
-        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, key: str) -> bool:
-        failures, now = self._failures[key], time.monotonic()
-        while failures and failures[0] < now - LOGIN_WINDOW_SECONDS:
-            failures.popleft()
-        return len(failures) >= LOGIN_ATTEMPTS
-
-    def failed(self, key: str) -> None:
-        self._failures[key].append(time.monotonic())
-
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
-
-
 async def _credentials(request: Request) -> dict[str, str]:
+    """The login fields, from JSON or a form; each must be text the database can look up."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            body = await request.json()
-        except ValueError:
-            return {}
-        return {k: str(v) for k, v in body.items()} if isinstance(body, dict) else {}
-    form = await request.form()
-    return {k: str(v) for k, v in form.items()}
+        fields = await json_body(request)
+    else:
+        fields = dict((await request.form()).items())
+    for name in _LOGIN_FIELDS:
+        value = fields.get(name, "")
+        if not isinstance(value, str):
+            raise BadRequest(f"`{name}` must be a string")
+        require_storable(name, value)
+    return {name: fields.get(name, "") for name in _LOGIN_FIELDS}
 
 
 async def login(request: Request) -> Response:
@@ -166,6 +188,8 @@ async def login(request: Request) -> Response:
     gets JSON; a plain form post is redirected (to the inbox, or back to the form with the
     reason), so the page also works without JavaScript."""
     container: Container = request.app.state.container
+    if cross_site(request):
+        return error_response(403, "cross_site", "a login from another site is refused")
     as_json = request.headers.get("content-type", "").startswith("application/json")
     fields = await _credentials(request)
     slug, email, password = (fields.get(k, "") for k in ("association", "email", "password"))
@@ -179,24 +203,24 @@ async def login(request: Request) -> Response:
     if not (slug and email and password):
         return refuse(422, "invalid_input", "association, email and password are needed", "missing")
     throttle: LoginThrottle = request.app.state.login_throttle
-    key = f"{request.client.host if request.client else '?'}|{email.strip().lower()}"
+    key = f"{client_address(request)}|{email.strip().lower()}"
     if throttle.blocked(key):
         return refuse(429, "too_many_attempts", "too many failed logins; wait a while", "throttled")
     match await container.authenticate().with_password(slug, email, password):
+        case Failure(AgentDisabled() as error):
+            return refuse(401, error.code, error.message, "disabled")
         case Failure(error):
             throttle.failed(key)
             return refuse(401, error.code, error.message, "invalid")
         case Success(identity):
             throttle.succeeded(key)
+    previous = request.session.get(SESSION_KEY)
+    if isinstance(previous, str):
+        await container.browser_sessions().close(previous)
     request.session.clear()
     csrf = secrets.token_urlsafe(24)
-    request.session.update(
-        {
-            "agent_id": identity.agent.id,
-            "association_id": identity.association.id,
-            "csrf": csrf,
-        }
-    )
+    session_id = await container.browser_sessions().open(identity)
+    request.session.update({SESSION_KEY: session_id, "csrf": csrf})
     if as_json:
         return JSONResponse(
             {
@@ -209,6 +233,13 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    """End the browser session."""
+    """End the browser session: its cookie, and the session itself, so a copy of the cookie
+    lets no one in any more."""
+    if cross_site(request):
+        return error_response(403, "cross_site", "a logout from another site is refused")
+    session_id = request.session.get(SESSION_KEY)
+    if isinstance(session_id, str):
+        container: Container = request.app.state.container
+        await container.browser_sessions().close(session_id)
     request.session.clear()
     return JSONResponse({"status": "logged_out"})

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wa_crm.entrypoints.http.errors import error_response
+from wa_crm.entrypoints.http.errors import BodyTimedOut, BodyTooLarge
 from wa_crm.settings import Settings
 
 MULTIPART_HEADROOM = 64 * 1024  # part headers, boundaries and small fields around the file
@@ -52,39 +52,18 @@ def accepts_files(setting: str) -> Callable[[Endpoint], Endpoint]:
     return body_limit(choose)
 
 
-class BodyRefused(Exception):
-    """Raised from ``receive`` into the handler; the middleware answers with ``status``."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 class RequestBodyLimits:
-    """The ASGI middleware enforcing the size and arrival-time limits described above."""
+    """The ASGI middleware enforcing the size and arrival-time limits described above; its
+    refusals are raised into the handler's read and answered through the error table."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        response_started = False
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, _LimitedBody(scope, receive, self.settings), tracked_send)
-        except BodyRefused as refusal:
-            if response_started:
-                raise
-            response = error_response(refusal.status, refusal.code, refusal.message)
-            await response(scope, receive, send)
+        if scope["type"] == "http":
+            receive = _LimitedBody(scope, receive, self.settings)
+        await self.app(scope, receive, send)
 
 
 class _LimitedBody:
@@ -106,11 +85,9 @@ class _LimitedBody:
                 self.receive(), self.settings.request_body_timeout_seconds
             )
         except TimeoutError:
-            raise BodyRefused(
-                408,
-                "body_timeout",
+            raise BodyTimedOut(
                 "the request body stopped arriving for "
-                f"{self.settings.request_body_timeout_seconds:g} seconds",
+                f"{self.settings.request_body_timeout_seconds:g} seconds"
             ) from None
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
@@ -133,8 +110,8 @@ def _json_limit(settings: Settings, content_type: str) -> int:
     return settings.request_body_max_bytes
 
 
-def _too_large(limit: int) -> BodyRefused:
-    return BodyRefused(413, "body_too_large", f"this request's body is limited to {limit} bytes")
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(f"this request's body is limited to {limit} bytes")
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
 from typing import Any
 
 from returns.result import Failure, Result, Success
@@ -13,49 +12,12 @@ from starlette.responses import JSONResponse, Response
 from wa_crm.container import Container
 from wa_crm.domain.model.errors import DomainError
 from wa_crm.entrypoints.http.auth import Caller
-from wa_crm.entrypoints.http.errors import domain_error_response, error_response
-
-MAX_PAGE = 100
-
-
-class BadRequest(Exception):
-    """A query parameter or body field the caller got wrong: 422 with this message."""
+from wa_crm.entrypoints.http.errors import BadRequest, domain_error_response, error_response
 
 
 def container_of(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
-
-
-def page_limit(request: Request, default: int = 50) -> int:
-    raw = request.query_params.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE}")
-    return int(raw)
-
-
-def query_time(request: Request, name: str) -> datetime | None:
-    """An ISO 8601 time with a time zone from the query string, if given."""
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise BadRequest(f"{name} must be an ISO 8601 time with a time zone")
-    return moment
-
-
-async def json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as error:
-        raise BadRequest("the body must be a JSON object") from error
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    return body
 
 
 def respond(result: Result[Any, DomainError], render: Any, status: int = 200) -> Response:

@@ -8,7 +8,6 @@ settings (``PUT bot`` with ``satisfaction_survey``); its results are in ``GET st
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from returns.pipeline import is_successful
@@ -28,10 +27,10 @@ from wa_crm.entrypoints.http.handlers import (
     BadRequest,
     container_of,
     handles_bad_requests,
-    json_body,
-    page_limit,
     respond,
 )
+from wa_crm.entrypoints.http.json_input import json_body
+from wa_crm.entrypoints.http.query_values import moment, page_limit
 from wa_crm.entrypoints.http.views import conversation_view
 
 PREFIX = "/api/associations/{slug}"
@@ -189,21 +188,9 @@ async def snooze(request: Request, caller: Caller) -> Response:
     body = await json_body(request)
     if "until" not in body:
         raise BadRequest("`until` is required (a time, or null to end the snooze)")
-    until = _moment(body["until"])
+    until = None if body["until"] is None else moment(body["until"], "until")
     result = await container_of(request).agent_actions().snooze(_request(request, caller), until)
     return respond(result, lambda conversation: conversation_view(conversation, None))
-
-
-def _moment(raw: Any) -> datetime | None:
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise BadRequest("`until` must be an ISO 8601 time with a time zone, or null")
-    return moment
 
 
 routes = [
