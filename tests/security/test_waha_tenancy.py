@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from starlette.routing import Route
 from tests.e2e.harness import API_KEY, running_unconfigured_service
 
 from wa_crm.container import Container
+from wa_crm.domain.model.jobs import Job, JobStatus
+from wa_crm.domain.usecases.session_health import POLL_SESSION_JOB
 from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
 from wa_crm.testing import SimulatorConfig, running_simulator, serve_app
 
@@ -97,6 +100,28 @@ async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[World]:
             yield World(b, a, waha, port, container)
 
 
+async def _poll_session_of(container: Container, slug: str) -> None:
+    """What the periodic poll does for the association (it runs every minute)."""
+    async with container.uow_factory()() as uow:
+        association = await uow.associations.get_by_slug(slug)
+    assert association is not None
+    now = datetime.now(UTC)
+    job = Job(
+        id="poll",
+        kind=POLL_SESSION_JOB,
+        key=f"{POLL_SESSION_JOB}:{association.id}",
+        payload={},
+        status=JobStatus.RUNNING,
+        run_after=now,
+        attempts=1,
+        max_attempts=1,
+        version=1,
+        created_at=now,
+        association_id=association.id,
+    )
+    await container.poll_session()(job)
+
+
 def _reveals_b(response: httpx.Response) -> bool:
     text = response.text
     return B_PHONE in text or "e2e" in text.lower() or "Associação E2E" in text
@@ -147,6 +172,7 @@ async def test_an_alias_no_url_rule_sees_still_gets_nothing_of_bs_session(world:
         assert refused.status_code == 409, (refused.request.url, refused.text)
         assert refused.json()["error"]["code"] == "session_taken"
         assert not _reveals_b(refused)
+    await _poll_session_of(world.container, "rival")
     assert await world.b_webhook_keys() == keys_before
     assert (await world.waha.get(f"/_sim/{SESSION}/sent")).json() == []
     assert (await world.a.call("GET", "whatsapp")).json()["phone"] is None

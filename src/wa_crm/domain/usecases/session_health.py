@@ -4,7 +4,9 @@
   differs from the last one, and published as ``session.status``.
 - A session that leaves ``WORKING`` raises an alert (``alerts.py``).
 - The poll (``poll_session`` job, one per association) catches what webhooks miss: WAHA
-  stopping without a word, or the webhook itself being broken.
+  stopping without a word, or the webhook itself being broken. A session WAHA shows to be
+  another association's is recorded as ``SESSION_TAKEN``, without its number
+  (``session_ownership``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from returns.result import Failure
+
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
@@ -20,12 +24,14 @@ from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.alerts import raise_alert
 from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.publish import publish_committed
+from wa_crm.domain.usecases.session_ownership import session_if_ours
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
 
 WORKING = "WORKING"
+SESSION_TAKEN = "SESSION_TAKEN"
 POLL_SESSION_JOB = "poll_session"
 
 
@@ -102,6 +108,8 @@ class PollSessionStatus:
             try:
                 info = await self.gateway.session_status(connection_of(association))
                 status, phone = info.status.value, info.phone
+                if isinstance(await session_if_ours(self.uow_factory, association, info), Failure):
+                    status, phone = SESSION_TAKEN, None
             except GatewayError as error:
                 status, phone = f"UNREACHABLE ({error.code.value})", None
         now = self.clock.now()
