@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -40,7 +41,9 @@ class Api:
         return {"Authorization": f"Bearer {token}"}
 
     async def patient_writes(self, text: str, chat: str = "5511988887777@c.us") -> None:
-        raw = encode(message_event(WaMessage(chat_id=chat, body=text), session="alpha-session"))
+        now = datetime.now(UTC)  # the service runs on the real clock
+        body = WaMessage(chat_id=chat, body=text)
+        raw = encode(message_event(body, session="alpha-session", emitted_at=now))
         response = await self.client.post(
             "/api/webhooks/whatsapp", content=raw, headers=headers_for(raw, SECRET)
         )
@@ -311,13 +314,19 @@ async def test_admins_import_patients_and_contacts_become_members(api: Api) -> N
         url, content=csv, headers={**api.bearer(api.alpha.agent_token), "Content-Type": "text/csv"}
     )
     assert refused.status_code == 403
-    imported = await api.client.post(
-        url, content=csv, headers={**api.bearer(api.alpha.admin_token), "Content-Type": "text/csv"}
-    )
-    assert imported.json() == {
+    admin = api.bearer(api.alpha.admin_token)
+    queued = await api.client.post(url, content=csv, headers={**admin, "Content-Type": "text/csv"})
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["status"] == "queued"
+    await api.app.state.container.job_runner().run_due()  # the worker's turn
+    progress = (await api.client.get(queued.headers["Location"], headers=admin)).json()
+    assert {key: progress[key] for key in ("status", "rows_done", "imported", "bad_rows")} == {
+        "status": "done",
+        "rows_done": 2,
         "imported": 1,
-        "errors": [{"line": 3, "reason": "full_name is empty"}],
+        "bad_rows": 1,
     }
+    assert progress["errors"] == [{"line": 3, "reason": "full_name is empty"}]
     headers = api.bearer(api.alpha.agent_token)
     listing = (
         await api.client.get("/api/associations/alpha/conversations", headers=headers)

@@ -27,8 +27,10 @@ from tests.e2e.harness import Service, running_service
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction, AuditEntry
 from wa_crm.domain.model.canned_reply import CannedReplyDraft
+from wa_crm.domain.model.imports import ImportKind
 from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, MessageType
 from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
+from wa_crm.domain.usecases.imports import NewImport
 from wa_crm.domain.usecases.setup import NewAgent
 from wa_crm.entrypoints.http import create_app
 from wa_crm.entrypoints.http.pages import STRINGS
@@ -112,7 +114,7 @@ class World:
     tokens: dict[str, str]
     ids: dict[str, str] = field(default_factory=dict)
     """conversation, contact, message (with a stored file), dead_letter, canned_reply,
-    association."""
+    association, import (queued, never run)."""
 
     def url(self, path: str) -> str:
         return f"{self.service.service_url}/api/associations/e2e/{path}"
@@ -141,6 +143,10 @@ async def _conversation_started(service: Service) -> str:
             return str((await service.conversation_of(MARIA)).id)
         await asyncio.sleep(0.05)
     raise AssertionError("the patient's message never arrived")
+
+
+async def _one_row() -> AsyncIterator[bytes]:
+    yield b"id,full_name,phone,status\np1,Maria Souza,+5511999998888,active\n"
 
 
 async def _dead_letter(world: World) -> str:
@@ -192,6 +198,8 @@ async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[World]:
         draft = CannedReplyDraft("hello", "Olá, {first_name}!", "Greeting")
         reply = await container.canned_replies().create(service.association.id, draft)
         world.ids["canned_reply"] = reply.unwrap().id
+        upload = NewImport(service.association.id, ImportKind.PATIENTS, admin.id, _one_row())
+        world.ids["import"] = (await container.queue_import()(upload)).unwrap().id
         yield world
 
 
@@ -331,7 +339,27 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
             "patients/import",
             content=b"id,full_name,phone,status\np1,Maria Souza,+5511999998888,active\n",
         ),
-        details={"imported": 1, "errors": 0},
+    ),
+    ("POST", "orders/import"): Scenario(
+        AuditAction.ORDERS_IMPORTED,
+        "association",
+        Call("orders/import", content=b"patient_id,order_id\n"),
+        Call(
+            "orders/import",
+            content=b"patient_id,order_id,date,items,total,status\np1,o1,2026-01-02,Oleo,10,ok\n",
+        ),
+    ),
+    ("GET", "imports"): Scenario(
+        AuditAction.IMPORTS_LISTED,
+        "association",
+        Call("imports", params={"limit": "0"}),
+        Call("imports"),
+    ),
+    ("GET", "imports/{id}"): Scenario(
+        AuditAction.IMPORT_VIEWED,
+        "import",
+        Call("imports/{id}", target_id="no-such-import"),
+        Call("imports/{id}"),
     ),
     ("PUT", "whatsapp"): Scenario(
         AuditAction.SETTINGS_CHANGED,

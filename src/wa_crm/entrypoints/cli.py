@@ -11,6 +11,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,7 +22,9 @@ from wa_crm.adapters.sql.migrate import SchemaNotCurrent, upgrade
 from wa_crm.container import Container, build_container, check_database, close_resources
 from wa_crm.domain.model.association import WhatsAppSettings
 from wa_crm.domain.model.errors import DomainError, InvalidInput
-from wa_crm.domain.usecases.patients import ImportReport
+from wa_crm.domain.model.people import Agent
+from wa_crm.domain.usecases.credentials import NewToken
+from wa_crm.domain.usecases.imports import ImportReport
 from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
 from wa_crm.settings import Settings
 
@@ -83,8 +86,8 @@ def _print_report(report: ImportReport, what: str) -> None:
     print(f"imported {report.imported} {what}")
     for error in report.errors:
         print(f"line {error.line}: {error.reason}", file=sys.stderr)
-    if report.errors:
-        print(f"{len(report.errors)} row(s) skipped", file=sys.stderr)
+    if report.bad_rows:
+        print(f"{report.bad_rows} row(s) skipped", file=sys.stderr)
 
 
 async def db_upgrade(args: argparse.Namespace) -> None:
@@ -115,8 +118,56 @@ async def agent_create(args: argparse.Namespace) -> None:
 
 
 async def agent_token(args: argparse.Namespace) -> None:
-    token = await _with_container(lambda c: c.issue_api_token()(args.slug, args.email))
+    command = NewToken(name=args.name, expires_in_days=args.expires_in_days)
+    token = await _with_container(lambda c: c.issue_api_token()(args.slug, args.email, command))
     print(_unwrap(token))
+
+
+async def _on_agent(
+    args: argparse.Namespace, action: Callable[[Container, Agent], Awaitable[Result[Any, Any]]]
+) -> Any:
+    """Run ``action`` on the agent the arguments name (association slug and e-mail)."""
+
+    async def run(container: Container) -> Result[Any, Any]:
+        agent = _unwrap(await container.locate_agent()(args.slug, args.email))
+        return await action(container, agent)
+
+    return _unwrap(await _with_container(run))
+
+
+def _when(moment: datetime | None, otherwise: str) -> str:
+    return moment.isoformat(timespec="seconds") if moment else otherwise
+
+
+async def agent_tokens(args: argparse.Namespace) -> None:
+    tokens = await _on_agent(
+        args, lambda c, agent: c.api_tokens().list(agent.association_id, agent.id)
+    )
+    print("id\tname\tcreated\texpires\tlast used")
+    for token in tokens:
+        times = (
+            _when(token.created_at, "-"),
+            _when(token.expires_at, "never"),
+            _when(token.last_used_at, "never"),
+        )
+        print("\t".join((token.id, token.name or "-", *times)))
+
+
+async def agent_revoke(args: argparse.Namespace) -> None:
+    revoked = await _on_agent(
+        args, lambda c, agent: c.api_tokens().revoke(agent.association_id, agent.id, args.token)
+    )
+    print(f"revoked {revoked} token(s)")
+
+
+async def agent_disable(args: argparse.Namespace) -> None:
+    await _on_agent(args, lambda c, agent: c.agent_access().disable(agent.association_id, agent.id))
+    print(f"disabled {args.email}; their browser sessions ended and their tokens stopped working")
+
+
+async def agent_enable(args: argparse.Namespace) -> None:
+    await _on_agent(args, lambda c, agent: c.agent_access().enable(agent.association_id, agent.id))
+    print(f"enabled {args.email}")
 
 
 async def patients_import(args: argparse.Namespace) -> None:
@@ -140,9 +191,12 @@ async def serve(args: argparse.Namespace) -> None:
     settings = load_settings(host=args.host, port=args.port)
     configure_logging(settings.log_format, settings.log_level)
     app = create_app(settings=settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None)
+    # proxy_headers off: the app alone decides whose X-Forwarded-For to believe
+    # (WA_CRM_TRUSTED_PROXIES), not uvicorn's FORWARDED_ALLOW_IPS as well.
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_config=None, proxy_headers=False
     )
+    server = uvicorn.Server(config)
     await server.serve()
     if not server.started:
         raise CliError("the service did not start; see the log above")
@@ -212,7 +266,27 @@ def build_parser() -> argparse.ArgumentParser:
     token = agent_commands.add_parser("token", help="print a new API bearer token")
     token.add_argument("slug")
     token.add_argument("email")
+    token.add_argument("--name", default="", help="what the token is for, shown in lists")
+    token.add_argument(
+        "--expires-in-days", type=int, help="days until it stops working (default: never)"
+    )
     token.set_defaults(run=agent_token)
+    tokens = agent_commands.add_parser("tokens", help="list the agent's API tokens")
+    revoke = agent_commands.add_parser("revoke", help="revoke the agent's API tokens")
+    revoke.add_argument("--token", help="the id of the one token to revoke (default: all)")
+    disable = agent_commands.add_parser(
+        "disable", help="withdraw the agent's access (login, tokens, browser sessions)"
+    )
+    enable = agent_commands.add_parser("enable", help="give a disabled agent its access back")
+    for by_email, runner in (
+        (tokens, agent_tokens),
+        (revoke, agent_revoke),
+        (disable, agent_disable),
+        (enable, agent_enable),
+    ):
+        by_email.add_argument("slug")
+        by_email.add_argument("email")
+        by_email.set_defaults(run=runner)
 
     for noun, runner in (("patients", patients_import), ("orders", orders_import)):
         group = commands.add_parser(noun, help=f"{noun} of an association")

@@ -20,7 +20,9 @@ from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.audit import AuditEntry
 from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
+from wa_crm.domain.model.credentials import ApiToken, BrowserSession
 from wa_crm.domain.model.events import DomainEvent
+from wa_crm.domain.model.imports import Import
 from wa_crm.domain.model.jobs import Job, NewJob
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.note import Note
@@ -57,6 +59,9 @@ class AssociationRepository(Protocol):
 
 
 class AgentRepository(Protocol):
+    """Agents and their credentials: API tokens and browser sessions, both found by the digest
+    of their secret, never by the secret itself."""
+
     async def add(self, agent: Agent) -> None: ...
     async def update(self, agent: Agent) -> None: ...
     async def get(self, association_id: str, agent_id: str) -> Agent | None: ...
@@ -65,8 +70,43 @@ class AgentRepository(Protocol):
         ...
 
     async def list(self, association_id: str) -> Sequence[Agent]: ...
-    async def add_token(self, agent_id: str, token_hash: str, created_at: datetime) -> None: ...
-    async def find_by_token(self, token_hash: str) -> Agent | None: ...
+    async def add_token(self, token_hash: str, token: ApiToken) -> None:
+        """DuplicateKey when the digest or the token's id is taken."""
+        ...
+
+    async def find_by_token(self, token_hash: str) -> tuple[Agent, ApiToken] | None:
+        """The token and its agent, whether or not it has expired or the agent is disabled."""
+        ...
+
+    async def list_tokens(self, agent_id: str) -> Sequence[ApiToken]:
+        """The agent's tokens, newest first (creation, then id)."""
+        ...
+
+    async def token_used(self, token_id: str, at: datetime) -> None: ...
+    async def revoke_token(self, agent_id: str, token_id: str) -> bool:
+        """Delete the agent's token; False when the agent has no token with that id."""
+        ...
+
+    async def revoke_tokens(self, agent_id: str) -> int:
+        """Delete every token of the agent; how many there were."""
+        ...
+
+    async def add_session(self, session: BrowserSession) -> None: ...
+    async def find_session(self, id_hash: str) -> BrowserSession | None:
+        """The session, expired or not."""
+        ...
+
+    async def end_session(self, id_hash: str) -> None:
+        """Delete the session; nothing if it is already gone."""
+        ...
+
+    async def end_sessions(self, agent_id: str, keep: str | None = None) -> int:
+        """Delete the agent's sessions except the one whose digest is ``keep``; how many."""
+        ...
+
+    async def prune_sessions(self, association_id: str, before: datetime) -> int:
+        """Delete the association's sessions that expired at or before ``before``; how many."""
+        ...
 
 
 class PatientRepository(Protocol):
@@ -84,6 +124,19 @@ class PatientRepository(Protocol):
 
     async def add_order(self, association_id: str, patient_id: str, order: Order) -> None:
         """Insert or replace an order by its id."""
+        ...
+
+
+class ImportRepository(Protocol):
+    async def add(self, job: Import) -> None: ...
+    async def update(self, job: Import) -> None: ...
+    async def get(self, association_id: str, import_id: str) -> Import | None:
+        """Locked for update until the unit of work ends, so two runs of one import take its
+        batches one after the other."""
+        ...
+
+    async def recent(self, association_id: str, limit: int) -> Sequence[Import]:
+        """Newest first (creation, then id)."""
         ...
 
 
@@ -258,6 +311,12 @@ class SessionEventRepository(Protocol):
 class ProcessedEventRepository(Protocol):
     async def remember(self, association_id: str, event_id: str, at: datetime) -> bool:
         """Record that a webhook event was processed; False if it already was (race-safe)."""
+        ...
+
+    async def forget_before(self, before: datetime, limit: int) -> int:
+        """Forget at most ``limit`` event ids, of every association, remembered strictly before
+        ``before``, oldest first; returns how many were forgotten (fewer than ``limit``: none
+        is left)."""
         ...
 
 
@@ -458,6 +517,7 @@ class UnitOfWork(Protocol):
     associations: AssociationRepository
     agents: AgentRepository
     patients: PatientRepository
+    imports: ImportRepository
     contacts: ContactRepository
     conversations: ConversationRepository
     messages: MessageRepository

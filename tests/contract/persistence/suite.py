@@ -11,6 +11,7 @@ from .suite_associations import AgentContract, AssociationContract
 from .suite_audit import AuditContract, SqlAuditContract
 from .suite_conversations import ConversationContract, MessageContract
 from .suite_delivery import DeliveryStateContract
+from .suite_imports import ImportContract
 from .suite_inbox import InboxContract
 from .suite_inbox_tools import InboxToolsContract
 from .suite_jobs import JobContract, ProcessedEventContract
@@ -28,6 +29,7 @@ __all__ = [
     "ContactContract",
     "ConversationContract",
     "DeliveryStateContract",
+    "ImportContract",
     "InboxContract",
     "InboxToolsContract",
     "JobContract",

@@ -14,6 +14,7 @@ from .suite import (
     ContactContract,
     ConversationContract,
     DeliveryStateContract,
+    ImportContract,
     InboxContract,
     InboxToolsContract,
     JobContract,
@@ -92,3 +93,6 @@ class TestInMemoryAssignment(InMemoryAdapter, AssignmentContract): ...
 
 
 class TestInMemoryInboxTools(InMemoryAdapter, InboxToolsContract): ...
+
+
+class TestInMemoryImports(InMemoryAdapter, ImportContract): ...

@@ -22,6 +22,7 @@ from .suite import (
     ContactContract,
     ConversationContract,
     DeliveryStateContract,
+    ImportContract,
     InboxContract,
     InboxToolsContract,
     JobContract,
@@ -152,3 +153,6 @@ class TestPostgresAssignment(PostgresAdapter, AssignmentContract): ...
 
 
 class TestPostgresInboxTools(PostgresAdapter, InboxToolsContract): ...
+
+
+class TestPostgresImports(PostgresAdapter, ImportContract): ...

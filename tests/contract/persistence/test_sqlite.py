@@ -19,6 +19,7 @@ from .suite import (
     ContactContract,
     ConversationContract,
     DeliveryStateContract,
+    ImportContract,
     InboxContract,
     InboxToolsContract,
     JobContract,
@@ -120,3 +121,6 @@ class TestSqliteAssignment(SqliteAdapter, AssignmentContract): ...
 
 
 class TestSqliteInboxTools(SqliteAdapter, InboxToolsContract): ...
+
+
+class TestSqliteImports(SqliteAdapter, ImportContract): ...

@@ -14,6 +14,8 @@ from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.audit import AuditEntry
 from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Conversation
+from wa_crm.domain.model.credentials import ApiToken, BrowserSession
+from wa_crm.domain.model.imports import Import
 from wa_crm.domain.model.jobs import Job
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.note import Note
@@ -35,12 +37,6 @@ class StoredOrder:
 
 
 @dataclass
-class StoredToken:
-    agent_id: str
-    created_at: datetime
-
-
-@dataclass
 class StoredHandoff:
     association_id: str
     conversation_id: str
@@ -55,9 +51,11 @@ class Tables:
 
     associations: dict[str, Association] = field(default_factory=dict)
     agents: dict[str, Agent] = field(default_factory=dict)
-    tokens: dict[str, StoredToken] = field(default_factory=dict)
+    tokens: dict[str, ApiToken] = field(default_factory=dict)  # by digest
+    browser_sessions: dict[str, BrowserSession] = field(default_factory=dict)  # by id digest
     patients: dict[tuple[str, str], Patient] = field(default_factory=dict)  # orders kept apart
     orders: dict[tuple[str, str], StoredOrder] = field(default_factory=dict)
+    imports: dict[str, Import] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
     conversations: dict[str, Conversation] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)

@@ -16,6 +16,7 @@ from wa_crm.adapters.memory.conversations import (
     InMemoryConversationRepository,
     InMemoryMessageRepository,
 )
+from wa_crm.adapters.memory.imports import InMemoryImportRepository
 from wa_crm.adapters.memory.inbox_tools import (
     InMemoryCannedReplyRepository,
     InMemoryNoteRepository,
@@ -42,6 +43,7 @@ from wa_crm.ports.unit_of_work import (
     ContactRepository,
     ConversationRepository,
     HandoffRepository,
+    ImportRepository,
     JobRepository,
     MessageRepository,
     NoteRepository,
@@ -70,6 +72,7 @@ class InMemoryUnitOfWork:
         self.associations: AssociationRepository = InMemoryAssociationRepository(self._workspace)
         self.agents: AgentRepository = InMemoryAgentRepository(self._workspace)
         self.patients: PatientRepository = InMemoryPatientRepository(self._workspace)
+        self.imports: ImportRepository = InMemoryImportRepository(self._workspace)
         self.contacts: ContactRepository = InMemoryContactRepository(self._workspace)
         self.conversations: ConversationRepository = InMemoryConversationRepository(self._workspace)
         self.messages: MessageRepository = InMemoryMessageRepository(self._workspace)

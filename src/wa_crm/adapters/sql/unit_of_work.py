@@ -25,6 +25,7 @@ from wa_crm.adapters.sql.repositories import (
     SqlStatisticsRepository,
 )
 from wa_crm.adapters.sql.repositories.assignment import SqlAssignmentRepository
+from wa_crm.adapters.sql.repositories.imports import SqlImportRepository
 from wa_crm.adapters.sql.repositories.inbox_tools import (
     SqlCannedReplyRepository,
     SqlNoteRepository,
@@ -45,6 +46,7 @@ from wa_crm.ports.unit_of_work import (
     ContactRepository,
     ConversationRepository,
     HandoffRepository,
+    ImportRepository,
     JobRepository,
     MessageRepository,
     NoteRepository,
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
     associations: AssociationRepository
     agents: AgentRepository
     patients: PatientRepository
+    imports: ImportRepository
     contacts: ContactRepository
     conversations: ConversationRepository
     messages: MessageRepository
@@ -119,6 +122,7 @@ class SqlUnitOfWork:
         self.associations = SqlAssociationRepository(connection, self._cipher)
         self.agents = SqlAgentRepository(connection)
         self.patients = SqlPatientRepository(connection)
+        self.imports = SqlImportRepository(connection)
         self.contacts = SqlContactRepository(connection)
         self.conversations = SqlConversationRepository(connection)
         self.messages = SqlMessageRepository(connection)

@@ -1,62 +1,29 @@
-"""Importing the association's member registry (patients and their orders) from CSV.
+"""The rows of the association's member registry (patients and their orders) in CSV files.
 
 - Patients: header ``id,full_name,phone,status``; ``phone`` may hold several numbers separated
   by ``;``; any other column is kept as a profile field. Orders: header
   ``patient_id,order_id,date,items,total,status``.
-- Good rows are imported, bad rows are reported with their line number and reason; a file
-  without the required columns imports nothing.
+- A bad row is refused with its reason and the others are stored; how a whole file is worked
+  through is the import's business (``imports``).
 - A contact whose number an imported patient owns becomes a member or a lead accordingly.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from returns.result import Failure, Result, Success
 
-from wa_crm.domain.model.errors import InvalidInput, UnknownAssociation
+from wa_crm.domain.model.imports import ImportKind
 from wa_crm.domain.model.people import Order, Patient, PatientStatus
 from wa_crm.domain.model.phone import Phone
-from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from wa_crm.ports.unit_of_work import UnitOfWork
 
 PATIENT_COLUMNS = ("id", "full_name", "phone", "status")
 ORDER_COLUMNS = ("patient_id", "order_id", "date", "items", "total", "status")
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    imported: int = 0
-    errors: tuple[RowError, ...] = field(default_factory=tuple)
-
-
-def _rows(
-    text: str, required: tuple[str, ...]
-) -> Result[Iterator[tuple[int, dict[str, str]]], InvalidInput]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = [name for name in required if name not in header]
-    if missing:
-        return Failure(InvalidInput(f"CSV header lacks column(s): {', '.join(missing)}"))
-    reader.fieldnames = header
-
-    def numbered() -> Iterator[tuple[int, dict[str, str]]]:
-        for row in reader:
-            cleaned = {key: (value or "").strip() for key, value in row.items() if key}
-            if any(cleaned.values()):
-                yield reader.line_num, cleaned
-
-    return Success(numbered())
 
 
 def parse_patient(association_id: str, row: dict[str, str]) -> Result[Patient, str]:
@@ -122,33 +89,6 @@ RowImporter = Callable[[UnitOfWork, str, dict[str, str]], Awaitable[str | None]]
 """Stores one row for an association; returns why it could not, or None."""
 
 
-async def _import(
-    uow_factory: UnitOfWorkFactory,
-    association_slug: str,
-    csv_text: str,
-    columns: tuple[str, ...],
-    store: RowImporter,
-) -> Result[ImportReport, InvalidInput | UnknownAssociation]:
-    async with uow_factory() as uow:
-        association = await uow.associations.get_by_slug(association_slug)
-        if association is None:
-            return Failure(UnknownAssociation(f"no association {association_slug!r}"))
-        match _rows(csv_text, columns):
-            case Failure(error):
-                return Failure(error)
-            case Success(rows):
-                pass
-        imported, errors = 0, []
-        for line, row in rows:
-            refusal = await store(uow, association.id, row)
-            if refusal is None:
-                imported += 1
-            else:
-                errors.append(RowError(line, refusal))
-        await uow.commit()
-    return Success(ImportReport(imported, tuple(errors)))
-
-
 async def _store_patient(uow: UnitOfWork, association_id: str, row: dict[str, str]) -> str | None:
     match parse_patient(association_id, row):
         case Success(patient):
@@ -173,24 +113,14 @@ async def _store_order(uow: UnitOfWork, association_id: str, row: dict[str, str]
 
 
 @dataclass(frozen=True)
-class ImportPatients:
-    uow_factory: UnitOfWorkFactory
+class RegistryFile:
+    """What one kind of registry file needs in its header, and how each of its rows is stored."""
 
-    async def __call__(
-        self, association_slug: str, csv_text: str
-    ) -> Result[ImportReport, InvalidInput | UnknownAssociation]:
-        return await _import(
-            self.uow_factory, association_slug, csv_text, PATIENT_COLUMNS, _store_patient
-        )
+    columns: tuple[str, ...]
+    store: RowImporter
 
 
-@dataclass(frozen=True)
-class ImportOrders:
-    uow_factory: UnitOfWorkFactory
-
-    async def __call__(
-        self, association_slug: str, csv_text: str
-    ) -> Result[ImportReport, InvalidInput | UnknownAssociation]:
-        return await _import(
-            self.uow_factory, association_slug, csv_text, ORDER_COLUMNS, _store_order
-        )
+REGISTRY_FILES = {
+    ImportKind.PATIENTS: RegistryFile(PATIENT_COLUMNS, _store_patient),
+    ImportKind.ORDERS: RegistryFile(ORDER_COLUMNS, _store_order),
+}
