@@ -1,0 +1,325 @@
+"""What each route takes and answers, for ``/openapi.json``: one entry per method and path.
+
+The route table (``app.py``) says which routes exist, and the handler's docstring what it does;
+this table adds the rest of the contract: query parameters, the request body by media type, the
+success status and body. Errors are the same everywhere (``{"error": {"code", "message"}}``
+for any 4xx) and are added by ``openapi.py``. A route missing here still appears in the
+document, but a test fails until it is described (``tests/integration/test_openapi_document.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wa_crm.domain.model.conversation import Channel
+from wa_crm.entrypoints.http.openapi_shapes import (
+    AGENT_ACCESS,
+    AGENTS,
+    ALERTS,
+    API_TOKEN,
+    ASSIGNMENT_CHANGE,
+    ASSIGNMENT_SETTINGS_SCHEMA,
+    AUDIT_PAGE,
+    BOT_CHANGE,
+    BOT_SETTINGS_SCHEMA,
+    CONNECTION_CHECK,
+    CONTACT_DETAILS,
+    CONVERSATION,
+    CONVERSATION_PAGE,
+    DAY,
+    ERASURE,
+    FREE_OBJECT,
+    IMPORT,
+    MESSAGE,
+    MESSAGE_PAGE,
+    NUMBER,
+    PRIVACY_CHANGE,
+    PRIVACY_SETTINGS_SCHEMA,
+    QR,
+    SESSION,
+    SESSION_REPORT,
+    STARTED_SESSION,
+    STATISTICS,
+    STRING,
+    TEST_MESSAGE,
+    TIME,
+    Schema,
+    answer,
+    array,
+    choice,
+    items_of,
+    nullable,
+    one_of,
+    ref,
+    request,
+)
+from wa_crm.entrypoints.http.pages import LOCALES
+from wa_crm.entrypoints.http.query_values import MAX_PAGE
+
+JSON = "application/json"
+HTML = "text/html"
+BINARY: Schema = {"type": "string", "format": "binary"}
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    schema: Schema
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """``answer``: the success body by media type (empty: no body); ``body``: the request body
+    by media type (empty: none); ``upstream``: it asks WAHA, so it answers 502 when WAHA fails;
+    ``redirects``: it may answer 303 to another page (HTML forms and pages); ``html_errors``:
+    its 403 and 404 are pages, not JSON; ``others``: further answers, as OpenAPI writes them."""
+
+    answer: dict[str, Schema] = field(default_factory=dict)
+    status: int = 200
+    body: dict[str, Schema] = field(default_factory=dict)
+    query: tuple[Query, ...] = ()
+    upstream: bool = False
+    redirects: bool = False
+    html_errors: bool = False
+    body_optional: bool = False
+    others: dict[str, Schema] = field(default_factory=dict)
+
+
+def answers(
+    schema: Schema,
+    status: int = 200,
+    *,
+    body: dict[str, Schema] | None = None,
+    query: tuple[Query, ...] = (),
+    upstream: bool = False,
+    redirects: bool = False,
+    others: dict[str, Schema] | None = None,
+) -> Operation:
+    """An operation whose success answer is JSON."""
+    return Operation(
+        {JSON: schema}, status, body or {}, query, upstream, redirects, others=others or {}
+    )
+
+
+LIMIT = Query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "page size")
+LANG = Query("lang", {"type": "string", "enum": list(LOCALES)}, "the page's language")
+PREFIX = "/api/associations/{slug}"
+READINESS = answer({"status": choice("ready", "not_ready")})
+CANNED_REPLY_FIELDS = dict.fromkeys(("shortcut", "text", "title"), STRING)
+TEXT_BODY = {JSON: request({"text": STRING}, required=("text",))}
+CSV_UPLOAD = {"text/csv": STRING, "multipart/form-data": request({"file": BINARY})}
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/healthz"): answers(answer({"status": STRING})),
+    ("GET", "/readyz"): answers(
+        READINESS,
+        others={
+            "503": {
+                "description": "Not ready: the database is unreachable",
+                "content": {JSON: {"schema": READINESS}},
+            }
+        },
+    ),
+    ("GET", "/metrics"): Operation(answer={"text/plain": STRING}),
+    ("POST", "/api/webhooks/whatsapp"): answers(
+        answer({"status": STRING, "detail": nullable(STRING)}, optional=("detail",)),
+        body={JSON: FREE_OBJECT},
+    ),
+    ("POST", "/login"): answers(
+        answer(
+            {
+                "agent": answer({"id": STRING, "name": STRING}),
+                "association": STRING,
+                "csrf": STRING,
+            }
+        ),
+        body={
+            mime: request({name: STRING for name in ("association", "email", "password")})
+            for mime in (JSON, "application/x-www-form-urlencoded")
+        },
+        redirects=True,
+    ),
+    ("POST", "/logout"): answers(answer({"status": STRING})),
+    ("GET", f"{PREFIX}/conversations"): answers(
+        CONVERSATION_PAGE,
+        query=(
+            Query("status", STRING, "comma-separated: bot, pending, human, resolved"),
+            Query("channel", one_of(Channel)),
+            Query("assignee", STRING, "me, none or an agent id"),
+            Query("q", STRING, "contact name or phone"),
+            Query("label", STRING),
+            Query("snoozed", choice("false", "true", "any")),
+            Query("cursor", STRING, "next_cursor of the previous page"),
+            LIMIT,
+        ),
+    ),
+    ("GET", f"{PREFIX}/conversations/{{id}}"): answers(CONVERSATION),
+    ("GET", f"{PREFIX}/conversations/{{id}}/messages"): answers(
+        MESSAGE_PAGE, query=(Query("before", TIME, "next_before of the previous page"), LIMIT)
+    ),
+    ("POST", f"{PREFIX}/conversations/{{id}}/messages"): answers(
+        MESSAGE,
+        status=201,
+        body={
+            JSON: request({"text": STRING, "reply_to": nullable(STRING)}, required=("text",)),
+            "multipart/form-data": request({"file": BINARY, "caption": STRING}, ("file",)),
+        },
+    ),
+    ("POST", f"{PREFIX}/conversations/{{id}}/claim"): answers(CONVERSATION),
+    ("POST", f"{PREFIX}/conversations/{{id}}/release"): answers(CONVERSATION),
+    ("POST", f"{PREFIX}/conversations/{{id}}/resolve"): answers(CONVERSATION),
+    ("POST", f"{PREFIX}/conversations/{{id}}/read"): answers(CONVERSATION, upstream=True),
+    ("POST", f"{PREFIX}/conversations/{{id}}/assign"): answers(
+        CONVERSATION, body={JSON: request({"agent_id": STRING}, required=("agent_id",))}
+    ),
+    ("POST", f"{PREFIX}/conversations/{{id}}/typing"): answers(
+        answer({"state": choice("start", "stop")}),
+        body={JSON: request({"state": choice("start", "stop")}, required=("state",))},
+        upstream=True,
+    ),
+    ("GET", f"{PREFIX}/conversations/{{id}}/notes"): answers(items_of(ref("Note"))),
+    ("POST", f"{PREFIX}/conversations/{{id}}/notes"): answers(
+        ref("Note"), status=201, body=TEXT_BODY
+    ),
+    ("PUT", f"{PREFIX}/conversations/{{id}}/labels"): answers(
+        CONVERSATION, body={JSON: request({"labels": array(STRING)}, required=("labels",))}
+    ),
+    ("POST", f"{PREFIX}/conversations/{{id}}/snooze"): answers(
+        CONVERSATION, body={JSON: request({"until": nullable(TIME)}, required=("until",))}
+    ),
+    ("GET", f"{PREFIX}/contacts/{{id}}"): answers(CONTACT_DETAILS),
+    ("GET", f"{PREFIX}/contacts/{{id}}/export"): Operation(answer={"application/zip": BINARY}),
+    ("POST", f"{PREFIX}/contacts/{{id}}/erase"): answers(
+        ERASURE, body={JSON: request({"confirm_name": STRING}, required=("confirm_name",))}
+    ),
+    ("GET", f"{PREFIX}/media/{{id}}"): Operation(answer={"*/*": BINARY}),
+    ("GET", f"{PREFIX}/dead-letters"): answers(items_of(MESSAGE), query=(LIMIT,)),
+    ("POST", f"{PREFIX}/dead-letters/{{id}}/retry"): answers(MESSAGE),
+    ("POST", f"{PREFIX}/patients/import"): answers(IMPORT, status=202, body=CSV_UPLOAD),
+    ("POST", f"{PREFIX}/orders/import"): answers(IMPORT, status=202, body=CSV_UPLOAD),
+    ("GET", f"{PREFIX}/imports"): answers(items_of(IMPORT), query=(LIMIT,)),
+    ("GET", f"{PREFIX}/imports/{{id}}"): answers(IMPORT),
+    ("GET", f"{PREFIX}/canned-replies"): answers(
+        items_of(ref("CannedReply")), query=(Query("q", STRING), LIMIT)
+    ),
+    ("POST", f"{PREFIX}/canned-replies"): answers(
+        ref("CannedReply"),
+        status=201,
+        body={JSON: request(CANNED_REPLY_FIELDS, required=("shortcut", "text"))},
+    ),
+    ("PUT", f"{PREFIX}/canned-replies/{{id}}"): answers(
+        ref("CannedReply"),
+        body={JSON: request(CANNED_REPLY_FIELDS)},
+    ),
+    ("DELETE", f"{PREFIX}/canned-replies/{{id}}"): answers(answer({"deleted": STRING})),
+    ("POST", f"{PREFIX}/canned-replies/{{id}}/render"): answers(
+        answer({"text": STRING}),
+        body={JSON: request({"conversation_id": STRING}, required=("conversation_id",))},
+    ),
+    ("GET", f"{PREFIX}/whatsapp"): answers(ref("WhatsAppSettings")),
+    ("PUT", f"{PREFIX}/whatsapp"): answers(
+        ref("WhatsAppSettings"),
+        body={
+            JSON: request(
+                {
+                    **dict.fromkeys(("base_url", "session", "api_key", "webhook_secret"), STRING),
+                    **dict.fromkeys(("messages_per_second", "chat_gap_seconds"), NUMBER),
+                }
+            )
+        },
+    ),
+    ("POST", f"{PREFIX}/whatsapp/test"): Operation(
+        answer={JSON: CONNECTION_CHECK},
+        body={JSON: request(dict.fromkeys(("base_url", "session", "api_key"), STRING))},
+        body_optional=True,
+        upstream=True,
+    ),
+    ("POST", f"{PREFIX}/whatsapp/session/start"): answers(STARTED_SESSION, upstream=True),
+    ("GET", f"{PREFIX}/whatsapp/qr"): Operation(
+        answer={JSON: QR, "image/png": BINARY},
+        query=(Query("format", choice("png"), "png: the QR image itself"),),
+        upstream=True,
+    ),
+    ("GET", f"{PREFIX}/whatsapp/status"): answers(SESSION_REPORT),
+    ("POST", f"{PREFIX}/whatsapp/logout"): answers(SESSION, upstream=True),
+    ("POST", f"{PREFIX}/whatsapp/test-message"): answers(
+        TEST_MESSAGE,
+        status=201,
+        body={JSON: request({"phone": STRING, "text": STRING}, required=("phone",))},
+        upstream=True,
+    ),
+    ("GET", f"{PREFIX}/bot"): answers(BOT_SETTINGS_SCHEMA),
+    ("PUT", f"{PREFIX}/bot"): answers(BOT_SETTINGS_SCHEMA, body={JSON: BOT_CHANGE}),
+    ("GET", f"{PREFIX}/assignment"): answers(ASSIGNMENT_SETTINGS_SCHEMA),
+    ("PUT", f"{PREFIX}/assignment"): answers(
+        ASSIGNMENT_SETTINGS_SCHEMA, body={JSON: ASSIGNMENT_CHANGE}
+    ),
+    ("GET", f"{PREFIX}/privacy"): answers(PRIVACY_SETTINGS_SCHEMA),
+    ("PUT", f"{PREFIX}/privacy"): answers(PRIVACY_SETTINGS_SCHEMA, body={JSON: PRIVACY_CHANGE}),
+    ("GET", f"{PREFIX}/stats"): answers(
+        STATISTICS,
+        query=(Query("from", DAY), Query("to", DAY), Query("tz", STRING, "an IANA time zone")),
+    ),
+    ("GET", f"{PREFIX}/alerts"): answers(ALERTS, query=(LIMIT,)),
+    ("GET", f"{PREFIX}/agents"): answers(AGENTS),
+    ("GET", f"{PREFIX}/agents/{{id}}/tokens"): answers(items_of(API_TOKEN)),
+    ("POST", f"{PREFIX}/agents/{{id}}/tokens"): answers(
+        {**API_TOKEN, "properties": {**API_TOKEN["properties"], "token": STRING}},
+        status=201,
+        body={
+            JSON: request(
+                {
+                    "name": STRING,
+                    "expires_in_days": nullable({"type": "integer", "minimum": 1}),
+                }
+            )
+        },
+    ),
+    ("DELETE", f"{PREFIX}/agents/{{id}}/tokens/{{token_id}}"): answers(
+        answer({"revoked": {"type": "integer"}})
+    ),
+    ("POST", f"{PREFIX}/agents/{{id}}/disable"): answers(AGENT_ACCESS),
+    ("POST", f"{PREFIX}/agents/{{id}}/enable"): answers(AGENT_ACCESS),
+    ("POST", f"{PREFIX}/me/password"): answers(
+        answer({"status": STRING}),
+        body={
+            JSON: request(
+                {"current_password": STRING, "new_password": STRING},
+                required=("current_password", "new_password"),
+            )
+        },
+    ),
+    ("GET", f"{PREFIX}/audit"): answers(
+        AUDIT_PAGE,
+        query=(
+            Query("from", TIME, "inclusive"),
+            Query("to", TIME, "exclusive"),
+            Query("actor", STRING, "an agent id, or system"),
+            Query("cursor", STRING, "next_cursor of the previous page"),
+            LIMIT,
+        ),
+    ),
+    ("GET", f"{PREFIX}/events"): Operation(
+        answer={"text/event-stream": STRING},
+        query=(Query("last_event_id", STRING, "resume after this event"),),
+    ),
+    ("GET", "/openapi.json"): answers(FREE_OBJECT),
+    ("GET", "/"): Operation(redirects=True, query=(LANG,)),
+    ("GET", "/login"): Operation(
+        answer={HTML: STRING},
+        query=(
+            LANG,
+            Query("next", STRING, "a dashboard path to go to after signing in"),
+            Query("association", STRING),
+            Query("error", STRING, "why the last attempt failed"),
+        ),
+    ),
+    ("GET", "/dashboard/{slug}"): Operation(redirects=True, query=(LANG,)),
+    **{
+        ("GET", f"/dashboard/{{slug}}/{page}"): Operation(
+            answer={HTML: STRING}, query=(LANG,), redirects=True, html_errors=True
+        )
+        for page in ("inbox", "settings/whatsapp", "monitoring", "team")
+    },
+}
