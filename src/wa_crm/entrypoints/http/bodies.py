@@ -81,9 +81,8 @@ class _LimitedBody:
         if self.limit is None:
             self.limit = self._choose_limit()
         try:
-            message = await asyncio.wait_for(
-                self.receive(), self.settings.request_body_timeout_seconds
-            )
+            async with asyncio.timeout(self.settings.request_body_timeout_seconds):
+                message = await self.receive()
         except TimeoutError:
             raise BodyTimedOut(
                 "the request body stopped arriving for "
