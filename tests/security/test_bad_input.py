@@ -169,7 +169,7 @@ async def test_a_caption_or_file_name_with_nul_is_refused(api: Api) -> None:
 async def test_reply_to_must_be_a_message_id(api: Api) -> None:
     path = f"/conversations/{api.conversation_id}/messages"
     texts_before = await api.sent_texts()
-    for reply_to in ({"id": "x"}, ["x"], 7, True):
+    for reply_to in ({"id": "x"}, ["x"], 7, True, "x" * 100_000):
         message = refused(await api.send("POST", path, {"text": "oi", "reply_to": reply_to}))
         assert "reply_to" in message
     assert await api.sent_texts() == texts_before

@@ -37,6 +37,7 @@ from wa_crm.entrypoints.http.views import (
 )
 from wa_crm.ports.unit_of_work import ConversationQuery
 
+MAX_MESSAGE_ID_LENGTH = 200  # WhatsApp's serialized ids are under 100 characters
 PREFIX = "/api/associations/{slug}"
 
 
@@ -188,8 +189,13 @@ async def send_message(request: Request, caller: Caller) -> Response:
         reply_to = body.get("reply_to")
         if not isinstance(text, str):
             raise BadRequest("`text` must be a string")
-        if reply_to is not None and not isinstance(reply_to, str):
-            raise BadRequest("`reply_to` must be a message id (a string) or null")
+        if reply_to is not None and not (
+            isinstance(reply_to, str) and len(reply_to) <= MAX_MESSAGE_ID_LENGTH
+        ):
+            raise BadRequest(
+                f"`reply_to` must be a message id (at most {MAX_MESSAGE_ID_LENGTH} characters) "
+                "or null"
+            )
         result = await actions.reply(_request(request, caller), text, reply_to)
     if is_successful(result):
         note_audit(request, message_id=result.unwrap().id)
