@@ -301,3 +301,41 @@ class ProcessedEventContract(PersistenceContract):
 
         results = await asyncio.gather(*(deliver() for _ in range(8)))
         assert sorted(results) == [False] * 7 + [True]
+
+    async def test_forget_before_forgets_the_oldest_first_across_associations(
+        self, uow_factory: UowFactory
+    ) -> None:
+        async with uow_factory() as uow:
+            for seconds, association_id, event_id in [
+                (3, "assoc-1", "evt-c"),
+                (1, "assoc-2", "evt-a"),
+                (2, "assoc-1", "evt-b"),
+                (10, "assoc-1", "evt-recent"),
+            ]:
+                await uow.processed_events.remember(association_id, event_id, at(seconds))
+            await uow.commit()
+
+        async with uow_factory() as uow:
+            assert await uow.processed_events.forget_before(at(10), limit=2) == 2
+            await uow.commit()
+        async with uow_factory() as uow:  # forgotten ids are new again, the others are not
+            assert await uow.processed_events.remember("assoc-2", "evt-a", at(20)) is True
+            assert await uow.processed_events.remember("assoc-1", "evt-b", at(20)) is True
+            assert await uow.processed_events.remember("assoc-1", "evt-c", at(20)) is False
+
+        async with uow_factory() as uow:
+            assert await uow.processed_events.forget_before(at(10), limit=2) == 1
+            assert await uow.processed_events.forget_before(at(10), limit=2) == 0
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.processed_events.remember("assoc-1", "evt-c", at(20)) is True
+            assert await uow.processed_events.remember("assoc-1", "evt-recent", at(20)) is False
+
+    async def test_forget_before_is_undone_by_a_rollback(self, uow_factory: UowFactory) -> None:
+        async with uow_factory() as uow:
+            await uow.processed_events.remember("assoc-1", "evt-kept", T0)
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.processed_events.forget_before(at(1), limit=10) == 1
+        async with uow_factory() as uow:
+            assert await uow.processed_events.remember("assoc-1", "evt-kept", at(2)) is False

@@ -17,3 +17,10 @@ class InMemoryProcessedEventRepository:
             return False
         seen[(association_id, event_id)] = at
         return True
+
+    async def forget_before(self, before: datetime, limit: int) -> int:
+        seen = self._workspace.tables.processed_events
+        expired = sorted((at, key) for key, at in seen.items() if at < before)[:limit]
+        for _, key in expired:
+            del seen[key]
+        return len(expired)

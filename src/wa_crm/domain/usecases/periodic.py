@@ -1,9 +1,10 @@
-"""The periodic jobs of every association: the session poll, the retention purge and (when on)
-the assignment check.
+"""The periodic jobs of every association: the session poll, the retention purge, (when on) the
+assignment check, and the pruning of expired browser sessions.
 
 Each job reschedules itself when it runs. At start-up every association gets each job it should
 have and lacks, either none yet or one that died, so neither a crash nor a dead job stops it for
-good; a pending or running job keeps its time.
+good; a pending or running job keeps its time. The same goes for the service's own jobs, which
+keep tables every association shares in check (the pruning of processed event ids).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from datetime import datetime
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.jobs import JobStatus, NewJob
 from wa_crm.domain.usecases.assignment import check_job
+from wa_crm.domain.usecases.browser_sessions import prune_sessions_job
+from wa_crm.domain.usecases.event_ids import prune_event_ids_job
 from wa_crm.domain.usecases.retention import purge_job
 from wa_crm.domain.usecases.session_health import poll_job
 from wa_crm.ports.system import Clock
@@ -36,7 +39,20 @@ def assignment_check(association: Association, at: datetime) -> NewJob | None:
     return check_job(association.id, at) if association.assignment.enabled else None
 
 
-EVERY_ASSOCIATION: tuple[PeriodicJob, ...] = (session_poll, retention_purge, assignment_check)
+def session_prune(association: Association, at: datetime) -> NewJob:
+    return prune_sessions_job(association.id, at)
+
+
+EVERY_ASSOCIATION: tuple[PeriodicJob, ...] = (
+    session_poll,
+    retention_purge,
+    assignment_check,
+    session_prune,
+)
+ServiceJob = Callable[[datetime], NewJob]
+"""A job the whole service has one of, at a time."""
+
+SERVICE_WIDE: tuple[ServiceJob, ...] = (prune_event_ids_job,)
 _ALIVE = (JobStatus.PENDING, JobStatus.RUNNING)
 
 
@@ -45,16 +61,18 @@ class StartPeriodicJobs:
     uow_factory: UnitOfWorkFactory
     clock: Clock
     jobs: tuple[PeriodicJob, ...] = EVERY_ASSOCIATION
+    service_jobs: tuple[ServiceJob, ...] = SERVICE_WIDE
 
     async def __call__(self) -> None:
         now = self.clock.now()
         async with self.uow_factory() as uow:
+            wanted: list[NewJob | None] = [job_for(now) for job_for in self.service_jobs]
             for association in await uow.associations.list():
-                for job_for in self.jobs:
-                    job = job_for(association, now)
-                    if job is None:
-                        continue
-                    existing = await uow.jobs.get_by_key(job.key)
-                    if existing is None or existing.status not in _ALIVE:
-                        await uow.jobs.schedule(job, now)
+                wanted.extend(job_for(association, now) for job_for in self.jobs)
+            for job in wanted:
+                if job is None:
+                    continue
+                existing = await uow.jobs.get_by_key(job.key)
+                if existing is None or existing.status not in _ALIVE:
+                    await uow.jobs.schedule(job, now)
             await uow.commit()
