@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "wa-crm-development-secret-change-me"
@@ -86,6 +87,24 @@ class Settings(BaseSettings):
     session_poll_seconds: float = Field(
         60.0, gt=0, description="How often each association's WAHA session status is polled."
     )
+    webhook_max_age_days: float = Field(
+        7.0,
+        gt=0,
+        description="WAHA events sent longer ago than this are replays: acknowledged, counted "
+        "(outcome `too_old`) and dropped. WAHA's own retries end within about a day.",
+    )
+    webhook_max_lead_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="WAHA events stamped further ahead of our clock than this are acknowledged, "
+        "counted (outcome `ahead_of_clock`) and dropped.",
+    )
+    processed_events_keep_days: float = Field(
+        8.0,
+        gt=0,
+        description="How long webhook event ids are remembered to drop WAHA's retries; at least "
+        "`WA_CRM_WEBHOOK_MAX_AGE_DAYS`, so an event whose id is forgotten is refused as too old.",
+    )
     openai_base_url: str | None = Field(
         None,
         description="OpenAI-compatible server for associations whose bot provider is `openai` "
@@ -108,6 +127,29 @@ class Settings(BaseSettings):
         "https://api.anthropic.com", description="Anthropic Messages API address."
     )
 
+    browser_session_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a browser login lasts (logout ends it sooner).",
+    )
+    login_cool_down_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="How long an e-mail stays locked, from one address, after 5 failed logins; "
+        "each failure while locked starts it again.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks (CIDR) of the reverse proxies whose "
+        "`X-Forwarded-For` names the client (login throttling); unset: the peer address is "
+        "the client.",
+    )
+    max_event_streams_per_agent: int = Field(
+        5, ge=1, le=100, description="Open event streams (SSE) one agent may hold; the next is 429."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, url: str) -> str:
@@ -118,12 +160,31 @@ class Settings(BaseSettings):
             )
         return url
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (item.strip() for item in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as error:
+                raise ValueError(f"{part!r} is not an address or network") from error
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, key: SecretStr) -> SecretStr:
         if len(key.get_secret_value()) < 16:
             raise ValueError("secret_key must be at least 16 characters")
         return key
+
+    @model_validator(mode="after")
+    def _event_ids_outlive_the_window(self) -> Settings:
+        if self.processed_events_keep_days < self.webhook_max_age_days:
+            raise ValueError(
+                "processed_events_keep_days must be at least webhook_max_age_days: a replayed "
+                "event whose id is forgotten would otherwise be accepted again"
+            )
+        return self
 
     @property
     def uses_sqlite(self) -> bool:

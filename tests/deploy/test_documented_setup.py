@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import re
 import shlex
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +200,11 @@ def global_webhook_request(
     if hmac_key is not None:
         target = dataclasses.replace(target, hmac_key=hmac_key)
     envelope: dict[str, Any] = message_event(
-        WaMessage(body="Olá"), engine=waha.wire_engine, event="message.any", session=session
+        WaMessage(body="Olá"),
+        engine=waha.wire_engine,
+        event="message.any",
+        session=session,
+        emitted_at=datetime.now(UTC),
     )
     body = encode_body(envelope)
     headers = webhook_headers(

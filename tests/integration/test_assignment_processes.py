@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -104,7 +105,9 @@ async def test_two_processes_route_at_once_without_double_routing_or_overload(
 
             async def patient_writes(number: int) -> None:
                 chat = f"55119866{number:05d}@c.us"
-                raw = encode(message_event(WaMessage(chat_id=chat, body="Oi"), session=SESSION))
+                message = WaMessage(chat_id=chat, body="Oi")
+                now = datetime.now(UTC)
+                raw = encode(message_event(message, session=SESSION, emitted_at=now))
                 base = (first, second)[number % 2]
                 response = await http.post(
                     f"{base}/api/webhooks/whatsapp", content=raw, headers=headers_for(raw, SECRET)

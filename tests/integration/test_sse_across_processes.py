@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -114,7 +115,8 @@ async def read_events(response: httpx.Response, count: int) -> list[dict]:  # ty
 
 
 async def post_message(client: httpx.AsyncClient, url: str, text: str) -> None:
-    raw = encode(message_event(WaMessage(body=text), session="sse-session"))
+    event = message_event(WaMessage(body=text), session="sse-session", emitted_at=datetime.now(UTC))
+    raw = encode(event)
     response = await client.post(
         f"{url}/api/webhooks/whatsapp", content=raw, headers=headers_for(raw, SECRET)
     )

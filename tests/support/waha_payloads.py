@@ -297,11 +297,16 @@ def envelope(
     session: str = SESSION,
     event_id: str | None = None,
     me: dict[str, Any] | bool | None = True,
+    emitted_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A whole webhook body; ``me=True`` is the engine's usual ``me``, None sends null."""
+    """A whole webhook body; ``me=True`` is the engine's usual ``me``, None sends null.
+
+    WAHA stamps the envelope with the time it emits the event (ms): by default just after
+    ``T0``, the fake clock's start; tests against the real clock pass ``emitted_at``."""
+    stamp = int((emitted_at or T0).timestamp() * 1000) + next(_sequence)
     return {
         "id": event_id or new_event_id(),
-        "timestamp": int(T0.timestamp() * 1000) + next(_sequence),
+        "timestamp": stamp,
         "event": event,
         "session": session,
         "metadata": {},

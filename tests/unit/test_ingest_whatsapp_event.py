@@ -739,3 +739,36 @@ async def test_an_event_for_a_deleted_association_is_ignored(ingest: Ingestion) 
 
     assert (await ingest(inbound(ingest=ingest))).outcome is Outcome.IGNORED
     assert ingest.messages() == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "outcome"),
+    [
+        (-timedelta(days=7, seconds=1), Outcome.TOO_OLD),
+        (timedelta(minutes=5, seconds=1), Outcome.AHEAD_OF_CLOCK),
+    ],
+)
+async def test_an_event_sent_outside_the_window_changes_nothing(
+    ingest: Ingestion, sent: timedelta, outcome: Outcome
+) -> None:
+    event_id = new_event_id()
+    sent_at = ingest.clock.now() + sent
+
+    result = await ingest.use_case(
+        IncomingEvent(ASSOCIATION_ID, event_id, inbound("Oi"), sent_at=sent_at)
+    )
+
+    assert result == Success(IngestResult(outcome, f"sent at {sent_at.isoformat()}"))
+    assert ingest.messages() == [] and ingest.contacts() == [] and ingest.bus.published == []
+    assert ingest.store.tables.processed_events == {}  # a later, timely event id is still new
+
+
+@pytest.mark.parametrize("sent", [-timedelta(days=7), timedelta(minutes=5)])
+async def test_an_event_sent_at_the_edge_of_the_window_is_stored(
+    ingest: Ingestion, sent: timedelta
+) -> None:
+    command = IncomingEvent(
+        ASSOCIATION_ID, new_event_id(), inbound("Oi"), sent_at=ingest.clock.now() + sent
+    )
+
+    assert (await ingest.use_case(command)).unwrap().outcome is Outcome.STORED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -98,15 +99,45 @@ def message_type(message: WahaMessage) -> MessageType:
     return MessageType.DOCUMENT if mimetype else MessageType.OTHER
 
 
+_UNREPRESENTABLE = (OverflowError, OSError, ValueError)  # inf, nan, or outside years 1-9999
+
+
+def _instant(seconds: float) -> datetime:
+    """Raises one of ``_UNREPRESENTABLE`` for a time a datetime cannot hold."""
+    if seconds > 10**11:  # some builds send milliseconds
+        seconds /= 1000
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 def _timestamp(seconds: float | None, fallback: datetime) -> datetime:
     if not seconds:
         return fallback
-    if seconds > 10**11:  # some builds send milliseconds
-        seconds /= 1000
     try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):  # inf, nan, or outside years 1-9999
+        return _instant(seconds)
+    except _UNREPRESENTABLE:
         return fallback
+
+
+def event_time(envelope: WahaEnvelope) -> datetime | None:
+    """When WAHA sent the event, for the replay window; None when the body does not say.
+
+    The envelope's ``timestamp`` is when WAHA emitted the event, and it is the one that counts.
+    A session that reconnects after hours or days emits the messages it missed with their own,
+    old, payload times but a fresh envelope time, so they pass; a retry resends the same body
+    and keeps its first time, which WAHA's retries (15, exponential from 2 s, about a day in
+    all) leave well inside the window. Only a body without one falls back to the payload's time,
+    a message's sending time: a message WhatsApp held back longer than the window during an
+    outage is then refused, logged and counted, so the operator sees it and can widen the window.
+    """
+    stamp = envelope.timestamp or envelope.payload.get("timestamp")
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float) or not stamp:
+        return None
+    if isinstance(stamp, float) and math.isnan(stamp):
+        return None
+    try:
+        return _instant(stamp)
+    except _UNREPRESENTABLE:  # further out than a datetime reaches: outside any window
+        return datetime.max.replace(tzinfo=UTC) if stamp > 0 else datetime.min.replace(tzinfo=UTC)
 
 
 def _chat_of(message: WahaMessage) -> str | None:

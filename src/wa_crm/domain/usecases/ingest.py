@@ -3,6 +3,8 @@
 - One transaction per event; the webhook acknowledges only after it commits.
 - Idempotent: an event id is processed once, and a WhatsApp message id is stored once per
   association (a unique constraint decides between concurrent duplicates).
+- An event sent far outside the accepted window (``EventWindow``) is a replay: it is refused
+  before anything is read or stored, and logged without its content.
 - Groups, status broadcasts, broadcast lists and newsletters are ignored (and counted).
 - A new sender becomes a contact: a member when an active patient owns the number (either
   Brazilian ninth-digit form), else a lead. A ``@lid`` sender is kept by its lid, and a job
@@ -31,6 +33,7 @@ from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import Channel, Conversation, HandoffReason
 from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.errors import DomainError
+from wa_crm.domain.model.event_window import EventWindow, OutOfWindow
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import NewJob
 from wa_crm.domain.model.message import (
@@ -124,6 +127,8 @@ class IncomingEvent:
     association_id: str
     event_id: str
     event: WhatsAppEvent
+    sent_at: datetime | None = None
+    """When WAHA sent it, as WAHA says; None when the event does not say."""
 
 
 class Outcome(StrEnum):
@@ -132,6 +137,8 @@ class Outcome(StrEnum):
     PUBLISHED = "published"
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
+    TOO_OLD = OutOfWindow.TOO_OLD.value
+    AHEAD_OF_CLOCK = OutOfWindow.AHEAD_OF_CLOCK.value
 
 
 @dataclass(frozen=True)
@@ -148,8 +155,13 @@ class IngestWhatsAppEvent:
     bus: EventBus
     clock: Clock
     ids: IdGenerator
+    window: EventWindow = field(default_factory=EventWindow)
 
     async def __call__(self, command: IncomingEvent) -> Result[IngestResult, DomainError]:
+        # An event that names no time cannot be judged: event and message ids still dedup it.
+        sent_at = command.sent_at
+        if sent_at is not None and (refusal := self.window.refusal(sent_at, self.clock.now())):
+            return Success(self._refuse(command, sent_at, refusal))
         for attempt in range(1, _ATTEMPTS_ON_RACE + 1):
             try:
                 return Success(await self._once(command))
@@ -159,6 +171,20 @@ class IngestWhatsAppEvent:
                 if attempt == _ATTEMPTS_ON_RACE:
                     raise
         raise AssertionError("unreachable")
+
+    def _refuse(
+        self, command: IncomingEvent, sent_at: datetime, refusal: OutOfWindow
+    ) -> IngestResult:
+        _log.warning(
+            "webhook event outside the accepted time window",
+            extra={
+                "association_id": command.association_id,
+                "event": type(command.event).__name__,
+                "reason": refusal.value,
+                "sent_at": sent_at.isoformat(),
+            },
+        )
+        return IngestResult(Outcome(refusal.value), f"sent at {sent_at.isoformat()}")
 
     async def _once(self, command: IncomingEvent) -> IngestResult:
         now = self.clock.now()

@@ -21,6 +21,7 @@ from wa_crm.adapters.waha.payloads import WahaEnvelope
 from wa_crm.adapters.waha.webhooks import (
     InvalidPayload,
     UnsupportedEvent,
+    event_time,
     signature_matches,
     translate,
 )
@@ -103,7 +104,7 @@ async def whatsapp_webhook(request: Request) -> Response:
         return error_response(422, "invalid_payload", f"{envelope.event} payload: {problem}")
 
     ingest = container.ingest_whatsapp_event()
-    match await ingest(IncomingEvent(association.id, envelope.id, event)):
+    match await ingest(IncomingEvent(association.id, envelope.id, event, event_time(envelope))):
         case Success(result):
             metrics.webhook_event(envelope.event, result.outcome.value)
             return JSONResponse({"status": result.outcome.value, "detail": result.detail})
