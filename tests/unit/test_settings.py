@@ -39,3 +39,11 @@ def test_bad_values_are_refused_by_name(monkeypatch, variable: str, value: str, 
     with pytest.raises(ValidationError) as refused:
         Settings()
     assert named in str(refused.value)
+
+
+def test_event_ids_are_kept_at_least_as_long_as_events_are_accepted() -> None:
+    """Otherwise a replay inside the window, its id already forgotten, would count again."""
+    with pytest.raises(ValidationError) as refused:
+        Settings(webhook_max_age_days=10, processed_events_keep_days=9)
+    assert "processed_events_keep_days" in str(refused.value)
+    assert Settings(webhook_max_age_days=10, processed_events_keep_days=10)

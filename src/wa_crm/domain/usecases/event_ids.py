@@ -50,7 +50,7 @@ class PruneProcessedEvents:
             if batch < self.batch_size:
                 break
         if forgotten:
-            _log.info("processed event ids forgotten", extra={"event_ids": forgotten})
+            _log.info("processed event ids forgotten", extra={"forgotten": forgotten})
         async with self.uow_factory() as uow:
             await uow.jobs.schedule(prune_event_ids_job(now + self.every), now)
             await uow.commit()
