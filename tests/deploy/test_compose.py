@@ -8,6 +8,7 @@ subscription (and against the WAHA simulator, which reads WAHA's environment var
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -389,3 +390,18 @@ def test_the_proxy_serves_the_public_url_from_the_api_replicas(
     assert urlsplit(site).path == "", "WA_CRM_PUBLIC_URL takes no path (Caddy refuses one)"
     assert f"dynamic a api {api_port(services)}" in caddyfile
     assert services["proxy"]["depends_on"]["api"]["condition"] == "service_healthy"
+
+
+def test_the_api_trusts_x_forwarded_for_from_the_proxy_alone(
+    compose: dict[str, Any], services: dict[str, Any], env: dict[str, str]
+) -> None:
+    """Login throttling counts per client; a header anyone may write must not name the client
+    (issue 14). The proxy's address is fixed in a fixed subnet, and only it is trusted."""
+    api = effective_environment("api", env)
+    assert "FORWARDED_ALLOW_IPS" not in api, "uvicorn's proxy headers are off; the app decides"
+    trusted = Settings(trusted_proxies=api["WA_CRM_TRUSTED_PROXIES"]).trusted_proxies
+    assert "*" not in trusted
+    proxy_address = services["proxy"]["networks"]["default"]["ipv4_address"]
+    assert [part.strip() for part in trusted.split(",")] == [proxy_address]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
-from wa_crm.entrypoints.cli import main
+from wa_crm.container import build_container, close_resources
+from wa_crm.entrypoints.cli import load_settings, main
 
 
 @pytest.fixture
@@ -137,3 +139,73 @@ def test_a_bad_database_url_never_shows_its_password(monkeypatch, capsys) -> Non
     monkeypatch.setenv("WA_CRM_DATABASE_URL", "mysql://user:hunter2@db.internal/crm")
     code, _, err = run(capsys, "db", "upgrade")
     assert code == 2 and "hunter2" not in err and "db.internal/crm" in err
+
+
+def _agent_with_password(capsys: pytest.CaptureFixture[str]) -> None:
+    set_up(capsys)
+    argv = ("agent", "create", "amigos", "ana@example.org", "--password", "correct horse")
+    assert run(capsys, *argv)[0] == 0
+
+
+def _token_can_log_in(token: str) -> bool:
+    """Whether the service would take the token, asked as the service asks."""
+
+    async def ask() -> bool:
+        container = build_container(load_settings())
+        try:
+            return await container.authenticate().with_token(token) is not None
+        finally:
+            await close_resources(container)
+
+    return asyncio.run(ask())
+
+
+def test_tokens_are_named_listed_and_revoked_one_or_all(database, capsys) -> None:
+    _agent_with_password(capsys)
+    argv = ("agent", "token", "amigos", "ana@example.org")
+    code, ci_token, err = run(capsys, *argv, "--name", "ci", "--expires-in-days", "30")
+    assert code == 0 and err == "" and ci_token.startswith("wac_") and ci_token.count("\n") == 1
+    _, other_token, _ = run(capsys, *argv)
+
+    code, listing, _ = run(capsys, "agent", "tokens", "amigos", "ana@example.org")
+    header, *rows = listing.strip().split("\n")
+    assert code == 0 and header.split("\t") == ["id", "name", "created", "expires", "last used"]
+    by_name = {row.split("\t")[1]: row.split("\t") for row in rows}
+    assert set(by_name) == {"ci", "-"}
+    assert by_name["-"][3] == "never" and by_name["ci"][3].startswith("20")
+    assert ci_token.strip() not in listing and other_token.strip() not in listing
+
+    revoke = ("agent", "revoke", "amigos", "ana@example.org")
+    code, out, _ = run(capsys, *revoke, "--token", by_name["ci"][0])
+    assert (code, out.strip()) == (0, "revoked 1 token(s)")
+    assert not _token_can_log_in(ci_token.strip())
+    assert _token_can_log_in(other_token.strip())
+    code, _, err = run(capsys, *revoke, "--token", by_name["ci"][0])
+    assert code == 1 and by_name["ci"][0] in err
+    assert run(capsys, *revoke)[1].strip() == "revoked 1 token(s)"
+    assert not _token_can_log_in(other_token.strip())
+
+
+def test_a_disabled_agent_s_tokens_stop_working_until_enabled(database, capsys) -> None:
+    _agent_with_password(capsys)
+    _, token, _ = run(capsys, "agent", "token", "amigos", "ana@example.org")
+    code, out, _ = run(capsys, "agent", "disable", "amigos", "ana@example.org")
+    assert code == 0 and "disabled ana@example.org" in out
+    assert not _token_can_log_in(token.strip())
+    assert run(capsys, "agent", "enable", "amigos", "ana@example.org")[0] == 0
+    assert _token_can_log_in(token.strip())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("agent", "tokens", "amigos", "ghost@b.org"), "ghost@b.org"),
+        (("agent", "revoke", "nobody", "a@b.org"), "'nobody'"),
+        (("agent", "disable", "amigos", "ghost@b.org"), "ghost@b.org"),
+        (("agent", "token", "amigos", "ana@example.org", "--expires-in-days", "0"), "1 to 3650"),
+    ],
+)
+def test_credential_commands_name_what_is_wrong(database, capsys, argv, message) -> None:
+    _agent_with_password(capsys)
+    code, out, err = run(capsys, *argv)
+    assert code != 0 and out == "" and message in err

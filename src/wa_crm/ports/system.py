@@ -25,8 +25,11 @@ class AlertSink(Protocol):
 
 
 class PasswordHasher(Protocol):
-    def hash(self, password: str) -> str: ...
-    def verify(self, password_hash: str, password: str) -> bool: ...
+    """Hashing is deliberately slow (tens of milliseconds of CPU): adapters do it off the event
+    loop, so a burst of logins does not stall every other request."""
+
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str, password: str) -> bool: ...
 
 
 class SecretCipher(Protocol):

@@ -149,7 +149,7 @@ def api_token_to_row(token_hash: str, token: ApiToken) -> dict[str, Any]:
     return {"token_hash": token_hash, **{f.name: getattr(token, f.name) for f in fields(token)}}
 
 
-def api_token_from_row(row: Mapping[str, Any]) -> ApiToken:
+def api_token_from_row(row: Mapping[Any, Any]) -> ApiToken:
     return ApiToken(
         id=row["id"],
         agent_id=row["agent_id"],

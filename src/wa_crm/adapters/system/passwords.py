@@ -1,19 +1,25 @@
 from __future__ import annotations
 
+import asyncio
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 
 class Argon2PasswordHasher:
-    """argon2id with the library's defaults (RFC 9106 low-memory profile)."""
+    """argon2id with the library's defaults (RFC 9106 low-memory profile), in a worker thread:
+    argon2-cffi releases the GIL while it hashes, so the event loop keeps serving meanwhile."""
 
     def __init__(self) -> None:
         self._hasher = PasswordHasher()
 
-    def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._hasher.hash, password)
 
-    def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return await asyncio.to_thread(self._verify, password_hash, password)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
         try:
             return self._hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -101,7 +101,23 @@ class Agent:
     role: AgentRole
     password_hash: str
     created_at: datetime
+    disabled_at: datetime | None = None
+    """Set while the agent may neither log in nor use a token (an admin withdrew access)."""
 
     @property
     def is_admin(self) -> bool:
         return self.role is AgentRole.ADMIN
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    def disabled(self, at: datetime) -> Agent:
+        """The agent without access from ``at``; disabling twice keeps the first time."""
+        return self if self.disabled_at is not None else replace(self, disabled_at=at)
+
+    def enabled(self) -> Agent:
+        return replace(self, disabled_at=None)
+
+    def with_password_hash(self, password_hash: str) -> Agent:
+        return replace(self, password_hash=password_hash)

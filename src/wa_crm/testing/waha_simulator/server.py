@@ -81,6 +81,7 @@ async def serve_app(
         lifespan="on",
         ws="none",
         timeout_graceful_shutdown=3,
+        proxy_headers=False,  # as `wa-crm serve`: the app decides whose X-Forwarded-For counts
     )
     server = _EmbeddedServer(config)
     task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))

@@ -1,4 +1,5 @@
-"""Associations (tenants), their agents and the agents' API tokens.
+"""Associations (tenants), their agents and the agents' credentials (API tokens, browser
+sessions).
 
 Statements are built once with bind parameters (see ``execution``).
 """
@@ -6,16 +7,18 @@ Statements are built once with bind parameters (see ``execution``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, insert, select, update
+from sqlalchemy import Executable, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute
-from wa_crm.adapters.sql.tables import agents, api_tokens, associations
+from wa_crm.adapters.sql.tables import agents, api_tokens, associations, browser_sessions
 from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.credentials import ApiToken, BrowserSession
 from wa_crm.domain.model.people import Agent
 from wa_crm.ports.system import SecretCipher
 
@@ -40,10 +43,34 @@ _AGENT_BY_ID = _AGENTS.where(agents.c.id == bindparam("id"))
 _AGENT_BY_EMAIL = _AGENTS.where(agents.c.email == bindparam("email"))
 _AGENTS_BY_EMAIL = _AGENTS.order_by(agents.c.email)
 _ADD_TOKEN = insert(api_tokens)
-_AGENT_BY_TOKEN = (
-    select(agents)
+_TOKEN_BY_HASH = (
+    select(agents, *(column.label(f"token_{column.name}") for column in api_tokens.columns))
     .join(api_tokens, api_tokens.c.agent_id == agents.c.id)
     .where(api_tokens.c.token_hash == bindparam("token_hash"))
+)
+_TOKENS = (
+    select(api_tokens)
+    .where(api_tokens.c.agent_id == bindparam("agent_id"))
+    .order_by(api_tokens.c.created_at.desc(), api_tokens.c.id.desc())
+)
+_TOKEN_USED = (
+    update(api_tokens)
+    .where(api_tokens.c.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("at"))
+)
+_REVOKE_TOKENS = delete(api_tokens).where(api_tokens.c.agent_id == bindparam("agent_id"))
+_REVOKE_TOKEN = _REVOKE_TOKENS.where(api_tokens.c.id == bindparam("token_id"))
+
+_ADD_SESSION = insert(browser_sessions)
+_SESSION = select(browser_sessions).where(browser_sessions.c.id_hash == bindparam("id_hash"))
+_END_SESSION = delete(browser_sessions).where(browser_sessions.c.id_hash == bindparam("id_hash"))
+_END_SESSIONS = delete(browser_sessions).where(
+    browser_sessions.c.agent_id == bindparam("agent_id"),
+    browser_sessions.c.id_hash != bindparam("keep"),
+)
+_PRUNE_SESSIONS = delete(browser_sessions).where(
+    browser_sessions.c.association_id == bindparam("association_id"),
+    browser_sessions.c.expires_at <= bindparam("before"),
 )
 
 
@@ -107,17 +134,53 @@ class SqlAgentRepository:
         result = await execute(self._connection, _AGENTS_BY_EMAIL, parameters)
         return [mappers.agent_from_row(row) for row in result.mappings()]
 
-    async def add_token(self, agent_id: str, token_hash: str, created_at: datetime) -> None:
-        row = {
-            "token_hash": token_hash,
-            "id": token_hash[:16],
-            "agent_id": agent_id,
-            "created_at": created_at,
-        }
-        await execute(self._connection, _ADD_TOKEN, row)
+    async def add_token(self, token_hash: str, token: ApiToken) -> None:
+        await execute(self._connection, _ADD_TOKEN, mappers.api_token_to_row(token_hash, token))
 
-    async def find_by_token(self, token_hash: str) -> Agent | None:
-        return await self._one(_AGENT_BY_TOKEN, {"token_hash": token_hash})
+    async def find_by_token(self, token_hash: str) -> tuple[Agent, ApiToken] | None:
+        result = await execute(self._connection, _TOKEN_BY_HASH, {"token_hash": token_hash})
+        row = result.mappings().first()
+        if row is None:
+            return None
+        token_row = {key.removeprefix("token_"): row[key] for key in row if key[:6] == "token_"}
+        return mappers.agent_from_row(row), mappers.api_token_from_row(token_row)
+
+    async def list_tokens(self, agent_id: str) -> Sequence[ApiToken]:
+        result = await execute(self._connection, _TOKENS, {"agent_id": agent_id})
+        return [mappers.api_token_from_row(row) for row in result.mappings()]
+
+    async def token_used(self, token_id: str, at: datetime) -> None:
+        await execute(self._connection, _TOKEN_USED, {"token_id": token_id, "at": at})
+
+    async def revoke_token(self, agent_id: str, token_id: str) -> bool:
+        parameters = {"agent_id": agent_id, "token_id": token_id}
+        return await self._deleted(_REVOKE_TOKEN, parameters) > 0
+
+    async def revoke_tokens(self, agent_id: str) -> int:
+        return await self._deleted(_REVOKE_TOKENS, {"agent_id": agent_id})
+
+    async def add_session(self, session: BrowserSession) -> None:
+        row = {f.name: getattr(session, f.name) for f in fields(session)}
+        await execute(self._connection, _ADD_SESSION, row)
+
+    async def find_session(self, id_hash: str) -> BrowserSession | None:
+        result = await execute(self._connection, _SESSION, {"id_hash": id_hash})
+        row = result.mappings().first()
+        return None if row is None else BrowserSession(**row)
+
+    async def end_session(self, id_hash: str) -> None:
+        await execute(self._connection, _END_SESSION, {"id_hash": id_hash})
+
+    async def end_sessions(self, agent_id: str, keep: str | None = None) -> int:
+        return await self._deleted(_END_SESSIONS, {"agent_id": agent_id, "keep": keep or ""})
+
+    async def prune_sessions(self, association_id: str, before: datetime) -> int:
+        parameters = {"association_id": association_id, "before": before}
+        return await self._deleted(_PRUNE_SESSIONS, parameters)
+
+    async def _deleted(self, statement: Executable, parameters: Mapping[str, Any]) -> int:
+        result = await execute(self._connection, statement, parameters)
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def _one(self, statement: Executable, parameters: Mapping[str, Any]) -> Agent | None:
         result = await execute(self._connection, statement, parameters)
