@@ -234,10 +234,40 @@ class TestWahaGateway(WhatsAppGatewayContract):
 
         # WAHA_BASE_URL may name a public address we do not reach WAHA at
         public = f"https://waha.public.example{path}"
-        assert await gateway.download_media(connection, public) == b"pdf bytes"
+        assert await gateway.download_media(connection, public, 1024) == b"pdf bytes"
         with pytest.raises(GatewayError) as caught:
-            await gateway.download_media(connection, "https://evil.example/steal")
+            await gateway.download_media(connection, "https://evil.example/steal", 1024)
         assert caught.value.code is GatewayErrorCode.REJECTED
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/files/../sessions/default",
+            "/api/files/default/../../sessions/default",
+            "/api/files/%2e%2e/sessions/default",
+            "/api/files/default/..%2f..%2fsessions%2fdefault",
+            "/api/files/default/..%5c..%5csessions",
+            "/api/files/default\\..\\x.jpeg",
+            "/api/files/default/x.jpeg?x-api-key=other",
+            "/api/files/default/x.jpeg#fragment",
+            "/api/files/other/true_x@c.us_ABC.jpeg",
+            "/api/files/default//x.jpeg",
+            "/api/files/default/%252e%252e",
+        ],
+    )
+    async def test_media_urls_outside_the_sessions_files_are_never_requested(
+        self, simulator_driver: SimulatorDriver, path: str
+    ) -> None:
+        gateway, connection = simulator_driver.gateway, simulator_driver.connection
+
+        with pytest.raises(GatewayError) as caught:
+            await gateway.download_media(connection, f"{simulator_driver.url}{path}", 1024)
+
+        assert caught.value.code is GatewayErrorCode.REJECTED
+        assert simulator_driver.transport.checked == []
+        url = await simulator_driver.add_media(b"%PDF-1.7", "application/pdf", "exam.pdf")
+        assert await gateway.download_media(connection, url, 1024) == b"%PDF-1.7"
+        assert len(simulator_driver.transport.checked) == 1
 
     async def test_a_missing_media_file_is_rejected(
         self, simulator_driver: SimulatorDriver
@@ -245,7 +275,7 @@ class TestWahaGateway(WhatsAppGatewayContract):
         url = f"{simulator_driver.url}/api/files/default/true_x@c.us_ABC.jpeg"
 
         with pytest.raises(GatewayError) as caught:
-            await simulator_driver.gateway.download_media(simulator_driver.connection, url)
+            await simulator_driver.gateway.download_media(simulator_driver.connection, url, 1024)
 
         assert caught.value.code is GatewayErrorCode.REJECTED
         assert not caught.value.retryable
@@ -380,6 +410,61 @@ async def test_retry_after(retry_after: str | None, expected: float | None) -> N
 
     assert caught.value.code is GatewayErrorCode.RATE_LIMITED
     assert caught.value.retry_after == expected
+
+
+MEDIA_URL = f"{WAHA.base_url}/api/files/default/true_{PATIENT}_3EB0AB.jpeg"
+
+
+async def test_a_media_redirect_is_refused_not_followed() -> None:
+    requested: list[str] = []
+
+    def redirect(request: httpx.Request) -> httpx.Response:
+        requested.append(request.url.path)
+        return httpx.Response(302, headers={"Location": "http://169.254.169.254/latest/"})
+
+    gateway = WahaGateway(transport=httpx.MockTransport(redirect))
+    try:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.download_media(WAHA, MEDIA_URL, 1024)
+    finally:
+        await gateway.aclose()
+
+    assert caught.value.code is GatewayErrorCode.REJECTED
+    assert requested == [httpx.URL(MEDIA_URL).path]
+
+
+async def test_a_media_body_over_the_limit_is_cut_off_while_streaming() -> None:
+    sent_chunks = 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal sent_chunks
+        while True:
+            sent_chunks += 1
+            yield b"\xff" * 1024
+
+    def stream(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=endless())  # no Content-Length, never ends
+
+    gateway = WahaGateway(transport=httpx.MockTransport(stream))
+    try:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.download_media(WAHA, MEDIA_URL, 10 * 1024)
+    finally:
+        await gateway.aclose()
+
+    assert caught.value.code is GatewayErrorCode.TOO_LARGE
+    assert sent_chunks <= 12
+
+
+async def test_a_declared_length_over_the_limit_is_refused_before_reading() -> None:
+    gateway = answering(200, None, {"Content-Length": str(10**9)})
+    try:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.download_media(WAHA, MEDIA_URL, 1024)
+    finally:
+        await gateway.aclose()
+
+    assert caught.value.code is GatewayErrorCode.TOO_LARGE
 
 
 async def test_the_spec_check_catches_what_waha_would_refuse() -> None:

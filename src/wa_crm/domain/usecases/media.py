@@ -4,8 +4,11 @@
   message is stored, and retried with backoff like any job.
 - The file is kept under a key of ours; the message records size, type and checksum, and
   agents fetch it from us, never from WAHA.
-- A file that cannot be had (too big, a type not allowed, WAHA lost it, attempts exhausted) is
-  marked on the message with the reason, never silently dropped.
+- A file that cannot be had (too big, a type not allowed, WAHA lost it, a URL that is not one
+  of the session's WAHA files, attempts exhausted) is marked on the message with the reason,
+  never silently dropped. The size limit holds while downloading, not after.
+- The message records the type the bytes prove when they prove one (``file_types``), else the
+  declared one; either way only proven raster images, audio and video are shown inline.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hashlib
 from dataclasses import dataclass
 
 from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.file_types import identify
 from wa_crm.domain.model.jobs import Job, PermanentJobError
 from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.publish import publish_committed
@@ -63,21 +67,30 @@ class FetchInboundMedia:
         if message.media.stored or not message.media.url:
             return
         try:
-            data = await self.gateway.download_media(connection_of(association), message.media.url)
+            data = await self.gateway.download_media(
+                connection_of(association), message.media.url, self.limits.max_bytes
+            )
         except GatewayError as error:
             if error.retryable and job.attempts_left:
                 raise
             await self._record(association_id, message_id, error=f"not fetched: {error}")
             return
-        refusal = self.limits.refusal(message.media.mimetype, len(data))
+        mimetype = identify(data, message.media.mimetype) or message.media.mimetype
+        refusal = self.limits.refusal(mimetype, len(data))
         if refusal is not None:
             await self._record(association_id, message_id, error=refusal)
             return
         key = media_key(association_id, message_id)
-        await self.media.put(key, data, message.media.mimetype)
+        await self.media.put(key, data, mimetype)
         checksum = hashlib.sha256(data).hexdigest()
         recorded = await self._record(
-            association_id, message_id, url=key, size=len(data), checksum=checksum, stored=True
+            association_id,
+            message_id,
+            url=key,
+            mimetype=mimetype,
+            size=len(data),
+            checksum=checksum,
+            stored=True,
         )
         if not recorded:  # purged or erased meanwhile: its file must not outlive it
             await self.media.delete(key)
