@@ -20,9 +20,10 @@ from wa_crm.entrypoints.http.openapi_shapes import COMPONENTS, ERROR, STRING, Sc
 AGENT_API = "/api/associations/"
 
 
-def _error(description: str, media: str = JSON) -> Schema:
-    schema = STRING if media == HTML else ERROR
-    return {"description": description, "content": {media: {"schema": schema}}}
+def _error(description: str, *media: str) -> Schema:
+    """An error answer: the JSON error object, or a page (``text/html``)."""
+    content = {kind: {"schema": STRING if kind == HTML else ERROR} for kind in media or (JSON,)}
+    return {"description": description, "content": content}
 
 
 def _responses(route: Route, method: str, operation: Operation) -> dict[str, Schema]:
@@ -35,8 +36,8 @@ def _responses(route: Route, method: str, operation: Operation) -> dict[str, Sch
             "description": "See the page in Location",
             "headers": {"Location": {"schema": STRING}},
         }
-    error_media = HTML if operation.html_errors else JSON
-    responses["4XX"] = _error("A clear error", error_media)
+    # A page's own refusals are pages; the edge's (a malformed URL, say) are JSON everywhere.
+    responses["4XX"] = _error("A clear error", *((HTML, JSON) if operation.html_errors else ()))
     if route.path.startswith(AGENT_API):
         responses["401"] = _error("Not logged in")
         responses["404"] = _error("Not found, or another association's")
