@@ -74,7 +74,11 @@ class Settings(BaseSettings):
     )
     media_types: str = Field(
         "image/,audio/,video/,application/pdf,text/",
-        description="Comma-separated MIME types (or prefixes ending in /) accepted for media.",
+        description="Comma-separated MIME types (or prefixes ending in /) accepted for media: "
+        "a contact's file by the type its bytes prove, else the type it declared; an agent's "
+        "upload must also be an image, audio, video, PDF or Office file by its bytes. Whatever "
+        "is accepted, only raster images, audio and video are shown in the browser; anything "
+        "else (SVG, text) is served as a download.",
     )
     alert_webhook_url: str | None = Field(
         None,

@@ -22,8 +22,15 @@ from datetime import datetime
 from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.conversation import Conversation
-from wa_crm.domain.model.errors import DomainError, InvalidInput, UnknownAgent, UnknownConversation
+from wa_crm.domain.model.errors import (
+    DomainError,
+    InvalidInput,
+    UnknownAgent,
+    UnknownConversation,
+    UnsupportedFileType,
+)
 from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.file_types import identify, is_raster_image, sendable
 from wa_crm.domain.model.formatting import MAX_MESSAGE_LENGTH
 from wa_crm.domain.model.labels import normalize_labels
 from wa_crm.domain.model.message import Author, Media, Message, MessageType
@@ -157,15 +164,29 @@ class AgentActions:
     async def send_file(
         self, request: AgentRequest, upload: OutgoingFileUpload
     ) -> Result[Message, DomainError]:
-        """An image is sent as an image, anything else as a document; the file is kept in our
-        media store, so delivery (and its retries) never depends on the upload."""
-        refusal = self.limits.refusal(upload.mimetype, len(upload.data))
-        if refusal is not None or not upload.data:
-            return Failure(InvalidInput(refusal or "the file is empty"))
+        """A raster image is sent as an image, anything else as a document; the file is kept
+        in our media store, so delivery (and its retries) never depends on the upload.
+
+        - The file's type is the one its bytes prove, never the browser's word: bytes of no
+          type we send (an SVG, an HTML page, an unknown format) are refused.
+        """
+        if not upload.data:
+            return Failure(InvalidInput("the file is empty"))
+        mimetype = identify(upload.data, upload.mimetype)
+        if mimetype is None or not sendable(mimetype):
+            return Failure(
+                UnsupportedFileType(
+                    "the file is not an image (PNG, JPEG, GIF, WebP), audio, video, PDF or "
+                    "Office document; its contents do not match any of them"
+                )
+            )
+        refusal = self.limits.refusal(mimetype, len(upload.data))
+        if refusal is not None:
+            return Failure(InvalidInput(refusal))
         key = f"{request.association_id}/outbound/{self.ids.new_id()}"
-        await self.media.put(key, upload.data, upload.mimetype)
-        kind = MessageType.IMAGE if upload.mimetype.startswith("image/") else MessageType.DOCUMENT
-        media = Media(key, upload.mimetype, _safe_filename(upload.filename), len(upload.data))
+        await self.media.put(key, upload.data, mimetype)
+        kind = MessageType.IMAGE if is_raster_image(mimetype) else MessageType.DOCUMENT
+        media = Media(key, mimetype, _safe_filename(upload.filename), len(upload.data))
         media = dataclasses.replace(media, stored=True)
         outgoing = Outgoing(upload.caption.strip(), Author.AGENT, kind, media, request.agent_id)
         return await self._send(request, outgoing)

@@ -602,6 +602,8 @@
     return t(`author_${message.author}`);
   }
 
+  const RASTER_IMAGES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
   function mediaNode(message) {
     const media = message.media;
     if (!media) return null;
@@ -609,9 +611,10 @@
     if (!url) {
       return h("div", { class: "media-pending", text: media.error ? T.media_failed : T.media_pending });
     }
-    const mimetype = media.mimetype || "";
+    const mimetype = (media.mimetype || "").split(";")[0].trim().toLowerCase();
     const filename = media.filename || t(`msg_${message.type}`);
-    if (message.type === "image" || message.type === "sticker" || mimetype.startsWith("image/")) {
+    // The server shows only these inline (by their bytes); an SVG or other file is a download.
+    if (RASTER_IMAGES.includes(mimetype)) {
       const img = h("img", { src: url, alt: filename, loading: "lazy" });
       img.addEventListener("load", () => { if (stuckToBottom) scrollToBottom(); });
       return h("a", { class: "msg-media", href: url, target: "_blank", rel: "noopener" }, img);
