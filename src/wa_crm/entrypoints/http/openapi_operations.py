@@ -73,7 +73,8 @@ class Operation:
     """``answer``: the success body by media type (empty: no body); ``body``: the request body
     by media type (empty: none); ``upstream``: it asks WAHA, so it answers 502 when WAHA fails;
     ``redirects``: it may answer 303 to another page (HTML forms and pages); ``html_errors``:
-    its 403 and 404 are pages, not JSON; ``others``: further answers, as OpenAPI writes them."""
+    it is a page, whose own 403 and 404 are pages too; ``others``: further answers, as OpenAPI
+    writes them."""
 
     answer: dict[str, Schema] = field(default_factory=dict)
     status: int = 200
