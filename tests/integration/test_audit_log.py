@@ -30,6 +30,7 @@ from wa_crm.domain.model.canned_reply import CannedReplyDraft
 from wa_crm.domain.model.imports import ImportKind
 from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, MessageType
 from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
+from wa_crm.domain.usecases.credentials import NewToken
 from wa_crm.domain.usecases.imports import NewImport
 from wa_crm.domain.usecases.setup import NewAgent
 from wa_crm.entrypoints.http import create_app
@@ -54,6 +55,7 @@ NOT_AUDITED = {
     ("GET", "stats"),
     ("GET", "alerts"),
     ("GET", "agents"),
+    ("GET", "agents/{id}/tokens"),
     ("GET", "audit"),
 }
 
@@ -200,6 +202,11 @@ async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[World]:
         world.ids["canned_reply"] = reply.unwrap().id
         upload = NewImport(service.association.id, ImportKind.PATIENTS, admin.id, _one_row())
         world.ids["import"] = (await container.queue_import()(upload)).unwrap().id
+        world.ids["agent"] = service.agent_id
+        issued = await container.api_tokens().issue(
+            service.association.id, service.agent_id, NewToken("spare")
+        )
+        world.ids["token"] = issued.unwrap().details.id
         yield world
 
 
@@ -216,7 +223,8 @@ class Call:
     who: str | None = "admin"
     target_id: str | None = None
     """An id to put in the path instead of the target's; in it and in ``json``, ``{admin}``,
-    ``{message}``, ``{conversation}`` and ``{tomorrow}`` are replaced."""
+    ``{message}``, ``{conversation}``, ``{tomorrow}`` and ``{token}`` (one of Ana's API tokens)
+    are replaced, and in the path as well."""
 
 
 Prepare = Callable[[World], Awaitable[Any]]
@@ -453,6 +461,39 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         Call("canned-replies/{id}/render", json={"conversation_id": ""}),
         Call("canned-replies/{id}/render", json={"conversation_id": "{conversation}"}),
     ),
+    ("POST", "agents/{id}/tokens"): Scenario(
+        AuditAction.TOKEN_ISSUED,
+        "agent",
+        Call("agents/{id}/tokens", json={"expires_in_days": 0}),
+        Call("agents/{id}/tokens", json={"name": "ci", "expires_in_days": 30}),
+    ),
+    ("DELETE", "agents/{id}/tokens/{token_id}"): Scenario(
+        AuditAction.TOKEN_REVOKED,
+        "agent",
+        Call("agents/{id}/tokens/no-such-token"),
+        Call("agents/{id}/tokens/{token}"),
+    ),
+    ("POST", "agents/{id}/disable"): Scenario(
+        AuditAction.AGENT_DISABLED,
+        "agent",
+        Call("agents/{id}/disable", who="agent"),
+        Call("agents/{id}/disable"),
+    ),
+    ("POST", "agents/{id}/enable"): Scenario(
+        AuditAction.AGENT_ENABLED,
+        "agent",
+        Call("agents/{id}/enable", who="agent"),
+        Call("agents/{id}/enable"),
+    ),
+    ("POST", "me/password"): Scenario(
+        AuditAction.PASSWORD_CHANGED,
+        "association",
+        Call("me/password", json={"current_password": "wrong", "new_password": "long-enough"}),
+        Call(
+            "me/password",
+            json={"current_password": "admin-password", "new_password": "a-new-password"},
+        ),
+    ),
     ("GET", "conversations/{id}/notes"): _conversation(
         AuditAction.NOTES_LISTED, "conversations/{id}/notes"
     ),
@@ -485,11 +526,12 @@ def _resolve(text: str, world: World) -> str:
         .replace("{message}", world.ids["message"])
         .replace("{conversation}", world.ids["conversation"])
         .replace("{tomorrow}", tomorrow.isoformat())
+        .replace("{token}", world.ids["token"])
     )
 
 
 async def _call(world: World, method: str, call: Call, target_id: str) -> httpx.Response:
-    path = call.path.replace("{id}", _resolve(call.target_id or target_id, world))
+    path = _resolve(call.path, world).replace("{id}", _resolve(call.target_id or target_id, world))
     body = json.loads(_resolve(json.dumps(call.json), world)) if call.json is not None else None
     request = world.service.http.build_request(
         method,

@@ -1,6 +1,6 @@
 """Server-rendered pages (design section 7): ``GET /login``, ``GET /dashboard/{slug}/inbox`` and,
-for admins, ``/dashboard/{slug}/settings/whatsapp`` (the WhatsApp setup wizard) and
-``/dashboard/{slug}/monitoring``.
+for admins, ``/dashboard/{slug}/settings/whatsapp`` (the WhatsApp setup wizard),
+``/dashboard/{slug}/monitoring`` and ``/dashboard/{slug}/team`` (agents, their access and tokens).
 
 Jinja2 templates (auto-escaped) with plain JavaScript over the agent API and its SSE stream;
 everything a page loads is served from ``/static`` by this app: no build step, no CDN.
@@ -34,6 +34,7 @@ from starlette.staticfiles import StaticFiles
 
 from wa_crm.container import Container
 from wa_crm.domain.usecases.auth import Identity
+from wa_crm.entrypoints.http.auth import SESSION_KEY
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -112,11 +113,11 @@ def _safe_next(value: str | None) -> str | None:
 
 
 async def _session_identity(request: Request) -> Identity | None:
-    session = request.session
-    if "agent_id" not in session or "association_id" not in session:
+    session_id = request.session.get(SESSION_KEY)
+    if not isinstance(session_id, str):
         return None
     container: Container = request.app.state.container
-    return await container.authenticate().by_id(session["association_id"], session["agent_id"])
+    return await container.authenticate().with_session(session_id)
 
 
 def _lang_query(request: Request) -> str:
@@ -157,6 +158,7 @@ async def login_page(request: Request) -> Response:
             "invalid": "login_invalid",
             "missing": "login_missing",
             "throttled": "login_throttled",
+            "disabled": "login_disabled",
         }.get(request.query_params.get("error", "")),
         languages=[(code, _login_link(code, next_path, association)) for code in LOCALES],
     )
@@ -253,6 +255,7 @@ def _admin_page(template: str, page: str) -> Callable[[Request], Awaitable[Respo
 
 settings_whatsapp_page = _admin_page("settings_whatsapp.html", "settings")
 monitoring_page = _admin_page("monitoring.html", "monitoring")
+team_page = _admin_page("team.html", "team")
 
 
 async def dashboard_home(request: Request) -> Response:
@@ -277,5 +280,6 @@ routes = [
     Route("/dashboard/{slug}/inbox", inbox_page, methods=["GET"]),
     Route("/dashboard/{slug}/settings/whatsapp", settings_whatsapp_page, methods=["GET"]),
     Route("/dashboard/{slug}/monitoring", monitoring_page, methods=["GET"]),
+    Route("/dashboard/{slug}/team", team_page, methods=["GET"]),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

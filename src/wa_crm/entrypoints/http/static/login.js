@@ -45,8 +45,10 @@
         window.location.assign(target);
         return;
       }
+      const code = (await response.json().catch(() => null))?.error?.code;
       showError(response.status === 429 ? T.login_throttled
-        : response.status === 422 ? T.login_missing : T.login_invalid);
+        : response.status === 422 ? T.login_missing
+          : code === "agent_disabled" ? T.login_disabled : T.login_invalid);
       document.getElementById("password").select();
     } catch {
       showError(T.network_error);
