@@ -107,3 +107,11 @@ def sendable(file_type: str | None) -> bool:
 
 def is_raster_image(file_type: str | None) -> bool:
     return shown_inline(file_type) and str(file_type).startswith("image/")
+
+
+def plain_file_name(name: str) -> str:
+    """The last path part, without control characters: a sender's file name is shown to the
+    other side and goes into headers, where a ``/`` or a line break must not reach."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(char for char in base if char.isprintable()).strip()
+    return cleaned[:120] or "file"

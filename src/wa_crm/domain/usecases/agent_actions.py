@@ -30,7 +30,7 @@ from wa_crm.domain.model.errors import (
     UnsupportedFileType,
 )
 from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.domain.model.file_types import identify, is_raster_image, sendable
+from wa_crm.domain.model.file_types import identify, is_raster_image, plain_file_name, sendable
 from wa_crm.domain.model.formatting import MAX_MESSAGE_LENGTH
 from wa_crm.domain.model.labels import normalize_labels
 from wa_crm.domain.model.message import Author, Media, Message, MessageType
@@ -186,7 +186,7 @@ class AgentActions:
         key = f"{request.association_id}/outbound/{self.ids.new_id()}"
         await self.media.put(key, upload.data, mimetype)
         kind = MessageType.IMAGE if is_raster_image(mimetype) else MessageType.DOCUMENT
-        media = Media(key, mimetype, _safe_filename(upload.filename), len(upload.data))
+        media = Media(key, mimetype, plain_file_name(upload.filename), len(upload.data))
         media = dataclasses.replace(media, stored=True)
         outgoing = Outgoing(upload.caption.strip(), Author.AGENT, kind, media, request.agent_id)
         return await self._send(request, outgoing)
@@ -279,10 +279,3 @@ def _set_labels(conversation: Conversation, labels: tuple[str, ...]) -> Result[N
 def _wake(conversation: Conversation) -> Result[None, DomainError]:
     conversation.wake()
     return Success(None)
-
-
-def _safe_filename(name: str) -> str:
-    """Only the last path part, without control characters: it is shown to the contact."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(char for char in base if char.isprintable()).strip()
-    return cleaned[:120] or "file"

@@ -20,11 +20,10 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from wa_crm.domain.model.file_types import identify, is_document, shown_inline
+from wa_crm.domain.model.file_types import identify, is_document, plain_file_name, shown_inline
 
 SANDBOX = "sandbox; default-src 'none'"
 _FALLBACK_NAME = "file"
-_MAX_NAME = 150
 
 
 def stored_file_response(data: bytes, declared_type: str, filename: str | None) -> Response:
@@ -46,16 +45,9 @@ def stored_file_response(data: bytes, declared_type: str, filename: str | None) 
 
 
 def content_disposition(disposition: Literal["inline", "attachment"], filename: str | None) -> str:
-    name = _plain_name(filename or "")
+    name = plain_file_name(filename or "")
     fallback = _ascii_name(name)
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _plain_name(name: str) -> str:
-    """The last path part, without control characters (a header must not break)."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    printable = "".join(char for char in base if char.isprintable()).strip()
-    return printable[:_MAX_NAME] or _FALLBACK_NAME
 
 
 def _ascii_name(name: str) -> str:
