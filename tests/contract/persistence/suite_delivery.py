@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from wa_crm.domain.model.message import Author, Direction, MessageStatus
+from wa_crm.domain.model.message import OPTED_OUT, SUPERSEDED, Author, Direction, MessageStatus
 
 from .base import PersistenceContract, UowFactory
 from .builders import T0, a_message, an_association, at
@@ -86,3 +86,29 @@ class DeliveryStateContract(PersistenceContract):
         async with uow_factory() as uow:
             assert await uow.messages.list_failed("a1", 10) == [newer, older]
             assert await uow.messages.list_failed("a1", 1) == [newer]
+
+    async def test_messages_withheld_on_purpose_are_not_dead_letters(
+        self, uow_factory: UowFactory
+    ) -> None:
+        """A bot message a person took over from, or one the contact opted out of, was never
+        tried: nothing to send again."""
+
+        def failed(second: int, error: str | None):  # type: ignore[no-untyped-def]
+            return a_message(
+                "a1",
+                "c1",
+                direction=Direction.OUT,
+                author=Author.BOT,
+                status=MessageStatus.FAILED,
+                error=error,
+                external_id=None,
+                created_at=at(second),
+            )
+
+        dead, rejected = failed(1, None), failed(2, "rejected")
+        async with uow_factory() as uow:
+            for message in (dead, rejected, failed(3, SUPERSEDED), failed(4, OPTED_OUT)):
+                await uow.messages.add(message)
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.messages.list_failed("a1", 10) == [rejected, dead]

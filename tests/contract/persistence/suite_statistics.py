@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
-from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus
+from wa_crm.domain.model.message import (
+    OPTED_OUT,
+    SUPERSEDED,
+    Author,
+    Direction,
+    Message,
+    MessageStatus,
+)
 from wa_crm.domain.model.statistics import (
     Alert,
     AnsweredConversations,
@@ -213,6 +221,24 @@ class StatisticsContract(PersistenceContract):
         async with uow_factory() as uow:
             assert await uow.statistics.delivery_failures(A, START, END) == 3
             assert await uow.statistics.delivery_failures(OTHER, START, END) == 1
+
+    async def test_messages_withheld_on_purpose_are_no_delivery_failures(
+        self, uow_factory: UowFactory
+    ) -> None:
+        """Live and once deleted (rolled up): neither counts them."""
+        withheld = [
+            dataclasses.replace(
+                message("c1", Author.BOT, minutes(n), MessageStatus.FAILED), error=why
+            )
+            for n, why in ((1, SUPERSEDED), (2, OPTED_OUT), (3, "rejected"))
+        ]
+        await self._store(uow_factory, *withheld)
+        async with uow_factory() as uow:
+            assert await uow.statistics.delivery_failures(A, START, END) == 1
+            await uow.privacy.delete_messages(A, "c1")
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.statistics.delivery_failures(A, START, END) == 1
 
     async def test_recent_alerts_newest_first_up_to_the_limit(
         self, uow_factory: UowFactory

@@ -180,9 +180,7 @@ class InMemoryMessageRepository:
     async def list_failed(self, association_id: str, limit: int) -> Sequence[Message]:
         return self._newest(
             association_id,
-            lambda message: (
-                message.direction is Direction.OUT and message.status is MessageStatus.FAILED
-            ),
+            lambda message: message.is_dead_letter,
             limit=limit,
         )
 

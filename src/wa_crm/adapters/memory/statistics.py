@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from wa_crm.adapters.memory.store import StoredHandoff, Workspace
-from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus
+from wa_crm.domain.model.message import Author, Direction, Message
 from wa_crm.domain.model.statistics import (
     AnsweredConversations,
     FirstResponse,
@@ -75,9 +75,7 @@ class InMemoryStatisticsRepository:
 
     async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
         live = sum(
-            1
-            for message in self._messages(association_id, start, end)
-            if message.direction is Direction.OUT and message.status is MessageStatus.FAILED
+            1 for message in self._messages(association_id, start, end) if message.is_dead_letter
         )
         return live + sum(rollup.failed for rollup in self._rollups(association_id, start, end))
 

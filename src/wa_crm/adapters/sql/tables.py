@@ -21,10 +21,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    column,
+    or_,
     text,
 )
 
 from wa_crm.adapters.sql.types import Money, UtcDateTime
+from wa_crm.domain.model.message import WITHHELD_REASONS
 
 metadata = MetaData(
     naming_convention={
@@ -41,6 +44,9 @@ NullableJSON = JSON(none_as_null=True)
 # Outbound messages that could not be sent; a query that repeats this condition word for word
 # can use the partial index made with it.
 FAILED_OUTBOUND = text("direction = 'out' AND status = 'failed'")
+# Of those, the dead letters: not the messages withheld on purpose (``WITHHELD_REASONS``). A
+# query adds this to ``FAILED_OUTBOUND`` and still reads the partial index.
+NOT_WITHHELD = or_(column("error").is_(None), column("error").not_in(sorted(WITHHELD_REASONS)))
 LABELLED = text("labels IS NOT NULL")
 RATED = text("rated_at IS NOT NULL")
 SNOOZED = text("snoozed_until IS NOT NULL")

@@ -55,6 +55,14 @@ _PROGRESS: dict[MessageStatus, float] = {
 }
 
 
+# Why an outbound message was ``failed`` on purpose, never tried: a person took the conversation
+# over from the bot, or the contact opted out. They are not delivery failures: no dead letter,
+# no alert, no count in the statistics, and nothing for an admin to send again.
+SUPERSEDED = "not sent: a person took the conversation over"
+OPTED_OUT = "not sent: the contact opted out"
+WITHHELD_REASONS = frozenset({SUPERSEDED, OPTED_OUT})
+
+
 # A send in flight or done whose WhatsApp id may still arrive with WAHA's ``message.any`` echo.
 AWAITING_ID_STATUSES = frozenset({MessageStatus.QUEUED, MessageStatus.SENT})
 
@@ -108,9 +116,18 @@ class Message:
         self.error = error if new is MessageStatus.FAILED else None
         return True
 
+    @property
+    def is_dead_letter(self) -> bool:
+        """An outbound message that could not be delivered (not one withheld on purpose)."""
+        return (
+            self.direction is Direction.OUT
+            and self.status is MessageStatus.FAILED
+            and self.error not in WITHHELD_REASONS
+        )
+
     def requeue(self) -> bool:
-        """An admin's retry of a failed message: the only way back to ``queued``."""
-        if self.status is not MessageStatus.FAILED:
+        """An admin's retry of a dead letter: the only way back to ``queued``."""
+        if not self.is_dead_letter:
             return False
         self.status, self.error = MessageStatus.QUEUED, None
         return True

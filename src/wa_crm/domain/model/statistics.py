@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus
+from wa_crm.domain.model.message import Author, Direction, Message
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class MessageRollup:
     bot: int = 0
     agent: int = 0
     failed: int = 0
-    """Outbound messages that had ended ``failed``."""
+    """Outbound messages that had ended dead letters (``Message.is_dead_letter``)."""
 
     def __add__(self, other: MessageRollup) -> MessageRollup:
         return MessageRollup(
@@ -125,7 +125,7 @@ def roll_up(messages: Iterable[Message]) -> list[MessageRollup]:
             outbound=int(outbound),
             bot=int(message.author is Author.BOT),
             agent=int(message.author is Author.AGENT),
-            failed=int(outbound and message.status is MessageStatus.FAILED),
+            failed=int(message.is_dead_letter),
         )
         key = (hour, message.conversation_id)
         rollups[key] = rollups[key] + one if key in rollups else one

@@ -15,8 +15,10 @@
   minimum gap per chat, shared by every worker through the database.
 - A bot message shows a typing indicator first; a bot message still queued when a person has
   taken the conversation is not sent: the person speaks now.
-- Nor is a message its contact no longer wants (``failed``, no alert): one queued before they
-  opted out, or a bot or system message after it (domain/usecases/consent.py).
+- Nor is a message its contact no longer wants: one queued before they opted out, or a bot or
+  system message after it (domain/usecases/consent.py).
+- Both are ``failed`` with their reason (``WITHHELD_REASONS``) but are not dead letters: no
+  alert, not listed for a retry, not counted as delivery failures.
 """
 
 from __future__ import annotations
@@ -34,7 +36,15 @@ from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.errors import DomainError, MessageNotFailed, UnknownMessage
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError, Postpone, RetryLater
-from wa_crm.domain.model.message import Author, Message, MessageStatus, MessageType
+from wa_crm.domain.model.message import (
+    OPTED_OUT,
+    SUPERSEDED,
+    WITHHELD_REASONS,
+    Author,
+    Message,
+    MessageStatus,
+    MessageType,
+)
 from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.alerts import raise_alert
 from wa_crm.domain.usecases.consent import withheld
@@ -56,9 +66,6 @@ from wa_crm.ports.whatsapp import (
 )
 
 _log = logging.getLogger("wa_crm.delivery")
-SUPERSEDED = "not sent: a person took the conversation over"
-OPTED_OUT = "not sent: the contact opted out"
-_NOT_DEAD_LETTERS = frozenset({SUPERSEDED, OPTED_OUT})
 LONGEST_SLOT_WAIT = timedelta(seconds=30)
 MEDIA_MISSING = "media_missing"
 LATE_SLOT_TRIES = 3
@@ -257,7 +264,7 @@ class DeliverConversationMessages:
             uow.record(
                 DomainEvent(EventType.MESSAGE_UPDATED, stored.association_id, stored.snapshot())
             )
-            if status is MessageStatus.FAILED and error not in _NOT_DEAD_LETTERS:
+            if status is MessageStatus.FAILED and error not in WITHHELD_REASONS:
                 await raise_alert(
                     uow,
                     stored.association_id,
@@ -292,7 +299,11 @@ class RetryDeadLetter:
                 return Failure(UnknownMessage(f"no message {message_id}"))
             if not message.requeue():
                 return Failure(
-                    MessageNotFailed(f"message {message_id} is {message.status}, not failed")
+                    MessageNotFailed(
+                        f"message {message_id} is {message.status}, not a dead letter"
+                        if message.status is not MessageStatus.FAILED
+                        else f"message {message_id} was withheld on purpose ({message.error})"
+                    )
                 )
             await uow.messages.update(message)
             await uow.jobs.schedule(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
 from wa_crm.adapters.sql.repositories.inbox import count_conversations, search_conversations
-from wa_crm.adapters.sql.tables import conversations, messages
+from wa_crm.adapters.sql.tables import NOT_WITHHELD, conversations, messages
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message, MessageStatus
 from wa_crm.ports.unit_of_work import ConversationQuery
@@ -54,6 +54,7 @@ _MESSAGE_BY_EXTERNAL_ID = _NEWEST_MESSAGES.where(
 _FAILED = _NEWEST_MESSAGES.where(
     messages.c.direction == Direction.OUT.value,
     messages.c.status == MessageStatus.FAILED.value,
+    NOT_WITHHELD,
 ).limit(bindparam("limit", type_=Integer))
 _IN_CONVERSATION = messages.c.conversation_id == bindparam("conversation_id")
 _HISTORY = _NEWEST_MESSAGES.where(_IN_CONVERSATION).limit(bindparam("limit", type_=Integer))

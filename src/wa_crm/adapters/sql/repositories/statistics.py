@@ -35,6 +35,7 @@ from wa_crm.adapters.sql.execution import execute, per_dialect
 from wa_crm.adapters.sql.json_arrays import json_array_values
 from wa_crm.adapters.sql.tables import (
     FAILED_OUTBOUND,
+    NOT_WITHHELD,
     conversations,
     handoffs,
     message_rollups,
@@ -175,7 +176,7 @@ def _middle_waits(dialect: str) -> Executable:
 
 
 # The partial index's own condition: both databases then count from that small index alone.
-_LIVE_FAILURES = select(func.count()).where(*_CREATED_IN_PERIOD, FAILED_OUTBOUND)
+_LIVE_FAILURES = select(func.count()).where(*_CREATED_IN_PERIOD, FAILED_OUTBOUND, NOT_WITHHELD)
 _ROLLED_UP_FAILURES = select(func.coalesce(func.sum(message_rollups.c.failed), 0)).where(
     *_ROLLED_UP_IN_PERIOD
 )
