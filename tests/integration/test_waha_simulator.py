@@ -161,7 +161,7 @@ async def test_server_routes_answer_like_waha() -> None:
         version = (await client.get("/api/version")).json()
         assert version["version"] == "2026.9.2"
         assert version["engine"] == "WEBJS"
-        assert version["tier"] == "CORE"
+        assert version["tier"] == "PLUS"  # several sessions, as most tests need
     async with running_simulator(FAST) as url, waha_client(url, spec=False) as client:
         unknown = await client.get("/api/nothing-here")
         assert unknown.status_code == 404

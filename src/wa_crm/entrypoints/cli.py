@@ -221,6 +221,10 @@ async def simulator(args: argparse.Namespace) -> None:
     config = SimulatorConfig.from_env(os.environ)
     if args.port:
         config = config.replace(port=args.port)
+    if args.tier:
+        config = config.replace(tier=args.tier.upper())
+    if args.waha_version:
+        config = config.replace(version=args.waha_version)
     app = create_simulator_app(config)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=config.port, log_config=None))
     await server.serve()
@@ -307,6 +311,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulator_parser.add_argument("--host", default="127.0.0.1")
     simulator_parser.add_argument("--port", type=int, help="default: WHATSAPP_API_PORT or 3000")
+    simulator_parser.add_argument(
+        "--tier",
+        choices=("core", "plus"),
+        help="WAHA Core runs only the session 'default'; Plus any number (default: plus)",
+    )
+    simulator_parser.add_argument(
+        "--version",
+        dest="waha_version",
+        metavar="VERSION",
+        help="the WAHA release to behave as, e.g. 2024.10.8 (default: 2026.9.2)",
+    )
     simulator_parser.set_defaults(run=simulator)
 
     demo_parser = commands.add_parser("demo", help="service + WAHA simulator + seeded association")

@@ -113,6 +113,7 @@ async def run_demo(settings: Settings, simulator_port: int) -> None:
             hook_hmac_key=accounts.webhook_secret,
             port=simulator_port,
             ack_delay_seconds=0.7,
+            tier="CORE",  # what most associations run: one session, named default
         )
     )
     servers = [

@@ -21,6 +21,7 @@ class GatewayErrorCode(StrEnum):
     SESSION_NOT_READY = "session_not_ready"  # the session is not WORKING
     REACH_OUT_LIMIT = "reach_out_limit"  # WhatsApp's 463: contact must write first
     REJECTED = "rejected"  # any other 4xx, a redirect, a URL we do not fetch
+    ONLY_DEFAULT_SESSION = "only_default_session"  # WAHA Core: no session but ``default``
     TOO_LARGE = "too_large"  # a download over the caller's size limit
     CIRCUIT_OPEN = "circuit_open"
 
@@ -37,17 +38,29 @@ _RETRYABLE = frozenset(
 )
 
 
+_SESSION_DOWN = frozenset({GatewayErrorCode.SESSION_NOT_FOUND, GatewayErrorCode.SESSION_NOT_READY})
+
+
 class GatewayError(Exception):
     def __init__(
         self, code: GatewayErrorCode, message: str, *, retry_after: float | None = None
     ) -> None:
         super().__init__(f"{code.value}: {message}")
         self.code = code
+        self.message = message
+        """One sentence for people, without the code."""
         self.retry_after = retry_after
 
     @property
     def retryable(self) -> bool:
         return self.code in _RETRYABLE
+
+    @property
+    def session_down(self) -> bool:
+        """WAHA has no such session now, or it is not WORKING: while WAHA restarts a session
+        (a config change, a logout; seconds) its calls answer so. Worth waiting for, never a
+        reason to give a message up."""
+        return self.code in _SESSION_DOWN
 
 
 class SessionStatus(StrEnum):
@@ -69,12 +82,25 @@ class SessionInfo:
     """The session's own webhooks with their HMAC keys: they tell whose session it is."""
 
 
+CORE_SESSION = "default"
+"""The one session name WAHA Core runs."""
+
+
+class ServerTier(StrEnum):
+    CORE = "CORE"  # one session, named ``CORE_SESSION``
+    PLUS = "PLUS"  # any number of sessions
+
+
 @dataclass(frozen=True)
 class ServerInfo:
     """What the WAHA server says of itself."""
 
     version: str
     engine: str | None = None
+    tier: ServerTier | None = None
+    """None when the server does not say."""
+    upgrade_to: str | None = None
+    """The oldest release wa_crm works with, when this server's is older; else None."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ What becomes what (codes of ``wa_crm.ports.whatsapp.GatewayErrorCode``):
     401, 403 .......................................... UNAUTHORIZED
     404 "We didn't find a session with name ..." ...... SESSION_NOT_FOUND
     422 "Session status is not as expected" ........... SESSION_NOT_READY  retryable
+    422 "WAHA Core support only 'default' session" .... ONLY_DEFAULT_SESSION
     429 (Retry-After -> retry_after) .................. RATE_LIMITED       retryable
     5xx with "error 463" .............................. REACH_OUT_LIMIT    (permanent)
     other 5xx ......................................... SERVER_ERROR       retryable
@@ -29,6 +30,10 @@ from wa_crm.ports.whatsapp import GatewayError, GatewayErrorCode
 _REACH_OUT_MARKER = "error 463"
 # The 422 WAHA answers when a session is not in the status an endpoint needs (after waiting 5 s)
 _STATUS_MISMATCH = "status is not as expected"
+# Core's 422 for any session name but `default` (WAHA's src/core/manager.core.ts)
+_ONLY_DEFAULT = "only 'default' session"
+# The 422 for starting a running session (shared/waha/recorded/exchanges.jsonl): it runs already
+ALREADY_STARTED = "is already started"
 
 
 def error_for_transport(error: httpx.HTTPError) -> GatewayError:
@@ -52,6 +57,11 @@ def error_for_response(response: httpx.Response) -> GatewayError:
         return GatewayError(GatewayErrorCode.SESSION_NOT_FOUND, f"{where}: {message[:200]}")
     if status == 422 and _STATUS_MISMATCH in text:
         return GatewayError(GatewayErrorCode.SESSION_NOT_READY, f"{where}: {message[:200]}")
+    if status == 422 and _ONLY_DEFAULT in message:
+        return GatewayError(
+            GatewayErrorCode.ONLY_DEFAULT_SESSION,
+            f"{where}: WAHA Core runs only the session named default",
+        )
     if status == 429:
         return GatewayError(
             GatewayErrorCode.RATE_LIMITED,
@@ -70,7 +80,12 @@ def error_for_response(response: httpx.Response) -> GatewayError:
 
 
 def _message(text: str) -> str:
-    """The human part of WAHA's error body (`message`, `error` or `exception.message`)."""
+    """The human part of WAHA's error body (`message`, `error` or `exception.message`), on one
+    line (WAHA's 404 for a missing session spans two)."""
+    return " ".join(_message_text(text).split())
+
+
+def _message_text(text: str) -> str:
     try:
         body: Any = json.loads(text)
     except ValueError:

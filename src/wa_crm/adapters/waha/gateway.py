@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from wa_crm.adapters.waha.errors import error_for_response, error_for_transport
+from wa_crm.adapters.waha.errors import ALREADY_STARTED, error_for_response, error_for_transport
 from wa_crm.adapters.waha.media_urls import files_path
 from wa_crm.adapters.waha.sent_ids import sent_message_id
 from wa_crm.ports.whatsapp import (
@@ -28,6 +28,7 @@ from wa_crm.ports.whatsapp import (
     QrCode,
     SentMessage,
     ServerInfo,
+    ServerTier,
     SessionInfo,
     SessionStatus,
     WebhookSubscription,
@@ -38,6 +39,18 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 WEBHOOK_RETRIES: dict[str, Any] = {"policy": "exponential", "delaySeconds": 2, "attempts": 15}
 # What WAHA says of itself ("2025.1.4", "WEBJS"); anything else is not shown to the admin
 _VERSION = re.compile(r"^[0-9][0-9A-Za-z.+-]{0,39}$")
+_RELEASE = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
+OLDEST_SUPPORTED_VERSION = "2024.11.5"
+"""The oldest WAHA release wa_crm works with: the first whose Core signs webhooks (HMAC, in
+WAHA's changelog), which wa_crm requires. Older ones (2024.10.8 was recorded) sign nothing and
+send no envelope id, so every event they send is refused."""
+MESSAGE_EDITED_SINCE = "2026.7.2"
+"""``message.edited`` is asked for only from this release on: 2024.10.8 refuses a session config
+naming it (400, shared/waha/recorded/README.md), 2026.7.2 is the oldest spec we compared that
+lists it, and when it appeared in between is not documented. Older servers then simply send no
+edits."""
+# Session statuses a start applies to; any other one is running already (or unknown)
+_STARTABLE = (SessionStatus.STOPPED, SessionStatus.FAILED)
 _ENGINE = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
 MEDIA_DOWNLOAD_SECONDS = 120.0
 """A whole media download, however the server paces it (``DEFAULT_TIMEOUT`` is per read)."""
@@ -138,14 +151,19 @@ class WahaGateway:
     async def start_session(
         self, connection: Connection, webhook: WebhookSubscription
     ) -> SessionInfo:
-        """Create the session with our webhook, or add ours to an existing one, then start it.
+        """Create the session with our webhook, or add ours to an existing one, then start it,
+        doing only what is still to do, since WAHA answers a repeated step with a failure or a
+        restart (shared/waha/recorded/exchanges.jsonl):
 
-        Other webhooks stay; a webhook of ours with other events or key is replaced. WAHA
-        restarts a running session when its config is updated, so the config is only written
-        when ours is missing or differs: calling this again leaves a WORKING session alone.
+        - the config is written only when our webhook is missing or differs (other webhooks
+          stay), and only with events the server's release knows: a PUT restarts a running
+          session, and a release refuses an event it does not know;
+        - only a STOPPED or FAILED session is started: starting a running one is a 422, and a
+          422 "already started" (a race, or the restart the PUT began) counts as started.
         """
         path = f"/api/sessions/{_segment(connection.session)}"
-        ours = _webhook_config(webhook)
+        server = await self.server_version(connection)
+        ours = _webhook_config(webhook, server.version)
         try:
             current = (await self._call(connection, "GET", path)).json()
         except GatewayError as error:
@@ -159,8 +177,16 @@ class WahaGateway:
         if [_without_nulls(hook) for hook in hooks if hook.get("url") == webhook.url] != [ours]:
             others = [_without_nulls(hook) for hook in hooks if hook.get("url") != webhook.url]
             config["webhooks"] = [*others, ours]
-            await self._call(connection, "PUT", path, json={"config": config})
-        started = await self._call(connection, "POST", f"{path}/start")
+            current = (await self._call(connection, "PUT", path, json={"config": config})).json()
+        info = _session_info(current, connection.session)
+        if info.status not in _STARTABLE:
+            return info
+        try:
+            started = await self._call(connection, "POST", f"{path}/start")
+        except GatewayError as error:
+            if ALREADY_STARTED not in error.message:
+                raise
+            return await self.session_status(connection)
         return _session_info(started.json(), connection.session)
 
     async def qr_code(self, connection: Connection) -> QrCode:
@@ -192,7 +218,13 @@ class WahaGateway:
         if not isinstance(version, str) or not _VERSION.fullmatch(version):
             raise _not_waha()
         shown_engine = engine if isinstance(engine, str) and _ENGINE.fullmatch(engine) else None
-        return ServerInfo(version, shown_engine)
+        tier = data.get("tier") if isinstance(data, dict) else None
+        return ServerInfo(
+            version,
+            shown_engine,
+            ServerTier(tier) if tier in ServerTier.__members__ else None,
+            None if _at_least(version, OLDEST_SUPPORTED_VERSION) else OLDEST_SUPPORTED_VERSION,
+        )
 
     async def _pongs(self, connection: Connection) -> bool:
         try:
@@ -315,10 +347,30 @@ def _without_nulls(mapping: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in mapping.items() if value is not None}
 
 
-def _webhook_config(webhook: WebhookSubscription) -> dict[str, Any]:
+def _release(version: str) -> tuple[int, int, int] | None:
+    """``2024.10.8`` as (2024, 10, 8); None for a version not numbered so."""
+    match = _RELEASE.match(version)
+    if match is None:
+        return None
+    year, month, build = (int(part) for part in match.groups())
+    return year, month, build
+
+
+def _at_least(version: str, oldest: str) -> bool:
+    """A version numbered otherwise (a development build) is taken to be recent."""
+    found, needed = _release(version), _release(oldest)
+    return found is None or needed is None or found >= needed
+
+
+def _webhook_config(webhook: WebhookSubscription, server_version: str) -> dict[str, Any]:
+    events = [
+        event
+        for event in webhook.events
+        if event != "message.edited" or _at_least(server_version, MESSAGE_EDITED_SINCE)
+    ]
     config: dict[str, Any] = {
         "url": webhook.url,
-        "events": list(webhook.events),
+        "events": events,
         "retries": dict(WEBHOOK_RETRIES),
     }
     if webhook.hmac_key:

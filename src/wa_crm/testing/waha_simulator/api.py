@@ -230,12 +230,20 @@ async def check_exists(request: Request) -> Response:
     return JSONResponse(await sim(request).check_exists(session, phone))
 
 
+def _require_lids(request: Request) -> None:
+    """The recorded release has no `/lids` routes: Nest's unknown-route 404."""
+    if not sim(request).config.release.has_lids:
+        raise errors.not_found(f"Cannot {request.method} {request.url.path}")
+
+
 async def lid_to_pn(request: Request) -> Response:
+    _require_lids(request)
     params = request.path_params
     return JSONResponse(await sim(request).lid_to_pn(params["session"], params["lid"]))
 
 
 async def pn_to_lid(request: Request) -> Response:
+    _require_lids(request)
     params = request.path_params
     return JSONResponse(await sim(request).pn_to_lid(params["session"], params["phoneNumber"]))
 

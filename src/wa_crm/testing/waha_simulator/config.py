@@ -15,12 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .releases import Release, release
+
 ENGINES = ("WEBJS", "WPP", "NOWEB", "GOWS", "EMPTY")
 """`EMPTY` is simulator-only: WEBJS everywhere, except that sends answer 201 with an empty body
 (as WEBJS 2025.6.5 did, WAHA issues #1083 and #1087)."""
 
 RETRY_POLICIES = ("constant", "linear", "exponential")
 WAHA_VERSION = "2026.9.2"
+TIERS = ("CORE", "PLUS")
+"""`CORE` runs only the session named `default` (WAHA's `src/core/manager.core.ts`); `PLUS`
+runs any number of sessions, which is why it is the simulator's default."""
 
 
 @dataclass(frozen=True)
@@ -100,15 +105,28 @@ class SimulatorConfig:
     """Time spent in STARTING after a start; 0 moves on at once."""
     status_wait_seconds: float = 0.0
     """WAHA waits up to 5 s for the expected session status before answering 422."""
+    restart_seconds: float = 0.0
+    """How long a session is gone while it restarts after a config PUT, a logout or a restart:
+    meanwhile its calls answer 404 "We didn't find a session", as real WAHA's did
+    (shared/waha/recorded/exchanges.jsonl). 0 restarts at once."""
     webhook_timeout_seconds: float = 10.0
     fault_timeout_seconds: float = 30.0
     """How long the `timeout` fault holds a request (released early on disconnect)."""
     version: str = WAHA_VERSION
+    """The release played: older ones lack what `releases.py` lists."""
+    tier: str = "PLUS"
     worker_id: str = "waha-simulator"
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"unknown engine {self.engine!r}; expected one of {ENGINES}")
+        if self.tier not in TIERS:
+            raise ValueError(f"unknown tier {self.tier!r}; expected one of {TIERS}")
+        release(self.version)  # refuses what is not a WAHA version
+
+    @property
+    def release(self) -> Release:
+        return release(self.version)
 
     @property
     def wire_engine(self) -> str:
@@ -181,8 +199,14 @@ class SimulatorConfig:
             kwargs["ack_delay_seconds"] = float(env["WAHA_SIM_ACK_DELAY_SECONDS"])
         if "WAHA_SIM_ACK_LEVELS" in env:
             kwargs["ack_levels"] = tuple(int(x) for x in _split(env["WAHA_SIM_ACK_LEVELS"], ","))
+        if "WAHA_SIM_TIER" in env:
+            kwargs["tier"] = env["WAHA_SIM_TIER"].upper()
+        if "WAHA_SIM_VERSION" in env:
+            kwargs["version"] = env["WAHA_SIM_VERSION"]
         if "WAHA_SIM_START_DELAY_SECONDS" in env:
             kwargs["start_delay_seconds"] = float(env["WAHA_SIM_START_DELAY_SECONDS"])
+        if "WAHA_SIM_RESTART_SECONDS" in env:
+            kwargs["restart_seconds"] = float(env["WAHA_SIM_RESTART_SECONDS"])
         return cls(**kwargs)
 
 
@@ -200,4 +224,4 @@ def _chat_id(value: str) -> str:
     return value if "@" in value else "".join(ch for ch in value if ch.isdigit()) + "@c.us"
 
 
-__all__ = ["ENGINES", "WAHA_VERSION", "SimulatorConfig", "WebhookTarget"]
+__all__ = ["ENGINES", "TIERS", "WAHA_VERSION", "SimulatorConfig", "WebhookTarget"]

@@ -10,6 +10,8 @@
   `GET /_sim/faults`
 - `POST /_sim/{session}/scan` `{"phone"?, "push_name"?}` links the session (-> WORKING)
 - `POST /_sim/{session}/status` `{"status": "FAILED"}` forces a status
+- `POST /_sim/{session}/restart` `{"seconds": 6}` restarts the session as WAHA does after a
+  config PUT: gone (its calls answer 404) for that long, then WORKING again if it was linked
 - `POST /_sim/{session}/ack` `{"id": <sent message id>, "ack": 3}`
 - `POST /_sim/{session}/presence` `{"from": chatId, "state": "typing"|"paused", "participant"?}`
 - `POST /_sim/reset` back to the initial state
@@ -153,6 +155,14 @@ async def force_status(request: Request) -> Response:
     return JSONResponse(simulator.session_dto(session))
 
 
+async def restart(request: Request) -> Response:
+    body = await read_json(request, optional=True)
+    seconds = _number(body.get("seconds"), "seconds")
+    simulator = sim(request)
+    session = simulator.restart_session(request.path_params["session"], seconds)
+    return JSONResponse(simulator.session_dto(session))
+
+
 async def ack(request: Request) -> Response:
     body = await read_json(request)
     message_id = body.get("id")
@@ -191,6 +201,7 @@ def routes() -> list[BaseRoute]:
         Route("/_sim/{session}/sent", sent, methods=["GET"]),
         Route("/_sim/{session}/scan", scan, methods=["POST"]),
         Route("/_sim/{session}/status", force_status, methods=["POST"]),
+        Route("/_sim/{session}/restart", restart, methods=["POST"]),
         Route("/_sim/{session}/ack", ack, methods=["POST"]),
         Route("/_sim/{session}/presence", presence, methods=["POST"]),
     ]

@@ -24,11 +24,34 @@ class WahaError(Exception):
 
 
 def session_not_found(name: str) -> WahaError:
+    # word for word as real WAHA answered (shared/waha/recorded/exchanges.jsonl), newline included
     message = (
-        f"We didn't find a session with name '{name}'. "
+        f"We didn't find a session with name '{name}'.\n"
         f"Please start it first by using POST /api/sessions/{name}/start request"
     )
     return WahaError(404, {"statusCode": 404, "message": message, "error": "Not Found"})
+
+
+def only_default_session() -> WahaError:
+    """WAHA Core's refusal of any session name but `default` (`src/core/manager.core.ts`;
+    the spelling is WAHA's)."""
+    return unprocessable(
+        "WAHA Core support only 'default' session. If you want to run more then one WhatsApp "
+        "account - please get WAHA PLUS version."
+    )
+
+
+def already_started(name: str) -> WahaError:
+    """Starting a running session (recorded: `POST /api/sessions/default/start` after a PUT)."""
+    return unprocessable(f"Session '{name}' is already started.")
+
+
+def unknown_events(known: tuple[str, ...]) -> WahaError:
+    """A session config naming an event the release does not know (recorded README: 2024.10.8
+    and `message.edited`), in Nest's class-validator wording."""
+    return bad_request(
+        [f"each value in events must be one of the following values: {', '.join(known)}"]
+    )
 
 
 def unexpected_status(name: str, status: str, expected: list[str]) -> WahaError:

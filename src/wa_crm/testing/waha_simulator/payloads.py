@@ -23,6 +23,7 @@ from typing import Any
 
 from .config import SimulatorConfig
 from .ids import is_group, to_jid
+from .releases import RECORDED
 from .state import ACK_NAMES, Session
 
 WEB_ENGINES = ("WEBJS", "WPP", "EMPTY")
@@ -69,15 +70,20 @@ class MessageFacts:
 
 
 def environment(config: SimulatorConfig) -> dict[str, Any]:
+    """`GET /api/server/version` and the webhooks' `environment`. The recorded release answers
+    the first four keys only (shared/waha/recorded/webhooks.jsonl)."""
     engine = config.wire_engine
-    return {
+    answer: dict[str, Any] = {
         "version": config.version,
         "engine": engine,
-        "tier": "CORE",
+        "tier": config.tier,
         "browser": "/usr/bin/chromium" if engine in WEB_ENGINES else None,
-        "platform": "linux/x64",
-        "worker": {"id": config.worker_id},
     }
+    if config.release.number > RECORDED:
+        answer["platform"] = "linux/x64"
+    if config.release.has_worker_id:
+        answer["worker"] = {"id": config.worker_id}
+    return answer
 
 
 def me_info(config: SimulatorConfig, me: dict[str, Any] | None) -> dict[str, Any] | None:

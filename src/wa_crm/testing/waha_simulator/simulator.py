@@ -155,7 +155,11 @@ class WahaSimulator:
         return session
 
     async def require_status(self, name: str, expected: tuple[str, ...]) -> Session:
+        """The session of a session-scoped call (send, typing, seen, QR...): 404 while it does
+        not exist or restarts, 422 when it is not in an ``expected`` status in time."""
         session = self.get_session(name)
+        if session.gone:
+            raise errors.session_not_found(name)
         deadline = time.monotonic() + self.config.status_wait_seconds
         while session.status not in expected and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -173,8 +177,11 @@ class WahaSimulator:
     def create_session(
         self, name: str | None, config: dict[str, Any] | None, start: bool
     ) -> Session:
-        if name is None:
-            name = "session_" + message_hex_id()[:12].lower()
+        if name is None:  # Core's only session is `default`; Plus names a new one
+            core = self.config.tier == "CORE"
+            name = DEFAULT_SESSION if core else "session_" + message_hex_id()[:12].lower()
+        self._check_core_name(name)
+        self._check_events(config)
         if name in self.state.sessions:
             raise errors.unprocessable(f"Session '{name}' already exists. Use PUT to update it.")
         session = Session(name=name, config=dict(config or {}))
@@ -184,11 +191,26 @@ class WahaSimulator:
         return session
 
     def update_session(self, name: str, config: dict[str, Any] | None) -> Session:
+        self._check_core_name(name)
+        self._check_events(config)
         session = self.get_session(name)
         session.config = dict(config or {})
         if session.running:
             self.restart_session(name)
         return session
+
+    def _check_core_name(self, name: str) -> None:
+        if self.config.tier == "CORE" and name != DEFAULT_SESSION:
+            raise errors.only_default_session()
+
+    def _check_events(self, config: dict[str, Any] | None) -> None:
+        """Every webhook's events must be ones the release knows (else 400, as WAHA's DTO
+        validation answers)."""
+        known = self.config.release.events
+        for hook in (config or {}).get("webhooks") or ():
+            events = hook.get("events") if isinstance(hook, dict) else None
+            if isinstance(events, list) and any(event not in known for event in events):
+                raise errors.unknown_events(known)
 
     def delete_session(self, name: str) -> None:
         session = self.state.sessions.get(name)
@@ -200,9 +222,10 @@ class WahaSimulator:
         del self.state.sessions[name]
 
     def start_session(self, name: str) -> Session:
+        self._check_core_name(name)
         session = self.get_session(name)
         if session.running:
-            return session
+            raise errors.already_started(name)
         self._set_status(session, "STARTING")
         if self.config.start_delay_seconds > 0:
             self.tasks.spawn(self._finish_start_later(session), name=f"start {name}")
@@ -221,13 +244,30 @@ class WahaSimulator:
 
     def stop_session(self, name: str) -> Session:
         session = self.get_session(name)
+        session.gone_until = None  # a stop also ends a restart: nothing starts it afterwards
         if session.status != "STOPPED":
             self._set_status(session, "STOPPED")
         return session
 
-    def restart_session(self, name: str) -> Session:
-        self.stop_session(name)
-        return self.start_session(name)
+    def restart_session(self, name: str, seconds: float | None = None) -> Session:
+        """Stop, then start again; for ``seconds`` (default ``restart_seconds``) the session is
+        STARTING but gone. Real WAHA's config PUT answered STARTING and its sends 404 meanwhile
+        (shared/waha/recorded/exchanges.jsonl); logout and restart go the same way."""
+        session = self.stop_session(name)
+        window = self.config.restart_seconds if seconds is None else seconds
+        if window <= 0:
+            return self.start_session(name)
+        session.gone_until = time.monotonic() + window
+        self._set_status(session, "STARTING")
+        self.tasks.spawn(self._start_after_restart(session, window), name=f"restart {name}")
+        return session
+
+    async def _start_after_restart(self, session: Session, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        if self.state.sessions.get(session.name) is not session or session.gone_until is None:
+            return  # deleted or stopped meanwhile
+        session.gone_until = None
+        self._finish_start(session)
 
     def logout_session(self, name: str) -> Session:
         session = self.get_session(name)
@@ -334,6 +374,8 @@ class WahaSimulator:
         ids = body.get("messageIds")
         if not ids and body.get("messageId"):
             ids = [body["messageId"]]
+        if not ids and self.engine == "NOWEB" and self.config.release.seen_needs_message_id:
+            raise errors.bad_request(["messageId should not be empty"])
         message_ids = [str(i) for i in ids] if isinstance(ids, list) else None
         self.state.sent_for(session.name).append(
             SentRecord(session=session.name, kind="seen", chat_id=chat_id, message_ids=message_ids)

@@ -45,10 +45,17 @@ class Session:
     """Set while the session is linked (authenticated); kept across stop, cleared by logout."""
     qr: str | None = None
     activity_ms: int | None = None
+    gone_until: float | None = None
+    """While it restarts (a ``time.monotonic()`` deadline), WAHA has no such session to talk
+    to: its calls answer 404, though ``GET /api/sessions/{name}`` still shows it STOPPED."""
 
     @property
     def running(self) -> bool:
         return self.status in RUNNING
+
+    @property
+    def gone(self) -> bool:
+        return self.gone_until is not None and time.monotonic() < self.gone_until
 
     def last_statuses(self) -> list[dict[str, Any]]:
         return [dict(point) for point in self.history[-3:]]

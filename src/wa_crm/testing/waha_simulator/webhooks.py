@@ -45,7 +45,7 @@ def build_envelope(
     timestamp_ms: int | None = None,
 ) -> dict[str, Any]:
     stamp = now_ms() if timestamp_ms is None else timestamp_ms
-    return {
+    envelope = {
         "id": event_id(stamp),
         "timestamp": stamp,
         "event": event,
@@ -56,6 +56,9 @@ def build_envelope(
         "engine": config.wire_engine,
         "environment": environment(config),
     }
+    if not config.release.signs_webhooks:  # no id, no timestamp (shared/waha/recorded/README)
+        del envelope["id"], envelope["timestamp"]
+    return envelope
 
 
 def encode_body(envelope: dict[str, Any]) -> bytes:
@@ -79,6 +82,8 @@ def webhook_headers(
     headers = {"Content-Type": "application/json", "User-Agent": f"WAHA/{version}"}
     for name, value in target.custom_headers:
         headers[name] = value
+    if "timestamp" not in envelope:  # a release before signing: none of the X-Webhook-* headers
+        return headers
     headers["X-Webhook-Request-Id"] = request_id
     headers["X-Webhook-Timestamp"] = str(envelope["timestamp"])
     if target.hmac_key:
@@ -186,7 +191,7 @@ class WebhookDispatcher:
                 DeliveryAttempt(
                     url=target.url,
                     event=envelope["event"],
-                    event_id=envelope["id"],
+                    event_id=envelope.get("id", ""),
                     request_id=request_id,
                     session=envelope["session"],
                     attempt=attempt,
