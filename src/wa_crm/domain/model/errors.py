@@ -29,6 +29,7 @@
         ├── NotConfigured            the WhatsApp connection is not set up yet
         ├── SessionNotWorking        the WhatsApp session is not linked / running
         ├── SessionTaken             the WAHA server and session belong to another association
+        ├── CoreNeedsDefaultSession  WAHA Core runs one session, named default
         └── ContactOptedOut          the contact asked for no messages (design section 11)
     UpstreamError                    (HTTP 502)
     └── WhatsAppServerError          WAHA failed a request an admin made
@@ -184,6 +185,17 @@ class SessionTaken(Conflict):
     """Never names the other association: its admin is not this one's."""
 
     code: ClassVar[str] = "session_taken"
+
+
+@dataclass(frozen=True)
+class CoreNeedsDefaultSession(Conflict):
+    """WAHA Core refuses every session name but ``default`` (WAHA's ``manager.core.ts``)."""
+
+    message: str = (
+        "WAHA Core runs one session, named default: use default, or WAHA Plus for several "
+        "numbers on one server (or one Core server per association)."
+    )
+    code: ClassVar[str] = "core_needs_default_session"
 
 
 @dataclass(frozen=True)

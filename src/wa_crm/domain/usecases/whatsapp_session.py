@@ -7,7 +7,9 @@ its status, send a test message (design section 7, admin routes).
 - Nothing here acts on, shows or records a session that is another association's
   (``session_ownership``): Start would otherwise replace its webhook key, and its patients'
   messages would land in this association's inbox.
-- WAHA failures are shown to the admin (``WhatsAppServerError``, HTTP 502), not retried.
+- WAHA failures are shown to the admin (``WhatsAppServerError``, HTTP 502), not retried;
+  WAHA Core's refusal of a session not named ``default`` is the admin's to fix, and says how
+  (``CoreNeedsDefaultSession``, HTTP 409).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.errors import (
+    CoreNeedsDefaultSession,
     DomainError,
     NotConfigured,
     SessionNotWorking,
@@ -54,8 +57,10 @@ def webhook_url(public_url: str) -> str:
     return public_url.rstrip("/") + WEBHOOK_PATH
 
 
-def _server_error(error: GatewayError) -> WhatsAppServerError:
-    return WhatsAppServerError(f"WAHA answered {error.code.value}: {error}")
+def _failure_of(error: GatewayError) -> WhatsAppServerError | CoreNeedsDefaultSession:
+    if error.code is GatewayErrorCode.ONLY_DEFAULT_SESSION:
+        return CoreNeedsDefaultSession()
+    return WhatsAppServerError(error.message)
 
 
 # ------------------------------------------------------------------------- session control
@@ -89,7 +94,7 @@ class SessionControl:
         try:
             info = await self.gateway.start_session(connection_of(association), subscription)
         except GatewayError as error:
-            return Failure(_server_error(error))
+            return Failure(_failure_of(error))
         await self._record(association, info)
         return Success(info)
 
@@ -113,7 +118,7 @@ class SessionControl:
                         raise
                     info = await self.gateway.session_status(connection)  # it moved on
         except GatewayError as error:
-            return Failure(_server_error(error))
+            return Failure(_failure_of(error))
         await self._record(association, info)
         return Success((info, qr))
 
@@ -126,7 +131,7 @@ class SessionControl:
         try:
             info = await self.gateway.logout_session(connection_of(association))
         except GatewayError as error:
-            return Failure(_server_error(error))
+            return Failure(_failure_of(error))
         await self._record(association, info)
         return Success(info)
 
@@ -196,7 +201,7 @@ async def _unless_taken(
                 return Failure(taken)
     except GatewayError as error:
         if error.code is not GatewayErrorCode.SESSION_NOT_FOUND:
-            return Failure(_server_error(error))
+            return Failure(_failure_of(error))
     return Success(None)
 
 
@@ -242,5 +247,5 @@ class SendTestMessage:
                 return Failure(
                     SessionNotWorking("the session is not WORKING: link the phone first")
                 )
-            return Failure(_server_error(error))
+            return Failure(_failure_of(error))
         return Success((phone, sent.external_id))

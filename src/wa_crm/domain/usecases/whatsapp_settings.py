@@ -5,7 +5,9 @@
   (``WahaServer``) so that no spelling of an address claims another association's session.
   Secrets are write-only: the API never returns them, storage encrypts them.
 - The connection check tells the admin what is wrong in one sentence: nothing listens, the
-  address is not WAHA, the key is refused, the session does not exist yet or is not linked. It
+  address is not WAHA, the key is refused, the WAHA release is older than wa_crm supports, WAHA
+  Core is asked for a session not named ``default`` (``CoreNeedsDefaultSession``, a 409 like
+  Start's), the session does not exist yet or is not linked. It
   never echoes what a server answered (the check must not become a probe of the internal
   network), and never shows a session that is another association's.
 """
@@ -20,6 +22,7 @@ from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.association import Association, WhatsAppSettings
 from wa_crm.domain.model.errors import (
+    CoreNeedsDefaultSession,
     DomainError,
     InvalidInput,
     SessionTaken,
@@ -33,9 +36,11 @@ from wa_crm.domain.usecases.session_ownership import (
 )
 from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWorkFactory
 from wa_crm.ports.whatsapp import (
+    CORE_SESSION,
     Connection,
     GatewayError,
     GatewayErrorCode,
+    ServerTier,
     SessionStatus,
     WhatsAppGateway,
 )
@@ -158,14 +163,15 @@ class ConnectionCheck:
     status: str | None = None
     phone: str | None = None
     version: str | None = None
+    needed_version: str | None = None
+    """The oldest WAHA release wa_crm works with, when the server's is older."""
 
 
 _FAILURE_MESSAGES = {
     GatewayErrorCode.UNREACHABLE: "Nothing answers at this address: check the URL and that "
     "WAHA is running and reachable from wa_crm.",
     GatewayErrorCode.TIMEOUT: "WAHA did not answer in time: check the address and the network.",
-    GatewayErrorCode.UNAUTHORIZED: "WAHA refused the API key: copy WHATSAPP_API_KEY from the "
-    "WAHA server's settings.",
+    GatewayErrorCode.UNAUTHORIZED: "WAHA refused the API key: copy the WAHA server's WAHA_API_KEY.",
     GatewayErrorCode.SERVER_ERROR: "WAHA answered with a server error: look at its logs.",
     GatewayErrorCode.RATE_LIMITED: "WAHA is limiting requests: try again in a minute.",
     GatewayErrorCode.CIRCUIT_OPEN: "WAHA failed repeatedly: wa_crm pauses before asking again.",
@@ -211,7 +217,7 @@ class CheckWhatsAppConnection:
 
     async def __call__(
         self, association: Association, overrides: ConnectionOverrides
-    ) -> Result[ConnectionCheck, InvalidInput | SessionTaken]:
+    ) -> Result[ConnectionCheck, InvalidInput | SessionTaken | CoreNeedsDefaultSession]:
         match _merged(
             association.whatsapp,
             WhatsAppChanges(
@@ -232,7 +238,9 @@ class CheckWhatsAppConnection:
                 return Failure(session_taken(settings))
         return await self._check(candidate)
 
-    async def _check(self, association: Association) -> Result[ConnectionCheck, SessionTaken]:
+    async def _check(
+        self, association: Association
+    ) -> Result[ConnectionCheck, SessionTaken | CoreNeedsDefaultSession]:
         settings = association.whatsapp
         connection = Connection(settings.base_url, settings.api_key, settings.session)
         try:
@@ -240,9 +248,24 @@ class CheckWhatsAppConnection:
         except GatewayError as error:
             return Success(_failed_check(error, probing_version=True))
         version = f"{server.version} ({server.engine})" if server.engine else server.version
+        if server.upgrade_to is not None:
+            return Success(
+                ConnectionCheck(
+                    False,
+                    "waha_too_old",
+                    f"WAHA {server.version} is older than {server.upgrade_to}, the oldest release "
+                    "wa_crm works with: update WAHA.",
+                    version=version,
+                    needed_version=server.upgrade_to,
+                )
+            )
+        if server.tier is ServerTier.CORE and connection.session != CORE_SESSION:
+            return Failure(CoreNeedsDefaultSession())
         try:
             info = await self.gateway.session_status(connection)
         except GatewayError as error:
+            if error.code is GatewayErrorCode.ONLY_DEFAULT_SESSION:
+                return Failure(CoreNeedsDefaultSession())
             if error.code is GatewayErrorCode.SESSION_NOT_FOUND:
                 return Success(
                     ConnectionCheck(

@@ -113,6 +113,7 @@ def _check_view(check: ConnectionCheck) -> dict[str, Any]:
         "status": check.status,
         "phone": check.phone,
         "version": check.version,
+        "needed_version": check.needed_version,
     }
 
 

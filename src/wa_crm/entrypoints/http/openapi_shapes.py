@@ -275,6 +275,7 @@ CONNECTION_CHECK = answer(
         "status": nullable(STRING),
         "phone": nullable(STRING),
         "version": nullable(STRING),
+        "needed_version": nullable(STRING),
     }
 )
 STARTED_SESSION = {"allOf": [SESSION, answer({"webhook_url": STRING})]}
