@@ -67,6 +67,7 @@ from wa_crm.domain.usecases.credentials import (
     LocateAgent,
 )
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
+from wa_crm.domain.usecases.reactions import ReactToMessage
 from wa_crm.domain.usecases.event_ids import PRUNE_EVENT_IDS_JOB, PruneProcessedEvents
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.imports import IMPORT_JOB, ImportInProcess, QueueImport, RunImport
@@ -84,9 +85,12 @@ from wa_crm.domain.usecases.retention import (
 )
 from wa_crm.domain.usecases.routing import SessionRouter
 from wa_crm.domain.usecases.session_health import (
+    CHECK_SESSION_DOWN_JOB,
     POLL_SESSION_JOB,
+    CheckSessionDown,
     PollSessionStatus,
 )
+from wa_crm.domain.usecases.session_outages import SessionOutages
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation
 from wa_crm.domain.usecases.snooze import WAKE_SNOOZED_JOB, WakeSnoozed
 from wa_crm.domain.usecases.statistics import ComputeStatistics
@@ -159,6 +163,14 @@ def _media_limits(settings: Settings) -> MediaLimits:
 
 def _poll_every(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.session_poll_seconds)
+
+
+def _session_down_alert_after(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.session_down_alert_seconds)
+
+
+def _session_recheck_every(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.session_recheck_seconds)
 
 
 def _browser_session_lifetime(settings: Settings) -> timedelta:
@@ -267,6 +279,12 @@ class Container(containers.DeclarativeContainer):
     )
     ai_providers = providers.Singleton(_ai_providers, settings=settings, clock=clock)
     gateway_breakers = providers.Singleton(GatewayBreakers, clock=clock)
+    session_outages = providers.Singleton(
+        SessionOutages,
+        gateway=gateway,
+        clock=clock,
+        recheck_every=providers.Callable(_session_recheck_every, settings),
+    )
     run_bot_turn = providers.Factory(
         RunBotTurn,
         uow_factory=uow_factory,
@@ -285,6 +303,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         breakers=gateway_breakers,
         telemetry=metrics,
+        outages=session_outages,
     )
     retry_dead_letter = providers.Factory(
         RetryDeadLetter, uow_factory=uow_factory, bus=event_bus, clock=clock
@@ -304,6 +323,13 @@ class Container(containers.DeclarativeContainer):
         bus=event_bus,
         clock=clock,
         every=providers.Callable(_poll_every, settings),
+    )
+    check_session_down = providers.Factory(
+        CheckSessionDown,
+        uow_factory=uow_factory,
+        bus=event_bus,
+        clock=clock,
+        alert_after=providers.Callable(_session_down_alert_after, settings),
     )
     send_alert = providers.Factory(SendAlert, alerts=alerts)
     start_periodic_jobs = providers.Factory(StartPeriodicJobs, uow_factory=uow_factory, clock=clock)
@@ -327,6 +353,9 @@ class Container(containers.DeclarativeContainer):
         UpdateBotSettings,
         uow_factory=uow_factory,
         providers=providers.Callable(lambda available: frozenset(available), ai_providers),
+    )
+    react_to_message = providers.Factory(
+        ReactToMessage, uow_factory=uow_factory, gateway=gateway, bus=event_bus, clock=clock
     )
     agent_actions = providers.Factory(
         AgentActions,
@@ -381,6 +410,7 @@ class Container(containers.DeclarativeContainer):
             FETCH_MEDIA_JOB: fetch_media,
             IMPORT_JOB: run_import,
             POLL_SESSION_JOB: poll_session,
+            CHECK_SESSION_DOWN_JOB: check_session_down,
             SEND_ALERT_JOB: send_alert,
             PURGE_JOB: purge_expired,
             PRUNE_EVENT_IDS_JOB: prune_processed_events,

@@ -91,6 +91,20 @@ class Settings(BaseSettings):
     session_poll_seconds: float = Field(
         60.0, gt=0, description="How often each association's WAHA session status is polled."
     )
+    session_down_alert_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="A WhatsApp session that stays missing, stopped or starting this long raises "
+        "the `session_down` alert, once; WAHA restarts a session in seconds after a config change "
+        "or a logout. Messages wait for the session meanwhile and after, never dropped. FAILED, "
+        "a QR to scan and a session taken by another association alert at once.",
+    )
+    session_recheck_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="While a session is down, how often each worker re-reads its status from "
+        "WAHA before sending again.",
+    )
     webhook_max_age_days: float = Field(
         7.0,
         gt=0,

@@ -70,6 +70,7 @@ async def world(backend_url: str, tmp_path: Any) -> AsyncIterator[World]:
         secret_key="admin-test-secret-key-0123",
         public_url=service_url,
         media_dir=str(tmp_path / "media"),
+        session_down_alert_seconds=0.5,
     )
     container = build_container(settings)
     simulator = SimulatorConfig(
@@ -237,7 +238,12 @@ async def test_a_stopped_session(world: World) -> None:
     assert (check["ok"], check["code"], check["status"]) == (True, "session_not_working", "STOPPED")
     assert "STOPPED" in check["message"]
     assert status["status"] == "STOPPED"
-    alerts = (await world.http.get(world.api("alerts"), headers=world.admin)).json()["items"]
+    # a stop may be a restart: the alert comes once it has lasted WA_CRM_SESSION_DOWN_ALERT_SECONDS
+    for _ in range(100):
+        alerts = (await world.http.get(world.api("alerts"), headers=world.admin)).json()["items"]
+        if alerts:
+            break
+        await asyncio.sleep(0.05)
     assert alerts[0]["kind"] == "session_down" and "STOPPED" in alerts[0]["message"]
 
 

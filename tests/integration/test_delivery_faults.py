@@ -1,8 +1,8 @@
 """Delivery through the WAHA simulator over HTTP (real ``WahaGateway``) while WAHA fails: 500s,
 429s with ``Retry-After``, timeouts and dropped connections are retried until every message is
-delivered in order per chat; a refused send (the session was deleted on the WAHA server) is a
-dead letter that ``RetryDeadLetter`` delivers once the session is back; the circuit breaker
-opens, fails fast, probes and closes; a probe postponed by the rate limit is given back."""
+delivered in order per chat; messages wait for a deleted session (no dead letter, one alert)
+and go once it is back; the circuit breaker opens, fails fast, probes and closes; a probe
+postponed by the rate limit is given back."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from wa_crm.domain.model.message import Author, Media, MessageStatus, MessageTyp
 from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound import DELIVER_JOB, Outgoing, queue_outbound
-from wa_crm.ports.events import PublishedEvent
+from wa_crm.domain.usecases.session_health import poll_job
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig
 
@@ -83,23 +83,6 @@ async def sqlite_container(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Con
     built = delivery_container(sqlite_url, tmp_path / "media", breakers_threshold=3)
     yield built
     await close_resources(built)
-
-
-class Alerts:
-    """Collects the dead letter alerts the bus publishes for one association."""
-
-    def __init__(self, container: Container, association: Association) -> None:
-        self.events: list[PublishedEvent] = []
-        self._task = asyncio.create_task(self._collect(container, association.id))
-
-    async def _collect(self, container: Container, association_id: str) -> None:
-        async for event in container.event_bus().subscribe(association_id, after_id="0"):
-            if event.type == "alert" and event.data.get("kind") == "dead_letter":
-                self.events.append(event)
-
-    async def close(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
 
 
 async def message_statuses(container: Container, association: Association) -> Counter[str]:
@@ -153,47 +136,75 @@ async def test_every_message_survives_500s_429s_timeouts_and_refused_connections
     assert sum(duplicates(sent).values()) <= failed_sends["timeout"]
 
 
-# --- 1b. a refused send is a dead letter ------------------------------------------------------
+# --- 1b. a missing session is waited for ----------------------------------------------------
 
 
-async def test_a_refused_send_is_a_dead_letter_that_a_retry_delivers(
-    sqlite_container: Container, waha: Waha
+async def test_messages_wait_for_a_deleted_session_and_one_alert_says_so(
+    backend_url: str, tmp_path: Path, waha: Waha
 ) -> None:
     """Someone deleted the session on the WAHA server: WAHA answers 404 "We didn't find a
-    session", which no retry can fix, so each message fails at once with an alert for agents.
-    Once the session is created and linked again, an admin's retry delivers them."""
-    container = sqlite_container
-    association = await create_association(
-        container, waha.url, messages_per_second=100, chat_gap_seconds=0
+    session". That is "wait", never a dead letter: the messages stay queued, the status is
+    re-read now and then (not per message), one ``session_down`` alert comes once the session
+    has been missing past ``WA_CRM_SESSION_DOWN_ALERT_SECONDS``, and when the session is back
+    every message goes, in order. (Before issue 15 each was a dead letter at once.)"""
+    settings = Settings(
+        database_url=backend_url,
+        workers=0,
+        secret_key=SECRET_KEY,
+        media_dir=str(tmp_path / "media"),
+        session_down_alert_seconds=1.5,
+        session_recheck_seconds=0.5,
     )
-    alerts = Alerts(container, association)
-    chats = await open_chats(container, association, 2)
-    headers = {"X-Api-Key": API_KEY}
-    (await waha.http.delete(f"/api/sessions/{SESSION}", headers=headers)).raise_for_status()
-    queued = await queue_backlog(container, association, chats, per_chat=1)
+    container = build_container(settings)
+    try:
+        association = await create_association(
+            container, waha.url, messages_per_second=100, chat_gap_seconds=0
+        )
+        chats = await open_chats(container, association, 2)
+        headers = {"X-Api-Key": API_KEY}
+        async with running(fast_runner(container)):
+            async with container.uow_factory()() as uow:  # the poll has seen it WORKING
+                now = container.clock().now()
+                await uow.jobs.schedule(poll_job(association.id, now), now)
+                await uow.commit()
+            await eventually(lambda: _recorded(container, association, "WORKING"))
+            deleted = await waha.http.delete(f"/api/sessions/{SESSION}", headers=headers)
+            deleted.raise_for_status()
+            queued = await queue_backlog(container, association, chats, per_chat=3)
 
-    async with running(fast_runner(container)):
+            await eventually(lambda: _session_alerts(container, association, 1), what="alert")
+            await asyncio.sleep(1.0)  # waiting goes on: no second alert, no dead letter
+            assert await status_counts(container) == {"queued": len(queued)}
+            assert await _session_alerts(container, association, 1)
+            tries = len(waha.recorder.sends())
+            assert tries <= len(chats), "one try per chat, then status reads"
+            reads = [r for r in waha.recorder.requests if r.path == f"/api/sessions/{SESSION}"]
+            assert len(reads) <= 12, "about one status read per recheck interval"
 
-        async def both_failed() -> bool:
-            return (await status_counts(container)).get("failed") == len(queued)
+            recreated = await waha.http.post(
+                "/api/sessions", json={"name": SESSION}, headers=headers
+            )
+            recreated.raise_for_status()
+            (await waha.http.post(f"/_sim/{SESSION}/scan", json={})).raise_for_status()
+            sent = await waha.wait_for_texts(len(queued))
+        assert_delivered_in_order(queued, sent)
+        assert await status_counts(container) == {"sent": len(queued)}
+    finally:
+        await close_resources(container)
 
-        await eventually(both_failed, what="two dead letters")
-        await asyncio.sleep(0.3)  # no retry may follow
-        assert len(waha.recorder.sends()) == len(queued), "one try each, no retries"
-        assert await message_statuses(container, association) == {"session_not_found": 2}
-        await eventually(lambda: _true(len(alerts.events) == 2), what="two alerts")
 
-        recreated = await waha.http.post("/api/sessions", json={"name": SESSION}, headers=headers)
-        recreated.raise_for_status()
-        (await waha.http.post(f"/_sim/{SESSION}/scan", json={})).raise_for_status()
-        retry = container.retry_dead_letter()
-        for event in alerts.events:
-            (await retry(association.id, event.data["message_id"])).unwrap()
-        sent = await waha.wait_for_texts(len(queued))
+async def _recorded(container: Container, association: Association, status: str) -> bool:
+    async with container.uow_factory()() as uow:
+        history = await uow.session_events.history(association.id, 1)
+    return bool(history) and history[0].status == status
 
-    await alerts.close()
-    assert sorted(record["text"] for record in sent) == sorted(queued)
-    assert await status_counts(container) == {"sent": len(queued)}
+
+async def _session_alerts(container: Container, association: Association, count: int) -> bool:
+    async with container.uow_factory()() as uow:
+        alerts = await uow.alerts.recent(association.id, 10)
+    kinds = [alert.kind for alert in alerts]
+    assert "dead_letter" not in kinds
+    return kinds.count("session_down") == count
 
 
 async def _true(value: bool) -> bool:

@@ -32,6 +32,7 @@ from wa_crm.domain.usecases.ingest import (
 )
 from wa_crm.domain.usecases.jobs import JobRunner
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
+from wa_crm.domain.usecases.session_outages import SessionOutages
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511999998888@c.us"
@@ -76,7 +77,14 @@ async def test_a_member_asking_for_prices_gets_the_price_list_document() -> None
             uow_factory, bus, clock, ids, {"rules": RulesProvider()}, breakers
         ),
         DELIVER_JOB: DeliverConversationMessages(
-            uow_factory, gateway, media, bus, clock, breakers, Metrics()
+            uow_factory,
+            gateway,
+            media,
+            bus,
+            clock,
+            breakers,
+            Metrics(),
+            SessionOutages(gateway, clock),
         ),
     }
     runner = JobRunner(uow_factory, clock, handlers, "w")

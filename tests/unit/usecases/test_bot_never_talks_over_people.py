@@ -38,6 +38,7 @@ from wa_crm.domain.usecases.ingest import (
 from wa_crm.domain.usecases.jobs import JobRunner
 from wa_crm.domain.usecases.media import MediaLimits
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
+from wa_crm.domain.usecases.session_outages import SessionOutages
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511988887777@c.us"
@@ -102,6 +103,7 @@ class Conversations(RuleBasedStateMachine):
                     self.clock,
                     GatewayBreakers(self.clock),
                     Metrics(),
+                    SessionOutages(self.gateway, self.clock),
                 )
             },
             "delivery-worker",

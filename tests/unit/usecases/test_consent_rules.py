@@ -45,6 +45,7 @@ from wa_crm.domain.usecases.ingest import (
 from wa_crm.domain.usecases.jobs import JobHandler, JobRunner
 from wa_crm.domain.usecases.media import MediaLimits
 from wa_crm.domain.usecases.outbound import DELIVER_JOB, Outgoing, queue_outbound
+from wa_crm.domain.usecases.session_outages import SessionOutages
 from wa_crm.ports.ai import AIProvider, BotAction, BotReply, TurnRequest
 from wa_crm.ports.events import PublishedEvent
 from wa_crm.ports.unit_of_work import AuditQuery
@@ -101,6 +102,7 @@ class World:
             self.clock,
             GatewayBreakers(self.clock),
             Metrics(),
+            SessionOutages(self.gateway, self.clock),
         )
         self.handlers: dict[str, JobHandler] = {BOT_TURN_JOB: bot_turn, DELIVER_JOB: deliver}
         self.jobs = JobRunner(self.uow_factory, self.clock, self.handlers, "w")

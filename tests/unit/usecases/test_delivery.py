@@ -25,7 +25,14 @@ from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDe
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.jobs import JobRunner
 from wa_crm.domain.usecases.outbound import DELIVER_JOB, Outgoing, queue_outbound
-from wa_crm.ports.whatsapp import GatewayError, GatewayErrorCode
+from wa_crm.domain.usecases.session_outages import SessionOutages
+from wa_crm.ports.whatsapp import (
+    Connection,
+    GatewayError,
+    GatewayErrorCode,
+    SessionInfo,
+    SessionStatus,
+)
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511988887777@c.us"
@@ -53,6 +60,7 @@ class World:
             self.clock,
             self.breakers,
             Metrics(),
+            SessionOutages(self.gateway, self.clock),
         )
         self.runner = JobRunner(self.uow_factory, self.clock, {DELIVER_JOB: deliver}, "w")
         self.conversation = Conversation.open(
@@ -208,3 +216,87 @@ async def test_a_bot_message_is_not_sent_once_a_person_took_over(world: World) -
     await world.drain(rounds=2)
     assert world.gateway.texts(CHAT) == ["Oi, sou a Ana"]
     assert (await world.message(bot_message)).status is MessageStatus.FAILED
+
+
+# --- the session is down: wait, never a dead letter --------------------------------------------
+
+
+class StatusReads(InMemoryWhatsAppGateway):
+    """Counts the session status reads (delivery re-reads a down session's status)."""
+
+    reads = 0
+
+    async def session_status(self, connection: Connection) -> SessionInfo:
+        self.reads += 1
+        return await super().session_status(connection)
+
+
+@pytest.fixture
+async def counting_world() -> World:
+    built = World()
+    built.gateway = StatusReads()
+    built.runner = JobRunner(
+        built.uow_factory,
+        built.clock,
+        {
+            DELIVER_JOB: DeliverConversationMessages(
+                built.uow_factory,
+                built.gateway,
+                InMemoryMediaStore(),
+                built.bus,
+                built.clock,
+                built.breakers,
+                Metrics(),
+                SessionOutages(built.gateway, built.clock, timedelta(seconds=5)),
+            )
+        },
+        "w",
+    )
+    await built.seed()
+    return built
+
+
+@pytest.mark.parametrize(
+    "down", [GatewayErrorCode.SESSION_NOT_FOUND, GatewayErrorCode.SESSION_NOT_READY]
+)
+async def test_messages_wait_for_a_session_that_is_down_without_using_attempts(
+    counting_world: World, down: GatewayErrorCode
+) -> None:
+    """WAHA restarts the session (404 "We didn't find a session", or 422 while it starts):
+    the messages stay queued in order, their job keeps its attempts, the status is re-read
+    once per recheck interval, not per message or per run, and the breaker stays closed."""
+    world = counting_world
+    assert isinstance(world.gateway, StatusReads)
+    world.gateway.fail_next(failure(down), on="send_text")
+    world.gateway.set_status("default", SessionStatus.STARTING)
+    queued = await world.queue("um", "dois", "três")
+
+    for _ in range(21):  # a run every half second for 10 s of restart
+        await world.runner.run_due()
+        world.clock.advance(0.5)
+
+    statuses = [(await world.message(message_id)).status for message_id in queued]
+    assert statuses == [MessageStatus.QUEUED] * 3
+    async with world.uow_factory() as uow:
+        job = await uow.jobs.get_by_key("deliver:c1")
+        poll = await uow.jobs.get_by_key("poll_session:a")
+    assert job is not None and (job.status, job.attempts) == (JobStatus.PENDING, 0)
+    assert poll is not None, "the session's status is recorded at once"
+    assert world.gateway.reads == 2, "re-read every 5 s, not on every run"
+    assert world.breakers.states() == {"http://waha#default": "closed"}
+    assert world.gateway.texts(CHAT) == []
+
+    world.gateway.set_status("default", SessionStatus.WORKING)
+    await world.drain(rounds=10, step=5)
+    assert world.gateway.texts(CHAT) == ["um", "dois", "três"]
+    assert {(await world.message(m)).status for m in queued} == {MessageStatus.SENT}
+
+
+async def test_a_message_queued_later_does_not_overtake_one_waiting(world: World) -> None:
+    world.gateway.sessions.pop("default")
+    await world.queue("primeira")
+    await world.drain(rounds=3, step=1)
+    world.gateway.add_session("default", SessionStatus.WORKING, phone=CHAT)
+    await world.queue("segunda")  # reschedules the chat's job at once
+    await world.drain(rounds=10, step=5)
+    assert world.gateway.texts(CHAT) == ["primeira", "segunda"]

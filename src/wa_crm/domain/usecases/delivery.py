@@ -11,6 +11,10 @@
   the queue.
 - While the session's circuit breaker is open the job waits (no attempt used, nothing sent); a
   send that ends without WAHA's answer gives back the probe it may have carried.
+- So it does while the session is down: WAHA has no such session, or it is not WORKING (404
+  or 422 while WAHA restarts it after a config change or a logout). The message stays queued
+  with its attempts, the session's status is re-read before anything is sent again
+  (``SessionOutages``), and session health alerts if it stays down. Never a dead letter.
 - Sends respect the association's rate limits: messages per second through the session and a
   minimum gap per chat, shared by every worker through the database.
 - A bot message shows a typing indicator first; a bot message still queued when a person has
@@ -52,6 +56,8 @@ from wa_crm.domain.usecases.contacts import connection_of
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
 from wa_crm.domain.usecases.publish import publish_committed
+from wa_crm.domain.usecases.session_health import poll_job
+from wa_crm.domain.usecases.session_outages import SessionOutages
 from wa_crm.ports.events import EventBus
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock
@@ -69,6 +75,8 @@ _log = logging.getLogger("wa_crm.delivery")
 LONGEST_SLOT_WAIT = timedelta(seconds=30)
 MEDIA_MISSING = "media_missing"
 LATE_SLOT_TRIES = 3
+SESSION_DOWN = "the WhatsApp session is down (missing or not WORKING): waiting for it"
+MIN_OUTAGE_WAIT = timedelta(milliseconds=200)
 
 
 class MissingMedia(Exception):
@@ -90,6 +98,7 @@ class DeliverConversationMessages:
     clock: Clock
     breakers: GatewayBreakers
     telemetry: Telemetry
+    outages: SessionOutages
 
     async def __call__(self, job: Job) -> None:
         association_id = job.association_id
@@ -124,6 +133,8 @@ class DeliverConversationMessages:
             if not self.breakers.allow(connection):
                 wait = max(self.breakers.wait(connection), timedelta(seconds=1))
                 raise Postpone("the WAHA session's circuit is open", wait)
+            if not await self.outages.is_up(connection):
+                raise Postpone(SESSION_DOWN, self._outage_wait(connection))
             try:
                 typing = association.bot.typing_seconds
                 if message.author is Author.BOT and typing > 0:
@@ -133,6 +144,9 @@ class DeliverConversationMessages:
                 sent = await self._send(connection, contact.wa_chat_id, message, file)
             except GatewayError as error:
                 self.breakers.failed(connection, error)
+                if error.session_down:
+                    await self._session_went_down(association_id, connection)
+                    raise Postpone(SESSION_DOWN, self._outage_wait(connection)) from None
                 if error.retryable and not last_attempt:
                     if error.retry_after:
                         raise RetryLater(
@@ -151,6 +165,7 @@ class DeliverConversationMessages:
                 self.breakers.released(connection)
                 raise
             self.breakers.succeeded(connection)
+            self.outages.came_back(connection)
             self.telemetry.message_sent((self.clock.now() - message.created_at).total_seconds())
             # the chat's next gap counts from WAHA's answer, however late this send went
             chat_free = self.clock.now() + timedelta(seconds=association.whatsapp.chat_gap_seconds)
@@ -161,6 +176,18 @@ class DeliverConversationMessages:
                 sent.external_id,
                 (chat_slot_key(association, contact.wa_chat_id), chat_free),
             )
+
+    async def _session_went_down(self, association_id: str, connection: Connection) -> None:
+        """The first to find the session down asks for its status now: session health records
+        it, and alerts if it stays down."""
+        if self.outages.went_down(connection):
+            now = self.clock.now()
+            async with self.uow_factory() as uow:
+                await uow.jobs.schedule(poll_job(association_id, now), now)
+                await uow.commit()
+
+    def _outage_wait(self, connection: Connection) -> timedelta:
+        return max(self.outages.wait(connection), MIN_OUTAGE_WAIT)
 
     async def _wait_for_slot(self, association: Association, chat_id: str) -> None:
         """Wait for this send's place under the chat's gap and the session's rate, shared by
@@ -233,6 +260,7 @@ class DeliverConversationMessages:
             await asyncio.sleep(min(limit, 0.5 + len(text) / 60))
             await self.gateway.stop_typing(connection, chat_id)
         except GatewayError:
+            # a session found down here is met again by the send, which waits for it
             _log.info("typing indicator not shown", exc_info=True)
 
     async def _dead_letter(self, message: Message, code: str, detail: str) -> None:

@@ -14,14 +14,15 @@ from wa_crm.domain.model.breaker import BreakerState, CircuitBreaker
 from wa_crm.ports.system import Clock
 from wa_crm.ports.whatsapp import Connection, GatewayError, GatewayErrorCode
 
-# Failures that say the WAHA server or session is unwell. A refused request (4xx, 463) is an
-# answer from a healthy server, and 429 is WAHA's rate limit, handled by waiting.
+# Failures that say the WAHA server is unwell. A refused request (4xx, 463) is an answer from
+# a healthy server; 429 is WAHA's rate limit, handled by waiting; a session that is missing or
+# not WORKING (restarting) is waited for by ``SessionOutages``, and must not make bot turns
+# hand off during a restart of a few seconds.
 _UNHEALTHY = frozenset(
     {
         GatewayErrorCode.UNREACHABLE,
         GatewayErrorCode.TIMEOUT,
         GatewayErrorCode.SERVER_ERROR,
-        GatewayErrorCode.SESSION_NOT_READY,
     }
 )
 
@@ -69,7 +70,7 @@ class GatewayBreakers:
         breaker = self._breaker(connection)
         if error.code in _UNHEALTHY:
             breaker.record_failure(self.clock.now())
-        elif error.code is GatewayErrorCode.RATE_LIMITED:
+        elif error.code is GatewayErrorCode.RATE_LIMITED or error.session_down:
             breaker.release_probe()
         else:
             breaker.record_success()  # a refusal is an answer: the server is up

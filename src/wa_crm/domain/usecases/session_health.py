@@ -2,7 +2,11 @@
 
 - Every status from a ``session.status`` webhook or the periodic poll is recorded when it
   differs from the last one, and published as ``session.status``.
-- A session that leaves ``WORKING`` raises an alert (``alerts.py``).
+- A session that leaves ``WORKING`` for a status only a person can change (``FAILED``, waiting
+  for a QR scan, taken by another association) raises the ``session_down`` alert at once
+  (``alerts.py``). One that is stopped, starting or missing may be restarting (WAHA restarts a
+  session after a config change, in seconds): ``CheckSessionDown`` raises the alert once if it
+  is still not back after ``alert_after`` (``WA_CRM_SESSION_DOWN_ALERT_SECONDS``).
 - The poll (``poll_session`` job, one per association) catches what webhooks miss: WAHA
   stopping without a word, or the webhook itself being broken. A session WAHA shows to be
   another association's is recorded as ``SESSION_TAKEN``, without its number
@@ -19,7 +23,7 @@ from returns.result import Failure
 
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError, Postpone
 from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.alerts import raise_alert
 from wa_crm.domain.usecases.contacts import connection_of
@@ -33,6 +37,9 @@ from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
 WORKING = "WORKING"
 SESSION_TAKEN = "SESSION_TAKEN"
 POLL_SESSION_JOB = "poll_session"
+CHECK_SESSION_DOWN_JOB = "check_session_down"
+# Statuses that do not pass by themselves: a person must restart, scan or sort out the session.
+_NEEDS_A_PERSON = frozenset({"FAILED", "SCAN_QR_CODE", SESSION_TAKEN})
 
 
 async def record_session_status(
@@ -66,14 +73,72 @@ async def record_session_status(
             EventType.SESSION_STATUS, association.id, {"session": session, "status": status}
         )
     )
-    if previous == WORKING and status != WORKING:
+    if previous != WORKING or status == WORKING:
+        return
+    if status in _NEEDS_A_PERSON:
         message = f"WhatsApp session {session!r} left WORKING: it is now {status}"
-        await raise_alert(
-            uow,
-            association.id,
-            Alert("session_down", message, now),
-            {"session": session, "status": status},
-        )
+        await _alert_session_down(uow, association, status, message, now)
+    else:
+        await uow.jobs.schedule(_check_job(association.id, now), now)
+
+
+async def _alert_session_down(
+    uow: UnitOfWork, association: Association, status: str, message: str, now: datetime
+) -> None:
+    await raise_alert(
+        uow,
+        association.id,
+        Alert("session_down", message, now),
+        {"session": association.whatsapp.session, "status": status},
+    )
+
+
+def _check_job(association_id: str, left_working_at: datetime) -> NewJob:
+    """One per association: a later departure from WORKING replaces it, with its own time."""
+    return NewJob(
+        kind=CHECK_SESSION_DOWN_JOB,
+        key=f"{CHECK_SESSION_DOWN_JOB}:{association_id}",
+        run_after=left_working_at,
+        payload={"since": left_working_at.isoformat()},
+        association_id=association_id,
+    )
+
+
+@dataclass(frozen=True)
+class CheckSessionDown:
+    """Alert once when a session that left WORKING is still not back after ``alert_after``.
+
+    - Back to WORKING meanwhile: nothing (it was a restart).
+    - Not yet ``alert_after``: the job waits, without using attempts.
+    - Messages keep waiting after the alert too; the alert tells a person to look.
+    """
+
+    uow_factory: UnitOfWorkFactory
+    bus: EventBus
+    clock: Clock
+    alert_after: timedelta = timedelta(minutes=10)
+
+    async def __call__(self, job: Job) -> None:
+        association_id = job.association_id
+        if association_id is None:
+            raise PermanentJobError("check_session_down job without an association")
+        since = datetime.fromisoformat(str(job.payload["since"]))
+        due = since + self.alert_after
+        if self.clock.now() < due:
+            raise Postpone("the session may still come back", due - self.clock.now())
+        async with self.uow_factory() as uow:
+            association = await uow.associations.get(association_id)
+            history = await uow.session_events.history(association_id, 1)
+            if association is None or not history or history[0].status == WORKING:
+                return
+            status, session = history[0].status, association.whatsapp.session
+            message = (
+                f"WhatsApp session {session!r} has not been WORKING for "
+                f"{_duration(self.alert_after)}: it is {status}; messages wait for it"
+            )
+            await _alert_session_down(uow, association, status, message, self.clock.now())
+            await uow.commit()
+        await publish_committed(uow, self.bus)
 
 
 def poll_job(association_id: str, at: datetime) -> NewJob:
@@ -119,3 +184,10 @@ class PollSessionStatus:
             await uow.jobs.schedule(poll_job(association_id, now + self.every), now)
             await uow.commit()
         await publish_committed(uow, self.bus)
+
+
+def _duration(span: timedelta) -> str:
+    seconds = span.total_seconds()
+    if seconds < 120:
+        return f"{round(seconds, 1):g} seconds"
+    return f"{round(seconds / 60, 1):g} minutes"
