@@ -106,7 +106,16 @@
 
   function testText(result) {
     const known = T[`test_${result.code}`];
-    return known ? t(`test_${result.code}`, { status: statusLabel(result.status) }) : result.message;
+    const values = {
+      status: statusLabel(result.status), version: result.version, needed: result.needed_version,
+    };
+    return known ? t(`test_${result.code}`, values) : result.message;
+  }
+
+  /** WAHA Core runs only the session named default: propose it, and say why. */
+  function proposeDefaultSession() {
+    $("waha-session").value = "default";
+    return T.core_needs_default_session;
   }
 
   async function testConnection() {
@@ -122,6 +131,7 @@
   }
 
   function formErrorText(error) {
+    if (error.code === "core_needs_default_session") return proposeDefaultSession();
     if (error.status === 409) return T.save_conflict;
     if (error.status === 422) return t("save_invalid", { message: error.message });
     return errorText(error);
@@ -154,6 +164,7 @@
 
   function sessionErrorText(error) {
     if (error.code === "not_configured") return T.start_needs_config;
+    if (error.code === "core_needs_default_session") return proposeDefaultSession();
     if (error.status === 502) return t("gateway_error", { message: error.message });
     return errorText(error);
   }
