@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
-from tests.e2e.harness import API_KEY, running_unconfigured_service
+from tests.e2e.harness import API_KEY, running_service, running_unconfigured_service
 
 from wa_crm.adapters.waha.gateway import OLDEST_SUPPORTED_VERSION
 from wa_crm.domain.usecases.setup import NewAgent
@@ -174,3 +174,26 @@ async def test_a_supported_release_passes_the_connection_test(
         check = (await wizard.call("POST", "whatsapp/test", settings)).json()
 
         assert (check["ok"], check["code"], check["needed_version"]) == (True, "working", None)
+
+
+async def test_marking_a_chat_read_names_the_contacts_messages(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """NOWEB and GOWS mark only the messages named (``messageIds``, WAHA's spec now); 2024.10.8's
+    NOWEB refused a sendSeen naming none."""
+    patient = "5511988887777@c.us"
+    async with running_service(sqlite_url, tmp_path / "media") as service:
+        first = await service.patient_writes(patient, "oi")
+        second = await service.patient_writes(patient, "tudo bem?")
+        idle = await service.http.post(f"{service.simulator_url}/_sim/wait-idle", json={})
+        assert idle.json()["idle"]  # both webhooks were delivered, so both messages are stored
+        conversation = await service.conversation_of(patient)
+        token = (await service.container.issue_api_token()("e2e", "ana@e2e.org")).unwrap()
+        read = await service.http.post(
+            f"{service.service_url}/api/associations/e2e/conversations/{conversation.id}/read",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert read.status_code == 200, read.text
+
+        seen = [s for s in await service.sent(patient) if s["kind"] == "seen"]
+        assert seen and set(seen[-1]["messageIds"]) >= {first, second}

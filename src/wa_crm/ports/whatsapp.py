@@ -6,6 +6,7 @@ faults); ``retryable`` tells the delivery job whether trying again can help.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -151,7 +152,17 @@ class WhatsAppGateway(Protocol):
     async def send_document(
         self, connection: Connection, chat_id: str, file: OutgoingFile, caption: str = ""
     ) -> SentMessage: ...
-    async def send_seen(self, connection: Connection, chat_id: str) -> None: ...
+    async def send_seen(
+        self, connection: Connection, chat_id: str, message_ids: Sequence[str] = ()
+    ) -> None:
+        """Mark the chat read; ``message_ids`` are the contact's messages read (NOWEB and GOWS
+        mark exactly those, other engines the whole chat)."""
+        ...
+
+    async def react(self, connection: Connection, message_id: str, emoji: str) -> None:
+        """Set the number's reaction to the message with this WhatsApp id; "" removes it."""
+        ...
+
     async def start_typing(self, connection: Connection, chat_id: str) -> None: ...
     async def stop_typing(self, connection: Connection, chat_id: str) -> None: ...
     async def session_status(self, connection: Connection) -> SessionInfo:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,7 +37,7 @@ from wa_crm.ports.whatsapp import (
     WebhookSubscription,
 )
 
-SendKind = Literal["text", "image", "file", "seen", "typing"]
+SendKind = Literal["text", "image", "file", "seen", "typing", "reaction"]
 Operation = Literal[
     "send_text",
     "send_image",
@@ -45,6 +45,7 @@ Operation = Literal[
     "send_seen",
     "start_typing",
     "stop_typing",
+    "react",
     "session_status",
     "start_session",
     "qr_code",
@@ -75,6 +76,7 @@ class RecordedSend:
     data: bytes | None = None
     reply_to: str | None = None
     typing: bool | None = None  # start (True) or stop (False) for kind "typing"
+    message_id: str | None = None  # the message a "reaction" (``text``, "" removes) is on
 
 
 @dataclass
@@ -240,9 +242,20 @@ class InMemoryWhatsAppGateway:
         session = self._working(connection, "send_document", chat_id)
         return self._record_message(session, "file", chat_id, caption=caption, file=file)
 
-    async def send_seen(self, connection: Connection, chat_id: str) -> None:
+    async def send_seen(
+        self, connection: Connection, chat_id: str, message_ids: Sequence[str] = ()
+    ) -> None:
         session = self._working(connection, "send_seen", chat_id)
         self.sent.append(RecordedSend(session.name, "seen", chat_id))
+
+    async def react(self, connection: Connection, message_id: str, emoji: str) -> None:
+        # WAHA's serialized ids name the chat: ``{fromMe}_{chatId}_{id}``
+        parts = message_id.split("_")
+        chat_id = parts[1] if len(parts) >= 3 else ""
+        session = self._working(connection, "react", chat_id)
+        self.sent.append(
+            RecordedSend(session.name, "reaction", chat_id, text=emoji, message_id=message_id)
+        )
 
     async def start_typing(self, connection: Connection, chat_id: str) -> None:
         session = self._working(connection, "start_typing", chat_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -133,8 +134,20 @@ class WahaGateway:
     ) -> SentMessage:
         return await self._send(connection, "/api/sendFile", _file_body(chat_id, file, caption))
 
-    async def send_seen(self, connection: Connection, chat_id: str) -> None:
-        await self._call(connection, "POST", "/api/sendSeen", json=_chat(connection, chat_id))
+    async def send_seen(
+        self, connection: Connection, chat_id: str, message_ids: Sequence[str] = ()
+    ) -> None:
+        """``messageIds``, as WAHA's spec has it now (``messageId`` is deprecated); WAHA
+        2024.10.8's NOWEB refused a sendSeen without an id (shared/waha/recorded/README.md)."""
+        body: dict[str, Any] = {**_chat(connection, chat_id)}
+        if message_ids:
+            body["messageIds"] = list(message_ids)
+        await self._call(connection, "POST", "/api/sendSeen", json=body)
+
+    async def react(self, connection: Connection, message_id: str, emoji: str) -> None:
+        """WAHA's ``PUT /api/reaction`` (``MessageReactionRequest``; "" removes)."""
+        body = {"messageId": message_id, "reaction": emoji, "session": connection.session}
+        await self._call(connection, "PUT", "/api/reaction", json=body)
 
     async def start_typing(self, connection: Connection, chat_id: str) -> None:
         await self._call(connection, "POST", "/api/startTyping", json=_chat(connection, chat_id))

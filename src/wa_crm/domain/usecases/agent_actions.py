@@ -7,6 +7,8 @@ label, snooze.
 - A reply (text, image or document) is queued for delivery in the same transaction that
   records it, and takes the conversation from the bot or the queue (claim by replying). To a
   contact who opted out, only a reply to a message they sent since is accepted.
+- A text reply may quote a message of the conversation that is on WhatsApp; it keeps the
+  quoted text.
 - Typing and reading are passed on to WhatsApp; a failure there is not the agent's problem.
 - Resolving asks the contact for a satisfaction rating when the association wants one.
 """
@@ -27,13 +29,14 @@ from wa_crm.domain.model.errors import (
     InvalidInput,
     UnknownAgent,
     UnknownConversation,
+    UnknownMessage,
     UnsupportedFileType,
 )
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.file_types import identify, is_raster_image, plain_file_name, sendable
 from wa_crm.domain.model.formatting import MAX_MESSAGE_LENGTH
 from wa_crm.domain.model.labels import normalize_labels
-from wa_crm.domain.model.message import Author, Media, Message, MessageType
+from wa_crm.domain.model.message import Author, Direction, Media, Message, MessageType
 from wa_crm.domain.usecases.assignment import request_pass
 from wa_crm.domain.usecases.consent import outbound_refusal
 from wa_crm.domain.usecases.contacts import connection_of
@@ -47,6 +50,26 @@ from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
+
+SEEN_MESSAGES = 30
+"""How many of the latest messages a read names: WAHA marks up to 30 in a direct chat."""
+
+
+async def _quotable(
+    uow: UnitOfWork, request: AgentRequest, reply_to: str
+) -> Result[Message, DomainError]:
+    """The message a reply quotes, named by our id or its WhatsApp id: one of this
+    conversation, already on WhatsApp (WAHA quotes by WhatsApp id)."""
+    association_id = request.association_id
+    quoted = await uow.messages.get(association_id, reply_to)
+    if quoted is None:
+        quoted = await uow.messages.get_by_external_id(association_id, reply_to)
+    if quoted is None or quoted.conversation_id != request.conversation_id:
+        return Failure(UnknownMessage(f"reply_to: no message {reply_to} in this conversation"))
+    if not quoted.external_id:
+        return Failure(InvalidInput("reply_to: the quoted message is not on WhatsApp yet"))
+    return Success(quoted)
+
 
 Change = Callable[[Conversation], Result[None, DomainError]]
 Then = Callable[[UnitOfWork, Conversation], Awaitable[None]]
@@ -135,7 +158,16 @@ class AgentActions:
             return Failure(
                 InvalidInput(f"the message is longer than {MAX_MESSAGE_LENGTH} characters")
             )
-        outgoing = Outgoing(body, Author.AGENT, agent_id=request.agent_id, reply_to=reply_to)
+        outgoing = Outgoing(body, Author.AGENT, agent_id=request.agent_id)
+        if reply_to is not None:
+            async with self.uow_factory() as uow:
+                quoted = await _quotable(uow, request, reply_to)
+            if isinstance(quoted, Failure):
+                return Failure(quoted.failure())
+            quote = quoted.unwrap()
+            outgoing = dataclasses.replace(
+                outgoing, reply_to=quote.external_id, quoted_body=quote.body
+            )
         return await self._send(request, outgoing)
 
     async def _send(
@@ -221,15 +253,27 @@ class AgentActions:
         return Success(None)
 
     async def read(self, request: AgentRequest) -> Result[Conversation, DomainError]:
-        """Clears the unread count and marks the chat read on WhatsApp (blue ticks)."""
+        """Clears the unread count and marks the chat read on WhatsApp (blue ticks), naming the
+        contact's latest messages: NOWEB and GOWS mark only the messages named."""
         result = await self._change(request, _mark_read)
         if isinstance(result, Success):
+            conversation = result.unwrap()
             async with self.uow_factory() as uow:
                 association = await uow.associations.get(request.association_id)
-                contact = await uow.contacts.get(request.association_id, result.unwrap().contact_id)
+                contact = await uow.contacts.get(request.association_id, conversation.contact_id)
+                latest = await uow.messages.list_for_conversation(
+                    request.association_id, conversation.id, before=None, limit=SEEN_MESSAGES
+                )
+            read_ids = [
+                message.external_id
+                for message in latest
+                if message.direction is Direction.IN and message.external_id
+            ]
             if association is not None and contact is not None:
                 with contextlib.suppress(GatewayError):
-                    await self.gateway.send_seen(connection_of(association), contact.wa_chat_id)
+                    await self.gateway.send_seen(
+                        connection_of(association), contact.wa_chat_id, read_ids
+                    )
         return result
 
     async def _change(
