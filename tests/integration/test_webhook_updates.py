@@ -59,11 +59,19 @@ async def test_a_replayed_ack_is_a_duplicate(waha: Waha) -> None:
     assert await status_of(waha, reply.id) is MessageStatus.READ
 
 
-async def test_an_ack_that_overtakes_the_message_is_ignored(waha: Waha) -> None:
-    unknown = WaMessage(from_me=True, source="api", body="?")
+async def test_an_ack_that_overtakes_our_send_is_kept_until_the_id_is_stored(
+    waha: Waha,
+) -> None:
+    """WAHA may post the ack before its answer to our send: the ack is kept, and the echo
+    that stores the id (``message.any`` with ``source: api``) finds the message read."""
+    await waha.deliver(message_event(WaMessage()))
+    reply = WaMessage(from_me=True, source="api", body="Olá! Em que posso ajudar?")
+    await waha.add_outbound(CONTACT, reply.body, MessageStatus.QUEUED)
 
-    assert await waha.deliver(ack_event(unknown.id, 3)) == "ignored"
-    assert await waha.stored_external_ids() == {}
+    assert await waha.deliver(ack_event(reply.id, 3)) == "stored"
+    assert reply.id not in await waha.stored_external_ids()
+    assert await waha.deliver(message_event(reply)) == "updated"
+    assert await status_of(waha, reply.id) is MessageStatus.READ
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -106,16 +114,54 @@ async def test_revokes_and_edits_of_unknown_messages_are_ignored(waha: Waha) -> 
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-async def test_a_reaction_is_acknowledged_and_counted_but_not_stored(
+async def test_a_contact_reaction_is_kept_on_the_message_and_published(
     waha: Waha, engine: str
 ) -> None:
+    """Issue 15: ``message.reaction`` was understood and thrown away."""
     message = WaMessage()
     await waha.deliver(message_event(message, engine=engine))
 
-    assert await waha.deliver(reaction_event(message.id, "❤️", engine=engine)) == "ignored"
+    assert await waha.deliver(reaction_event(message.id, "❤️", engine=engine)) == "updated"
 
-    assert await waha.stored_external_ids() == {message.id: 1}
-    assert waha.counted("message.reaction", "ignored") == 1
+    stored = await waha.message(message.id)
+    assert stored is not None
+    updated = [e for e in await waha.published() if e.type == "message.updated"]
+    assert [(e.data["id"], e.data["reactions"]) for e in updated] == [
+        (stored.id, [{"emoji": "❤️", "from_me": False, "at": updated[0].data["reactions"][0]["at"]}])
+    ]
+    async with waha.container.uow_factory()() as uow:
+        reactions = await uow.messages.reactions_of(waha.association.id, [stored.id])
+    assert [(r.emoji, r.from_me) for r in reactions[stored.id]] == [("❤️", False)]
+    assert waha.counted("message.reaction", "updated") == 1
+
+
+async def test_reactions_of_both_sides_replace_and_remove_in_webhook_time_order(
+    waha: Waha,
+) -> None:
+    """Our number's reaction (typed on the phone, or the echo of an agent's) is the other side;
+    a removal arriving before an older reaction is not undone by it (WAHA keeps no order)."""
+    ours = WaMessage(from_me=True, body="Sua receita está pronta")
+    await waha.deliver(message_event(ours, event="message.any"))
+    # WEBJS names our own message ``true_…`` for us, ``false_…`` as the contact sees it
+    as_contact_sees_it = ours.id.replace("true_", "false_", 1)
+
+    outcomes = [
+        await waha.deliver(reaction_event(as_contact_sees_it, "🙏", seconds_after_t0=1)),
+        await waha.deliver(reaction_event(ours.id, "👍", from_me=True, seconds_after_t0=2)),
+        await waha.deliver(reaction_event(as_contact_sees_it, "", seconds_after_t0=4)),
+        await waha.deliver(reaction_event(as_contact_sees_it, "😮", seconds_after_t0=3)),
+    ]
+
+    stored = await waha.message(ours.id)
+    assert stored is not None
+    async with waha.container.uow_factory()() as uow:
+        reactions = await uow.messages.reactions_of(waha.association.id, [stored.id])
+    assert outcomes == ["updated", "updated", "updated", "ignored"]
+    assert [(r.emoji, r.from_me) for r in reactions[stored.id]] == [("👍", True)]
+
+
+async def test_a_reaction_to_an_unknown_message_is_ignored(waha: Waha) -> None:
+    assert await waha.deliver(reaction_event(WaMessage().id, "❤️")) == "ignored"
 
 
 async def test_a_contact_typing_is_published(waha: Waha) -> None:

@@ -24,7 +24,7 @@ from wa_crm.domain.model.credentials import ApiToken, BrowserSession
 from wa_crm.domain.model.events import DomainEvent
 from wa_crm.domain.model.imports import Import
 from wa_crm.domain.model.jobs import Job, NewJob
-from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.message import Message, MessageStatus, Reaction
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
 from wa_crm.domain.model.statistics import (
@@ -234,6 +234,17 @@ class MessageRepository(Protocol):
         """
         ...
 
+    async def react(self, association_id: str, message_id: str, reaction: Reaction) -> bool:
+        """Keep ``reaction`` as its side's reaction to the message, unless that side's stored
+        one is newer (webhooks arrive in no order); True when it was kept. Race-safe."""
+        ...
+
+    async def reactions_of(
+        self, association_id: str, message_ids: Sequence[str]
+    ) -> dict[str, list[Reaction]]:
+        """The current reactions (removed ones left out) of those messages that have any."""
+        ...
+
 
 class JobRepository(Protocol):
     async def schedule(self, job: NewJob, now: datetime) -> Job:
@@ -317,6 +328,27 @@ class ProcessedEventRepository(Protocol):
         """Forget at most ``limit`` event ids, of every association, remembered strictly before
         ``before``, oldest first; returns how many were forgotten (fewer than ``limit``: none
         is left)."""
+        ...
+
+
+class PendingAckRepository(Protocol):
+    """Acks (``message.ack``) that came before the WhatsApp id of the message they are for was
+    stored: WAHA may post the SERVER ack while our send still waits for its answer. Kept until
+    the id is stored, then applied, so ticks never stick at "sent"; forgotten after a while."""
+
+    async def keep(
+        self, association_id: str, external_id: str, status: MessageStatus, at: datetime
+    ) -> None:
+        """Keep the status for the id; a status behind one already kept changes nothing."""
+        ...
+
+    async def take(self, association_id: str, external_id: str) -> MessageStatus | None:
+        """The status kept for the id, if any, forgotten as it is taken."""
+        ...
+
+    async def forget_before(self, before: datetime, limit: int) -> int:
+        """Forget at most ``limit`` acks, of every association, kept strictly before
+        ``before``; returns how many were forgotten (fewer than ``limit``: none is left)."""
         ...
 
 
@@ -523,6 +555,7 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     jobs: JobRepository
     processed_events: ProcessedEventRepository
+    pending_acks: PendingAckRepository
     send_slots: SendSlotRepository
     session_events: SessionEventRepository
     handoffs: HandoffRepository

@@ -15,6 +15,7 @@ from .suite_imports import ImportContract
 from .suite_inbox import InboxContract
 from .suite_inbox_tools import InboxToolsContract
 from .suite_jobs import JobContract, ProcessedEventContract
+from .suite_pending_acks import PendingAckContract
 from .suite_people import ContactContract, PatientContract
 from .suite_privacy import PrivacyContract
 from .suite_sql import SqlStorageContract
@@ -35,6 +36,7 @@ __all__ = [
     "JobContract",
     "MessageContract",
     "PatientContract",
+    "PendingAckContract",
     "PersistenceContract",
     "PrivacyContract",
     "ProcessedEventContract",

@@ -20,6 +20,7 @@ from .suite import (
     JobContract,
     MessageContract,
     PatientContract,
+    PendingAckContract,
     PrivacyContract,
     ProcessedEventContract,
     StatisticsContract,
@@ -72,6 +73,9 @@ class TestInMemoryJobs(InMemoryAdapter, JobContract): ...
 
 
 class TestInMemoryProcessedEvents(InMemoryAdapter, ProcessedEventContract): ...
+
+
+class TestInMemoryPendingAcks(InMemoryAdapter, PendingAckContract): ...
 
 
 class TestInMemoryDeliveryState(InMemoryAdapter, DeliveryStateContract): ...

@@ -28,6 +28,7 @@ from .suite import (
     JobContract,
     MessageContract,
     PatientContract,
+    PendingAckContract,
     PrivacyContract,
     ProcessedEventContract,
     SqlAuditContract,
@@ -82,6 +83,9 @@ class TestPostgresJobs(PostgresAdapter, JobContract): ...
 
 
 class TestPostgresProcessedEvents(PostgresAdapter, ProcessedEventContract): ...
+
+
+class TestPostgresPendingAcks(PostgresAdapter, PendingAckContract): ...
 
 
 class TestPostgresWorkerProcesses:

@@ -25,6 +25,7 @@ from .suite import (
     JobContract,
     MessageContract,
     PatientContract,
+    PendingAckContract,
     PrivacyContract,
     ProcessedEventContract,
     SqlAuditContract,
@@ -97,6 +98,9 @@ class TestSqliteJobs(SqliteAdapter, JobContract): ...
 
 
 class TestSqliteProcessedEvents(SqliteAdapter, ProcessedEventContract): ...
+
+
+class TestSqlitePendingAcks(SqliteAdapter, PendingAckContract): ...
 
 
 class TestSqliteDeliveryState(SqliteAdapter, DeliveryStateContract): ...

@@ -23,6 +23,7 @@ from wa_crm.domain.model.message import Author, MessageStatus
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.ingest import DeliveryAck, IncomingEvent, IngestWhatsAppEvent, Outcome
 from wa_crm.domain.usecases.jobs import JobRunner
 from wa_crm.domain.usecases.outbound import DELIVER_JOB, Outgoing, queue_outbound
 from wa_crm.domain.usecases.session_outages import SessionOutages
@@ -300,3 +301,26 @@ async def test_a_message_queued_later_does_not_overtake_one_waiting(world: World
     await world.queue("segunda")  # reschedules the chat's job at once
     await world.drain(rounds=10, step=5)
     assert world.gateway.texts(CHAT) == ["primeira", "segunda"]
+
+
+# --- acks that overtake the send --------------------------------------------------------------
+
+
+async def test_an_ack_that_overtook_the_send_is_applied_when_the_id_is_stored(
+    world: World,
+) -> None:
+    """WAHA posted DEVICE before answering our send: the ack is kept and the message, once
+    its id is stored, is ``delivered`` rather than stuck at ``sent``."""
+    ingest = IngestWhatsAppEvent(world.uow_factory, world.bus, world.clock, world.ids)
+    first_id = f"true_{CHAT}_3EB0{1:016X}"  # the fake gateway's first WhatsApp id
+    (message_id,) = await world.queue("olá")
+    early = DeliveryAck(first_id, MessageStatus.DELIVERED)
+    kept = (await ingest(IncomingEvent("a", "evt-early", early))).unwrap()
+    assert kept.outcome is Outcome.STORED
+
+    await world.drain(rounds=2)
+
+    message = await world.message(message_id)
+    assert (message.external_id, message.status) == (first_id, MessageStatus.DELIVERED)
+    async with world.uow_factory() as uow:
+        assert await uow.pending_acks.take("a", first_id) is None, "applied once, then gone"

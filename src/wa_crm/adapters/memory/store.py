@@ -17,7 +17,7 @@ from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.credentials import ApiToken, BrowserSession
 from wa_crm.domain.model.imports import Import
 from wa_crm.domain.model.jobs import Job
-from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.message import Message, MessageStatus, Reaction
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
 from wa_crm.domain.model.statistics import Alert, MessageRollup
@@ -59,8 +59,12 @@ class Tables:
     contacts: dict[str, Contact] = field(default_factory=dict)
     conversations: dict[str, Conversation] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
+    reactions: dict[tuple[str, bool], Reaction] = field(default_factory=dict)  # (message, from_me)
     jobs: dict[str, StoredJob] = field(default_factory=dict)
     processed_events: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    pending_acks: dict[tuple[str, str], tuple[MessageStatus, datetime]] = field(
+        default_factory=dict
+    )  # (association id, WhatsApp id) -> the ack's status and when it came
     send_slots: dict[str, datetime] = field(default_factory=dict)
     session_events: list[tuple[str, SessionStatusChange]] = field(default_factory=list)
     handoffs: list[StoredHandoff] = field(default_factory=list)

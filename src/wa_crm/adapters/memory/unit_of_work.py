@@ -24,6 +24,7 @@ from wa_crm.adapters.memory.inbox_tools import (
 from wa_crm.adapters.memory.jobs import InMemoryJobRepository
 from wa_crm.adapters.memory.monitoring import InMemoryAlertRepository, InMemoryHandoffRepository
 from wa_crm.adapters.memory.patients import InMemoryPatientRepository
+from wa_crm.adapters.memory.pending_acks import InMemoryPendingAckRepository
 from wa_crm.adapters.memory.privacy import InMemoryPrivacyRepository
 from wa_crm.adapters.memory.processed_events import InMemoryProcessedEventRepository
 from wa_crm.adapters.memory.sessions import (
@@ -48,6 +49,7 @@ from wa_crm.ports.unit_of_work import (
     MessageRepository,
     NoteRepository,
     PatientRepository,
+    PendingAckRepository,
     PrivacyRepository,
     ProcessedEventRepository,
     SendSlotRepository,
@@ -80,6 +82,7 @@ class InMemoryUnitOfWork:
         self.processed_events: ProcessedEventRepository = InMemoryProcessedEventRepository(
             self._workspace
         )
+        self.pending_acks: PendingAckRepository = InMemoryPendingAckRepository(self._workspace)
         self.send_slots: SendSlotRepository = InMemorySendSlotRepository(self._workspace)
         self.session_events: SessionEventRepository = InMemorySessionEventRepository(
             self._workspace

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     Float,
@@ -272,6 +273,7 @@ messages = Table(
     Column("body", Text, nullable=False),
     Column("media", NullableJSON),
     Column("reply_to", String),
+    Column("quoted_body", Text),  # the text of the message ``reply_to`` names, as quoted
     Column("status", String, nullable=False),
     Column("error", Text),
     Column("created_at", UtcDateTime, nullable=False),
@@ -296,6 +298,18 @@ messages = Table(
         sqlite_where=FAILED_OUTBOUND,
         postgresql_where=FAILED_OUTBOUND,
     ),
+)
+
+# The last reaction of each side of the chat to a message (WhatsApp keeps one per person, and
+# the association's number is one person however many agents use it). Deleted with the message.
+message_reactions = Table(
+    "message_reactions",
+    metadata,
+    Column("message_id", String, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("from_me", Boolean, primary_key=True),
+    Column("association_id", String, nullable=False),
+    Column("emoji", String, nullable=False),  # "" once removed, so an older event cannot undo it
+    Column("reacted_at", UtcDateTime, nullable=False),
 )
 
 # What the statistics keep of deleted messages (``PrivacyRepository``): counts per UTC hour and
@@ -384,6 +398,18 @@ alerts = Table(
     Index("ix_alerts_association_id_at", "association_id", "at"),
 )
 
+# Refused webhooks counted per hour, reason and scope: an association's id when the body was
+# routed to one (a bad signature), "" for the service (an unknown session, a body that is not a
+# WAHA event). One row per hour and reason however many refusals: cheap to write under a flood.
+webhook_refusals = Table(
+    "webhook_refusals",
+    metadata,
+    Column("scope", String, primary_key=True),
+    Column("hour", UtcDateTime, primary_key=True),
+    Column("reason", String, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
 # Append-only: no statement of wa_crm updates or deletes these rows (see domain/model/audit.py).
 audit_log = Table(
     "audit_log",
@@ -445,6 +471,18 @@ processed_events = Table(
     Column("event_id", String, primary_key=True),
     Column("processed_at", UtcDateTime, nullable=False),
     Index("ix_processed_events_processed_at", "processed_at"),  # pruned past WAHA's retries
+)
+
+# Acks that came before our send's WhatsApp id was stored, applied when it is (issue 15);
+# pruned with the processed event ids.
+pending_acks = Table(
+    "pending_acks",
+    metadata,
+    Column("association_id", String, primary_key=True),
+    Column("external_id", String, primary_key=True),
+    Column("status", String, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index("ix_pending_acks_received_at", "received_at"),
 )
 
 # A patient or order CSV import: the uploaded file waits in the media store and is imported in

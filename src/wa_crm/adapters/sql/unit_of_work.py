@@ -30,6 +30,7 @@ from wa_crm.adapters.sql.repositories.inbox_tools import (
     SqlCannedReplyRepository,
     SqlNoteRepository,
 )
+from wa_crm.adapters.sql.repositories.pending_acks import SqlPendingAckRepository
 from wa_crm.adapters.sql.repositories.sessions import (
     SqlSendSlotRepository,
     SqlSessionEventRepository,
@@ -51,6 +52,7 @@ from wa_crm.ports.unit_of_work import (
     MessageRepository,
     NoteRepository,
     PatientRepository,
+    PendingAckRepository,
     PrivacyRepository,
     ProcessedEventRepository,
     SendSlotRepository,
@@ -89,6 +91,7 @@ class SqlUnitOfWork:
     messages: MessageRepository
     jobs: JobRepository
     processed_events: ProcessedEventRepository
+    pending_acks: PendingAckRepository
     send_slots: SendSlotRepository
     session_events: SessionEventRepository
     handoffs: HandoffRepository
@@ -128,6 +131,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(connection)
         self.jobs = SqlJobRepository(connection)
         self.processed_events = SqlProcessedEventRepository(connection)
+        self.pending_acks = SqlPendingAckRepository(connection)
         self.send_slots = SqlSendSlotRepository(connection)
         self.session_events = SqlSessionEventRepository(connection)
         self.handoffs = SqlHandoffRepository(connection)

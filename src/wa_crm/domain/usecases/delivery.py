@@ -53,6 +53,7 @@ from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.alerts import raise_alert
 from wa_crm.domain.usecases.consent import withheld
 from wa_crm.domain.usecases.contacts import connection_of
+from wa_crm.domain.usecases.early_acks import apply_early_ack
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound import DELIVER_JOB
 from wa_crm.domain.usecases.publish import publish_committed
@@ -288,6 +289,7 @@ class DeliverConversationMessages:
             if external_id:
                 stored.external_id = external_id
             stored.advance(status, error)
+            await apply_early_ack(uow, stored)
             await uow.messages.update(stored)
             uow.record(
                 DomainEvent(EventType.MESSAGE_UPDATED, stored.association_id, stored.snapshot())

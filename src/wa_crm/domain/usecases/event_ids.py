@@ -7,6 +7,8 @@
 - Ids go in batches, one transaction each, so webhooks never wait behind a long delete.
 - ``keep`` is at least the replay window's ``max_age`` (settings): an event whose id is
   forgotten is refused as too old, and a message is stored once by its WhatsApp id anyway.
+- Acks kept for a WhatsApp id no message took (``early_acks``) go with them: by then no send
+  that could store that id is still in flight.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class PruneProcessedEvents:
         while True:
             async with self.uow_factory() as uow:
                 batch = await uow.processed_events.forget_before(now - self.keep, self.batch_size)
+                batch += await uow.pending_acks.forget_before(now - self.keep, self.batch_size)
                 await uow.commit()
             forgotten += batch
             if batch < self.batch_size:

@@ -17,7 +17,11 @@
   conversation it rates, which records the rating, and opens no new one (satisfaction.py).
 - Our own messages (``fromMe``): one we sent updates our stored message; one typed on the
   association's phone is stored as an agent message and takes the conversation from the bot.
-- Acks move message status forward only; revokes and edits update the stored message.
+- Acks move message status forward only; one for a message whose WhatsApp id is not stored yet
+  (it overtook our send's answer) is kept until it is (``early_acks``). Revokes and edits
+  update the stored message.
+- A reaction is kept on the message it reacts to, one per side of the chat (the newest), and
+  published as ``message.updated`` with the message's reactions.
 """
 
 from __future__ import annotations
@@ -43,13 +47,16 @@ from wa_crm.domain.model.message import (
     Message,
     MessageStatus,
     MessageType,
+    Reaction,
 )
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.model.phone import ChatId, ChatKind
 from wa_crm.domain.usecases.assignment import request_assignment
 from wa_crm.domain.usecases.consent import ConsentRequest, consent_request, record_choice
+from wa_crm.domain.usecases.early_acks import apply_early_ack
 from wa_crm.domain.usecases.media import FETCH_MEDIA_JOB
 from wa_crm.domain.usecases.publish import publish_committed
+from wa_crm.domain.usecases.reactions import reacted_message_event
 from wa_crm.domain.usecases.satisfaction import rating_answer
 from wa_crm.domain.usecases.session_health import record_session_status
 from wa_crm.ports.events import EventBus
@@ -77,6 +84,11 @@ class InboundMessage:
     push_name: str = ""
     media: Media | None = None
     reply_to: str | None = None
+    """The id of the quoted message as WAHA gives it (engines differ: ``quote_candidates``)."""
+    quote_candidates: tuple[str, ...] = ()
+    """The ids the quoted message may be stored under."""
+    quoted_body: str | None = None
+    """The quoted text as WAHA gives it: kept when the quoted message is not ours to read."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,17 @@ class MessageEdited:
 
 
 @dataclass(frozen=True)
+class MessageReacted:
+    """A reaction to the message stored under one of ``candidates``; ``emoji`` "" removes it.
+    ``from_me``: the association's number reacted (an agent here, or someone on the phone)."""
+
+    candidates: tuple[str, ...]
+    emoji: str
+    from_me: bool
+    timestamp: datetime
+
+
+@dataclass(frozen=True)
 class ContactPresence:
     chat_id: str
     typing: bool
@@ -117,6 +140,7 @@ WhatsAppEvent = (
     | DeliveryAck
     | MessageRevoked
     | MessageEdited
+    | MessageReacted
     | ContactPresence
     | SessionStatusReport
 )
@@ -223,6 +247,8 @@ class _Ingestion:
                 return await self._change(candidates, revoked=True, body=None)
             case MessageEdited(candidates, body):
                 return await self._change(candidates, revoked=False, body=body)
+            case MessageReacted():
+                return await self._reaction(event)
             case ContactPresence():
                 return await self._presence(event)
             case SessionStatusReport():
@@ -257,6 +283,9 @@ class _Ingestion:
             # opposite order could deadlock on PostgreSQL.
             contact.display_name = event.push_name
             await self.uow.contacts.update(contact)
+        reply_to, quoted_body = event.reply_to, event.quoted_body
+        if reply_to and (quoted := await self._stored(event.quote_candidates or (reply_to,))):
+            reply_to, quoted_body = quoted.external_id, quoted.body
         message = Message(
             id=self.ids.new_id(),
             association_id=self.association.id,
@@ -267,7 +296,8 @@ class _Ingestion:
             type=event.type,
             body=event.body,
             media=event.media,
-            reply_to=event.reply_to,
+            reply_to=reply_to,
+            quoted_body=quoted_body,
             status=MessageStatus.SENT if event.from_me else MessageStatus.RECEIVED,
             created_at=self.now,  # our clock orders the history; WAHA sends whole seconds
         )
@@ -423,6 +453,7 @@ class _Ingestion:
             if message.body.strip() == event.body.strip():
                 message.external_id = event.external_id
                 message.advance(MessageStatus.SENT)
+                await apply_early_ack(self.uow, message)
                 await self.uow.messages.update(message)
                 return self._updated(message)
         return None
@@ -430,7 +461,11 @@ class _Ingestion:
     async def _ack(self, event: DeliveryAck) -> IngestResult:
         message = await self.uow.messages.get_by_external_id(self.association.id, event.external_id)
         if message is None:
-            return IngestResult(Outcome.IGNORED, "ack for an unknown message")
+            # it may have overtaken our send's answer: kept until the id is stored (early_acks)
+            await self.uow.pending_acks.keep(
+                self.association.id, event.external_id, event.status, self.now
+            )
+            return IngestResult(Outcome.STORED, "ack kept until its message's id is stored")
         if not message.advance(event.status):
             return IngestResult(Outcome.IGNORED, "ack does not move the status forward")
         await self.uow.messages.update(message)
@@ -452,6 +487,23 @@ class _Ingestion:
             message.body = body or ""
         await self.uow.messages.update(message)
         return self._updated(message)
+
+    async def _reaction(self, event: MessageReacted) -> IngestResult:
+        message = await self._stored(event.candidates)
+        if message is None:
+            return IngestResult(Outcome.IGNORED, "reaction to an unknown message")
+        reaction = Reaction(event.emoji, event.from_me, event.timestamp)
+        if not await self.uow.messages.react(self.association.id, message.id, reaction):
+            return IngestResult(Outcome.IGNORED, "a newer reaction is already stored")
+        updated = await reacted_message_event(self.uow, message)
+        return IngestResult(Outcome.UPDATED, message_id=message.id, events=(updated,))
+
+    async def _stored(self, candidates: tuple[str, ...]) -> Message | None:
+        for external_id in candidates:
+            message = await self.uow.messages.get_by_external_id(self.association.id, external_id)
+            if message is not None:
+                return message
+        return None
 
     async def _presence(self, event: ContactPresence) -> IngestResult:
         match ChatId.parse(event.chat_id):
