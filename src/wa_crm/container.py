@@ -7,6 +7,7 @@ Nothing is built at import time. ``build_container(settings)`` returns a fresh c
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -30,6 +31,7 @@ from wa_crm.adapters.sql.unit_of_work import SqlUnitOfWork
 from wa_crm.adapters.system.alerts import LogAlertSink, WebhookAlertSink
 from wa_crm.adapters.system.clock import SystemClock
 from wa_crm.adapters.system.ids import TimeOrderedIdGenerator
+from wa_crm.adapters.system.log_throttle import ThrottledLog
 from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.adapters.system.passwords import Argon2PasswordHasher
 from wa_crm.adapters.system.secrets import FernetSecretCipher
@@ -67,7 +69,6 @@ from wa_crm.domain.usecases.credentials import (
     LocateAgent,
 )
 from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
-from wa_crm.domain.usecases.reactions import ReactToMessage
 from wa_crm.domain.usecases.event_ids import PRUNE_EVENT_IDS_JOB, PruneProcessedEvents
 from wa_crm.domain.usecases.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.imports import IMPORT_JOB, ImportInProcess, QueueImport, RunImport
@@ -79,6 +80,7 @@ from wa_crm.domain.usecases.outbound import DELIVER_JOB
 from wa_crm.domain.usecases.periodic import StartPeriodicJobs
 from wa_crm.domain.usecases.presence import ListAgents, PresenceTracker
 from wa_crm.domain.usecases.privacy_settings import UpdatePrivacySettings
+from wa_crm.domain.usecases.reactions import ReactToMessage
 from wa_crm.domain.usecases.retention import (
     PURGE_JOB,
     PurgeExpiredMessages,
@@ -94,6 +96,7 @@ from wa_crm.domain.usecases.session_outages import SessionOutages
 from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation
 from wa_crm.domain.usecases.snooze import WAKE_SNOOZED_JOB, WakeSnoozed
 from wa_crm.domain.usecases.statistics import ComputeStatistics
+from wa_crm.domain.usecases.webhook_refusals import WebhookRefusals
 from wa_crm.domain.usecases.whatsapp_session import SendTestMessage, SessionControl
 from wa_crm.domain.usecases.whatsapp_settings import (
     CheckWhatsAppConnection,
@@ -353,6 +356,10 @@ class Container(containers.DeclarativeContainer):
         UpdateBotSettings,
         uow_factory=uow_factory,
         providers=providers.Callable(lambda available: frozenset(available), ai_providers),
+    )
+    webhook_refusals = providers.Factory(WebhookRefusals, uow_factory=uow_factory, clock=clock)
+    webhook_refusal_log = providers.Singleton(
+        ThrottledLog, providers.Callable(logging.getLogger, "wa_crm.webhooks")
     )
     react_to_message = providers.Factory(
         ReactToMessage, uow_factory=uow_factory, gateway=gateway, bus=event_bus, clock=clock

@@ -54,6 +54,7 @@ NOT_AUDITED = {
     ("GET", "canned-replies"),
     ("GET", "stats"),
     ("GET", "alerts"),
+    ("GET", "webhooks/refused"),
     ("GET", "agents"),
     ("GET", "agents/{id}/tokens"),
     ("GET", "audit"),
@@ -238,6 +239,17 @@ async def _release(world: World) -> None:
     (await world.service.container.agent_actions().release(world.request("agent"))).unwrap()
 
 
+async def _until_sent(world: World) -> None:
+    """A reaction needs the message's WhatsApp id: wait for its delivery."""
+    for _ in range(200):
+        async with world.service.container.uow_factory()() as uow:
+            message = await uow.messages.get(world.ids["association"], world.ids["message"])
+        if message is not None and message.external_id:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the file Ana sent was never delivered")
+
+
 @dataclass(frozen=True)
 class Scenario:
     action: AuditAction
@@ -280,6 +292,13 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         "conversation",
         Call("conversations/{id}/messages", json={"text": 5}),
         Call("conversations/{id}/messages", json={"text": "Olá, Maria"}),
+    ),
+    ("POST", "conversations/{id}/messages/{message_id}/reaction"): Scenario(
+        AuditAction.MESSAGE_REACTED,
+        "conversation",
+        Call("conversations/{id}/messages/{message}/reaction", json={"emoji": "hello"}),
+        Call("conversations/{id}/messages/{message}/reaction", json={"emoji": "👍"}),
+        prepare=_until_sent,
     ),
     ("POST", "conversations/{id}/claim"): Scenario(
         AuditAction.CONVERSATION_CLAIMED,

@@ -47,7 +47,7 @@ async def test_every_subscribed_event_is_acknowledged(waha: Waha, engine: str) -
         (ack_event(ours.id, 3, engine=engine), "updated"),
         (edited_event(inbound, "Oi!", engine=engine), "updated"),
         (revoked_event(inbound, engine=engine), "updated"),
-        (reaction_event(inbound.id, engine=engine), "ignored"),
+        (reaction_event(inbound.id, engine=engine), "updated"),
         (presence_event(CONTACT, "typing", engine=engine), "published"),
         (session_status_event("WORKING", engine=engine), "updated"),
     ]
@@ -58,7 +58,7 @@ async def test_every_subscribed_event_is_acknowledged(waha: Waha, engine: str) -
     assert waha.counted("message", "stored") == 1
     assert waha.counted("message.any", "duplicate") == 1
     assert waha.counted("message.any", "stored") == 1
-    assert waha.counted("message.reaction", "ignored") == 1
+    assert waha.counted("message.reaction", "updated") == 1
     assert waha.counted("session.status", "updated") == 1
 
 

@@ -395,16 +395,23 @@ def edited_event(
 
 
 def reaction_event(
-    target_id: str, emoji: str = "👍", *, chat_id: str = CONTACT, engine: str = "WEBJS"
+    target_id: str,
+    emoji: str = "👍",
+    *,
+    chat_id: str = CONTACT,
+    engine: str = "WEBJS",
+    from_me: bool = False,
+    seconds_after_t0: int = 0,
 ) -> dict[str, Any]:
+    """The contact's reaction, or (``from_me``) the association's number's; "" removes."""
     payload = {
-        "id": serialized_id(chat_id, new_hex_id(), from_me=False),
-        "from": chat_id,
-        "fromMe": False,
+        "id": serialized_id(chat_id, new_hex_id(), from_me=from_me),
+        "from": ME if from_me else chat_id,
+        "fromMe": from_me,
         "source": "app",
-        "to": ME,
+        "to": chat_id if from_me else ME,
         "participant": None,
-        "timestamp": int(T0.timestamp()),
+        "timestamp": int(T0.timestamp()) + seconds_after_t0,
         "reaction": {"text": emoji, "messageId": target_id},
     }
     return envelope("message.reaction", payload, engine=engine)

@@ -41,6 +41,7 @@ from wa_crm.domain.usecases.ingest import (
     DeliveryAck,
     InboundMessage,
     MessageEdited,
+    MessageReacted,
     MessageRevoked,
     SessionStatusReport,
     WhatsAppEvent,
@@ -79,6 +80,11 @@ def test_an_inbound_text_reads_the_same_from_every_engine(engine: str, event: st
         push_name=CONTACT_NAME,
         media=None,
         reply_to="false_5511988887777@c.us_AAAA",
+        quote_candidates=(
+            "false_5511988887777@c.us_AAAA",
+            "true_5511988887777@c.us_AAAA",
+            "AAAA",
+        ),
     )
 
 
@@ -264,15 +270,28 @@ def test_a_working_session_reports_its_phone_and_when(engine: str) -> None:
     assert read(failed) == SessionStatusReport("FAILED", None, emitted(failed))
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_reaction_names_the_message_as_either_side_sees_it(engine: str) -> None:
+    """The contact reacts to our message, which they received: ``false_…`` on their side."""
+    theirs = f"false_{CONTACT}_3EB0AAAABBBBCCCCDDDD"
+
+    reacted = read(reaction_event(theirs, "❤️", engine=engine))
+    removed = read(reaction_event(theirs, "", engine=engine, from_me=True))
+
+    assert reacted == MessageReacted(
+        (theirs, f"true_{CONTACT}_3EB0AAAABBBBCCCCDDDD", "3EB0AAAABBBBCCCCDDDD"), "❤️", False, T0
+    )
+    assert isinstance(removed, MessageReacted) and (removed.emoji, removed.from_me) == ("", True)
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        reaction_event(f"false_{CONTACT}_3EB0AAAABBBBCCCCDDDD"),
         envelope("group.v2.join", {"group": {"id": "120363041234567890@g.us"}}),
         envelope("call.received", {"id": "call-1", "from": CONTACT}),
         envelope("message.waiting", {}),
     ],
-    ids=["reaction", "group", "call", "waiting"],
+    ids=["group", "call", "waiting"],
 )
 def test_events_wa_crm_does_not_act_on_are_unsupported(body: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedEvent):

@@ -364,9 +364,21 @@ class HandoffRepository(Protocol):
 
 
 class AlertRepository(Protocol):
+    """What the monitoring page warns about: alerts, and counts of refused webhooks."""
+
     async def add(self, association_id: str, alert: Alert) -> None: ...
     async def recent(self, association_id: str, limit: int) -> Sequence[Alert]:
         """Newest first."""
+        ...
+
+    async def count_refused_webhook(self, scope: str, reason: str, at: datetime) -> None:
+        """Count one webhook refused at ``at`` for ``reason``; ``scope`` is the association's
+        id, or "" for the service (a body no association could be found for). Counts older
+        than a day are forgotten. Race-safe."""
+        ...
+
+    async def refused_webhooks(self, scope: str, since: datetime) -> dict[str, int]:
+        """Refused webhooks of the scope by reason, counted from ``since``'s minute on."""
         ...
 
 

@@ -52,7 +52,7 @@ def message_id_of(chat_id: str) -> re.Pattern[str]:
 class Sent:
     """One entry of what the world behind the gateway saw sent, in a common shape."""
 
-    kind: str  # text | image | file | seen | typing
+    kind: str  # text | image | file | seen | typing | reaction
     chat_id: str
     id: str | None = None
     text: str | None = None
@@ -60,6 +60,7 @@ class Sent:
     filename: str | None = None
     reply_to: str | None = None
     typing: bool | None = None
+    message_id: str | None = None  # the message a reaction (``text``) is on
 
 
 class Fault(StrEnum):
@@ -137,6 +138,21 @@ class WhatsAppGatewayContract:
         assert await driver.sent("default") == [
             Sent("image", PATIENT, id=image.external_id, caption="a photo", filename="photo.jpg"),
             Sent("file", PATIENT, id=document.external_id, filename="report.pdf"),
+        ]
+
+    async def test_a_reaction_is_set_and_removed_on_a_message(self, driver: GatewayDriver) -> None:
+        """WAHA's ``PUT /api/reaction``; "" removes (the spec transport checks the body)."""
+        gateway, connection = driver.gateway, driver.connection
+        sent = await gateway.send_text(connection, PATIENT, "Sua receita está pronta")
+        assert sent.external_id is not None
+
+        await gateway.react(connection, sent.external_id, "👍")
+        await gateway.react(connection, sent.external_id, "")
+
+        reactions = [entry for entry in await driver.sent("default") if entry.kind == "reaction"]
+        assert reactions == [
+            Sent("reaction", PATIENT, text="👍", message_id=sent.external_id),
+            Sent("reaction", PATIENT, text="", message_id=sent.external_id),
         ]
 
     async def test_sends_are_recorded_in_order(self, driver: GatewayDriver) -> None:

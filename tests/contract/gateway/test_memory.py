@@ -50,6 +50,7 @@ class FakeDriver:
                 filename=record.filename,
                 reply_to=record.reply_to,
                 typing=record.typing,
+                message_id=record.message_id,
             )
             for record in self.fake.sent_in(session)
         ]

@@ -84,6 +84,9 @@ class SimulatorDriver:
                 filename=item["filename"],
                 reply_to=item["reply_to"],
                 typing=item.get("typing"),
+                message_id=(item.get("messageIds") or [None])[0]
+                if item["kind"] == "reaction"
+                else None,
             )
             for item in await self._control("GET", f"/_sim/{session}/sent")
         ]

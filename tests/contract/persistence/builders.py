@@ -213,6 +213,7 @@ def a_media_message(association_id: str, conversation_id: str) -> Message:
             url="media/abc", mimetype="application/pdf", filename="x.pdf", size=123, checksum="ff"
         ),
         reply_to="msg-1",
+        quoted_body="Pode mandar a receita? 🙏",
         status=MessageStatus.FAILED,
         error="463 reach-out limit",
         created_at=at(5).astimezone(SAO_PAULO),

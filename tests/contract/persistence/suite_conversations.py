@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from wa_crm.domain.model.conversation import Channel, ConversationStatus, HandoffReason
-from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus
+from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, Reaction
 from wa_crm.ports.unit_of_work import DuplicateKey
 
 from .base import PersistenceContract, UowFactory
@@ -131,6 +131,34 @@ class ConversationContract(PersistenceContract):
 
 
 class MessageContract(PersistenceContract):
+    async def test_each_side_keeps_its_newest_reaction(self, uow_factory: UowFactory) -> None:
+        """Webhooks come in no order: an older reaction never replaces a newer one, and a
+        removal ("") hides the side's reaction without letting an older one back."""
+        message, other = a_message(ASSOCIATION, "conv-1"), a_message(ASSOCIATION, "conv-1")
+        async with uow_factory() as uow:
+            await uow.messages.add(message)
+            await uow.messages.add(other)
+            await uow.commit()
+        theirs, ours = Reaction("❤️", False, at(5)), Reaction("👍", True, at(3))
+        async with uow_factory() as uow:
+            assert await uow.messages.react(ASSOCIATION, message.id, Reaction("😮", False, at(1)))
+            assert await uow.messages.react(ASSOCIATION, message.id, theirs)
+            assert not await uow.messages.react(
+                ASSOCIATION, message.id, Reaction("😢", False, at(4))
+            )
+            assert await uow.messages.react(ASSOCIATION, message.id, ours)
+            assert await uow.messages.react(ASSOCIATION, other.id, Reaction("🙏", False, at(2)))
+            assert await uow.messages.react(ASSOCIATION, other.id, Reaction("", False, at(6)))
+            assert not await uow.messages.react(ASSOCIATION, other.id, Reaction("🙏", False, at(2)))
+            await uow.commit()
+        async with uow_factory() as uow:
+            found = await uow.messages.reactions_of(ASSOCIATION, [message.id, other.id, "nope"])
+            assert await uow.messages.reactions_of("other-association", [message.id]) == {}
+            assert await uow.messages.reactions_of(ASSOCIATION, []) == {}
+        assert {key: sorted(value, key=lambda r: r.from_me) for key, value in found.items()} == {
+            message.id: [theirs, ours]
+        }
+
     async def test_round_trip_of_every_field(self, uow_factory: UowFactory) -> None:
         plain = a_message(ASSOCIATION, "conv-1")
         media = a_media_message(ASSOCIATION, "conv-1")

@@ -30,6 +30,7 @@ from .builders import SAO_PAULO, a_message, an_association
 A, OTHER = "assoc-stats", "assoc-stats-other"
 START = datetime(2026, 3, 2, tzinfo=UTC)
 END = START + timedelta(hours=3)
+DAY = timedelta(days=1)
 TICK = timedelta(microseconds=1)
 
 
@@ -239,6 +240,35 @@ class StatisticsContract(PersistenceContract):
             await uow.commit()
         async with uow_factory() as uow:
             assert await uow.statistics.delivery_failures(A, START, END) == 1
+
+    async def test_refused_webhooks_are_counted_by_scope_and_reason_for_a_day(
+        self, uow_factory: UowFactory
+    ) -> None:
+        refusals = [
+            (A, "bad_signature", minutes(1)),
+            (A, "bad_signature", minutes(1) + timedelta(seconds=30)),
+            (A, "invalid_payload", minutes(70)),
+            ("", "unknown_session", minutes(70)),
+            (OTHER, "bad_signature", minutes(70)),
+        ]
+        for scope, reason, at in refusals:
+            async with uow_factory() as uow:
+                await uow.alerts.count_refused_webhook(scope, reason, at)
+                await uow.commit()
+        async with uow_factory() as uow:
+            everything = await uow.alerts.refused_webhooks(A, START)
+            last_hour = await uow.alerts.refused_webhooks(A, minutes(10) + timedelta(seconds=5))
+            service = await uow.alerts.refused_webhooks("", START)
+        async with uow_factory() as uow:  # a day later the old counts are gone
+            await uow.alerts.count_refused_webhook(A, "bad_signature", minutes(2) + DAY)
+            await uow.commit()
+        async with uow_factory() as uow:
+            next_day = await uow.alerts.refused_webhooks(A, START)
+
+        assert everything == {"bad_signature": 2, "invalid_payload": 1}
+        assert last_hour == {"invalid_payload": 1}
+        assert service == {"unknown_session": 1}
+        assert next_day == {"bad_signature": 1, "invalid_payload": 1}
 
     async def test_recent_alerts_newest_first_up_to_the_limit(
         self, uow_factory: UowFactory

@@ -9,7 +9,13 @@ from datetime import datetime
 
 from wa_crm.adapters.memory.store import Workspace, insert, replace
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
-from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message, MessageStatus
+from wa_crm.domain.model.message import (
+    AWAITING_ID_STATUSES,
+    Direction,
+    Message,
+    MessageStatus,
+    Reaction,
+)
 from wa_crm.ports.unit_of_work import ConversationQuery, DuplicateKey
 
 
@@ -198,6 +204,28 @@ class InMemoryMessageRepository:
             limit=len(self._rows),
         )
         return found[::-1]
+
+    async def react(self, association_id: str, message_id: str, reaction: Reaction) -> bool:
+        reactions = self._workspace.tables.reactions
+        stored = reactions.get((message_id, reaction.from_me))
+        if stored is not None and stored.at > reaction.at:
+            return False
+        reactions[(message_id, reaction.from_me)] = reaction
+        return True
+
+    async def reactions_of(
+        self, association_id: str, message_ids: Sequence[str]
+    ) -> dict[str, list[Reaction]]:
+        found: dict[str, list[Reaction]] = {}
+        for message_id in message_ids:
+            message = self._rows.get(message_id)  # a deleted message takes its reactions along
+            if message is None or message.association_id != association_id:
+                continue
+            for from_me in (False, True):
+                reaction = self._workspace.tables.reactions.get((message_id, from_me))
+                if reaction is not None and reaction.emoji:
+                    found.setdefault(message_id, []).append(reaction)
+        return found
 
     @property
     def _rows(self) -> dict[str, Message]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from wa_crm.adapters.memory.store import StoredHandoff, Workspace
 from wa_crm.domain.model.statistics import Alert
@@ -29,6 +30,9 @@ class InMemoryHandoffRepository:
                 handoff.answered_at = at
 
 
+REFUSALS_KEPT = timedelta(days=1)
+
+
 class InMemoryAlertRepository:
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
@@ -45,3 +49,18 @@ class InMemoryAlertRepository:
         ]
         found.sort(key=lambda entry: entry[:2], reverse=True)
         return [alert for _, _, alert in found[:limit]]
+
+    async def count_refused_webhook(self, scope: str, reason: str, at: datetime) -> None:
+        counts = self._workspace.tables.webhook_refusals
+        minute = at.replace(second=0, microsecond=0)
+        for key in [key for key in counts if key[1] < minute - REFUSALS_KEPT]:
+            del counts[key]
+        counts[(scope, minute, reason)] = counts.get((scope, minute, reason), 0) + 1
+
+    async def refused_webhooks(self, scope: str, since: datetime) -> dict[str, int]:
+        start = since.replace(second=0, microsecond=0)
+        found: Counter[str] = Counter()
+        for (owner, minute, reason), count in self._workspace.tables.webhook_refusals.items():
+            if owner == scope and minute >= start:
+                found[reason] += count
+        return dict(found)

@@ -69,6 +69,8 @@ class Tables:
     session_events: list[tuple[str, SessionStatusChange]] = field(default_factory=list)
     handoffs: list[StoredHandoff] = field(default_factory=list)
     alerts: list[tuple[str, Alert]] = field(default_factory=list)  # (association id, alert)
+    # (scope, minute, reason) -> count; see AlertRepository.count_refused_webhook
+    webhook_refusals: dict[tuple[str, datetime, str], int] = field(default_factory=dict)
     canned_replies: dict[str, CannedReply] = field(default_factory=dict)
     notes: dict[str, Note] = field(default_factory=dict)
     presence: dict[tuple[str, str], Presence] = field(default_factory=dict)  # (assoc, agent)

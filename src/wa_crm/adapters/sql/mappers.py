@@ -300,6 +300,7 @@ def message_to_row(message: Message) -> dict[str, Any]:
         "body": message.body,
         "media": None if media is None else {f.name: getattr(media, f.name) for f in fields(media)},
         "reply_to": message.reply_to,
+        "quoted_body": message.quoted_body,
         "status": message.status.value,
         "error": message.error,
         "created_at": message.created_at,
@@ -327,6 +328,7 @@ def message_from_row(row: RowMapping) -> Message:
         if media is None
         else Media(**{k: v for k, v in media.items() if k in _MEDIA_FIELDS}),
         reply_to=row["reply_to"],
+        quoted_body=row["quoted_body"],
         error=row["error"],
     )
 

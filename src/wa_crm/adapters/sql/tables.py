@@ -398,14 +398,15 @@ alerts = Table(
     Index("ix_alerts_association_id_at", "association_id", "at"),
 )
 
-# Refused webhooks counted per hour, reason and scope: an association's id when the body was
+# Refused webhooks counted per minute, reason and scope: an association's id when the body was
 # routed to one (a bad signature), "" for the service (an unknown session, a body that is not a
-# WAHA event). One row per hour and reason however many refusals: cheap to write under a flood.
+# WAHA event). One row per minute and reason however many refusals, kept a day: cheap to write
+# under a flood, and enough to say how many in the last hour.
 webhook_refusals = Table(
     "webhook_refusals",
     metadata,
     Column("scope", String, primary_key=True),
-    Column("hour", UtcDateTime, primary_key=True),
+    Column("minute", UtcDateTime, primary_key=True),
     Column("reason", String, primary_key=True),
     Column("count", Integer, nullable=False),
 )

@@ -21,6 +21,12 @@ class Metrics:
             ["event", "outcome"],
             registry=self.registry,
         )
+        self._webhooks_refused = Counter(
+            "wa_crm_webhooks_refused",
+            "WAHA webhooks answered with a 4xx, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         self.job_queue_depth = Gauge(
             "wa_crm_jobs", "Jobs by status", ["status"], registry=self.registry
         )
@@ -48,6 +54,9 @@ class Metrics:
 
     def webhook_event(self, event: str, outcome: str) -> None:
         self._webhook_events.labels(event=event[:50], outcome=outcome).inc()
+
+    def webhook_refused(self, reason: str) -> None:
+        self._webhooks_refused.labels(reason=reason).inc()
 
     def message_sent(self, latency_seconds: float) -> None:
         self._sent.observe(latency_seconds)

@@ -43,6 +43,7 @@ class WahaMedia(_Lenient):
 
 class WahaReplyTo(_Lenient):
     id: str | None = None
+    body: str | None = None
 
 
 class WahaLocation(_Lenient):
@@ -84,6 +85,22 @@ class WahaRevoked(_Lenient):
 
 class WahaEdited(WahaMessage):
     edited_message_id: str | None = Field(None, alias="editedMessageId")
+
+
+class WahaReactionBody(_Lenient):
+    text: str = Field(max_length=64)
+    message_id: str = Field(alias="messageId", min_length=1, max_length=300)
+
+
+class WahaReaction(_Lenient):
+    """``message.reaction`` (spec ``WAMessageReaction``): ``reaction.text`` "" removes."""
+
+    id: str | None = None
+    timestamp: float | None = None
+    from_: str | None = Field(None, alias="from")
+    from_me: bool = Field(False, alias="fromMe")
+    to: str | None = None
+    reaction: WahaReactionBody
 
 
 class WahaPresence(_Lenient):

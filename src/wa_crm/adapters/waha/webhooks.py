@@ -16,6 +16,7 @@ from wa_crm.adapters.waha.payloads import (
     WahaEdited,
     WahaEnvelope,
     WahaMessage,
+    WahaReaction,
     WahaRevoked,
     WahaSessionStatus,
 )
@@ -25,6 +26,7 @@ from wa_crm.domain.usecases.ingest import (
     DeliveryAck,
     InboundMessage,
     MessageEdited,
+    MessageReacted,
     MessageRevoked,
     SessionStatusReport,
     WhatsAppEvent,
@@ -36,12 +38,13 @@ M = TypeVar("M", bound=BaseModel)
 # our own (typed on the phone, or echoed after an API send), so ``message`` is not asked for:
 # it would deliver each inbound message twice (WAHA #1384). Both are still understood, since an
 # operator may configure WAHA's global webhook with ``message``; the message id dedup absorbs
-# the duplicates. Reactions are understood but not stored, so they are not asked for either.
+# the duplicates.
 SUBSCRIBED_EVENTS = (
     "message.any",
     "message.ack",
     "message.revoked",
     "message.edited",
+    "message.reaction",
     "session.status",
     "presence.update",
 )
@@ -173,6 +176,7 @@ def _inbound(message: WahaMessage, received_at: datetime) -> InboundMessage:
             message.location.description
             or f"{message.location.latitude},{message.location.longitude}"
         )
+    quoted = message.reply_to if message.reply_to and message.reply_to.id else None
     return InboundMessage(
         external_id=message.id,
         chat_id=chat_id,
@@ -183,7 +187,9 @@ def _inbound(message: WahaMessage, received_at: datetime) -> InboundMessage:
         sent_through_api=message.source == "api",
         push_name=_push_name(message),
         media=media,
-        reply_to=message.reply_to.id if message.reply_to else None,
+        reply_to=quoted.id if quoted else None,
+        quote_candidates=_either_side(quoted.id, chat_id) if quoted and quoted.id else (),
+        quoted_body=quoted.body if quoted else None,
     )
 
 
@@ -192,6 +198,16 @@ def _candidates(bare_id: str, chat_id: str | None) -> tuple[str, ...]:
     if "_" in bare_id or not chat_id:
         return (bare_id,)
     return (f"false_{chat_id}_{bare_id}", f"true_{chat_id}_{bare_id}", bare_id)
+
+
+def _either_side(message_id: str, chat_id: str | None) -> tuple[str, ...]:
+    """A reaction names its message as the reactor sees it: ``false_…`` for a message the
+    reactor received is our ``true_…`` one, and some engines send the bare id."""
+    fields = message_id.split("_", 2)
+    if len(fields) == 3 and fields[0] in ("true", "false"):
+        other = "false" if fields[0] == "true" else "true"
+        return (message_id, f"{other}_{fields[1]}_{fields[2]}", fields[2])
+    return _candidates(message_id, chat_id)
 
 
 def translate(envelope: WahaEnvelope, received_at: datetime) -> WhatsAppEvent:
@@ -217,6 +233,15 @@ def translate(envelope: WahaEnvelope, received_at: datetime) -> WhatsAppEvent:
             chat_id = _chat_of(edited)
             target = edited.edited_message_id or edited.id
             return MessageEdited(_candidates(target, chat_id), edited.body or "")
+        case "message.reaction":
+            reacted = _parse(WahaReaction, payload)
+            chat_id = (reacted.to or reacted.from_) if reacted.from_me else reacted.from_
+            return MessageReacted(
+                _either_side(reacted.reaction.message_id, chat_id),
+                reacted.reaction.text,
+                reacted.from_me,
+                _timestamp(reacted.timestamp, received_at),
+            )
         case "presence.update":
             presences = _parse(WahaChatPresences, payload)
             typing = any(

@@ -28,6 +28,7 @@ class AuditAction(StrEnum):
     NOTES_LISTED = "notes.listed"
     MESSAGES_LISTED = "messages.listed"
     MESSAGE_SENT = "message.sent"
+    MESSAGE_REACTED = "message.reacted"
     MEDIA_VIEWED = "media.viewed"
     CONTACT_VIEWED = "contact.viewed"
     CONTACT_EXPORTED = "contact.exported"

@@ -91,6 +91,31 @@ class Media:
     """Why the file could not be fetched from WAHA, when it could not."""
 
 
+@dataclass(frozen=True)
+class Reaction:
+    """One side's reaction to a message: WhatsApp keeps one per person, and the association's
+    number is one person however many agents use it. ``emoji`` "" is a removed reaction."""
+
+    emoji: str
+    from_me: bool
+    at: datetime
+
+
+_KEYCAP_BASES = frozenset("0123456789#*")
+MAX_REACTION_LENGTH = 16
+"""An emoji with its modifiers (skin tone, joiners: a family is seven code points) fits."""
+
+
+def reaction_problem(emoji: str) -> str | None:
+    """Why ``emoji`` cannot be a reaction, or None; "" (a removal) is fine."""
+    if len(emoji) > MAX_REACTION_LENGTH:
+        return f"a reaction is one emoji (at most {MAX_REACTION_LENGTH} characters)"
+    # ASCII only as a keycap's base (1️⃣, #️⃣, *️⃣); letters, spaces and controls are text.
+    if any((char.isascii() and char not in _KEYCAP_BASES) or char.isspace() for char in emoji):
+        return "a reaction is one emoji, not text"
+    return None
+
+
 @dataclass
 class Message:
     id: str
@@ -106,6 +131,10 @@ class Message:
     agent_id: str | None = None
     media: Media | None = None
     reply_to: str | None = None
+    """The WhatsApp id of the message this one quotes."""
+    quoted_body: str | None = None
+    """The quoted message's text when this one was stored: the quoted message itself may be
+    older than our history, or deleted since."""
     error: str | None = None
 
     def advance(self, new: MessageStatus, error: str | None = None) -> bool:
@@ -155,6 +184,7 @@ class Message:
                 "error": media.error,
             },
             "reply_to": self.reply_to,
+            "quoted_body": self.quoted_body,
             "status": self.status.value,
             "error": self.error,
             "created_at": self.created_at.isoformat(),

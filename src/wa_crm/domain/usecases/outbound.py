@@ -36,6 +36,8 @@ class Outgoing:
     media: Media | None = None
     agent_id: str | None = None
     reply_to: str | None = None
+    """The WhatsApp id of the message this one quotes."""
+    quoted_body: str | None = None
 
 
 async def queue_outbound(
@@ -57,6 +59,7 @@ async def queue_outbound(
         body=outgoing.body,
         media=outgoing.media,
         reply_to=outgoing.reply_to,
+        quoted_body=outgoing.quoted_body,
         status=MessageStatus.QUEUED,
         created_at=now,
     )

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.conversation import Channel, ConversationStatus
 from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
+from wa_crm.domain.usecases.reactions import reactions_view
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.bodies import accepts_files
 from wa_crm.entrypoints.http.downloads import stored_file_response
@@ -141,13 +142,17 @@ async def list_messages(request: Request, caller: Caller) -> Response:
             if conversation
             else []
         )
+        reactions = await uow.messages.reactions_of(caller.association_id, [m.id for m in messages])
     if conversation is None:
         return error_response(404, "unknown_conversation", "no such conversation")
     note_audit(request, messages=len(messages))
     slug = caller.identity.association.slug
     return JSONResponse(
         {
-            "items": [message_view(m, slug) for m in messages],
+            "items": [
+                message_view(m, slug) | {"reactions": reactions_view(reactions.get(m.id, []))}
+                for m in messages
+            ],
             "next_before": messages[-1].created_at.isoformat() if len(messages) == limit else None,
         }
     )

@@ -25,8 +25,10 @@ from wa_crm.entrypoints.http import (
     inbox_tools,
     openapi,
     pages,
+    reactions,
     sse,
     team,
+    webhook_refusals,
     webhooks,
 )
 from wa_crm.entrypoints.http.auth import login, logout
@@ -65,9 +67,11 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         routes=[
             *health.routes,
             *webhooks.routes,
+            *webhook_refusals.routes,
             Route("/login", login, methods=["POST"]),
             Route("/logout", logout, methods=["POST"]),
             *api.routes,
+            *reactions.routes,
             *inbox_tools.routes,
             *imports.routes,
             *admin.routes,

@@ -36,6 +36,7 @@ from wa_crm.entrypoints.http.openapi_shapes import (
     PRIVACY_CHANGE,
     PRIVACY_SETTINGS_SCHEMA,
     QR,
+    REFUSED_WEBHOOKS,
     SESSION,
     SESSION_REPORT,
     STARTED_SESSION,
@@ -179,6 +180,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body={JSON: request({"state": choice("start", "stop")}, required=("state",))},
         upstream=True,
     ),
+    ("POST", f"{PREFIX}/conversations/{{id}}/messages/{{message_id}}/reaction"): answers(
+        MESSAGE,
+        body={JSON: request({"emoji": STRING}, required=("emoji",))},
+        upstream=True,
+    ),
     ("GET", f"{PREFIX}/conversations/{{id}}/notes"): answers(items_of(ref("Note"))),
     ("POST", f"{PREFIX}/conversations/{{id}}/notes"): answers(
         ref("Note"), status=201, body=TEXT_BODY
@@ -263,6 +269,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         query=(Query("from", DAY), Query("to", DAY), Query("tz", STRING, "an IANA time zone")),
     ),
     ("GET", f"{PREFIX}/alerts"): answers(ALERTS, query=(LIMIT,)),
+    ("GET", f"{PREFIX}/webhooks/refused"): answers(REFUSED_WEBHOOKS),
     ("GET", f"{PREFIX}/agents"): answers(AGENTS),
     ("GET", f"{PREFIX}/agents/{{id}}/tokens"): answers(items_of(API_TOKEN)),
     ("POST", f"{PREFIX}/agents/{{id}}/tokens"): answers(

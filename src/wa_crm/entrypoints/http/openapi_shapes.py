@@ -164,10 +164,14 @@ COMPONENTS: dict[str, Schema] = {
                 )
             ),
             "reply_to": nullable(STRING),
+            "quoted_body": nullable(STRING),
             "status": one_of(MessageStatus),
             "error": nullable(STRING),
             "created_at": TIME,
-        }
+            "reactions": array(answer({"emoji": STRING, "from_me": BOOLEAN, "at": TIME})),
+        },
+        # Lists and reaction changes carry the reactions; other answers and events do not.
+        optional=("reactions",),
     ),
     "Patient": answer(
         {
@@ -322,6 +326,10 @@ STATISTICS = answer(
         ),
     }
 )
+_REFUSALS = answer(
+    {"total": INTEGER, "by_reason": {"type": "object", "additionalProperties": INTEGER}}
+)
+REFUSED_WEBHOOKS = answer({"association": _REFUSALS, "service": _REFUSALS})
 ALERTS = items_of(answer({"kind": STRING, "message": STRING, "at": TIME}))
 AGENTS = items_of(
     answer(

@@ -8,7 +8,6 @@ wrong (bad signature, unknown session, malformed body) and events we choose not 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,10 +29,9 @@ from wa_crm.domain.model.correlation import correlation_id
 from wa_crm.domain.usecases.ingest import IncomingEvent
 from wa_crm.entrypoints.http.bodies import body_limit
 from wa_crm.entrypoints.http.errors import domain_error_response, error_response
+from wa_crm.entrypoints.http.webhook_refusals import Refusal, Sender, note_refusal, refuse
 
 MAX_BODY_BYTES = 1_000_000  # media arrives as URLs, never inline; 1 MB is generous for JSON
-
-_log = logging.getLogger("wa_crm.webhooks")
 
 
 def _storable(document: Any) -> Any:
@@ -69,13 +67,16 @@ async def whatsapp_webhook(request: Request) -> Response:
         raw = _storable(json.loads(body))
     except (ValueError, RecursionError):  # bad JSON or UTF-8, huge integers, deep nesting
         metrics.webhook_event("unknown", "malformed")
-        return error_response(400, "malformed_json", "the body is not JSON")
+        refusal = Refusal("malformed_json", Sender.of(None))
+        return await refuse(container, 400, "the body is not JSON", refusal)
     try:
         envelope = WahaEnvelope.model_validate(raw)
     except ValidationError as error:
         metrics.webhook_event("unknown", "invalid")
         fields = ", ".join(".".join(map(str, issue["loc"])) or "body" for issue in error.errors())
-        return error_response(422, "invalid_event", f"not a WAHA event envelope (check: {fields})")
+        message = f"not a WAHA event envelope (check: {fields})"
+        return await refuse(container, 422, message, Refusal("invalid_event", Sender.of(raw)))
+    sender = Sender.of(raw)
 
     correlation_id.set(envelope.id)
     signature = request.headers.get("x-webhook-hmac")
@@ -86,13 +87,13 @@ async def whatsapp_webhook(request: Request) -> Response:
     )
     if association is None:
         metrics.webhook_event(envelope.event, "unknown_session")
-        _log.warning("webhook for an unknown session", extra={"session": envelope.session[:60]})
-        return error_response(404, "unknown_session", "no association uses this WAHA session")
+        message = "no association uses this WAHA session"
+        return await refuse(container, 404, message, Refusal("unknown_session", sender))
     secret = association.whatsapp.webhook_secret
     if secret and not signature_matches(body, secret, signature):
         metrics.webhook_event(envelope.event, "bad_signature")
-        _log.warning("webhook signature mismatch", extra={"association": association.slug})
-        return error_response(401, "bad_signature", "X-Webhook-Hmac does not match the body")
+        message = "X-Webhook-Hmac does not match the body"
+        return await refuse(container, 401, message, Refusal("bad_signature", sender, association))
 
     try:
         event = translate(envelope, container.clock().now())
@@ -101,7 +102,9 @@ async def whatsapp_webhook(request: Request) -> Response:
         return JSONResponse({"status": "ignored", "detail": str(reason)})
     except InvalidPayload as problem:
         metrics.webhook_event(envelope.event, "invalid")
-        return error_response(422, "invalid_payload", f"{envelope.event} payload: {problem}")
+        message = f"{envelope.event} payload: {problem}"
+        refusal = Refusal("invalid_payload", sender, association)
+        return await refuse(container, 422, message, refusal)
 
     ingest = container.ingest_whatsapp_event()
     match await ingest(IncomingEvent(association.id, envelope.id, event, event_time(envelope))):
@@ -110,6 +113,7 @@ async def whatsapp_webhook(request: Request) -> Response:
             return JSONResponse({"status": result.outcome.value, "detail": result.detail})
         case Failure(error):
             metrics.webhook_event(envelope.event, "refused")
+            await note_refusal(container, Refusal(error.code, sender, association))
             return domain_error_response(error)
     raise AssertionError("unreachable")
 

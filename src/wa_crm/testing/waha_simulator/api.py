@@ -26,6 +26,7 @@ _REQUIRED = {
     "sendFile": ("chatId", "file", "session"),
     "sendSeen": ("chatId", "session"),
     "typing": ("chatId", "session"),
+    "reaction": ("messageId", "session"),  # and `reaction`, which may be "" (a removal)
 }
 
 
@@ -215,6 +216,16 @@ def _typing(state: bool) -> Any:
     return endpoint
 
 
+async def set_reaction(request: Request) -> Response:
+    """``PUT /api/reaction`` (``ChattingController_setReaction``): "" removes the reaction."""
+    body = await read_json(request)
+    require_fields(body, "reaction")
+    if not isinstance(body.get("reaction"), str):
+        raise errors.bad_request(["reaction must be a string"])
+    await sim(request).react(body)
+    return JSONResponse({})
+
+
 # ---------------------------------------------------------------------------- contacts, lids, files
 
 
@@ -277,6 +288,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/sendSeen", send_seen, methods=["POST"]),
         Route("/api/startTyping", _typing(True), methods=["POST"]),
         Route("/api/stopTyping", _typing(False), methods=["POST"]),
+        Route("/api/reaction", set_reaction, methods=["PUT"]),
         Route("/api/contacts/check-exists", check_exists, methods=["GET"]),
         Route("/api/{session}/lids/pn/{phoneNumber}", pn_to_lid, methods=["GET"]),
         Route("/api/{session}/lids/{lid}", lid_to_pn, methods=["GET"]),

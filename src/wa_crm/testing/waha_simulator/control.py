@@ -185,6 +185,18 @@ async def presence(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+async def reaction(request: Request) -> Response:
+    """A contact reacts: ``{"from", "messageId", "emoji"}`` ("" removes)."""
+    body = await read_json(request)
+    chat_id, message_id, emoji = body.get("from"), body.get("messageId"), body.get("emoji")
+    if not (isinstance(chat_id, str) and chat_id and isinstance(message_id, str) and message_id):
+        raise errors.bad_request(["from and messageId should not be empty"])
+    if not isinstance(emoji, str):
+        raise errors.bad_request(["emoji must be a string"])
+    sim(request).contact_reacts(request.path_params["session"], chat_id, message_id, emoji)
+    return JSONResponse({"ok": True})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/_sim/reset", reset, methods=["POST"]),
@@ -204,4 +216,5 @@ def routes() -> list[BaseRoute]:
         Route("/_sim/{session}/restart", restart, methods=["POST"]),
         Route("/_sim/{session}/ack", ack, methods=["POST"]),
         Route("/_sim/{session}/presence", presence, methods=["POST"]),
+        Route("/_sim/{session}/reaction", reaction, methods=["POST"]),
     ]

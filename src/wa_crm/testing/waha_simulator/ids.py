@@ -34,6 +34,12 @@ def serialized_message_id(
     return f"{base}_{participant}" if participant and is_group(chat_id) else base
 
 
+def chat_of_message_id(message_id: str) -> str:
+    """The chat a serialized id names (``{fromMe}_{chatId}_{id}``); "" for a bare id."""
+    fields = message_id.split("_")
+    return fields[1] if len(fields) >= 3 else ""
+
+
 def is_group(chat_id: str) -> bool:
     return chat_id.endswith("@g.us")
 

@@ -17,12 +17,13 @@ this simulator's and is kept simple.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from .config import SimulatorConfig
-from .ids import is_group, to_jid
+from .ids import is_group, message_hex_id, serialized_message_id, to_jid
 from .releases import RECORDED
 from .state import ACK_NAMES, Session
 
@@ -49,7 +50,17 @@ class MessageFacts:
     filename: str | None = None
     ack: int = 0
     sender_pn: str | None = None  # phone-number id of a @lid sender, when known
-    reply_to: str | None = None
+    reply_to: str | None = None  # the serialized id of the quoted message
+    quoted_body: str | None = None
+
+    @property
+    def reply_to_json(self) -> dict[str, Any] | None:
+        """``replyTo`` (spec ``ReplyToMessage``): the quoted message by its bare id, as WEBJS
+        and GOWS send it, with its text."""
+        if self.reply_to is None:
+            return None
+        bare = self.reply_to.split("_")[2] if self.reply_to.count("_") >= 2 else self.reply_to
+        return {"id": bare, "participant": None, "body": self.quoted_body, "hasMedia": False}
 
     @property
     def source(self) -> str:
@@ -105,6 +116,22 @@ def presence_payload(chat_id: str, participant: str, state: str) -> dict[str, An
     }
 
 
+def reaction_payload(
+    chat_id: str, me_id: str, message_id: str, emoji: str, *, from_me: bool = True
+) -> dict[str, Any]:
+    """``message.reaction`` (spec ``WAMessageReaction``); ``reaction.text`` "" is a removal."""
+    return {
+        "id": serialized_message_id(from_me, chat_id, message_hex_id()),
+        "timestamp": int(time.time()),
+        "from": me_id if from_me else chat_id,
+        "fromMe": from_me,
+        "source": "api" if from_me else "app",
+        "to": chat_id if from_me else me_id,
+        "participant": None,
+        "reaction": {"text": emoji, "messageId": message_id},
+    }
+
+
 # --------------------------------------------------------------------------- message payloads
 
 
@@ -139,7 +166,7 @@ def _webjs_message(m: MessageFacts) -> dict[str, Any]:
             "ack": m.ack,
             "ackName": ACK_NAMES[m.ack],
             "vCards": [],
-            "replyTo": None,
+            "replyTo": m.reply_to_json,
             "_data": _webjs_data(m),
         }
     )
@@ -160,7 +187,12 @@ def _noweb_message(m: MessageFacts) -> dict[str, Any]:
     if m.media is not None:
         p["mediaUrl"] = m.media.get("url")
     p.update(
-        {"ack": m.ack, "ackName": ACK_NAMES[m.ack], "replyTo": None, "_data": _baileys_message(m)}
+        {
+            "ack": m.ack,
+            "ackName": ACK_NAMES[m.ack],
+            "replyTo": m.reply_to_json,
+            "_data": _baileys_message(m),
+        }
     )
     return p
 
@@ -182,7 +214,7 @@ def _gows_message(m: MessageFacts) -> dict[str, Any]:
         "ackName": ACK_NAMES[m.ack],
         "location": None,
         "vCards": None,
-        "replyTo": None,
+        "replyTo": m.reply_to_json,
         "_data": _whatsmeow_message(m),
     }
 

@@ -19,6 +19,7 @@ from . import errors
 from .config import SimulatorConfig, WebhookTarget
 from .faults import FaultState
 from .ids import (
+    chat_of_message_id,
     digits,
     is_group,
     is_lid,
@@ -33,6 +34,7 @@ from .payloads import (
     me_info,
     message_payload,
     presence_payload,
+    reaction_payload,
     send_response,
     session_status_payload,
 )
@@ -340,7 +342,7 @@ class WahaSimulator:
             push_name=session.me["pushName"] if session.me else None,
             mimetype=file.get("mimetype") if file else None,
             filename=file.get("filename") if file else None,
-            reply_to=body.get("reply_to"),
+            **self._quote(body.get("reply_to")),
         )
         record = SentRecord(
             session=session.name,
@@ -364,6 +366,13 @@ class WahaSimulator:
             self.tasks.spawn(self._auto_acks(session.name, message_id), name=f"acks {message_id}")
         return send_response(self.engine, facts)
 
+    def _quote(self, reply_to: Any) -> dict[str, Any]:
+        """``reply_to`` and the quoted text, for a message that quotes one the simulator saw."""
+        if not isinstance(reply_to, str) or not reply_to:
+            return {}
+        quoted = self._facts.get(reply_to)
+        return {"reply_to": reply_to, "quoted_body": quoted.body if quoted else None}
+
     @property
     def engine_on_wire(self) -> str:
         return self.config.wire_engine
@@ -383,6 +392,32 @@ class WahaSimulator:
         for record in self.state.inbound_for(session.name):
             if record.chat_id == chat_id and (not message_ids or record.id in message_ids):
                 record.read = True
+
+    async def react(self, body: dict[str, Any]) -> None:
+        """Our reaction to a message; WAHA echoes it as ``message.reaction`` with ``fromMe``."""
+        session = await self.require_status(str(body["session"]), ("WORKING",))
+        message_id, emoji = str(body["messageId"]), str(body["reaction"])
+        chat_id = chat_of_message_id(message_id)
+        self.state.sent_for(session.name).append(
+            SentRecord(
+                session=session.name,
+                kind="reaction",
+                chat_id=chat_id,
+                text=emoji,
+                message_ids=[message_id],
+            )
+        )
+        me_id = session.me["id"] if session.me else self.config.me_id
+        self.emit(session, "message.reaction", reaction_payload(chat_id, me_id, message_id, emoji))
+
+    def contact_reacts(self, name: str, chat_id: str, message_id: str, emoji: str) -> None:
+        """A contact reacts to a message (``message.reaction`` from them; "" removes)."""
+        session = self.state.sessions.get(name)
+        if session is None:
+            raise errors.session_not_found(name)
+        me_id = session.me["id"] if session.me else self.config.me_id
+        payload = reaction_payload(chat_id, me_id, message_id, emoji, from_me=False)
+        self.emit(session, "message.reaction", payload)
 
     async def typing(self, body: dict[str, Any], typing: bool) -> None:
         session = await self.require_status(str(body["session"]), ("WORKING",))
@@ -488,7 +523,9 @@ class WahaSimulator:
             filename=filename,
             ack=1,
             sender_pn=sender_pn,
+            **self._quote(body.get("reply_to")),
         )
+        self._facts[message_id] = facts  # so that a reply can quote it
         self.state.inbound_for(session.name).append(
             InboundRecord(
                 session=session.name,

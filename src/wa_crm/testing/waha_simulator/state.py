@@ -66,7 +66,7 @@ class SentRecord:
     """Something the client asked WAHA to send (listed by `GET /_sim/{session}/sent`)."""
 
     session: str
-    kind: str  # text | image | file | seen | typing
+    kind: str  # text | image | file | seen | typing | reaction
     chat_id: str
     id: str | None = None
     hex_id: str | None = None

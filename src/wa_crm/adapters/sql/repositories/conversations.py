@@ -15,9 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
 from wa_crm.adapters.sql.repositories.inbox import count_conversations, search_conversations
-from wa_crm.adapters.sql.tables import NOT_WITHHELD, conversations, messages
+from wa_crm.adapters.sql.tables import (
+    NOT_WITHHELD,
+    conversations,
+    message_reactions,
+    messages,
+)
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
-from wa_crm.domain.model.message import AWAITING_ID_STATUSES, Direction, Message, MessageStatus
+from wa_crm.domain.model.message import (
+    AWAITING_ID_STATUSES,
+    Direction,
+    Message,
+    MessageStatus,
+    Reaction,
+)
 from wa_crm.ports.unit_of_work import ConversationQuery
 
 _ADD_CONVERSATION = insert(conversations)
@@ -73,6 +84,24 @@ _AWAITING_EXTERNAL_ID = _OLDEST_OUTBOUND.where(
     messages.c.external_id.is_(None),
     messages.c.status.in_([status.value for status in AWAITING_ID_STATUSES]),
 )
+
+
+_REACTIONS_OF = select(message_reactions).where(
+    message_reactions.c.association_id == bindparam("association_id"),
+    message_reactions.c.message_id.in_(bindparam("message_ids", expanding=True)),
+    message_reactions.c.emoji != "",
+)
+
+
+@per_dialect
+def _react(dialect: str) -> Executable:
+    """Insert, or replace the side's reaction unless the stored one is newer."""
+    insert = upsert_insert(dialect, message_reactions)
+    return insert.on_conflict_do_update(
+        index_elements=[message_reactions.c.message_id, message_reactions.c.from_me],
+        set_={"emoji": insert.excluded.emoji, "reacted_at": insert.excluded.reacted_at},
+        where=message_reactions.c.reacted_at <= insert.excluded.reacted_at,
+    ).returning(message_reactions.c.message_id)
 
 
 @per_dialect
@@ -180,6 +209,29 @@ class SqlMessageRepository:
 
     async def list_failed(self, association_id: str, limit: int) -> Sequence[Message]:
         return await self._all(_FAILED, {"association_id": association_id, "limit": limit})
+
+    async def react(self, association_id: str, message_id: str, reaction: Reaction) -> bool:
+        row = {
+            "message_id": message_id,
+            "from_me": reaction.from_me,
+            "association_id": association_id,
+            "emoji": reaction.emoji,
+            "reacted_at": reaction.at,
+        }
+        result = await execute(self._connection, _react(self._connection), row)
+        return result.first() is not None
+
+    async def reactions_of(
+        self, association_id: str, message_ids: Sequence[str]
+    ) -> dict[str, list[Reaction]]:
+        if not message_ids:
+            return {}
+        parameters = {"association_id": association_id, "message_ids": list(message_ids)}
+        found: dict[str, list[Reaction]] = {}
+        for row in await execute(self._connection, _REACTIONS_OF, parameters):
+            reaction = Reaction(row.emoji, row.from_me, row.reacted_at)
+            found.setdefault(row.message_id, []).append(reaction)
+        return found
 
     async def _all(self, statement: Select[Any], parameters: dict[str, Any]) -> list[Message]:
         result = await execute(self._connection, statement, parameters)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, insert, select, update
+from sqlalchemy import Executable, Integer, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from wa_crm.adapters.sql.execution import execute
-from wa_crm.adapters.sql.tables import alerts, handoffs
+from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
+from wa_crm.adapters.sql.tables import alerts, handoffs, webhook_refusals
 from wa_crm.adapters.sql.types import UtcDateTime
 from wa_crm.domain.model.statistics import Alert
 
@@ -33,6 +33,33 @@ _RECENT_ALERTS = (
     .order_by(alerts.c.at.desc(), alerts.c.id.desc())
     .limit(bindparam("limit", type_=Integer))
 )
+
+
+REFUSALS_KEPT = timedelta(days=1)
+_FORGET_REFUSALS = delete(webhook_refusals).where(
+    webhook_refusals.c.minute < bindparam("before", type_=UtcDateTime)
+)
+_REFUSALS_SINCE = (
+    select(webhook_refusals.c.reason, func.sum(webhook_refusals.c.count).label("total"))
+    .where(
+        webhook_refusals.c.scope == bindparam("scope"),
+        webhook_refusals.c.minute >= bindparam("since", type_=UtcDateTime),
+    )
+    .group_by(webhook_refusals.c.reason)
+)
+
+
+@per_dialect
+def _count_refusal(dialect: str) -> Executable:
+    insert = upsert_insert(dialect, webhook_refusals)
+    return insert.on_conflict_do_update(
+        index_elements=[
+            webhook_refusals.c.scope,
+            webhook_refusals.c.minute,
+            webhook_refusals.c.reason,
+        ],
+        set_={"count": webhook_refusals.c.count + 1},
+    )
 
 
 class SqlHandoffRepository:
@@ -72,3 +99,14 @@ class SqlAlertRepository:
         parameters = {"association_id": association_id, "limit": limit}
         result = await execute(self._connection, _RECENT_ALERTS, parameters)
         return [Alert(row.kind, row.message, row.at) for row in result]
+
+    async def count_refused_webhook(self, scope: str, reason: str, at: datetime) -> None:
+        minute = at.replace(second=0, microsecond=0)
+        await execute(self._connection, _FORGET_REFUSALS, {"before": minute - REFUSALS_KEPT})
+        row = {"scope": scope, "minute": minute, "reason": reason, "count": 1}
+        await execute(self._connection, _count_refusal(self._connection), row)
+
+    async def refused_webhooks(self, scope: str, since: datetime) -> dict[str, int]:
+        start = since.replace(second=0, microsecond=0)
+        result = await execute(self._connection, _REFUSALS_SINCE, {"scope": scope, "since": start})
+        return {row.reason: int(row.total) for row in result}

@@ -5,6 +5,7 @@
 
 (() => {
   const { boot, T, $, t, h, api, ApiError } = window.WaCrm; // api.js
+  const extras = window.WaCrmMessageExtras; // message_extras.js
   const API = boot.api;
   const ME = boot.agent.id;
   const ADMIN = boot.agent.role === "admin";
@@ -474,6 +475,7 @@
 
   let openToken = 0;
   async function openConversation(id) {
+    document.querySelector(".layout").classList.add("conversation-open"); // phones: one pane
     if (state.open?.id === id) return;
     stopTyping();
     dropToasts(id);
@@ -487,6 +489,7 @@
     composerMode = "reply";
     stuckToBottom = true;
     clearAttachment();
+    stopReplyTo();
     $("composer-text").value = "";
     autosize();
     const params = new URLSearchParams(window.location.search);
@@ -636,7 +639,8 @@
 
   function bubble(message) {
     const key = JSON.stringify([message.status, message.body, message.error, message.media?.url,
-      message.media?.error, message.type]);
+      message.media?.error, message.type, message.external_id, message.quoted_body,
+      message.reactions]);
     const cached = bubbles.get(message.id);
     if (cached && cached.key === key) return cached.el;
     const out = message.direction === "out";
@@ -660,6 +664,7 @@
         data: { id: message.id, status: message.status, author: message.author },
       },
       author ? h("div", { class: "msg-author", text: author }) : null,
+      extras.quoteNode(message),
       mediaNode(message),
       body,
       message.status === "failed"
@@ -673,6 +678,10 @@
           datetime: message.created_at, title: longDate.format(created), text: timeFormat.format(created),
         }),
         tick),
+      extras.reactionsNode(message),
+      extras.actionsNode(message, message.conversation_id, {
+        onReacted: onMessage, onReply: startReplyTo, onError: showError,
+      }),
     );
     bubbles.set(message.id, { key, el });
     return el;
@@ -1451,6 +1460,23 @@
     }
   }
 
+  // --- quoting: the composer's reply quotes a message until sent or cancelled --------------------
+
+  let replyingTo = null;
+
+  function startReplyTo(message) {
+    replyingTo = message;
+    if (composerMode === "note") setComposerMode("reply");
+    $("reply-bar-text").textContent = message.body || t(`msg_${message.type}`);
+    $("reply-bar").hidden = false;
+    $("composer-text").focus();
+  }
+
+  function stopReplyTo() {
+    replyingTo = null;
+    $("reply-bar").hidden = true;
+  }
+
   // --- composer modes: a reply to the contact, or a private note ---------------------------------
 
   let composerMode = "reply";
@@ -1584,9 +1610,10 @@
         if (text) form.append("caption", text);
         message = await api("POST", path, form);
       } else {
-        message = await api("POST", path, { text });
+        message = await api("POST", path, replyingTo ? { text, reply_to: replyingTo.id } : { text });
       }
       stopTyping();
+      stopReplyTo();
       box.value = "";
       autosize();
       clearAttachment();
@@ -1670,9 +1697,12 @@
     if (message.author === "contact") stopContactTyping(message.conversation_id);
     if (state.open?.id !== message.conversation_id) return;
     const known = state.open.messages.get(message.id);
+    // Only a reaction's update carries the reactions: others keep those already known.
     if (known && known.created_at === message.created_at && known.status === message.status
       && known.body === message.body && known.media?.url === message.media?.url
-      && known.error === message.error) return;
+      && known.error === message.error && known.external_id === message.external_id
+      && (!message.reactions
+        || JSON.stringify(known.reactions) === JSON.stringify(message.reactions))) return;
     state.open.messages.set(message.id, { ...known, ...message });
     renderMessages(false);
   }
@@ -1966,6 +1996,13 @@
     $("file-input").addEventListener("change", () => chooseFile($("file-input").files[0]));
     $("attachment-remove").addEventListener("click", () => {
       clearAttachment();
+      text.focus();
+    });
+    $("conv-back").addEventListener("click", () => {
+      document.querySelector(".layout").classList.remove("conversation-open");
+    });
+    $("reply-cancel").addEventListener("click", () => {
+      stopReplyTo();
       text.focus();
     });
 

@@ -1,5 +1,5 @@
 """Real WAHA (issue 15): reactions kept on the message they react to, the quoted text of a
-reply, hourly counts of refused webhooks for the monitoring page, and pending acks: acks
+reply, per-minute counts of refused webhooks for the monitoring page, and pending acks: acks
 that overtook our send's WhatsApp id, kept until the id is stored.
 
 Revision ID: 0008
@@ -42,9 +42,9 @@ def upgrade() -> None:
         "webhook_refusals",
         sa.Column("scope", sa.String(), nullable=False),
         sa.Column("reason", sa.String(), nullable=False),
-        sa.Column("hour", UTC_DATETIME, nullable=False),
+        sa.Column("minute", UTC_DATETIME, nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("scope", "hour", "reason", name="pk_webhook_refusals"),
+        sa.PrimaryKeyConstraint("scope", "minute", "reason", name="pk_webhook_refusals"),
     )
     op.create_table(
         "pending_acks",
