@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import errors
+from .history import ChatQuery
 from .payloads import environment
 from .simulator import WahaSimulator
 
@@ -198,6 +199,18 @@ def _send(kind: str, operation: str) -> Any:
     return endpoint
 
 
+async def new_message_id(request: Request) -> Response:
+    return JSONResponse(await sim(request).new_message_id(request.path_params["session"]))
+
+
+async def chat_messages(request: Request) -> Response:
+    params = request.path_params
+    query = ChatQuery.from_params(request.query_params)
+    return JSONResponse(
+        await sim(request).chat_messages(params["session"], params["chatId"], query)
+    )
+
+
 async def send_seen(request: Request) -> Response:
     body = await read_json(request)
     require_fields(body, "sendSeen")
@@ -289,6 +302,8 @@ def routes() -> list[BaseRoute]:
         Route("/api/startTyping", _typing(True), methods=["POST"]),
         Route("/api/stopTyping", _typing(False), methods=["POST"]),
         Route("/api/reaction", set_reaction, methods=["PUT"]),
+        Route("/api/{session}/new-message-id", new_message_id, methods=["GET"]),
+        Route("/api/{session}/chats/{chatId}/messages", chat_messages, methods=["GET"]),
         Route("/api/contacts/check-exists", check_exists, methods=["GET"]),
         Route("/api/{session}/lids/pn/{phoneNumber}", pn_to_lid, methods=["GET"]),
         Route("/api/{session}/lids/{lid}", lid_to_pn, methods=["GET"]),

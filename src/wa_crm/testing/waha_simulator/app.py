@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from . import api, control, errors
 from .auth import is_authorized
@@ -24,6 +24,7 @@ from .faults import (
     replay,
     retry_after_seconds,
     scope_query,
+    wait_for_disconnect,
 )
 from .payloads import environment
 from .simulator import WahaSimulator
@@ -82,6 +83,11 @@ class SimulatorApp(Starlette):
                     )(scope, receive, send)
                 return None
             return replay(messages, receive)
+        if mode == "lost_answer":
+            if not is_message_send(method, path) or not self._authorized(scope):
+                return receive  # an unauthorized send is refused as usual
+            await self._serve_unanswered(scope, receive, send)
+            return None
         if mode == "429":
             error = errors.WahaError(
                 429,
@@ -96,6 +102,22 @@ class SimulatorApp(Starlette):
             error = self._internal_error(scope, "Simulated internal server error (fault mode 500)")
         await error.response()(scope, receive, send)
         return None
+
+    async def _serve_unanswered(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The `lost_answer` fault: the request is carried out, its answer dropped."""
+        messages, gone = await buffer_body(receive)
+        if gone:
+            return
+
+        async def drop(message: Message) -> None:
+            return None
+
+        await super().__call__(scope, replay(messages, receive), drop)
+        simulator = self.simulator
+        await wait_for_disconnect(
+            receive, simulator.config.fault_timeout_seconds, simulator.closing
+        )
+        await abort_connection(send)
 
     def _internal_error(self, scope: Scope, message: str) -> errors.WahaError:
         return errors.internal_error(

@@ -6,7 +6,8 @@
 - `GET  /_sim/{session}/sent` -> `[{"id", "chatId", "kind", "text", "caption", "filename", "at",
   ...}]` in order (kind: text, image, file, seen, typing)
 - `GET  /_sim/{session}/inbound` -> what contacts sent, in order
-- `POST /_sim/faults` `{"mode": "500"|"429"|"timeout"|"refuse"|"463"|"none", "seconds": N}`;
+- `POST /_sim/faults` `{"mode": "500"|"429"|"timeout"|"refuse"|"463"|"lost_answer"|"none",
+  "seconds": N}`;
   `GET /_sim/faults`
 - `POST /_sim/{session}/scan` `{"phone"?, "push_name"?}` links the session (-> WORKING)
 - `POST /_sim/{session}/status` `{"status": "FAILED"}` forces a status

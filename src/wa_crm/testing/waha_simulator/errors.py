@@ -54,6 +54,27 @@ def unknown_events(known: tuple[str, ...]) -> WahaError:
     )
 
 
+def not_implemented_by_engine(engine: str) -> WahaError:
+    """What an engine answers for a method it lacks (WAHA's ``NotImplementedByEngineError``,
+    a Nest ``NotImplementedException``, in ``src/core/exceptions.ts``)."""
+    message = (
+        f"The method is not implemented by '{engine}' engine. Check the docs and try another "
+        "engine: https://waha.devlike.pro/"
+    )
+    return WahaError(501, {"statusCode": 501, "message": message, "error": "Not Implemented"})
+
+
+def noweb_store_disabled() -> WahaError:
+    """NOWEB lists chats and messages only from its store, enabled in the session's config
+    (``NowebInMemoryStore.errorMessage`` in WAHA's NOWEB engine; notes.md section 9)."""
+    message = (
+        'Enable NOWEB store "config.noweb.store.enabled=True" and '
+        '"config.noweb.store.full_sync=True" when starting a new session. '
+        "Read more: https://waha.devlike.pro/docs/engines/noweb#store"
+    )
+    return WahaError(400, {"statusCode": 400, "message": message, "error": "Bad Request"})
+
+
 def unexpected_status(name: str, status: str, expected: list[str]) -> WahaError:
     return WahaError(
         422,

@@ -14,6 +14,10 @@ Modes:
   refused" would need the listening socket closed). This works under uvicorn, whose `send` is
   bound to the connection; under another server (e.g. `httpx.ASGITransport`) the request raises
   `ConnectionResetError` inside the app instead.
+- `lost_answer`: a message send (as for `463`) is carried out, the message is sent and its
+  events go out, but the answer never leaves: the request is held until the client gives up
+  (or `fault_timeout_seconds`), then the connection is dropped. Real WAHA keeps sending what a
+  client stopped waiting for, which `timeout` (it drops the held request) does not show.
 - `none`: back to normal.
 """
 
@@ -28,7 +32,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Message, Receive, Scope, Send
 
-FAULT_MODES = ("500", "429", "timeout", "refuse", "463", "none")
+FAULT_MODES = ("500", "429", "timeout", "refuse", "463", "lost_answer", "none")
 MESSAGE_463 = "2 UNKNOWN: server returned error 463"
 
 
@@ -114,6 +118,28 @@ async def hold_request(
         if not disconnect.done():
             disconnect.cancel()
     return not closing.is_set()
+
+
+async def wait_for_disconnect(receive: Receive, seconds: float, closing: asyncio.Event) -> None:
+    """Until the client leaves (its body already read), ``seconds`` pass or the simulator
+    closes."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+
+    async def next_message() -> Message:
+        return await receive()
+
+    message: asyncio.Task[Message] = loop.create_task(next_message())
+    try:
+        while loop.time() < deadline and not closing.is_set():
+            done, _ = await asyncio.wait({message}, timeout=0.05)
+            if done:
+                if message.result()["type"] == "http.disconnect":
+                    return
+                message = loop.create_task(next_message())
+    finally:
+        if not message.done():
+            message.cancel()
 
 
 async def abort_connection(send: Send) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from . import errors
 from .config import SimulatorConfig, WebhookTarget
 from .faults import FaultState
+from .history import ChatQuery
 from .ids import (
     chat_of_message_id,
     digits,
@@ -52,6 +53,10 @@ from .tasks import BackgroundTasks
 from .webhooks import WebhookDispatcher, build_envelope
 
 DEFAULT_SESSION = "default"
+MESSAGE_KINDS = ("text", "image", "file")
+PRESET_ID_ENGINES = ("NOWEB", "GOWS")
+"""Engines that hand out a message id before the send (``GET /api/{session}/new-message-id``)
+and send a text with it (``sendText``'s ``id``); the others answer 501 (notes.md section 9)."""
 DEFAULT_GROUP_PARTICIPANT = "5511988887777@c.us"
 EVENT_LOG_SIZE = 5000
 _EXTENSIONS = {
@@ -325,7 +330,8 @@ class WahaSimulator:
         session = await self.require_status(str(body["session"]), ("WORKING",))
         me_id = session.me["id"] if session.me else self.config.me_id
         chat_id = str(body["chatId"])
-        hex_id = str(body.get("id") or message_hex_id())
+        preset = body.get("id") if self.engine in PRESET_ID_ENGINES else None
+        hex_id = str(preset or message_hex_id())
         message_id = serialized_message_id(True, chat_id, hex_id, participant=me_id)
         file = body.get("file") if isinstance(body.get("file"), dict) else None
         text = str(body["text"]) if kind == "text" else None
@@ -376,6 +382,46 @@ class WahaSimulator:
     @property
     def engine_on_wire(self) -> str:
         return self.config.wire_engine
+
+    async def new_message_id(self, name: str) -> dict[str, Any]:
+        """An id for a message not sent yet (``NewMessageIDResponse``): bare, as ``sendText``
+        takes it back."""
+        await self.require_status(name, ("WORKING",))
+        if self.engine not in PRESET_ID_ENGINES:
+            raise errors.not_implemented_by_engine(self.engine_on_wire)
+        return {"id": message_hex_id()}
+
+    async def chat_messages(
+        self, name: str, chat_id: str, query: ChatQuery
+    ) -> list[dict[str, Any]]:
+        """``GET /api/{session}/chats/{chatId}/messages``: the chat's messages both ways, in
+        the event's shape without ``source`` (the spec: "available in events only")."""
+        session = await self.require_status(name, ("WORKING",))
+        if self.engine == "NOWEB" and not _noweb_store_enabled(session.config):
+            raise errors.noweb_store_disabled()
+        both_ways = sorted(  # in the order they happened: timestamps are whole seconds
+            [
+                *((r.at, r.id) for r in self.state.sent_for(name) if r.kind in MESSAGE_KINDS),
+                *((r.at, r.id) for r in self.state.inbound_for(name)),
+            ]
+        )
+        found = [
+            facts
+            for facts in (self._facts.get(record_id or "") for _, record_id in both_ways)
+            if facts is not None and facts.chat_id == chat_id and query.selects(facts)
+        ]
+        found.sort(key=lambda facts: facts.timestamp)
+        if query.newest_first:
+            found.reverse()
+        page = found[query.offset : query.offset + query.limit]
+        return [
+            {
+                key: value
+                for key, value in message_payload(self.engine_on_wire, facts).items()
+                if key != "source"
+            }
+            for facts in page
+        ]
 
     async def send_seen(self, body: dict[str, Any]) -> None:
         session = await self.require_status(str(body["session"]), ("WORKING",))
@@ -589,3 +635,9 @@ class WahaSimulator:
         if stored is None:
             raise errors.not_found(f"File not found: {filename}")
         return stored
+
+
+def _noweb_store_enabled(config: dict[str, Any]) -> bool:
+    noweb = config.get("noweb")
+    store = noweb.get("store") if isinstance(noweb, dict) else None
+    return isinstance(store, dict) and store.get("enabled") is True
