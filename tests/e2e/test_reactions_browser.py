@@ -90,8 +90,9 @@ async def _sign_in(page: Any, service: Service, conversation: str) -> None:
 
 
 async def _within_the_width(page: Any, locator: Any, width: int) -> None:
-    box = await locator.bounding_box()
-    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    """Inside the viewport's width (a bubble is re-drawn as its ticks move: read it again)."""
+    box = await _eventually(locator.bounding_box, lambda found: found is not None)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
 
 
 async def test_reactions_and_quotes_at_three_sizes(browser: Any, service: Service) -> None:
@@ -110,6 +111,11 @@ async def test_reactions_and_quotes_at_three_sizes(browser: Any, service: Servic
         ours = page.locator(".msg-out", has_text="Chegou sim!")
         thanks = page.locator(".msg-in", has_text="Obrigada!")
         question = page.locator(".msg-in", has_text="Bom dia, a receita chegou?")
+
+        # laptops show the contact beside the conversation; narrower screens do not, phones one pane
+        await expect(page.locator("#sidebar")).to_be_visible(visible=width > 1100)
+        await expect(page.locator("#conv-back")).to_be_visible(visible=width < 700)
+        await expect(page.locator(".list-pane")).to_be_visible(visible=width > 700)
 
         # the contact's reaction under our bubble, the quoted text in their answer
         await expect(ours.locator(".reaction")).to_have_text("❤️")

@@ -114,8 +114,22 @@ window.WaCrm = (() => {
     return digits ? `+${digits}` : "";
   }
 
+  /** A session status as a short label; "UNREACHABLE (timeout)" (what the poll records when
+   * WAHA cannot be asked) is labelled by its first word. */
   function statusLabel(status) {
-    return status ? T[`wa_status_${status.toLowerCase()}`] || status : T.wa_status_none;
+    if (!status) return T.wa_status_none;
+    const word = status.split(" ")[0].toLowerCase();
+    return T[`wa_status_${status.toLowerCase()}`] || T[`wa_status_${word}`] || status;
+  }
+
+  /** The status as a sentence saying what it means, for "UNREACHABLE (reason)" too. */
+  function statusSentence(status) {
+    if (!status) return T.wa_says_none;
+    const unreachable = /^UNREACHABLE \((\w+)\)$/.exec(status);
+    if (unreachable) {
+      return T[`wa_says_unreachable_${unreachable[1]}`] || T.wa_says_unreachable;
+    }
+    return T[`wa_says_${status.toLowerCase()}`] || t("wa_says_other", { status });
   }
 
   /** The association's events: ``handlers`` maps an event type to a function of its data. */
@@ -161,6 +175,6 @@ window.WaCrm = (() => {
 
   return {
     boot, T, $, t, h, s, api, ApiError, errorText, busy, showResult, toast, formatTime,
-    formatPhone, statusLabel, listen,
+    formatPhone, statusLabel, statusSentence, listen,
   };
 })();

@@ -1,4 +1,5 @@
-// The monitoring page: the WhatsApp session now and its history, alerts, the figures of a period
+// The monitoring page: the WhatsApp session now (with what its status means) and its history,
+// the webhooks refused in the last hour, alerts, the figures of a period
 // (messages per day drawn as an SVG bar chart, answered conversations, handoffs by reason, the
 // median time to a first human response, delivery failures), the dead letters to retry, and the
 // audit log (filtered by agent, paged back with "load more"). The session and the alerts follow
@@ -7,7 +8,7 @@
 
 (() => {
   const { boot, T, $, t, h, s, api, errorText, busy, toast, formatTime, formatPhone, statusLabel,
-    listen } = window.WaCrm;
+    statusSentence, listen } = window.WaCrm;
   const TONES = { WORKING: "ok", STARTING: "warn", SCAN_QR_CODE: "warn", FAILED: "error" };
   const UNITS = [[86400, "dur_d"], [3600, "dur_h"], [60, "dur_min"], [1, "dur_s"]];
   const CHART_HEIGHT = 240;
@@ -152,6 +153,7 @@
     const now = await api("GET", "/whatsapp/status");
     const pill = $("session-pill");
     pill.textContent = statusLabel(now.status);
+    $("session-meaning").textContent = statusSentence(now.status);
     pill.className = `pill pill-tone-${TONES[now.status] || "neutral"}`;
     $("session-phone").textContent = formatPhone(now.phone) || "—";
     $("session-circuit").textContent = T[`circuit_${now.circuit}`] || now.circuit || "—";
@@ -160,8 +162,25 @@
     $("session-history").replaceChildren(...now.history.map((entry) => h("li", {},
       h("span", { class: `dot dot-${TONES[entry.status] || "neutral"}`, "aria-hidden": "true" }),
       h("span", { class: "timeline-status", text: statusLabel(entry.status) }),
-      h("time", { class: "muted", datetime: entry.at, text: formatTime(entry.at) }))));
+      h("time", { class: "muted", datetime: entry.at, text: formatTime(entry.at) }),
+      h("span", { class: "timeline-meaning muted", text: statusSentence(entry.status) }))));
     $("session-history-empty").hidden = now.history.length > 0;
+  }
+
+  /** "Webhooks refused in the last hour", shown only when there were some. */
+  async function loadRefusals() {
+    const refused = await api("GET", "/webhooks/refused");
+    const reasons = (counts) => Object.entries(counts.by_reason).sort((a, b) => b[1] - a[1])
+      .map(([reason, n]) => h("li", {},
+        h("span", { text: T[`refused_${reason}`] || t("refused_other", { reason }) }),
+        h("span", { class: "num", text: count(n) })));
+    const box = $("webhooks-refused");
+    box.replaceChildren(...[["association", "refused_ours"], ["service", "refused_service"]]
+      .filter(([scope]) => refused[scope].total > 0)
+      .map(([scope, key]) => h("div", { class: "refusals" },
+        h("p", { text: t(key, { n: count(refused[scope].total) }) }),
+        h("ul", { class: "refusal-reasons" }, ...reasons(refused[scope])))));
+    box.hidden = box.childElementCount === 0;
   }
 
   async function loadAlerts() {
@@ -323,6 +342,8 @@
     loadStats("");
     quietly(loadSession);
     quietly(loadAlerts);
+    quietly(loadRefusals);
+    setInterval(() => quietly(loadRefusals), 60000);
     quietly(loadDeadLetters);
     quietly(loadAgents);
     quietly(() => loadAudit(false));
