@@ -11,10 +11,10 @@ types (UTC datetimes, money, JSON) still apply.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Executable, Result, Table
+from sqlalchemy import CursorResult, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,11 +29,13 @@ _UNIQUE_VIOLATIONS = {
 
 Statement = TypeVar("Statement", bound=Executable)
 UpsertInsert = postgresql.Insert | sqlite.Insert
+Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+"""One row's bound values by name, or many rows' (executemany)."""
 
 
 async def execute(
-    connection: AsyncConnection, statement: Executable, parameters: Any = None
-) -> Result[Any]:
+    connection: AsyncConnection, statement: Executable, parameters: Parameters = None
+) -> CursorResult[Any]:
     """Run ``statement``; a unique or primary key violation becomes ``DuplicateKey``."""
     try:
         return await connection.execute(statement, parameters)

@@ -235,7 +235,7 @@ class WahaGateway:
         return ServerInfo(
             version,
             shown_engine,
-            ServerTier(tier) if tier in ServerTier.__members__ else None,
+            ServerTier.__members__.get(tier) if isinstance(tier, str) else None,
             None if _at_least(version, OLDEST_SUPPORTED_VERSION) else OLDEST_SUPPORTED_VERSION,
         )
 
@@ -416,7 +416,8 @@ def _webhooks_of(session: dict[str, Any]) -> tuple[WebhookSubscription, ...]:
     for hook in hooks if isinstance(hooks, list) else []:
         if not isinstance(hook, dict) or not isinstance(hook.get("url"), str):
             continue
-        events = hook.get("events") if isinstance(hook.get("events"), list) else []
+        listed = hook.get("events")
+        events = listed if isinstance(listed, list) else []
         key = hook["hmac"].get("key") if isinstance(hook.get("hmac"), dict) else None
         found.append(
             WebhookSubscription(

@@ -40,13 +40,8 @@ from wa_crm.domain.usecases.whatsapp_settings import (
 )
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.contact_export import contact_zip, zip_filename
-from wa_crm.entrypoints.http.errors import domain_error_response, error_response
-from wa_crm.entrypoints.http.handlers import (
-    BadRequest,
-    container_of,
-    handles_bad_requests,
-    respond,
-)
+from wa_crm.entrypoints.http.errors import BadRequest, domain_error_response, error_response
+from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
 from wa_crm.entrypoints.http.json_input import json_body
 from wa_crm.entrypoints.http.query_values import numeric_cursor, page_limit, query_day, query_time
 from wa_crm.ports.unit_of_work import AuditQuery

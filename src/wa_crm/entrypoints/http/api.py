@@ -20,13 +20,8 @@ from wa_crm.domain.usecases.reactions import reactions_view
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.bodies import accepts_files
 from wa_crm.entrypoints.http.downloads import stored_file_response
-from wa_crm.entrypoints.http.errors import error_response
-from wa_crm.entrypoints.http.handlers import (
-    BadRequest,
-    container_of,
-    handles_bad_requests,
-    respond,
-)
+from wa_crm.entrypoints.http.errors import BadRequest, error_response
+from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
 from wa_crm.entrypoints.http.inbox_tools import label_filter, snoozed_filter
 from wa_crm.entrypoints.http.json_input import json_body, require_storable
 from wa_crm.entrypoints.http.query_values import moment, page_limit, query_time

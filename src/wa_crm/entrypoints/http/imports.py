@@ -20,13 +20,8 @@ from wa_crm.domain.model.imports import Import, ImportKind
 from wa_crm.domain.usecases.imports import NewImport
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.bodies import accepts_files
-from wa_crm.entrypoints.http.errors import error_response
-from wa_crm.entrypoints.http.handlers import (
-    BadRequest,
-    container_of,
-    handles_bad_requests,
-    respond,
-)
+from wa_crm.entrypoints.http.errors import BadRequest, error_response
+from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
 from wa_crm.entrypoints.http.query_values import page_limit
 
 PREFIX = "/api/associations/{slug}"

@@ -23,12 +23,8 @@ from wa_crm.domain.usecases.agent_actions import AgentRequest
 from wa_crm.domain.usecases.canned_replies import CannedReplyChanges
 from wa_crm.domain.usecases.notes import AuthoredNote
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
-from wa_crm.entrypoints.http.handlers import (
-    BadRequest,
-    container_of,
-    handles_bad_requests,
-    respond,
-)
+from wa_crm.entrypoints.http.errors import BadRequest
+from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
 from wa_crm.entrypoints.http.json_input import json_body
 from wa_crm.entrypoints.http.query_values import moment, page_limit
 from wa_crm.entrypoints.http.views import conversation_view

@@ -13,7 +13,8 @@ from starlette.routing import Route
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.usecases.reactions import Reacted, Reacting, reactions_view
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
-from wa_crm.entrypoints.http.handlers import BadRequest, container_of, handles_bad_requests, respond
+from wa_crm.entrypoints.http.errors import BadRequest
+from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
 from wa_crm.entrypoints.http.json_input import json_body
 from wa_crm.entrypoints.http.views import message_view
 

@@ -36,19 +36,25 @@ class ChatQuery:
         if sort_order not in ("desc", "asc"):
             raise errors.bad_request(["sortOrder must be one of the following values: desc, asc"])
         return cls(
-            limit=int(_number(params, "limit", DEFAULT_LIMIT)),
-            offset=int(_number(params, "offset", 0)),
+            limit=_count(params, "limit", DEFAULT_LIMIT),
+            offset=_count(params, "offset", 0),
             from_me=_boolean(params, "filter.fromMe"),
-            since=_number(params, "filter.timestamp.gte", None),
-            until=_number(params, "filter.timestamp.lte", None),
+            since=_number(params, "filter.timestamp.gte"),
+            until=_number(params, "filter.timestamp.lte"),
             newest_first=sort_order == "desc",
         )
 
 
-def _number(params: Mapping[str, str], name: str, default: float | None) -> float | None:
+def _count(params: Mapping[str, str], name: str, default: int) -> int:
+    """A count such as ``limit``: the whole part of the number given, else ``default``."""
+    number = _number(params, name)
+    return default if number is None else int(number)
+
+
+def _number(params: Mapping[str, str], name: str) -> float | None:
     raw = params.get(name)
     if raw is None:
-        return default
+        return None
     try:
         return float(raw)
     except ValueError:

@@ -180,7 +180,7 @@ class SqlAgentRepository:
 
     async def _deleted(self, statement: Executable, parameters: Mapping[str, Any]) -> int:
         result = await execute(self._connection, statement, parameters)
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return result.rowcount
 
     async def _one(self, statement: Executable, parameters: Mapping[str, Any]) -> Agent | None:
         result = await execute(self._connection, statement, parameters)

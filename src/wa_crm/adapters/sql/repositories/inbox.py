@@ -80,7 +80,7 @@ def _conditions(filters: _Filters) -> list[ColumnElement[bool]]:
         where.append(conversations.c.contact_id.in_(matching))
     if filters.label:
         labels = json_array_values(conversations.c.labels).table_valued("value")
-        labelled = select(literal_column("1")).select_from(labels)
+        labelled = select(literal_column("1", Integer)).select_from(labels)
         where.append(exists(labelled.where(labels.c.value == bindparam("label"))))
     if filters.snoozed is not None:
         snoozed_until = conversations.c.snoozed_until

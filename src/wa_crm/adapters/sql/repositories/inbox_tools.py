@@ -73,7 +73,7 @@ class SqlCannedReplyRepository:
     async def delete(self, association_id: str, reply_id: str) -> bool:
         parameters = {"association_id": association_id, "id": reply_id}
         result = await execute(self._connection, _DELETE_REPLY, parameters)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return result.rowcount > 0
 
     async def get(self, association_id: str, reply_id: str) -> CannedReply | None:
         parameters = {"association_id": association_id, "id": reply_id}

@@ -113,7 +113,7 @@ class SqlPrivacyRepository:
     async def delete_notes(self, association_id: str, conversation_id: str) -> int:
         parameters = {"association_id": association_id, "conversation_id": conversation_id}
         result = await execute(self._connection, _DELETE_NOTES, parameters)
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return result.rowcount
 
     async def delete_patient(self, association_id: str, patient_id: str) -> None:
         parameters = {"association_id": association_id, "patient_id": patient_id}
