@@ -195,6 +195,10 @@ def _lease(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.job_lease_seconds)
 
 
+def _password_hasher(settings: Settings) -> Argon2PasswordHasher:
+    return Argon2PasswordHasher(cheapest=settings.password_hashing == "cheapest-for-tests")
+
+
 def _worker_id() -> str:
     """Unique per job loop: host, process, and a random part for loops of one process."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -205,7 +209,7 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(TimeOrderedIdGenerator)
-    passwords = providers.Singleton(Argon2PasswordHasher)
+    passwords = providers.Singleton(_password_hasher, settings=settings)
     cipher = providers.Singleton(
         lambda settings: FernetSecretCipher(settings.secret_key.get_secret_value()), settings
     )

@@ -167,6 +167,12 @@ class Settings(BaseSettings):
     max_event_streams_per_agent: int = Field(
         5, ge=1, le=100, description="Open event streams (SSE) one agent may hold; the next is 429."
     )
+    password_hashing: Literal["rfc9106-low-memory", "cheapest-for-tests"] = Field(
+        "rfc9106-low-memory",
+        description="Test suites only: `cheapest-for-tests` makes argon2 hash passwords with its "
+        "cheapest parameters, which protect nothing. Never set it in production; the default "
+        "is argon2id's RFC 9106 low-memory profile.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.e2e.harness import Service, running_service
+from tests.support.hypothesis_profiles import examples
 
 from wa_crm.domain.usecases.setup import NewAgent
 
@@ -263,7 +264,7 @@ async def test_settings_lists_and_texts_have_size_limits(api: Api) -> None:
 
 
 fuzz = settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

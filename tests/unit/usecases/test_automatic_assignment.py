@@ -12,6 +12,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.hypothesis_profiles import examples
 
 from wa_crm.adapters.memory import (
     InMemoryMediaStore,
@@ -284,7 +285,7 @@ async def test_presence_is_written_at_most_once_per_throttle() -> None:
     assert record.last_seen_at == world.clock.now()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     agents=st.lists(
         st.tuples(st.booleans(), st.integers(min_value=0, max_value=4)), min_size=1, max_size=5

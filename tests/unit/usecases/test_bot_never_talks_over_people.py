@@ -11,6 +11,7 @@ import itertools
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from tests.support.hypothesis_profiles import examples
 
 from wa_crm.adapters.ai.rules import RulesProvider
 from wa_crm.adapters.events.memory import InMemoryEventBus
@@ -224,4 +225,6 @@ class Conversations(RuleBasedStateMachine):
 
 
 TestConversations = Conversations.TestCase
-TestConversations.settings = settings(max_examples=150, stateful_step_count=20, deadline=None)
+TestConversations.settings = settings(
+    max_examples=examples(150), stateful_step_count=20, deadline=None
+)
