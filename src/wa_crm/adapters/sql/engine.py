@@ -23,10 +23,12 @@ def async_url(url: str | URL) -> URL:
     return parsed.set(drivername=driver) if driver else parsed
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, enforce_foreign_keys: bool = True) -> AsyncEngine:
+    """``enforce_foreign_keys=False`` is for migrations on SQLite only (see ``migrate``);
+    PostgreSQL always enforces them."""
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed)
+        return _sqlite_engine(parsed, enforce_foreign_keys)
     return create_async_engine(
         parsed,
         pool_size=10,
@@ -37,7 +39,7 @@ def create_engine(url: str) -> AsyncEngine:
     )
 
 
-def _sqlite_engine(url: URL) -> AsyncEngine:
+def _sqlite_engine(url: URL, enforce_foreign_keys: bool) -> AsyncEngine:
     engine = create_async_engine(url)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -47,7 +49,7 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enforce_foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
