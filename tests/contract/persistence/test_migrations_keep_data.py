@@ -1,0 +1,315 @@
+"""Upgrades keep data: for each migration, a database at the revision before it is filled with
+rows of every table it has (written against that revision's reflected tables, not today's
+``tables.py``), upgraded one step, and every row is still there with every value it had; then,
+upgraded to head, the rows are read back through today's repositories, on SQLite and PostgreSQL.
+
+0001 has no revision before it (it starts from an empty database), so its rows are the ones
+0002's test fills and reads back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, Table, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from wa_crm.adapters.sql import SqlUnitOfWork, create_engine, upgrade
+from wa_crm.adapters.sql.migrate import MIGRATIONS
+from wa_crm.domain.model.waha_server import server_key
+from wa_crm.ports.system import SecretCipher
+from wa_crm.ports.unit_of_work import AuditQuery
+
+from . import migration_rows as data
+
+Snapshot = dict[str, dict[tuple[Any, ...], dict[str, Any]]]
+"""Per table, each row's raw stored values by primary key."""
+
+
+def _steps() -> list[tuple[str, str]]:
+    """Each migration with the revision before it, oldest first, skipping 0001."""
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    return [
+        (script.down_revision, script.revision)
+        for script in reversed(list(scripts.walk_revisions()))
+        if isinstance(script.down_revision, str)
+    ]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'wa_crm.db'}"
+    url: str = request.getfixturevalue("postgres_blank_url")
+    return url
+
+
+@pytest.mark.parametrize(("previous", "revision"), _steps(), ids=[step[1] for step in _steps()])
+async def test_upgrading_keeps_every_row(
+    blank_url: str, cipher: SecretCipher, previous: str, revision: str
+) -> None:
+    await upgrade(blank_url, previous)
+    engine = create_engine(blank_url)
+    try:
+        async with engine.begin() as connection:
+            written = await connection.run_sync(_fill, data.rows(cipher))
+        before = await _snapshot(engine)
+        await _upgrade(engine, blank_url, revision)
+        after = await _snapshot(engine)
+        _assert_kept(written, before, after)
+        _assert_transformed(revision, after)
+        await _upgrade(engine, blank_url, "head")
+        await _assert_readable(engine, cipher, written)
+    finally:
+        await engine.dispose()
+
+
+async def _upgrade(engine: AsyncEngine, url: str, revision: str) -> None:
+    """Upgrade with no connection of ours open: PostgreSQL would refuse their cached statement
+    plans once the schema changed, as any running service's would (upgrades run stopped)."""
+    await engine.dispose()
+    await upgrade(url, revision)
+
+
+def _fill(connection: Connection, rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """Insert each table's rows cut to the columns it has at this revision; how many each got."""
+    schema = MetaData()
+    schema.reflect(connection)
+    written = {}
+    for table in schema.sorted_tables:
+        if table.name == "alembic_version":
+            continue
+        present = [
+            {name: _stored(value, connection) for name, value in row.items() if name in table.c}
+            for row in rows[table.name]
+        ]
+        connection.execute(table.insert(), present)
+        written[table.name] = len(present)
+    return written
+
+
+def _stored(value: Any, connection: Connection) -> Any:
+    """A value as the code stores it: SQLite gets naive UTC times and money as a float."""
+    if connection.dialect.name != "sqlite":
+        return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+async def _snapshot(engine: AsyncEngine) -> Snapshot:
+    """Every row of every table as the database returns it (no column types applied)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_read_raw)
+
+
+def _read_raw(connection: Connection) -> Snapshot:
+    schema = MetaData()
+    schema.reflect(connection)
+    snapshot: Snapshot = {}
+    for table in schema.sorted_tables:
+        rows = connection.execute(text(f'SELECT * FROM "{table.name}"')).mappings()
+        snapshot[table.name] = {_key(table, row): dict(row) for row in rows}
+    return snapshot
+
+
+def _key(table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[column.name] for column in table.primary_key.columns)
+
+
+def _assert_kept(written: dict[str, int], before: Snapshot, after: Snapshot) -> None:
+    for name, count in written.items():
+        assert len(before[name]) == count, f"{name}: {count} rows written"
+        for key, row in before[name].items():
+            assert key in after[name], f"{name} lost row {key}"
+            kept = after[name][key]
+            changed = {column for column, value in row.items() if kept.get(column) != value}
+            assert not changed, f"{name} row {key} changed {sorted(changed)}"
+
+
+def _assert_transformed(revision: str, after: Snapshot) -> None:
+    """What a migration fills in for rows written before it, beyond its columns' defaults."""
+    if revision != "0007":
+        return
+    tokens = after["api_tokens"]
+    assert {row["id"] for row in tokens.values()} == {data.TOKEN_HASH[:16]}
+    assert {row["name"] for row in tokens.values()} == {""}
+    servers = {row["id"]: row["waha_server"] for row in after["associations"].values()}
+    assert servers == {data.ASSOCIATION: server_key(data.WAHA_URL), data.UNLINKED_ASSOCIATION: ""}
+
+
+async def _assert_readable(
+    engine: AsyncEngine, cipher: SecretCipher, written: dict[str, int]
+) -> None:
+    """Today's repositories read what the older revision stored, table by table."""
+    assert set(written) <= set(_READERS), "a table without a reader below"
+    async with SqlUnitOfWork(engine, cipher) as uow:
+        for table in written:
+            await _READERS[table](uow)
+
+
+async def _association(uow: SqlUnitOfWork) -> None:
+    association = await uow.associations.get(data.ASSOCIATION)
+    assert association is not None
+    assert association.whatsapp.api_key == "waha-key"
+    assert association.whatsapp.webhook_secret == "webhook-secret"
+    assert association.whatsapp.phone == "5511987654321"
+    assert association.bot.enabled is False
+    unlinked = await uow.associations.get(data.UNLINKED_ASSOCIATION)
+    assert unlinked is not None and unlinked.whatsapp.base_url == ""
+
+
+async def _agent(uow: SqlUnitOfWork) -> None:
+    agent = await uow.agents.get(data.ASSOCIATION, data.AGENT)
+    assert agent is not None and agent.email == "ana@amparo.org"
+
+
+async def _api_token(uow: SqlUnitOfWork) -> None:
+    found = await uow.agents.find_by_token(data.TOKEN_HASH)
+    assert found is not None and found[1].id == data.TOKEN_HASH[:16]
+
+
+async def _browser_session(uow: SqlUnitOfWork) -> None:
+    session = await uow.agents.find_session("session-hash")
+    assert session is not None and session.agent_id == data.AGENT
+
+
+async def _patient(uow: SqlUnitOfWork) -> None:
+    patient = await uow.patients.get(data.ASSOCIATION, "patient-1")
+    assert patient is not None
+    assert patient.profile == {"diagnosis": "epilepsy"}
+    assert patient.phones == ("5511987654321",)
+    assert [order.total for order in patient.orders] == [Decimal("249.90")]
+
+
+async def _contact(uow: SqlUnitOfWork) -> None:
+    contact = await uow.contacts.get(data.ASSOCIATION, data.CONTACT)
+    assert contact is not None and contact.fields == {"city": "Campinas"}
+
+
+async def _conversation(uow: SqlUnitOfWork) -> None:
+    conversation = await uow.conversations.get(data.ASSOCIATION, data.CONVERSATION)
+    assert conversation is not None and conversation.assignee_id == data.AGENT
+    assert conversation.handoff_note is not None
+
+
+async def _messages(uow: SqlUnitOfWork) -> None:
+    incoming = await uow.messages.get(data.ASSOCIATION, data.MESSAGE_IN)
+    assert incoming is not None and incoming.media is not None
+    assert incoming.media.mimetype == "image/jpeg"
+    outgoing = await uow.messages.get(data.ASSOCIATION, data.MESSAGE_OUT)
+    assert outgoing is not None and outgoing.reply_to == data.MESSAGE_IN
+
+
+async def _reaction(uow: SqlUnitOfWork) -> None:
+    reactions = await uow.messages.reactions_of(data.ASSOCIATION, [data.MESSAGE_OUT])
+    assert [reaction.emoji for reaction in reactions[data.MESSAGE_OUT]] == ["🙏"]
+
+
+async def _job(uow: SqlUnitOfWork) -> None:
+    job = await uow.jobs.get("job-1")
+    assert job is not None and job.payload["conversation_id"] == data.CONVERSATION
+
+
+async def _processed_event(uow: SqlUnitOfWork) -> None:
+    assert not await uow.processed_events.remember(data.ASSOCIATION, "evt-1", data.T)
+
+
+async def _pending_ack(uow: SqlUnitOfWork) -> None:
+    kept = await uow.pending_acks.take(data.ASSOCIATION, "true_5511987654321@c.us_CCC")
+    assert kept is not None and kept.value == "delivered"
+
+
+async def _send_slot(uow: SqlUnitOfWork) -> None:
+    key, interval = f"{data.ASSOCIATION}:5511987654321", timedelta(seconds=1)
+    assert await uow.send_slots.reserve(key, data.T, interval) == data.T + timedelta(minutes=5)
+
+
+async def _session_event(uow: SqlUnitOfWork) -> None:
+    history = await uow.session_events.history(data.ASSOCIATION, 10)
+    assert [change.status for change in history] == ["WORKING"]
+
+
+async def _handoff(uow: SqlUnitOfWork) -> None:
+    by_reason = await uow.statistics.handoffs_by_reason(data.ASSOCIATION, *_PERIOD)
+    assert by_reason == {"keyword": 1}
+
+
+async def _alert(uow: SqlUnitOfWork) -> None:
+    alerts = await uow.alerts.recent(data.ASSOCIATION, 10)
+    assert [alert.kind for alert in alerts] == ["session_down"]
+
+
+async def _webhook_refusal(uow: SqlUnitOfWork) -> None:
+    refused = await uow.alerts.refused_webhooks(data.ASSOCIATION, data.T)
+    assert refused == {"bad_signature": 3}
+
+
+async def _audit_entry(uow: SqlUnitOfWork) -> None:
+    entries = await uow.audit.list(data.ASSOCIATION, AuditQuery())
+    assert [entry.target_id for _, entry in entries] == [data.CONVERSATION]
+
+
+async def _rollup(uow: SqlUnitOfWork) -> None:
+    hours = await uow.statistics.hourly_messages(data.ASSOCIATION, *_PERIOD)
+    rolled_up = data.T - timedelta(days=1)
+    assert [(h.inbound, h.outbound) for h in hours if h.hour == rolled_up] == [(4, 3)]
+
+
+async def _canned_reply(uow: SqlUnitOfWork) -> None:
+    reply = await uow.canned_replies.get(data.ASSOCIATION, "reply-1")
+    assert reply is not None and reply.shortcut == "hours"
+
+
+async def _note(uow: SqlUnitOfWork) -> None:
+    notes = await uow.notes.list_for_conversation(data.ASSOCIATION, data.CONVERSATION, 10)
+    assert [note.text for note in notes] == ["Call back on Monday"]
+
+
+async def _presence(uow: SqlUnitOfWork) -> None:
+    presence = await uow.assignment.presence(data.ASSOCIATION)
+    assert [seen.agent_id for seen in presence] == [data.AGENT]
+
+
+async def _import(uow: SqlUnitOfWork) -> None:
+    done = await uow.imports.get(data.ASSOCIATION, "import-1")
+    assert done is not None and done.imported == 9
+
+
+_PERIOD = (data.T - timedelta(days=2), data.T + timedelta(days=2))
+_READERS: dict[str, Callable[[SqlUnitOfWork], Awaitable[None]]] = {
+    "associations": _association,
+    "agents": _agent,
+    "api_tokens": _api_token,
+    "browser_sessions": _browser_session,
+    "patients": _patient,
+    "patient_phones": _patient,
+    "orders": _patient,
+    "contacts": _contact,
+    "conversations": _conversation,
+    "messages": _messages,
+    "message_reactions": _reaction,
+    "jobs": _job,
+    "processed_events": _processed_event,
+    "pending_acks": _pending_ack,
+    "send_slots": _send_slot,
+    "session_events": _session_event,
+    "handoffs": _handoff,
+    "alerts": _alert,
+    "webhook_refusals": _webhook_refusal,
+    "audit_log": _audit_entry,
+    "message_rollups": _rollup,
+    "canned_replies": _canned_reply,
+    "conversation_notes": _note,
+    "agent_presence": _presence,
+    "imports": _import,
+}
