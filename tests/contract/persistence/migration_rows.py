@@ -19,7 +19,7 @@ T = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 """When the rows were written: whole hours, so rollups and statistics see them in one hour."""
 
 ASSOCIATION = "assoc-1"
-UNLINKED_ASSOCIATION = "assoc-2"  # no WhatsApp connection yet: an empty base URL
+NEWER_ASSOCIATION = "assoc-2"  # created after ASSOCIATION, not connected to WhatsApp yet
 WAHA_URL = "http://waha.example:3000"
 AGENT = "agent-1"
 TOKEN_HASH = "a" * 16 + "b" * 48
@@ -53,7 +53,7 @@ def rows(cipher: SecretCipher) -> dict[str, list[dict[str, Any]]]:
                 "created_at": T,
             },
             {
-                "id": UNLINKED_ASSOCIATION,
+                "id": NEWER_ASSOCIATION,
                 "slug": "esperanca",
                 "name": "Esperança",
                 "locale": "en",
