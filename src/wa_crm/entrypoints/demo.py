@@ -12,6 +12,7 @@ from importlib import resources
 
 import uvicorn
 from returns.result import Failure
+from starlette.types import ASGIApp
 
 from wa_crm.adapters.sql.migrate import upgrade
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
@@ -91,8 +92,8 @@ def welcome(accounts: DemoAccounts, service_url: str, waha_url: str) -> str:
     )
 
 
-def _server(app: object, host: str, port: int) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))  # type: ignore[arg-type]
+def _server(app: ASGIApp, host: str, port: int) -> uvicorn.Server:
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))
 
 
 async def run_demo(settings: Settings, simulator_port: int) -> None:

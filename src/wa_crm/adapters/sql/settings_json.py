@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import fields
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
 from wa_crm.domain.model.association import AssignmentSettings, BotSettings, PrivacySettings
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 _log = logging.getLogger("wa_crm.settings")
 
@@ -29,14 +32,15 @@ class SettingsJson(Generic[T]):
         boolean); lenient changes may give times and lists in any form pydantic reads."""
         self._adapter = TypeAdapter(kind)
         self._strict = strict
-        self.fields = frozenset(f.name for f in fields(kind))  # type: ignore[arg-type]
+        self.fields = frozenset(f.name for f in fields(kind))
 
     def json_schema(self, ref_template: str) -> dict[str, Any]:
         """The JSON Schema of the settings object, nested definitions under ``$defs``."""
         return self._adapter.json_schema(ref_template=ref_template)
 
     def dump(self, value: T) -> dict[str, Any]:
-        return self._adapter.dump_python(value, mode="json")  # type: ignore[no-any-return]
+        dumped: dict[str, Any] = self._adapter.dump_python(value, mode="json")  # a dataclass
+        return dumped
 
     def load(self, data: dict[str, Any]) -> T:
         known = {k: _encodable(v) for k, v in data.items() if k in self.fields}

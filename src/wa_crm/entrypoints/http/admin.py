@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import segno
 from pydantic import ValidationError
@@ -47,8 +47,11 @@ from wa_crm.entrypoints.http.query_values import numeric_cursor, page_limit, que
 from wa_crm.ports.unit_of_work import AuditQuery
 from wa_crm.ports.whatsapp import QrCode, SessionInfo
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 PREFIX = "/api/associations/{slug}"
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")  # a settings dataclass
 _TEXT_FIELDS = ("base_url", "session", "api_key", "webhook_secret")
 _NUMBER_FIELDS = ("messages_per_second", "chat_gap_seconds")
 

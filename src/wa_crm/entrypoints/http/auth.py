@@ -162,6 +162,7 @@ def agent_route(
                 await _record(request, caller, audit, target)
             return response
 
+        # Function attributes, which mypy cannot declare; read back with getattr (OpenAPI).
         endpoint.requires_admin = admin  # type: ignore[attr-defined]
         endpoint.audit_action = audit  # type: ignore[attr-defined]
         return endpoint

@@ -34,7 +34,7 @@ def body_limit(choose: BodyLimit) -> Callable[[Endpoint], Endpoint]:
     """Mark an endpoint whose bodies are limited by ``choose`` instead of the JSON limit."""
 
     def mark(endpoint: Endpoint) -> Endpoint:
-        endpoint.body_limit = choose  # type: ignore[attr-defined]
+        endpoint.body_limit = choose  # type: ignore[attr-defined]  # read back with getattr
         return endpoint
 
     return mark

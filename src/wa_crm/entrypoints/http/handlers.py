@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
 from returns.result import Failure, Result, Success
 from starlette.requests import Request
@@ -11,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from wa_crm.container import Container
 from wa_crm.domain.model.errors import DomainError
-from wa_crm.entrypoints.http.auth import Caller
+from wa_crm.entrypoints.http.auth import Caller, Handler
 from wa_crm.entrypoints.http.errors import BadRequest, domain_error_response, error_response
 
 
@@ -20,7 +21,12 @@ def container_of(request: Request) -> Container:
     return container
 
 
-def respond(result: Result[Any, DomainError], render: Any, status: int = 200) -> Response:
+Value = TypeVar("Value")
+
+
+def respond(
+    result: Result[Value, DomainError], render: Callable[[Value], object], status: int = 200
+) -> Response:
     match result:
         case Success(value):
             return JSONResponse(render(value), status_code=status)
@@ -29,11 +35,11 @@ def respond(result: Result[Any, DomainError], render: Any, status: int = 200) ->
     raise AssertionError("unreachable")
 
 
-def handles_bad_requests(handler: Any) -> Any:
+def handles_bad_requests(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def wrapped(request: Request, caller: Caller) -> Response:
         try:
-            return await handler(request, caller)  # type: ignore[no-any-return]
+            return await handler(request, caller)
         except BadRequest as problem:
             return error_response(422, "invalid_input", str(problem))
 
