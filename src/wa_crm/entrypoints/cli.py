@@ -13,10 +13,10 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import ValidationError
-from returns.result import Failure, Result, Success
+from returns.result import Failure, Result
 
 from wa_crm.adapters.sql.migrate import SchemaNotCurrent, upgrade
 from wa_crm.container import Container, build_container, check_database, close_resources
@@ -51,15 +51,17 @@ def load_settings(**overrides: Any) -> Settings:
         _fail(f"invalid setting: {problems}", 2)
 
 
-def _unwrap(result: Result[Any, DomainError]) -> Any:
+Value = TypeVar("Value")
+
+
+def _unwrap(result: Result[Value, DomainError]) -> Value:
     match result:
-        case Success(value):
-            return value
         case Failure(error):
             raise CliError(error.message, 2 if isinstance(error, InvalidInput) else 1)
+    return result.unwrap()
 
 
-async def _with_container(action: Callable[[Container], Awaitable[Any]]) -> Any:
+async def _with_container(action: Callable[[Container], Awaitable[Value]]) -> Value:
     container = build_container(load_settings())
     try:
         try:
@@ -124,11 +126,12 @@ async def agent_token(args: argparse.Namespace) -> None:
 
 
 async def _on_agent(
-    args: argparse.Namespace, action: Callable[[Container, Agent], Awaitable[Result[Any, Any]]]
-) -> Any:
+    args: argparse.Namespace,
+    action: Callable[[Container, Agent], Awaitable[Result[Value, DomainError]]],
+) -> Value:
     """Run ``action`` on the agent the arguments name (association slug and e-mail)."""
 
-    async def run(container: Container) -> Result[Any, Any]:
+    async def run(container: Container) -> Result[Value, DomainError]:
         agent = _unwrap(await container.locate_agent()(args.slug, args.email))
         return await action(container, agent)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from returns.pipeline import is_successful
 from starlette.datastructures import UploadFile
@@ -202,7 +202,9 @@ async def send_message(request: Request, caller: Caller) -> Response:
     return respond(result, lambda message: message_view(message, slug), status=201)
 
 
-def _conversation_action(name: str, action: AuditAction, doc: str) -> Any:
+def _conversation_action(
+    name: str, action: AuditAction, doc: str
+) -> Callable[[Request], Awaitable[Response]]:
     @agent_route(audit=action, target="conversation")
     async def act(request: Request, caller: Caller) -> Response:
         actions = container_of(request).agent_actions()
