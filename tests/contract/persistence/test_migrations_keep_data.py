@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine, upgrade
-from wa_crm.adapters.sql.migrate import MIGRATIONS
+from wa_crm.adapters.sql.migrate import MIGRATIONS, current_revision
 from wa_crm.adapters.sql.tables import metadata
 from wa_crm.domain.model.waha_server import server_key
 from wa_crm.ports.system import SecretCipher
@@ -112,6 +112,32 @@ async def test_0007_leaves_a_waha_session_held_under_two_spellings_to_the_oldest
     assert "'esperanca'" in caplog.text and "set it up again" in caplog.text
     del before["associations"][newer]
     _assert_kept({**written, "associations": 1}, before, after)
+
+
+async def test_an_upgrade_that_leaves_a_dangling_foreign_key_on_sqlite_is_rolled_back(
+    tmp_path: Path,
+) -> None:
+    """SQLite's foreign keys are not enforced while migrations rebuild tables, so they are all
+    checked before the commit: a row pointing nowhere stops the upgrade and keeps the revision."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'wa_crm.db'}"
+    await upgrade(url, "0001")
+    unenforced = create_engine(url, enforce_foreign_keys=False)
+    try:
+        async with unenforced.begin() as connection:
+            await connection.exec_driver_sql(
+                "INSERT INTO agents (id, association_id, email, name, role, password_hash, "
+                "created_at) VALUES ('agent-x', 'gone', 'x@y.org', 'X', 'agent', 'h', "
+                "'2026-11-20 12:00:00.000000')"
+            )
+    finally:
+        await unenforced.dispose()
+    with pytest.raises(RuntimeError, match="foreign key points nowhere"):
+        await upgrade(url, "0002")
+    engine = create_engine(url)
+    try:
+        assert await current_revision(engine) == "0001"
+    finally:
+        await engine.dispose()
 
 
 async def _upgrade(engine: AsyncEngine, url: str, revision: str) -> None:

@@ -20,8 +20,11 @@ def run_on(connection: Connection) -> None:
     # Batch mode lets later migrations ALTER tables on SQLite, which rebuilds them.
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
+        migration = context.get_context()
+        before = migration.get_current_revision()
         context.run_migrations()
-        _check_foreign_keys(connection)
+        if migration.get_current_revision() != before:
+            _check_foreign_keys(connection)
 
 
 def _check_foreign_keys(connection: Connection) -> None:
