@@ -82,6 +82,9 @@ class Service:
             return await uow.contacts.find_by_chat_id(self.association.id, chat_id)
 
 
+QUICK_PACING: dict[str, float] = {"chat_gap_seconds": 0, "messages_per_second": 100}
+
+
 def _settings(database_url: str, media_dir: Path, **extra: Any) -> Settings:
     return Settings(
         database_url=database_url,
@@ -113,9 +116,18 @@ async def _association_with_agent(
 
 @asynccontextmanager
 async def running_service(
-    database_url: str, media_dir: Path, bot: BotSettings | None = None, **settings: Any
+    database_url: str,
+    media_dir: Path,
+    bot: BotSettings | None = None,
+    *,
+    quick_sends: bool = False,
+    **settings: Any,
 ) -> AsyncIterator[Service]:
-    """``settings``: Settings fields to override, e.g. a short ``request_body_timeout_seconds``."""
+    """``settings``: Settings fields to override, e.g. a short ``request_body_timeout_seconds``.
+
+    ``quick_sends``: no gap between sends to a chat, for tests that pacing does not concern;
+    otherwise a bot's second message waits out the default one-second gap, and stopping the
+    service waits for it."""
     container = build_container(_settings(database_url, media_dir, **settings))
     app = create_app(container)
     async with serve_app(app) as service_url:
@@ -128,7 +140,8 @@ async def running_service(
             ack_delay_seconds=0.01,
         )
         async with running_simulator(simulator) as simulator_url, httpx.AsyncClient() as http:
-            whatsapp = WhatsAppSettings(simulator_url, API_KEY, SESSION, SECRET)
+            pacing = QUICK_PACING if quick_sends else {}
+            whatsapp = WhatsAppSettings(simulator_url, API_KEY, SESSION, SECRET, **pacing)
             association, agent_id = await _association_with_agent(
                 container, NewAssociation("e2e", "Associação E2E", whatsapp=whatsapp), bot
             )
