@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -119,6 +120,16 @@ class SentMessage:
 
 
 @dataclass(frozen=True)
+class OwnMessage:
+    """One of the number's own messages in a chat, as WhatsApp keeps it."""
+
+    external_id: str
+    body: str
+    """The text, or a file's caption."""
+    has_media: bool
+
+
+@dataclass(frozen=True)
 class WebhookSubscription:
     url: str
     events: tuple[str, ...]
@@ -144,8 +155,29 @@ class Connection:
 
 class WhatsAppGateway(Protocol):
     async def send_text(
-        self, connection: Connection, chat_id: str, text: str, reply_to: str | None = None
-    ) -> SentMessage: ...
+        self,
+        connection: Connection,
+        chat_id: str,
+        text: str,
+        reply_to: str | None = None,
+        message_id: str | None = None,
+    ) -> SentMessage:
+        """``message_id``, from ``new_message_id``, is the WhatsApp id the text goes with."""
+        ...
+
+    async def new_message_id(self, connection: Connection, chat_id: str) -> str | None:
+        """The WhatsApp id a text to ``chat_id`` will have if sent with it, fixed before the
+        send so that the message can be looked for (``own_messages``) before it is sent again;
+        None when the engine cannot fix ids beforehand (of WAHA's, only NOWEB and GOWS can)."""
+        ...
+
+    async def own_messages(
+        self, connection: Connection, chat_id: str, since: datetime
+    ) -> Sequence[OwnMessage] | None:
+        """The number's latest messages in the chat from ``since`` on, newest first (one page
+        of them); None when WAHA cannot list the chat (NOWEB without its store)."""
+        ...
+
     async def send_image(
         self, connection: Connection, chat_id: str, file: OutgoingFile, caption: str = ""
     ) -> SentMessage: ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from wa_crm.ports.whatsapp import (
     GatewayError,
     GatewayErrorCode,
     OutgoingFile,
+    OwnMessage,
     SessionStatus,
     WebhookSubscription,
     WhatsAppGateway,
@@ -76,6 +78,7 @@ class Fault(StrEnum):
 class GatewayDriver(Protocol):
     gateway: WhatsAppGateway
     connection: Connection  # to session `default`: WORKING, phone ME
+    fixes_ids: bool  # its engine hands out a message id before the send (WAHA: NOWEB, GOWS)
 
     def on(self, session: str) -> Connection:
         """The connection for another session of the same server."""
@@ -139,6 +142,34 @@ class WhatsAppGatewayContract:
             Sent("image", PATIENT, id=image.external_id, caption="a photo", filename="photo.jpg"),
             Sent("file", PATIENT, id=document.external_id, filename="report.pdf"),
         ]
+
+    async def test_own_messages_are_listed_newest_first(self, driver: GatewayDriver) -> None:
+        gateway, connection = driver.gateway, driver.connection
+        since = datetime.now(UTC) - timedelta(minutes=1)
+        text = await gateway.send_text(connection, PATIENT, "primeira")
+        image = await gateway.send_image(connection, PATIENT, PHOTO, "a photo")
+        await gateway.send_text(connection, OTHER_PATIENT, "outra conversa")
+
+        own = await gateway.own_messages(connection, PATIENT, since)
+
+        assert own is not None and text.external_id and image.external_id
+        assert list(own) == [
+            OwnMessage(image.external_id, "a photo", has_media=True),
+            OwnMessage(text.external_id, "primeira", has_media=False),
+        ]
+
+    async def test_a_text_keeps_the_id_fixed_before_it(self, driver: GatewayDriver) -> None:
+        gateway, connection = driver.gateway, driver.connection
+        fixed = await gateway.new_message_id(connection, PATIENT)
+        if not driver.fixes_ids:
+            assert fixed is None
+            return
+        assert fixed is not None and message_id_of(PATIENT).match(fixed)
+
+        sent = await gateway.send_text(connection, PATIENT, "Olá!", message_id=fixed)
+
+        assert sent.external_id == fixed
+        assert await driver.sent("default") == [Sent("text", PATIENT, id=fixed, text="Olá!")]
 
     async def test_a_reaction_is_set_and_removed_on_a_message(self, driver: GatewayDriver) -> None:
         """WAHA's ``PUT /api/reaction``; "" removes (the spec transport checks the body)."""

@@ -34,6 +34,7 @@ class FakeDriver:
     def __init__(self) -> None:
         self.fake = InMemoryWhatsAppGateway(phone=ME)
         self.gateway: WhatsAppGateway = self.fake
+        self.fixes_ids = True
         self.connection = self.on("default")
 
     def on(self, session: str) -> Connection:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import socket
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from wa_crm.ports.whatsapp import (
     Connection,
     GatewayError,
     GatewayErrorCode,
+    OwnMessage,
     SessionStatus,
     WebhookSubscription,
     WhatsAppGateway,
@@ -58,6 +60,7 @@ class SimulatorDriver:
         self.transport = SpecCheckingTransport()
         self.waha = WahaGateway(transport=self.transport)
         self.gateway: WhatsAppGateway = self.waha
+        self.fixes_ids = False  # QUIET runs WEBJS
         self.connection = self.on("default")
         self._extra: list[WahaGateway] = []
 
@@ -353,6 +356,54 @@ async def test_an_empty_send_answer_gives_no_id() -> None:
     assert transport.checked
 
 
+NOWEB_STORE = {"noweb": {"markOnline": True, "store": {"enabled": True, "fullSync": False}}}
+
+
+@pytest.mark.parametrize("engine", ["NOWEB", "GOWS"])
+async def test_a_fixed_id_is_the_id_of_the_send_its_webhooks_and_the_chat(engine: str) -> None:
+    """NOWEB and GOWS hand out a message id before the send: the text goes with it, and WAHA's
+    echo and the chat's listing carry it (NOWEB lists a chat only with its store enabled)."""
+    transport = SpecCheckingTransport()
+    gateway = WahaGateway(transport=transport)
+    try:
+        async with (
+            running_simulator(QUIET.replace(engine=engine)) as url,
+            httpx.AsyncClient(base_url=url, headers={"X-Api-Key": API_KEY}) as control,
+        ):
+            connection = Connection(url, API_KEY, "default")
+            if engine == "NOWEB":
+                assert await gateway.own_messages(connection, PATIENT, datetime.now(UTC)) is None
+                enabled = {"config": NOWEB_STORE}  # as an operator would enable the store
+                (await control.put("/api/sessions/default", json=enabled)).raise_for_status()
+            since = datetime.now(UTC) - timedelta(seconds=2)
+            fixed = await gateway.new_message_id(connection, PATIENT)
+            assert fixed is not None and message_id_of(PATIENT).match(fixed)
+            sent = await gateway.send_text(connection, PATIENT, "Olá!", message_id=fixed)
+            own = await gateway.own_messages(connection, PATIENT, since)
+            echoes = (await control.get("/_sim/events?event=message.any")).json()
+    finally:
+        await gateway.aclose()
+
+    assert sent.external_id == fixed
+    assert own == [OwnMessage(fixed, "Olá!", has_media=False)]
+    assert [event["payload"]["id"] for event in echoes] == [fixed]
+
+
+async def test_an_engine_without_fixed_ids_is_not_asked_for_every_send() -> None:
+    """WEBJS answers 501 (WAHA's NotImplementedByEngineError): None, remembered a while."""
+    transport = SpecCheckingTransport()
+    gateway = WahaGateway(transport=transport)
+    try:
+        async with running_simulator(QUIET) as url:
+            connection = Connection(url, API_KEY, "default")
+            answers = [await gateway.new_message_id(connection, PATIENT) for _ in range(3)]
+    finally:
+        await gateway.aclose()
+
+    assert answers == [None, None, None]
+    assert [request.url.path for request in transport.checked] == ["/api/default/new-message-id"]
+
+
 # ------------------------------------------------------------------- WAHA's answers, one by one
 
 
@@ -376,6 +427,7 @@ WAHA = Connection("http://waha.test:3000", API_KEY, "default")
         (422, {"statusCode": 422, "message": "Session 'x' already exists"}, "rejected"),
         (400, {"statusCode": 400, "message": ["chatId should not be empty"]}, "rejected"),
         (502, "<html>Bad Gateway</html>", "server_error"),
+        (501, {"statusCode": 501, "message": "The method is not implemented by"}, "rejected"),
         (
             500,
             {

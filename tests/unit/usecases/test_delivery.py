@@ -324,3 +324,36 @@ async def test_an_ack_that_overtook_the_send_is_applied_when_the_id_is_stored(
     assert (message.external_id, message.status) == (first_id, MessageStatus.DELIVERED)
     async with world.uow_factory() as uow:
         assert await uow.pending_acks.take("a", first_id) is None, "applied once, then gone"
+
+
+# --- a send whose answer was lost (issue 15) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("fixes_ids", [True, False], ids=["fixed id", "by its text"])
+async def test_a_send_whose_answer_was_lost_is_found_not_sent_again(
+    world: World, fixes_ids: bool
+) -> None:
+    world.gateway.fixes_ids = fixes_ids
+    world.gateway.lose_next_answers(1)
+    first, second = await world.queue("um", "dois")
+    await world.drain()
+
+    assert world.gateway.texts(CHAT) == ["um", "dois"]
+    sent_ids = [record.id for record in world.gateway.messages(CHAT)]
+    assert [(await world.message(m)).external_id for m in (first, second)] == sent_ids
+
+
+async def test_an_earlier_message_with_the_same_text_is_not_taken_for_a_lost_one(
+    world: World,
+) -> None:
+    """Found by its text, a lost send must be ours: the first "ok" holds its id already."""
+    world.gateway.fixes_ids = False
+    (first,) = await world.queue("ok")
+    await world.drain()
+    (second,) = await world.queue("ok")
+    world.gateway.fail_next(failure(GatewayErrorCode.TIMEOUT), on="send_text")  # not sent
+    await world.drain()
+
+    assert world.gateway.texts(CHAT) == ["ok", "ok"]
+    ids = [(await world.message(m)).external_id for m in (first, second)]
+    assert ids == [record.id for record in world.gateway.messages(CHAT)]

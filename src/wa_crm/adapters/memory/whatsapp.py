@@ -22,6 +22,7 @@ import itertools
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from wa_crm.ports.whatsapp import (
@@ -29,6 +30,7 @@ from wa_crm.ports.whatsapp import (
     GatewayError,
     GatewayErrorCode,
     OutgoingFile,
+    OwnMessage,
     QrCode,
     SentMessage,
     ServerInfo,
@@ -40,6 +42,8 @@ from wa_crm.ports.whatsapp import (
 SendKind = Literal["text", "image", "file", "seen", "typing", "reaction"]
 Operation = Literal[
     "send_text",
+    "new_message_id",
+    "own_messages",
     "send_image",
     "send_document",
     "send_seen",
@@ -124,14 +128,18 @@ class InMemoryWhatsAppGateway:
         phone: str = DEFAULT_PHONE,
         push_name: str = DEFAULT_PUSH_NAME,
         returns_ids: bool = True,
+        fixes_ids: bool = True,
     ) -> None:
         """``returns_ids=False`` answers sends without an id, like WAHA builds whose send
-        answer is an empty body."""
+        answer is an empty body; ``fixes_ids=False`` hands out no id before a send, like WAHA's
+        engines but NOWEB and GOWS."""
         self.sessions: dict[str, FakeSession] = {}
         self.sent: list[RecordedSend] = []
         self.lids: dict[str, str] = {}
         self.media: dict[str, bytes] = {}
         self.returns_ids = returns_ids
+        self.fixes_ids = fixes_ids
+        self._lost_answers = 0
         self._failures: list[_Failure] = []
         self._ids = itertools.count(1)
         self._default_phone = phone
@@ -204,6 +212,10 @@ class InMemoryWhatsAppGateway:
         """Raise ``error`` from every matching call until ``clear_failures()``."""
         self._failures.append(_Failure(error, on, chat_id, None))
 
+    def lose_next_answers(self, times: int = 1) -> None:
+        """The next ``times`` message sends are sent, then raise TIMEOUT: the answer was lost."""
+        self._lost_answers += times
+
     def clear_failures(self) -> None:
         self._failures.clear()
 
@@ -225,10 +237,32 @@ class InMemoryWhatsAppGateway:
     # ------------------------------------------------------------------ the port
 
     async def send_text(
-        self, connection: Connection, chat_id: str, text: str, reply_to: str | None = None
+        self,
+        connection: Connection,
+        chat_id: str,
+        text: str,
+        reply_to: str | None = None,
+        message_id: str | None = None,
     ) -> SentMessage:
         session = self._working(connection, "send_text", chat_id)
-        return self._record_message(session, "text", chat_id, text=text, reply_to=reply_to)
+        return self._record_message(
+            session, "text", chat_id, text=text, reply_to=reply_to, message_id=message_id
+        )
+
+    async def new_message_id(self, connection: Connection, chat_id: str) -> str | None:
+        self._working(connection, "new_message_id", chat_id)
+        return self._new_id(chat_id) if self.fixes_ids else None
+
+    async def own_messages(
+        self, connection: Connection, chat_id: str, since: datetime
+    ) -> Sequence[OwnMessage] | None:
+        """Every message sent to the chat, newest first: the fake keeps no time."""
+        session = self._working(connection, "own_messages", chat_id)
+        return [
+            OwnMessage(record.id or "", record.text or record.caption or "", record.kind != "text")
+            for record in reversed(self.messages(chat_id))
+            if record.session == session.name
+        ]
 
     async def send_image(
         self, connection: Connection, chat_id: str, file: OutgoingFile, caption: str = ""
@@ -367,9 +401,10 @@ class InMemoryWhatsAppGateway:
         caption: str | None = None,
         file: OutgoingFile | None = None,
         reply_to: str | None = None,
+        message_id: str | None = None,
     ) -> SentMessage:
-        # WAHA's serialized id, `{fromMe}_{chatId}_{id}`, with a counter for a readable id
-        message_id = f"true_{chat_id}_3EB0{next(self._ids):016X}"
+        if not (message_id and self.fixes_ids):
+            message_id = self._new_id(chat_id)
         self.sent.append(
             RecordedSend(
                 session.name,
@@ -384,7 +419,14 @@ class InMemoryWhatsAppGateway:
                 reply_to=reply_to,
             )
         )
+        if self._lost_answers:
+            self._lost_answers -= 1
+            raise GatewayError(GatewayErrorCode.TIMEOUT, "sent, but the answer was lost")
         return SentMessage(message_id if self.returns_ids else None)
+
+    def _new_id(self, chat_id: str) -> str:
+        # WAHA's serialized id, `{fromMe}_{chatId}_{id}`, with a counter for a readable id
+        return f"true_{chat_id}_3EB0{next(self._ids):016X}"
 
 
 def _not_ready(session: FakeSession, expected: str) -> GatewayError:

@@ -304,6 +304,7 @@ def message_to_row(message: Message) -> dict[str, Any]:
         "status": message.status.value,
         "error": message.error,
         "created_at": message.created_at,
+        "send_started_at": message.send_started_at,
     }
 
 
@@ -330,6 +331,7 @@ def message_from_row(row: RowMapping) -> Message:
         reply_to=row["reply_to"],
         quoted_body=row["quoted_body"],
         error=row["error"],
+        send_started_at=row["send_started_at"],
     )
 
 

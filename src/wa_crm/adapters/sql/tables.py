@@ -277,6 +277,8 @@ messages = Table(
     Column("status", String, nullable=False),
     Column("error", Text),
     Column("created_at", UtcDateTime, nullable=False),
+    # when an outbound message's first send began: from then on it may be on WhatsApp
+    Column("send_started_at", UtcDateTime),
     UniqueConstraint("association_id", "external_id"),
     Index("ix_messages_conversation_id_created_at", "conversation_id", "created_at"),
     # The monitoring aggregates (``repositories/statistics``) read one association's messages

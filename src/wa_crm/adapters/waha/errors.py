@@ -10,6 +10,7 @@ What becomes what (codes of ``wa_crm.ports.whatsapp.GatewayErrorCode``):
     422 "WAHA Core support only 'default' session" .... ONLY_DEFAULT_SESSION
     429 (Retry-After -> retry_after) .................. RATE_LIMITED       retryable
     5xx with "error 463" .............................. REACH_OUT_LIMIT    (permanent)
+    501 (the engine lacks the method) ................. REJECTED
     other 5xx ......................................... SERVER_ERROR       retryable
     any other 4xx ..................................... REJECTED
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -74,7 +76,8 @@ def error_for_response(response: httpx.Response) -> GatewayError:
             GatewayErrorCode.REACH_OUT_LIMIT,
             f"{where}: WhatsApp refuses messages to this contact until they write first (463)",
         )
-    if status >= 500:
+    # WAHA's NotImplementedByEngineError (src/core/exceptions.ts): asking again cannot help
+    if status >= 500 and status != HTTPStatus.NOT_IMPLEMENTED:
         return GatewayError(GatewayErrorCode.SERVER_ERROR, f"{where}: {message[:200]}")
     return GatewayError(GatewayErrorCode.REJECTED, f"{where}: {message[:200]}")
 

@@ -12,13 +12,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
+import time
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from wa_crm.adapters.waha.errors import ALREADY_STARTED, error_for_response, error_for_transport
+from wa_crm.adapters.waha.fixed_ids import (
+    bare_id,
+    own_messages_of,
+    own_messages_query,
+    serialized_own_id,
+)
 from wa_crm.adapters.waha.media_urls import files_path
 from wa_crm.adapters.waha.sent_ids import sent_message_id
 from wa_crm.ports.whatsapp import (
@@ -26,6 +34,7 @@ from wa_crm.ports.whatsapp import (
     GatewayError,
     GatewayErrorCode,
     OutgoingFile,
+    OwnMessage,
     QrCode,
     SentMessage,
     ServerInfo,
@@ -53,6 +62,9 @@ edits."""
 # Session statuses a start applies to; any other one is running already (or unknown)
 _STARTABLE = (SessionStatus.STOPPED, SessionStatus.FAILED)
 _ENGINE = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
+NO_FIXED_IDS_SECONDS = 600.0
+"""How long an engine that fixed no message id beforehand is not asked again (the server's
+engine changes only when it restarts)."""
 MEDIA_DOWNLOAD_SECONDS = 120.0
 """A whole media download, however the server paces it (``DEFAULT_TIMEOUT`` is per read)."""
 # enough of a failed download's answer to classify it (error_for_response); the body is decoded
@@ -71,6 +83,8 @@ class WahaGateway:
         self._timeout = timeout
         self._transport = transport
         self._clients: dict[str, httpx.AsyncClient] = {}
+        # (base URL, session) -> until when its engine is taken to fix no ids beforehand
+        self._no_fixed_ids: dict[tuple[str, str], float] = {}
 
     async def aclose(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
@@ -117,12 +131,48 @@ class WahaGateway:
         return SentMessage(sent_message_id(response.content, body["chatId"]))
 
     async def send_text(
-        self, connection: Connection, chat_id: str, text: str, reply_to: str | None = None
+        self,
+        connection: Connection,
+        chat_id: str,
+        text: str,
+        reply_to: str | None = None,
+        message_id: str | None = None,
     ) -> SentMessage:
         body: dict[str, Any] = {"chatId": chat_id, "text": text}
         if reply_to:
             body["reply_to"] = reply_to
+        if message_id:
+            body["id"] = bare_id(message_id)
         return await self._send(connection, "/api/sendText", body)
+
+    async def new_message_id(self, connection: Connection, chat_id: str) -> str | None:
+        """None for an engine that lacks the method (501), remembered for the session a while
+        so that its sends do not each ask again."""
+        key = (connection.base_url, connection.session)
+        if self._no_fixed_ids.get(key, 0.0) > time.monotonic():
+            return None
+        path = f"/api/{_segment(connection.session)}/new-message-id"
+        try:
+            data = _json_or_none(await self._call(connection, "GET", path))
+        except GatewayError as error:
+            if error.code is not GatewayErrorCode.REJECTED:
+                raise
+            self._no_fixed_ids[key] = time.monotonic() + NO_FIXED_IDS_SECONDS
+            return None
+        bare = data.get("id") if isinstance(data, dict) else None
+        return serialized_own_id(chat_id, bare) if isinstance(bare, str) and bare else None
+
+    async def own_messages(
+        self, connection: Connection, chat_id: str, since: datetime
+    ) -> Sequence[OwnMessage] | None:
+        path = f"/api/{_segment(connection.session)}/chats/{_segment(chat_id)}/messages"
+        try:
+            response = await self._call(connection, "GET", path, params=own_messages_query(since))
+        except GatewayError as error:
+            if error.code is not GatewayErrorCode.REJECTED:  # NOWEB without its store: 400
+                raise
+            return None
+        return own_messages_of(_json_or_none(response))
 
     async def send_image(
         self, connection: Connection, chat_id: str, file: OutgoingFile, caption: str = ""

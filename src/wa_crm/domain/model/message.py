@@ -136,6 +136,19 @@ class Message:
     """The quoted message's text when this one was stored: the quoted message itself may be
     older than our history, or deleted since."""
     error: str | None = None
+    send_started_at: datetime | None = None
+    """When its first send began: from then on the message may be on WhatsApp, whatever that
+    send's outcome, so a later attempt looks for it before sending it again."""
+
+    def begin_sending(self, at: datetime, fixed_id: str | None) -> None:
+        """The first send begins; ``fixed_id`` is the WhatsApp id fixed for it beforehand, when
+        the engine allows it (acks and WAHA's echo then find the message at once). Later sends
+        change nothing."""
+        if self.send_started_at is not None:
+            return
+        self.send_started_at = at
+        if fixed_id:
+            self.external_id = fixed_id
 
     def advance(self, new: MessageStatus, error: str | None = None) -> bool:
         """Move the delivery status forward; an older or equal status changes nothing."""

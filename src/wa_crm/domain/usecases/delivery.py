@@ -15,6 +15,10 @@
   or 422 while WAHA restarts it after a config change or a logout). The message stays queued
   with its attempts, the session's status is re-read before anything is sent again
   (``SessionOutages``), and session health alerts if it stays down. Never a dead letter.
+- A send that may have gone is not sent twice. Before a message's first send, the time it
+  begins is committed, with the WhatsApp id fixed for a text where the engine allows it (NOWEB,
+  GOWS); any later attempt (a timeout, a lost answer, a worker that died) first looks in the
+  chat for it, by that id or else by its text since the first send, and takes it as sent.
 - Sends respect the association's rate limits: messages per second through the session and a
   minimum gap per chat, shared by every worker through the database.
 - A bot message shows a typing indicator first; a bot message still queued when a person has
@@ -78,6 +82,9 @@ MEDIA_MISSING = "media_missing"
 LATE_SLOT_TRIES = 3
 SESSION_DOWN = "the WhatsApp session is down (missing or not WORKING): waiting for it"
 MIN_OUTAGE_WAIT = timedelta(milliseconds=200)
+CLOCK_SKEW = timedelta(seconds=10)
+"""How far WhatsApp's timestamps (whole seconds, by WAHA's clock) may lag ours when looking
+for a send since it began."""
 
 
 class MissingMedia(Exception):
@@ -137,12 +144,18 @@ class DeliverConversationMessages:
             if not await self.outages.is_up(connection):
                 raise Postpone(SESSION_DOWN, self._outage_wait(connection))
             try:
-                typing = association.bot.typing_seconds
-                if message.author is Author.BOT and typing > 0:
-                    # before the slot, so that the message itself goes at its slot
-                    await self._show_typing(connection, contact.wa_chat_id, message.body, typing)
-                await self._wait_for_slot(association, contact.wa_chat_id)
-                sent = await self._send(connection, contact.wa_chat_id, message, file)
+                sent = await self._sent_before(connection, contact.wa_chat_id, message)
+                if sent is None:
+                    if message.send_started_at is None:
+                        message = await self._begin_sending(connection, contact.wa_chat_id, message)
+                    typing = association.bot.typing_seconds
+                    if message.author is Author.BOT and typing > 0:
+                        # before the slot, so that the message itself goes at its slot
+                        await self._show_typing(
+                            connection, contact.wa_chat_id, message.body, typing
+                        )
+                    await self._wait_for_slot(association, contact.wa_chat_id)
+                    sent = await self._send(connection, contact.wa_chat_id, message, file)
             except GatewayError as error:
                 self.breakers.failed(connection, error)
                 if error.session_down:
@@ -177,6 +190,57 @@ class DeliverConversationMessages:
                 sent.external_id,
                 (chat_slot_key(association, contact.wa_chat_id), chat_free),
             )
+
+    async def _begin_sending(
+        self, connection: Connection, chat_id: str, message: Message
+    ) -> Message:
+        """Before the first send: a text gets its WhatsApp id now where the engine allows it,
+        stored with the time the send begins, both committed before anything is sent."""
+        fixed_id = None
+        if message.type is MessageType.TEXT:
+            fixed_id = await self.gateway.new_message_id(connection, chat_id)
+        async with self.uow_factory() as uow:
+            stored = await uow.messages.get(message.association_id, message.id)
+            if stored is None or stored.status is not MessageStatus.QUEUED:
+                await uow.commit()
+                return message
+            stored.begin_sending(self.clock.now(), fixed_id)
+            await uow.messages.update(stored)
+            await uow.commit()
+        return stored
+
+    async def _sent_before(
+        self, connection: Connection, chat_id: str, message: Message
+    ) -> SentMessage | None:
+        """A send begun before (it timed out, its answer was lost, its worker died) may have
+        reached WhatsApp: the chat is looked at first, by the id fixed for the message, else
+        for our message with its text since that send began whose id no other message of ours
+        holds. None when it is not there, or when WAHA cannot list the chat (then it goes
+        again, with its fixed id if it has one)."""
+        if message.send_started_at is None:
+            return None
+        since = message.send_started_at - CLOCK_SKEW
+        own = await self.gateway.own_messages(connection, chat_id, since)
+        if own is None:
+            _log.info(
+                "cannot look in the chat for an earlier send", extra={"message_id": message.id}
+            )
+            return None
+        if message.external_id:
+            fixed = any(found.external_id == message.external_id for found in own)
+            return SentMessage(message.external_id) if fixed else None
+        has_media = message.type is not MessageType.TEXT
+        candidates = [
+            found.external_id
+            for found in reversed(own)  # oldest first: the first send, if it went
+            if found.has_media == has_media and found.body.strip() == message.body.strip()
+        ]
+        async with self.uow_factory() as uow:
+            for external_id in candidates:
+                if await uow.messages.get_by_external_id(message.association_id, external_id):
+                    continue  # an earlier message of ours with the same text
+                return SentMessage(external_id)
+        return None
 
     async def _session_went_down(self, association_id: str, connection: Connection) -> None:
         """The first to find the session down asks for its status now: session health records
@@ -247,7 +311,9 @@ class DeliverConversationMessages:
         file: OutgoingFile | None,
     ) -> SentMessage:
         if file is None:
-            return await self.gateway.send_text(connection, chat_id, message.body, message.reply_to)
+            return await self.gateway.send_text(
+                connection, chat_id, message.body, message.reply_to, message.external_id
+            )
         if message.type is MessageType.IMAGE:
             return await self.gateway.send_image(connection, chat_id, file, message.body)
         return await self.gateway.send_document(connection, chat_id, file, message.body)

@@ -1,6 +1,7 @@
 """Real WAHA (issue 15): reactions kept on the message they react to, the quoted text of a
 reply, per-minute counts of refused webhooks for the monitoring page, and pending acks: acks
-that overtook our send's WhatsApp id, kept until the id is stored.
+that overtook our send's WhatsApp id, kept until the id is stored; and when a message's first
+send began, so that a send that may have gone is looked for before it is sent again.
 
 Revision ID: 0008
 Revises: 0007
@@ -38,6 +39,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("messages") as table:
         table.add_column(sa.Column("quoted_body", sa.Text(), nullable=True))
+        table.add_column(sa.Column("send_started_at", UTC_DATETIME, nullable=True))
     op.create_table(
         "webhook_refusals",
         sa.Column("scope", sa.String(), nullable=False),
@@ -62,5 +64,6 @@ def downgrade() -> None:
     op.drop_table("pending_acks")
     op.drop_table("webhook_refusals")
     with op.batch_alter_table("messages") as table:
+        table.drop_column("send_started_at")
         table.drop_column("quoted_body")
     op.drop_table("message_reactions")
