@@ -147,8 +147,9 @@ async def first_steps_of_the_admin(
 ) -> None:
     app = create_app(settings=settings)
     container: Container = app.state.container
-    # WAHA's API, without its global webhook (whose target, the api service, is not here)
-    simulator = create_simulator_app(waha.replace(hook_url=None))
+    # WAHA's API, without its global webhook (whose target, the api service, is not here), and
+    # like a freshly composed WAHA without a session until the admin starts one
+    simulator = create_simulator_app(waha.replace(hook_url=None, default_session=False))
     gateway = WahaGateway(transport=httpx.ASGITransport(app=simulator))
     container.gateway.override(providers.Object(gateway))
     try:
