@@ -297,6 +297,7 @@ messages = Table(
         "ix_messages_failed_association_id_created_at",
         "association_id",
         "created_at",
+        "error",  # so that withheld messages are left out from the index alone
         sqlite_where=FAILED_OUTBOUND,
         postgresql_where=FAILED_OUTBOUND,
     ),

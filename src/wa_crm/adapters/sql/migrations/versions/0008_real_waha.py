@@ -57,9 +57,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("association_id", "external_id", name="pk_pending_acks"),
     )
     op.create_index("ix_pending_acks_received_at", "pending_acks", ["received_at"])
+    # Failures withheld on purpose are not delivery failures: the count reads `error` too, from
+    # the index alone.
+    _failed_messages_index(["association_id", "created_at", "error"])
+
+
+def _failed_messages_index(columns: list[str]) -> None:
+    failed_outbound = sa.text("direction = 'out' AND status = 'failed'")
+    op.drop_index("ix_messages_failed_association_id_created_at", table_name="messages")
+    op.create_index(
+        "ix_messages_failed_association_id_created_at",
+        "messages",
+        columns,
+        sqlite_where=failed_outbound,
+        postgresql_where=failed_outbound,
+    )
 
 
 def downgrade() -> None:
+    _failed_messages_index(["association_id", "created_at"])
     op.drop_index("ix_pending_acks_received_at", table_name="pending_acks")
     op.drop_table("pending_acks")
     op.drop_table("webhook_refusals")
