@@ -66,6 +66,13 @@ class Request:
     def is_send(self) -> bool:
         return self.method == "POST" and self.path.startswith("/api/send")
 
+    @property
+    def is_delivery(self) -> bool:
+        """A send, or what a delivery asks before one: a message id fixed beforehand, or the
+        chat's messages (a retry looks there for a send that may have gone)."""
+        reads = self.path.endswith("/new-message-id") or self.path.endswith("/messages")
+        return self.is_send or (self.method == "GET" and reads)
+
 
 class RequestRecorder:
     """ASGI middleware in front of the simulator: notes every WAHA request that reaches it."""
@@ -82,6 +89,9 @@ class RequestRecorder:
 
     def sends(self, since: float = 0.0, until: float = float("inf")) -> list[Request]:
         return [r for r in self.requests if r.is_send and since <= r.at < until]
+
+    def deliveries(self, since: float = 0.0, until: float = float("inf")) -> list[Request]:
+        return [r for r in self.requests if r.is_delivery and since <= r.at < until]
 
 
 @dataclass
