@@ -150,16 +150,20 @@ async def running_service(
 
 @asynccontextmanager
 async def running_unconfigured_service(
-    database_url: str, media_dir: Path, bot: BotSettings | None = None
+    database_url: str, media_dir: Path, bot: BotSettings | None = None, **simulator_fields: Any
 ) -> AsyncIterator[Service]:
     """An association without WhatsApp settings, for its admin to set up: the service listens
     at its public URL (the webhook address it gives WAHA), and the simulator has no session
-    and no global webhook until the service starts one with its own."""
+    and no global webhook until the service starts one with its own.
+
+    ``simulator_fields``: SimulatorConfig fields to override, e.g. ``tier="CORE"``."""
     port = free_port()
     container = build_container(
         _settings(database_url, media_dir, public_url=f"http://127.0.0.1:{port}")
     )
-    simulator = SimulatorConfig(api_key=API_KEY, default_session=False, ack_delay_seconds=0.01)
+    simulator = SimulatorConfig(
+        api_key=API_KEY, default_session=False, ack_delay_seconds=0.01, **simulator_fields
+    )
     async with (
         serve_app(create_app(container), port=port) as service_url,
         running_simulator(simulator) as simulator_url,
