@@ -89,9 +89,7 @@ def upgrade() -> None:
         "ix_imports_association_id_created_at", "imports", ["association_id", "created_at"]
     )
 
-    op.create_index(
-        "ix_processed_events_processed_at", "processed_events", ["processed_at"]
-    )
+    op.create_index("ix_processed_events_processed_at", "processed_events", ["processed_at"])
 
     # One association per WAHA server and session, by server identity (WahaServer.key) rather
     # than by the URL as typed.
