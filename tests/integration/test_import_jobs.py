@@ -171,7 +171,9 @@ async def wait_for(
 async def test_an_import_killed_mid_way_is_finished_by_the_next_worker_without_repeats(
     container: Container, backend_url: str, tmp_path: Path
 ) -> None:
-    rows, bad_every = 4_000, 250
+    # enough rows that no worker finishes between two looks at the progress (a look every
+    # 50 ms, a batch of 500 rows): the kill must land mid-import
+    rows, bad_every = 20_000, 250
     association = (await container.create_association()(NewAssociation("amigos", "A"))).unwrap()
     upload = NewImport(
         association.id, ImportKind.PATIENTS, "admin-1", in_pieces(patients_csv(rows, bad_every))
@@ -195,7 +197,7 @@ async def test_an_import_killed_mid_way_is_finished_by_the_next_worker_without_r
     survivor = worker()
     await survivor.start()
     try:
-        done = await wait_for(container, queued, lambda found: found.finished, 90, survivor)
+        done = await wait_for(container, queued, lambda found: found.finished, 180, survivor)
         for _ in range(100):  # the file goes just after the last batch commits
             if not stored_files(tmp_path / "media"):
                 break
