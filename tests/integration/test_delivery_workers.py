@@ -115,9 +115,12 @@ CHATS, PER_CHAT = 300, 10
 # 100/s binds: three workers on this two-core machine send about that many at most
 RATE, CHAT_GAP = 100, 0.05
 # Each send leaves within half an interval of its own slot, so a one-second window holds the
-# sends of at most RATE + 1 slots; one more for what the simulator's clock adds (it stamps a
-# send when it handles it, to the millisecond, after the loopback hop).
-RATE_SLACK = 2
+# sends of at most RATE + 1 slots, as the workers see them. The simulator stamps a send when
+# its event loop handles it, and on this two-core machine three workers, PostgreSQL and the
+# test process take turns: a process held back for up to 100 ms (measured: 50 to 80 ms, idle
+# machine, at the commit before issue 14 as well) makes late sends land beside punctual ones.
+# The slack is that stall in sends, not a looser limiter.
+RATE_SLACK = RATE // 10
 GAP_TOLERANCE = 0.005
 
 
