@@ -6,6 +6,9 @@
   one short transaction each, that stores the rows together with the import's progress and
   resume point: a worker killed mid-import resumes after the last committed batch, and no row is
   imported twice. Two runs of one import take turns on its locked row.
+- Between batches the job pauses for ``batch_pause``: on SQLite every other connection waits for
+  the one write lock by polling (its busy handler sleeps and retries), so a job that took the
+  lock again the moment it committed would starve them, another process's request included.
 - After ``slice_time`` the job hands its worker back and is queued again at once, so the other
   jobs of every association (bot turns, deliveries) keep running during a long import.
 - Bad rows are counted and the first 100 kept with their line and reason; the file is deleted
@@ -14,6 +17,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -138,6 +142,7 @@ class RunImport:
     clock: Clock
     batch_rows: int = 500
     batch_time: timedelta = timedelta(milliseconds=250)
+    batch_pause: timedelta = timedelta(milliseconds=25)
     slice_time: timedelta = timedelta(seconds=2)
 
     async def __call__(self, job: Job) -> None:
@@ -216,6 +221,7 @@ class RunImport:
                 return True
             if until is not None and self.clock.now() >= until:
                 return False
+            await asyncio.sleep(self.batch_pause.total_seconds())
 
     async def _batch(
         self,
