@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import struct
 import zlib
 from collections.abc import AsyncIterator
@@ -25,6 +24,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from tests.e2e.harness import Service, running_service
+from tests.e2e.test_inbox_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _chromium_or_skip
 
 from wa_crm.domain.model.message import Media
 from wa_crm.domain.usecases.setup import NewAgent
@@ -236,38 +236,6 @@ async def test_unicode_and_hostile_file_names(world: World, name: str, fallback:
 
 
 # --------------------------------------------------------------------------- in a real browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 10_000
-
-
-def _chromium_or_skip() -> Any:
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        async_playwright = None
-    problem = (
-        "the playwright package is not installed"
-        if async_playwright is None
-        else None
-        if os.access(CHROMIUM, os.X_OK)
-        else f"Chromium is not installed at {CHROMIUM}"
-    )
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run under CI: {problem}")
-        pytest.skip(problem)
-    return async_playwright
 
 
 @pytest.fixture
