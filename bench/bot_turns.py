@@ -29,14 +29,14 @@ from wa_crm.adapters.system.secrets import FernetSecretCipher
 from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
 from wa_crm.domain.model.jobs import Job, JobStatus
 from wa_crm.domain.model.message import MessageType
-from wa_crm.domain.usecases.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.ingest import (
+from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.inbound.ingest import (
     BOT_TURN_JOB,
     InboundMessage,
     IncomingEvent,
     IngestWhatsAppEvent,
 )
+from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -43,8 +43,8 @@ from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSe
 from wa_crm.domain.model.conversation import Channel, Conversation
 from wa_crm.domain.model.message import Author
 from wa_crm.domain.model.people import Contact
-from wa_crm.domain.usecases.outbound import Outgoing, queue_outbound
-from wa_crm.domain.usecases.setup import NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAssociation
+from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
 from wa_crm.settings import Settings
 
 API_KEY = "bench-waha-key"

@@ -34,7 +34,7 @@ from wa_crm.adapters.sql import SqlUnitOfWork, create_engine, upgrade
 from wa_crm.adapters.system.secrets import FernetSecretCipher
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import ConversationStatus
-from wa_crm.domain.usecases.statistics import (
+from wa_crm.domain.usecases.monitoring.statistics import (
     DEFAULT_DAYS,
     ComputeStatistics,
     StatisticsRequest,

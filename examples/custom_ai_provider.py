@@ -40,7 +40,7 @@ from wa_crm.adapters.sql import upgrade
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.association import BotSettings, WhatsAppSettings
-from wa_crm.domain.usecases.setup import NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAssociation
 from wa_crm.entrypoints.http import create_app
 from wa_crm.ports.ai import BotAction, BotReply, Speaker, TurnRequest
 from wa_crm.settings import Settings

@@ -55,7 +55,7 @@ from starlette.routing import Mount, Route
 from wa_crm.adapters.sql import upgrade
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.errors import AlreadyExists
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 from wa_crm.entrypoints.http import create_app
 from wa_crm.entrypoints.logs import configure_logging
 from wa_crm.settings import Settings

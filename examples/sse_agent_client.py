@@ -169,7 +169,7 @@ async def demo(data_dir: Path) -> list[str]:
     from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
     from wa_crm.container import build_container
     from wa_crm.domain.model.association import BotSettings, WhatsAppSettings
-    from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+    from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
     from wa_crm.entrypoints.http import create_app
     from wa_crm.settings import Settings
     from wa_crm.testing import SimulatorConfig, running_simulator, serve_app

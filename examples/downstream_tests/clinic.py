@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from wa_crm.container import Container
 from wa_crm.domain.model.association import Association, BotSettings, LeadQuestion, WhatsAppSettings
-from wa_crm.domain.usecases.setup import NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAssociation
 
 SLUG = "clinica-exemplo"
 

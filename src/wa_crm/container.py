@@ -40,67 +40,72 @@ from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.domain.model.event_window import EventWindow
 from wa_crm.domain.model.imports import ImportKind
 from wa_crm.domain.model.jobs import Backoff
-from wa_crm.domain.usecases.agent_actions import AgentActions
-from wa_crm.domain.usecases.alerts import SEND_ALERT_JOB, SendAlert
-from wa_crm.domain.usecases.assignment import (
-    ASSIGN_JOB,
-    CHECK_JOB,
-    AssignWaiting,
-    CheckAssignments,
-    UpdateAssignmentSettings,
-)
-from wa_crm.domain.usecases.audit import ReadAuditLog, RecordAudit
-from wa_crm.domain.usecases.auth import Authenticate
-from wa_crm.domain.usecases.bot_settings import UpdateBotSettings
-from wa_crm.domain.usecases.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.browser_sessions import (
+from wa_crm.domain.usecases.access.auth import Authenticate
+from wa_crm.domain.usecases.access.browser_sessions import (
     PRUNE_SESSIONS_JOB,
     BrowserSessions,
     PruneExpiredSessions,
 )
-from wa_crm.domain.usecases.canned_replies import CannedReplies
-from wa_crm.domain.usecases.contact_data import EraseContactData, ExportContactData
-from wa_crm.domain.usecases.contacts import ResolveLidContact
-from wa_crm.domain.usecases.credentials import (
+from wa_crm.domain.usecases.access.credentials import (
     AgentAccess,
     ApiTokens,
     ChangePassword,
     IssueApiToken,
     LocateAgent,
 )
-from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
-from wa_crm.domain.usecases.event_ids import PRUNE_EVENT_IDS_JOB, PruneProcessedEvents
-from wa_crm.domain.usecases.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.imports import IMPORT_JOB, ImportInProcess, QueueImport, RunImport
-from wa_crm.domain.usecases.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB, IngestWhatsAppEvent
-from wa_crm.domain.usecases.jobs import JobRunner, RetryDeadJob
-from wa_crm.domain.usecases.media import FETCH_MEDIA_JOB, FetchInboundMedia, MediaLimits
-from wa_crm.domain.usecases.notes import Notes
-from wa_crm.domain.usecases.outbound import DELIVER_JOB
-from wa_crm.domain.usecases.periodic import StartPeriodicJobs
-from wa_crm.domain.usecases.presence import ListAgents, PresenceTracker
-from wa_crm.domain.usecases.privacy_settings import UpdatePrivacySettings
-from wa_crm.domain.usecases.reactions import ReactToMessage
-from wa_crm.domain.usecases.retention import (
-    PURGE_JOB,
-    PurgeExpiredMessages,
+from wa_crm.domain.usecases.access.setup import CreateAgent, CreateAssociation
+from wa_crm.domain.usecases.admin.whatsapp_session import SendTestMessage, SessionControl
+from wa_crm.domain.usecases.admin.whatsapp_settings import (
+    CheckWhatsAppConnection,
+    UpdateWhatsAppSettings,
 )
-from wa_crm.domain.usecases.routing import SessionRouter
-from wa_crm.domain.usecases.session_health import (
+from wa_crm.domain.usecases.bot.bot_settings import UpdateBotSettings
+from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.inbound.contacts import ResolveLidContact
+from wa_crm.domain.usecases.inbound.event_ids import PRUNE_EVENT_IDS_JOB, PruneProcessedEvents
+from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB, IngestWhatsAppEvent
+from wa_crm.domain.usecases.inbound.media import FETCH_MEDIA_JOB, FetchInboundMedia, MediaLimits
+from wa_crm.domain.usecases.inbound.reactions import ReactToMessage
+from wa_crm.domain.usecases.inbound.routing import SessionRouter
+from wa_crm.domain.usecases.inbox.agent_actions import AgentActions
+from wa_crm.domain.usecases.inbox.assignment import (
+    ASSIGN_JOB,
+    CHECK_JOB,
+    AssignWaiting,
+    CheckAssignments,
+    UpdateAssignmentSettings,
+)
+from wa_crm.domain.usecases.inbox.canned_replies import CannedReplies
+from wa_crm.domain.usecases.inbox.notes import Notes
+from wa_crm.domain.usecases.inbox.presence import ListAgents, PresenceTracker
+from wa_crm.domain.usecases.inbox.snooze import WAKE_SNOOZED_JOB, WakeSnoozed
+from wa_crm.domain.usecases.jobs.periodic import StartPeriodicJobs
+from wa_crm.domain.usecases.jobs.runner import JobRunner, RetryDeadJob
+from wa_crm.domain.usecases.monitoring.alerts import SEND_ALERT_JOB, SendAlert
+from wa_crm.domain.usecases.monitoring.audit import ReadAuditLog, RecordAudit
+from wa_crm.domain.usecases.monitoring.session_health import (
     CHECK_SESSION_DOWN_JOB,
     POLL_SESSION_JOB,
     CheckSessionDown,
     PollSessionStatus,
 )
-from wa_crm.domain.usecases.session_outages import SessionOutages
-from wa_crm.domain.usecases.setup import CreateAgent, CreateAssociation
-from wa_crm.domain.usecases.snooze import WAKE_SNOOZED_JOB, WakeSnoozed
-from wa_crm.domain.usecases.statistics import ComputeStatistics
-from wa_crm.domain.usecases.webhook_refusals import WebhookRefusals
-from wa_crm.domain.usecases.whatsapp_session import SendTestMessage, SessionControl
-from wa_crm.domain.usecases.whatsapp_settings import (
-    CheckWhatsAppConnection,
-    UpdateWhatsAppSettings,
+from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
+from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics
+from wa_crm.domain.usecases.monitoring.webhook_refusals import WebhookRefusals
+from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages, RetryDeadLetter
+from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB
+from wa_crm.domain.usecases.privacy.contact_data import EraseContactData, ExportContactData
+from wa_crm.domain.usecases.privacy.privacy_settings import UpdatePrivacySettings
+from wa_crm.domain.usecases.privacy.retention import (
+    PURGE_JOB,
+    PurgeExpiredMessages,
+)
+from wa_crm.domain.usecases.registry.imports import (
+    IMPORT_JOB,
+    ImportInProcess,
+    QueueImport,
+    RunImport,
 )
 from wa_crm.ports.ai import AIProvider
 from wa_crm.ports.events import EventBus

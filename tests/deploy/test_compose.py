@@ -38,7 +38,7 @@ from tests.deploy.deployment import (
 )
 
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
-from wa_crm.domain.usecases.whatsapp_session import WEBHOOK_PATH
+from wa_crm.domain.usecases.admin.whatsapp_session import WEBHOOK_PATH
 from wa_crm.settings import DEV_SECRET_KEY, Settings
 from wa_crm.testing.waha_simulator.config import WAHA_VERSION, SimulatorConfig
 

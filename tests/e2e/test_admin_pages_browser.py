@@ -34,12 +34,12 @@ from wa_crm.domain.model.association import BotSettings, WhatsAppSettings
 from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction
 from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, MessageType
 from wa_crm.domain.model.statistics import Alert
-from wa_crm.domain.usecases.agent_actions import AgentRequest
-from wa_crm.domain.usecases.alerts import raise_alert
-from wa_crm.domain.usecases.audit import AuditRecord
-from wa_crm.domain.usecases.publish import publish_committed
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
-from wa_crm.domain.usecases.whatsapp_settings import WhatsAppChanges
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.admin.whatsapp_settings import WhatsAppChanges
+from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest
+from wa_crm.domain.usecases.jobs.publish import publish_committed
+from wa_crm.domain.usecases.monitoring.alerts import raise_alert
+from wa_crm.domain.usecases.monitoring.audit import AuditRecord
 
 BOT = BotSettings(debounce_seconds=0.2, typing_seconds=0)
 ADMIN_EMAIL = "ada@e2e.org"

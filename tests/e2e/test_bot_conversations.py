@@ -12,7 +12,7 @@ from tests.e2e.harness import Service, running_service
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
 from wa_crm.domain.model.people import ContactKind
-from wa_crm.domain.usecases.agent_actions import AgentRequest
+from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest
 
 LEAD = "5511988887777@c.us"
 MEMBER_WITHOUT_NINTH_DIGIT = "551199998888@c.us"  # the registry has +55 11 99999-8888

@@ -25,8 +25,8 @@ from tests.e2e.test_inbox_browser import SCREENSHOTS, row
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.model.canned_reply import CannedReplyDraft
 from wa_crm.domain.model.satisfaction import SatisfactionSurvey
-from wa_crm.domain.usecases.agent_actions import AgentRequest
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
+from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest
 
 pytestmark = pytest.mark.browser
 

@@ -25,7 +25,7 @@ from wa_crm.domain.model.message import (
     MessageStatus,
     MessageType,
 )
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from tests.e2e.harness import Service, running_service
 
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 from wa_crm.entrypoints.http.pages import STRINGS
 
 

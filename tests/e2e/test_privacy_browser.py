@@ -21,7 +21,7 @@ from tests.e2e.harness import Service, running_service
 from tests.e2e.test_inbox_browser import VIEWPORT, row, screenshot
 
 from wa_crm.domain.model.association import BotSettings
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 pytestmark = pytest.mark.browser
 

@@ -20,8 +20,8 @@ import pytest
 from tests.e2e import test_inbox_browser as inbox_tests
 from tests.e2e.harness import Service, running_service
 
-from wa_crm.domain.usecases.credentials import NewToken
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.credentials import NewToken
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 pytestmark = pytest.mark.browser
 

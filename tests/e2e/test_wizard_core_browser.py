@@ -26,7 +26,7 @@ from tests.e2e import test_inbox_browser as inbox_tests
 from tests.e2e.harness import API_KEY, SESSION, Service, running_unconfigured_service
 
 from wa_crm.adapters.waha.gateway import OLDEST_SUPPORTED_VERSION
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 ADMIN_EMAIL = "ada@e2e.org"
 ADMIN_PASSWORD = "admin-password"

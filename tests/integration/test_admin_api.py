@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from wa_crm.adapters.sql.tables import associations
 from wa_crm.container import Container, build_container
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 from wa_crm.entrypoints.http import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig, free_port, running_simulator, serve_app

@@ -19,7 +19,7 @@ from tests.support.waha_payloads import WaMessage, encode, headers_for, message_
 
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.association import WhatsAppSettings
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 from wa_crm.entrypoints.http import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import serve_app

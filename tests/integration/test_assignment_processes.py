@@ -25,7 +25,7 @@ from tests.support.waha_payloads import WaMessage, encode, headers_for, message_
 
 from wa_crm.container import build_container, close_resources
 from wa_crm.domain.model.association import WhatsAppSettings
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 from wa_crm.settings import Settings
 
 pytestmark = pytest.mark.postgres

@@ -29,10 +29,10 @@ from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction, AuditEntry
 from wa_crm.domain.model.canned_reply import CannedReplyDraft
 from wa_crm.domain.model.imports import ImportKind
 from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, MessageType
-from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
-from wa_crm.domain.usecases.credentials import NewToken
-from wa_crm.domain.usecases.imports import NewImport
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.credentials import NewToken
+from wa_crm.domain.usecases.access.setup import NewAgent
+from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest, OutgoingFileUpload
+from wa_crm.domain.usecases.registry.imports import NewImport
 from wa_crm.entrypoints.http import create_app
 from wa_crm.entrypoints.http.pages import STRINGS
 from wa_crm.ports.unit_of_work import AuditQuery

@@ -33,8 +33,8 @@ from tests.e2e.harness import Service, running_service
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.statistics import Statistics
-from wa_crm.domain.usecases.setup import NewAgent
-from wa_crm.domain.usecases.statistics import StatisticsRequest
+from wa_crm.domain.usecases.access.setup import NewAgent
+from wa_crm.domain.usecases.monitoring.statistics import StatisticsRequest
 
 BOT = BotSettings(debounce_seconds=0.2, typing_seconds=0)
 MARIA, LIA, JOAO = "5511999998888@c.us", "5511977776666@c.us", "558188887777@c.us"

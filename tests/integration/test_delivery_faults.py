@@ -37,10 +37,10 @@ from wa_crm.adapters.waha.gateway import WahaGateway
 from wa_crm.container import Container, build_container, close_resources
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.message import Author, Media, MessageStatus, MessageType
-from wa_crm.domain.usecases.contacts import connection_of
-from wa_crm.domain.usecases.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.outbound import DELIVER_JOB, Outgoing, queue_outbound
-from wa_crm.domain.usecases.session_health import poll_job
+from wa_crm.domain.usecases.inbound.contacts import connection_of
+from wa_crm.domain.usecases.monitoring.session_health import poll_job
+from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB, Outgoing, queue_outbound
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig
 

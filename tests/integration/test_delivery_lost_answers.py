@@ -36,7 +36,7 @@ from tests.integration.delivery_support import (
 
 from wa_crm.adapters.waha.gateway import WahaGateway
 from wa_crm.container import Container, build_container, close_resources
-from wa_crm.domain.usecases.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig
 

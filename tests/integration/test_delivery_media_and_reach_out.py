@@ -31,10 +31,10 @@ from wa_crm.container import Container, build_container
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.jobs import Backoff, JobStatus
 from wa_crm.domain.model.message import Message, MessageStatus
-from wa_crm.domain.usecases.agent_actions import AgentRequest
-from wa_crm.domain.usecases.contacts import connection_of
-from wa_crm.domain.usecases.outbound import DELIVER_JOB
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
+from wa_crm.domain.usecases.inbound.contacts import connection_of
+from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest
+from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig, serve_app

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from tests.e2e.harness import Service, running_service
 
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 BOT_PATIENTS = ("5511911110001@c.us", "5511911110002@c.us")
 AGENT_PATIENT = "5511922220003@c.us"

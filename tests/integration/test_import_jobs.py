@@ -18,8 +18,8 @@ from tests.integration.delivery_support import SECRET_KEY, WorkerProcess
 from wa_crm.adapters.sql.tables import patients
 from wa_crm.container import Container, build_container, close_resources
 from wa_crm.domain.model.imports import Import, ImportKind, ImportStatus
-from wa_crm.domain.usecases.imports import NewImport
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.registry.imports import NewImport
 from wa_crm.settings import Settings
 
 

@@ -13,9 +13,9 @@ from tests.support.waha_payloads import CONTACT, WaMessage, message_event
 from tests.support.webhook_driver import Waha
 
 from wa_crm.container import Container
-from wa_crm.domain.usecases.jobs import JobRunner
-from wa_crm.domain.usecases.setup import NewAgent
-from wa_crm.domain.usecases.snooze import WAKE_SNOOZED_JOB
+from wa_crm.domain.usecases.access.setup import NewAgent
+from wa_crm.domain.usecases.inbox.snooze import WAKE_SNOOZED_JOB
+from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.testing.clock import FakeClock
 
 OTHER_CONTACT = "5521977776666@c.us"

@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.harness import Service, running_service
 
 from wa_crm.domain.model.association import BotSettings
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 PATIENT = "5511988887777@c.us"
 QUIET_BOT = BotSettings(enabled=False)  # conversations wait for agents, the bot says nothing

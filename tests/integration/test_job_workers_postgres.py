@@ -17,7 +17,7 @@ import pytest
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
 from wa_crm.adapters.system.clock import SystemClock
 from wa_crm.domain.model.jobs import Job, JobStatus, NewJob
-from wa_crm.domain.usecases.jobs import JobRunner
+from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.ports.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.postgres
@@ -80,7 +80,7 @@ from datetime import timedelta
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
 from wa_crm.adapters.system.clock import SystemClock
 from tests.conftest import TestCipher
-from wa_crm.domain.usecases.jobs import JobRunner
+from wa_crm.domain.usecases.jobs.runner import JobRunner
 
 async def hang(job):
     print("running", job.key, flush=True)

@@ -23,10 +23,10 @@ from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.association import BotSettings, PrivacySettings, WhatsAppSettings
 from wa_crm.domain.model.jobs import JobStatus
-from wa_crm.domain.usecases.delivery import OPTED_OUT
-from wa_crm.domain.usecases.ingest import BOT_TURN_JOB
-from wa_crm.domain.usecases.jobs import JobRunner
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB
+from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.outbound.delivery import OPTED_OUT
 from wa_crm.entrypoints.http import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig, running_simulator, serve_app

@@ -14,8 +14,8 @@ from asgi_lifespan import LifespanManager
 
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.people import Contact
-from wa_crm.domain.usecases.retention import PURGE_JOB
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.privacy.retention import PURGE_JOB
 from wa_crm.entrypoints.http import create_app
 from wa_crm.settings import Settings
 

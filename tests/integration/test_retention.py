@@ -31,8 +31,8 @@ from wa_crm.domain.model.message import (
     MessageType,
 )
 from wa_crm.domain.model.statistics import Statistics
-from wa_crm.domain.usecases.retention import PurgeExpiredMessages, purge_job
-from wa_crm.domain.usecases.statistics import ComputeStatistics, StatisticsRequest
+from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics, StatisticsRequest
+from wa_crm.domain.usecases.privacy.retention import PurgeExpiredMessages, purge_job
 from wa_crm.ports.system import SecretCipher
 from wa_crm.ports.unit_of_work import UnitOfWork
 from wa_crm.testing.clock import FakeClock

@@ -27,7 +27,7 @@ from wa_crm.domain.model.statistics import (
     FirstResponse,
     Statistics,
 )
-from wa_crm.domain.usecases.statistics import ComputeStatistics, StatisticsRequest
+from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics, StatisticsRequest
 from wa_crm.ports.system import SecretCipher
 from wa_crm.testing.clock import FakeClock
 

@@ -27,7 +27,7 @@ from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import Author, Direction, MessageStatus, MessageType
 from wa_crm.domain.model.people import ContactKind
-from wa_crm.domain.usecases.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB
+from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB
 from wa_crm.testing.clock import T0, FakeClock
 
 LID_SENDER = "187654321098765@lid"

@@ -12,7 +12,7 @@ import pytest
 from tests.support.waha_payloads import WaMessage, message_event
 from tests.support.webhook_driver import Waha
 
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 ADMIN = "admin@amigos.org"
 SAYS = "Oi, meu CPF é 123.456.789-00"

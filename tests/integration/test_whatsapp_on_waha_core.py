@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tests.e2e.harness import API_KEY, running_service, running_unconfigured_service
 
 from wa_crm.adapters.waha.gateway import OLDEST_SUPPORTED_VERSION
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 from wa_crm.testing import SimulatorConfig, create_simulator_app, serve_app
 
 CORE = SimulatorConfig(

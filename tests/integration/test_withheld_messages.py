@@ -10,7 +10,7 @@ from tests.support.waha_payloads import CONTACT, WaMessage, message_event
 from tests.support.webhook_driver import Waha
 
 from wa_crm.domain.model.message import OPTED_OUT, SUPERSEDED, MessageStatus
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 ADMIN = "admin@amigos.org"
 

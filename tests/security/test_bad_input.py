@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from tests.e2e.harness import Service, running_service
 from tests.support.hypothesis_profiles import examples
 
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 CHAT = "5511988887777@c.us"
 BAD_TEXT = ["\ud800", "a\udfffb", "\x00", "nul\x00inside"]

@@ -10,7 +10,7 @@ import httpx
 from tests.e2e.harness import running_service
 
 from wa_crm.domain.model.association import BotSettings
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 PATIENT = "5511988887777@c.us"
 

@@ -20,7 +20,7 @@ from tests.e2e.harness import Service, running_service
 from tests.support.waha_payloads import WaMessage, encode, headers_for, message_event
 
 from wa_crm.domain.model.association import WhatsAppSettings
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 
 ROWS = 20_000
 B_SESSION, B_SECRET = "bee", "bee-webhook-secret"

@@ -44,7 +44,7 @@ from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.message import Media
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig, serve_app

@@ -27,7 +27,7 @@ from tests.e2e.harness import Service, running_service
 from tests.e2e.test_inbox_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _chromium_or_skip
 
 from wa_crm.domain.model.message import Media
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 PATIENT = "5511977776666@c.us"
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@e2e.org", "admin-password"

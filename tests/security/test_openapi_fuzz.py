@@ -27,7 +27,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from tests.e2e.harness import SESSION, Service, running_service
 
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 SLUG = "e2e"
 PATIENT = "5511988887777@c.us"

@@ -25,8 +25,8 @@ from tests.support.webhook_driver import Waha, create_association
 from wa_crm.adapters.sql.tables import processed_events
 from wa_crm.container import build_container
 from wa_crm.domain.model.jobs import JobStatus
-from wa_crm.domain.usecases.event_ids import PRUNE_EVENT_IDS_JOB
-from wa_crm.domain.usecases.jobs import JobRunner
+from wa_crm.domain.usecases.inbound.event_ids import PRUNE_EVENT_IDS_JOB
+from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import serve_app

@@ -22,7 +22,7 @@ import pytest
 from dependency_injector import providers
 from tests.e2e.harness import Service, running_service
 
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 from wa_crm.entrypoints.http import sse
 
 SLUG = "e2e"

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from tests.e2e.harness import running_service
 
-from wa_crm.domain.usecases.setup import NewAgent
+from wa_crm.domain.usecases.access.setup import NewAgent
 
 
 async def test_a_key_a_header_cannot_carry_is_refused_and_waha_stays_reachable(

@@ -26,8 +26,8 @@ from tests.e2e.harness import API_KEY, running_unconfigured_service
 
 from wa_crm.container import Container
 from wa_crm.domain.model.jobs import Job, JobStatus
-from wa_crm.domain.usecases.session_health import POLL_SESSION_JOB
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.monitoring.session_health import POLL_SESSION_JOB
 from wa_crm.testing import SimulatorConfig, running_simulator, serve_app
 
 SESSION = "default"

@@ -21,7 +21,7 @@ from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import Job
 from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, MessageType
 from wa_crm.domain.model.people import Contact
-from wa_crm.domain.usecases.setup import NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAssociation
 from wa_crm.ports.events import PublishedEvent
 
 WEBHOOK = "/api/webhooks/whatsapp"

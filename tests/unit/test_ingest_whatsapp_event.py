@@ -32,7 +32,7 @@ from wa_crm.domain.model.message import (
     MessageType,
 )
 from wa_crm.domain.model.people import Contact, ContactKind, Patient, PatientStatus
-from wa_crm.domain.usecases.ingest import (
+from wa_crm.domain.usecases.inbound.ingest import (
     BOT_TURN_JOB,
     RESOLVE_LID_JOB,
     ContactPresence,

@@ -23,9 +23,9 @@ from wa_crm.container import Container, build_container, check_database, close_r
 from wa_crm.domain.model.association import WhatsAppSettings
 from wa_crm.domain.model.errors import DomainError, InvalidInput
 from wa_crm.domain.model.people import Agent
-from wa_crm.domain.usecases.credentials import NewToken
-from wa_crm.domain.usecases.imports import ImportReport
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.credentials import NewToken
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.registry.imports import ImportReport
 from wa_crm.settings import Settings
 
 

@@ -19,7 +19,7 @@ from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.container import Container, build_container, close_resources
 from wa_crm.domain.model.association import WhatsAppSettings
 from wa_crm.domain.model.errors import AlreadyExists
-from wa_crm.domain.usecases.setup import NewAgent, NewAssociation
+from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig, create_simulator_app

@@ -21,7 +21,7 @@ from wa_crm.domain.model.statistics import (
     HourlyMessages,
     Statistics,
 )
-from wa_crm.domain.usecases.statistics import ComputeStatistics, StatisticsRequest
+from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics, StatisticsRequest
 from wa_crm.testing.clock import FakeClock
 
 from .base import PersistenceContract, UowFactory

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wa_crm.domain.model.statistics import HourlyMessages
-from wa_crm.domain.usecases.statistics import day_bounds, messages_by_day
+from wa_crm.domain.usecases.monitoring.statistics import day_bounds, messages_by_day
 
 ZONES = st.sampled_from(["UTC", "America/Sao_Paulo", "America/Manaus", "Europe/Lisbon"])
 FIRST = date(2026, 1, 1)

@@ -25,8 +25,9 @@ from wa_crm.domain.model.conversation import Channel, Conversation, Conversation
 from wa_crm.domain.model.errors import InvalidInput
 from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.people import Agent, AgentRole, Contact
-from wa_crm.domain.usecases.agent_actions import AgentActions, AgentRequest
-from wa_crm.domain.usecases.assignment import (
+from wa_crm.domain.usecases.inbound.media import MediaLimits
+from wa_crm.domain.usecases.inbox.agent_actions import AgentActions, AgentRequest
+from wa_crm.domain.usecases.inbox.assignment import (
     ASSIGN_JOB,
     CHECK_JOB,
     AssignWaiting,
@@ -34,9 +35,8 @@ from wa_crm.domain.usecases.assignment import (
     UpdateAssignmentSettings,
     request_assignment,
 )
-from wa_crm.domain.usecases.jobs import JobRunner
-from wa_crm.domain.usecases.media import MediaLimits
-from wa_crm.domain.usecases.presence import ListAgents, PresenceTracker
+from wa_crm.domain.usecases.inbox.presence import ListAgents, PresenceTracker
+from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.ports.events import PublishedEvent
 from wa_crm.ports.unit_of_work import ConversationQuery
 from wa_crm.testing.clock import T0, FakeClock, SequentialIds

@@ -21,18 +21,18 @@ from wa_crm.domain.model.association import (
 )
 from wa_crm.domain.model.message import MessageType
 from wa_crm.domain.model.people import ContactKind, Patient, PatientStatus
-from wa_crm.domain.usecases.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.delivery import DeliverConversationMessages
-from wa_crm.domain.usecases.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.ingest import (
+from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.inbound.ingest import (
     BOT_TURN_JOB,
     InboundMessage,
     IncomingEvent,
     IngestWhatsAppEvent,
 )
-from wa_crm.domain.usecases.jobs import JobRunner
-from wa_crm.domain.usecases.outbound import DELIVER_JOB
-from wa_crm.domain.usecases.session_outages import SessionOutages
+from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
+from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages
+from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511999998888@c.us"

@@ -26,20 +26,20 @@ from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSe
 from wa_crm.domain.model.conversation import ConversationStatus
 from wa_crm.domain.model.message import Author, MessageType
 from wa_crm.domain.model.people import Agent, AgentRole
-from wa_crm.domain.usecases.agent_actions import AgentActions, AgentRequest
-from wa_crm.domain.usecases.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.delivery import DeliverConversationMessages
-from wa_crm.domain.usecases.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.ingest import (
+from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.inbound.ingest import (
     BOT_TURN_JOB,
     InboundMessage,
     IncomingEvent,
     IngestWhatsAppEvent,
 )
-from wa_crm.domain.usecases.jobs import JobRunner
-from wa_crm.domain.usecases.media import MediaLimits
-from wa_crm.domain.usecases.outbound import DELIVER_JOB
-from wa_crm.domain.usecases.session_outages import SessionOutages
+from wa_crm.domain.usecases.inbound.media import MediaLimits
+from wa_crm.domain.usecases.inbox.agent_actions import AgentActions, AgentRequest
+from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
+from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages
+from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511988887777@c.us"

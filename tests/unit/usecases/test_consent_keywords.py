@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from wa_crm.domain.model.association import PrivacySettings
 from wa_crm.domain.model.people import Contact
-from wa_crm.domain.usecases import consent
-from wa_crm.domain.usecases.consent import ConsentChoice, consent_request, matching_keyword
+from wa_crm.domain.usecases.privacy import consent
+from wa_crm.domain.usecases.privacy.consent import ConsentChoice, consent_request, matching_keyword
 
 DEFAULTS = PrivacySettings()
 ACCENTS = (

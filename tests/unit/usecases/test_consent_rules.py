@@ -32,20 +32,20 @@ from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import Author, Message, MessageStatus, MessageType
 from wa_crm.domain.model.people import Agent, AgentRole, Contact
-from wa_crm.domain.usecases.agent_actions import AgentActions, AgentRequest
-from wa_crm.domain.usecases.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.delivery import OPTED_OUT, DeliverConversationMessages
-from wa_crm.domain.usecases.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.ingest import (
+from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
+from wa_crm.domain.usecases.inbound.ingest import (
     BOT_TURN_JOB,
     InboundMessage,
     IncomingEvent,
     IngestWhatsAppEvent,
 )
-from wa_crm.domain.usecases.jobs import JobHandler, JobRunner
-from wa_crm.domain.usecases.media import MediaLimits
-from wa_crm.domain.usecases.outbound import DELIVER_JOB, Outgoing, queue_outbound
-from wa_crm.domain.usecases.session_outages import SessionOutages
+from wa_crm.domain.usecases.inbound.media import MediaLimits
+from wa_crm.domain.usecases.inbox.agent_actions import AgentActions, AgentRequest
+from wa_crm.domain.usecases.jobs.runner import JobHandler, JobRunner
+from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
+from wa_crm.domain.usecases.outbound.delivery import OPTED_OUT, DeliverConversationMessages
+from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB, Outgoing, queue_outbound
 from wa_crm.ports.ai import AIProvider, BotAction, BotReply, TurnRequest
 from wa_crm.ports.events import PublishedEvent
 from wa_crm.ports.unit_of_work import AuditQuery

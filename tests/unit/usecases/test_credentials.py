@@ -16,21 +16,21 @@ from wa_crm.domain.model.errors import (
 )
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.people import Agent, AgentRole
-from wa_crm.domain.usecases.auth import Authenticate, Identity
-from wa_crm.domain.usecases.browser_sessions import (
+from wa_crm.domain.usecases.access.auth import Authenticate, Identity
+from wa_crm.domain.usecases.access.browser_sessions import (
     PRUNE_SESSIONS_JOB,
     BrowserSessions,
     PruneExpiredSessions,
     prune_sessions_job,
 )
-from wa_crm.domain.usecases.credentials import (
+from wa_crm.domain.usecases.access.credentials import (
     AgentAccess,
     ApiTokens,
     ChangePassword,
     NewToken,
     PasswordChange,
 )
-from wa_crm.domain.usecases.jobs import JobRunner
+from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 A = "assoc-a"

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wa_crm.domain.usecases.csv_records import MAX_RECORD_BYTES, CsvRecord, csv_records
+from wa_crm.domain.usecases.registry.csv_records import MAX_RECORD_BYTES, CsvRecord, csv_records
 
 FIELD = st.text(alphabet=st.sampled_from('ab é,"\n\r;ção🙂'), max_size=8)
 ROWS = st.lists(st.lists(FIELD, min_size=1, max_size=4), min_size=1, max_size=8)

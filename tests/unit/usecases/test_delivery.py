@@ -21,12 +21,17 @@ from wa_crm.domain.model.conversation import Channel, Conversation
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import Author, MessageStatus
 from wa_crm.domain.model.people import Contact
-from wa_crm.domain.usecases.delivery import DeliverConversationMessages, RetryDeadLetter
-from wa_crm.domain.usecases.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.ingest import DeliveryAck, IncomingEvent, IngestWhatsAppEvent, Outcome
-from wa_crm.domain.usecases.jobs import JobRunner
-from wa_crm.domain.usecases.outbound import DELIVER_JOB, Outgoing, queue_outbound
-from wa_crm.domain.usecases.session_outages import SessionOutages
+from wa_crm.domain.usecases.inbound.ingest import (
+    DeliveryAck,
+    IncomingEvent,
+    IngestWhatsAppEvent,
+    Outcome,
+)
+from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
+from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages, RetryDeadLetter
+from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB, Outgoing, queue_outbound
 from wa_crm.ports.whatsapp import (
     Connection,
     GatewayError,

@@ -35,7 +35,9 @@ from wa_crm.domain.model.message import (
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Contact, ContactKind, Order, Patient, PatientStatus
 from wa_crm.domain.model.statistics import Statistics
-from wa_crm.domain.usecases.contact_data import (
+from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics, StatisticsRequest
+from wa_crm.domain.usecases.outbound.delivery import chat_slot_key
+from wa_crm.domain.usecases.privacy.contact_data import (
     EraseContactData,
     Erasure,
     ExportContactData,
@@ -44,8 +46,6 @@ from wa_crm.domain.usecases.contact_data import (
     confirms,
     erasure_name,
 )
-from wa_crm.domain.usecases.delivery import chat_slot_key
-from wa_crm.domain.usecases.statistics import ComputeStatistics, StatisticsRequest
 from wa_crm.testing.clock import FakeClock
 
 A = "assoc"

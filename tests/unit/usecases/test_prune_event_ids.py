@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from wa_crm.domain.model.jobs import JobStatus
-from wa_crm.domain.usecases.event_ids import PRUNE_EVENT_IDS_JOB, PruneProcessedEvents
-from wa_crm.domain.usecases.jobs import JobRunner
-from wa_crm.domain.usecases.periodic import StartPeriodicJobs
+from wa_crm.domain.usecases.inbound.event_ids import PRUNE_EVENT_IDS_JOB, PruneProcessedEvents
+from wa_crm.domain.usecases.jobs.periodic import StartPeriodicJobs
+from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.testing.clock import FakeClock
 
 KEEP = timedelta(days=8)

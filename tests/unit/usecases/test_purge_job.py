@@ -20,10 +20,10 @@ from wa_crm.domain.model.message import (
     MessageStatus,
     MessageType,
 )
-from wa_crm.domain.usecases.jobs import JobRunner
-from wa_crm.domain.usecases.periodic import StartPeriodicJobs, retention_purge
-from wa_crm.domain.usecases.privacy_settings import UpdatePrivacySettings
-from wa_crm.domain.usecases.retention import (
+from wa_crm.domain.usecases.jobs.periodic import StartPeriodicJobs, retention_purge
+from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.privacy.privacy_settings import UpdatePrivacySettings
+from wa_crm.domain.usecases.privacy.retention import (
     PURGE_JOB,
     PurgeExpiredMessages,
 )

@@ -14,8 +14,8 @@ from wa_crm.adapters.memory import InMemoryMediaStore, InMemoryStore, InMemoryUn
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.errors import InvalidInput
 from wa_crm.domain.model.imports import MAX_REPORTED_ERRORS, Import, ImportKind, ImportStatus
-from wa_crm.domain.usecases.imports import IMPORT_JOB, NewImport, QueueImport, RunImport
-from wa_crm.domain.usecases.jobs import JobRunner
+from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.registry.imports import IMPORT_JOB, NewImport, QueueImport, RunImport
 from wa_crm.ports.unit_of_work import UnitOfWork
 from wa_crm.testing.clock import FakeClock, SequentialIds
 

@@ -12,8 +12,8 @@ import pytest
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from wa_crm.domain.model.association import Association, WhatsAppSettings
-from wa_crm.domain.usecases.jobs import JobRunner
-from wa_crm.domain.usecases.session_health import (
+from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.monitoring.session_health import (
     CHECK_SESSION_DOWN_JOB,
     CheckSessionDown,
     record_session_status,

@@ -21,7 +21,7 @@ from wa_crm.adapters.waha.payloads import (
     WahaSessionStatus,
 )
 from wa_crm.domain.model.message import Media, MessageStatus, MessageType
-from wa_crm.domain.usecases.ingest import (
+from wa_crm.domain.usecases.inbound.ingest import (
     ContactPresence,
     DeliveryAck,
     InboundMessage,

@@ -29,15 +29,15 @@ from wa_crm.adapters.sql.settings_json import (
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.statistics import Statistics
-from wa_crm.domain.usecases.audit import AuditPage
-from wa_crm.domain.usecases.contact_data import Erasure
-from wa_crm.domain.usecases.statistics import StatisticsRequest
-from wa_crm.domain.usecases.whatsapp_session import SessionReport, webhook_url
-from wa_crm.domain.usecases.whatsapp_settings import (
+from wa_crm.domain.usecases.admin.whatsapp_session import SessionReport, webhook_url
+from wa_crm.domain.usecases.admin.whatsapp_settings import (
     ConnectionCheck,
     ConnectionOverrides,
     WhatsAppChanges,
 )
+from wa_crm.domain.usecases.monitoring.audit import AuditPage
+from wa_crm.domain.usecases.monitoring.statistics import StatisticsRequest
+from wa_crm.domain.usecases.privacy.contact_data import Erasure
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.contact_export import contact_zip, zip_filename
 from wa_crm.entrypoints.http.errors import BadRequest, domain_error_response, error_response

@@ -15,8 +15,8 @@ from starlette.routing import Route
 
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.conversation import Channel, ConversationStatus
-from wa_crm.domain.usecases.agent_actions import AgentRequest, OutgoingFileUpload
-from wa_crm.domain.usecases.reactions import reactions_view
+from wa_crm.domain.usecases.inbound.reactions import reactions_view
+from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest, OutgoingFileUpload
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.bodies import accepts_files
 from wa_crm.entrypoints.http.downloads import stored_file_response

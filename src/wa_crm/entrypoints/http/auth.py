@@ -37,8 +37,8 @@ from wa_crm.container import Container
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.errors import AgentDisabled
 from wa_crm.domain.model.people import Agent
-from wa_crm.domain.usecases.audit import AuditRecord
-from wa_crm.domain.usecases.auth import Identity
+from wa_crm.domain.usecases.access.auth import Identity
+from wa_crm.domain.usecases.monitoring.audit import AuditRecord
 from wa_crm.entrypoints.http.client_address import client_address
 from wa_crm.entrypoints.http.errors import BadRequest, error_response
 from wa_crm.entrypoints.http.json_input import json_body, require_storable

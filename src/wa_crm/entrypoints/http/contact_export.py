@@ -16,7 +16,7 @@ from typing import Any
 
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Contact
-from wa_crm.domain.usecases.contact_data import ContactExport
+from wa_crm.domain.usecases.privacy.contact_data import ContactExport
 from wa_crm.entrypoints.http.views import patient_view
 
 _UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f/\\:]")

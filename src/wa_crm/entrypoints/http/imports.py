@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.imports import Import, ImportKind
-from wa_crm.domain.usecases.imports import NewImport
+from wa_crm.domain.usecases.registry.imports import NewImport
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.bodies import accepts_files
 from wa_crm.entrypoints.http.errors import BadRequest, error_response

@@ -19,9 +19,9 @@ from starlette.routing import Route
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.canned_reply import CannedReplyDraft
 from wa_crm.domain.model.labels import normalize_label
-from wa_crm.domain.usecases.agent_actions import AgentRequest
-from wa_crm.domain.usecases.canned_replies import CannedReplyChanges
-from wa_crm.domain.usecases.notes import AuthoredNote
+from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest
+from wa_crm.domain.usecases.inbox.canned_replies import CannedReplyChanges
+from wa_crm.domain.usecases.inbox.notes import AuthoredNote
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.errors import BadRequest
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond

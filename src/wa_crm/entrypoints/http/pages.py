@@ -33,7 +33,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from wa_crm.container import Container
-from wa_crm.domain.usecases.auth import Identity
+from wa_crm.domain.usecases.access.auth import Identity
 from wa_crm.entrypoints.http.auth import SESSION_KEY
 
 HERE = Path(__file__).parent

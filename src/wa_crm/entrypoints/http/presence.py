@@ -1,4 +1,4 @@
-"""An agent's event stream keeps them present (``domain/usecases/presence.py``).
+"""An agent's event stream keeps them present (``domain/usecases/inbox/presence.py``).
 
 Best effort: a fault while recording presence is logged and the stream goes on, since the
 events matter more; a missed record only makes the agent look offline for a while.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from wa_crm.domain.usecases.presence import PresenceTracker
+from wa_crm.domain.usecases.inbox.presence import PresenceTracker
 
 CLOSE_TIMEOUT_SECONDS = 5.0
 

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wa_crm.domain.model.audit import AuditAction
-from wa_crm.domain.usecases.reactions import Reacted, Reacting, reactions_view
+from wa_crm.domain.usecases.inbound.reactions import Reacted, Reacting, reactions_view
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.errors import BadRequest
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.credentials import ApiToken
 from wa_crm.domain.model.people import Agent
-from wa_crm.domain.usecases.credentials import IssuedToken, NewToken, PasswordChange
+from wa_crm.domain.usecases.access.credentials import IssuedToken, NewToken, PasswordChange
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.errors import BadRequest, error_response
 from wa_crm.entrypoints.http.handlers import container_of, respond

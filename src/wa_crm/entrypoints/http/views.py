@@ -7,7 +7,7 @@ from typing import Any
 from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.people import Contact, Patient
-from wa_crm.domain.usecases.consent import consent_flag
+from wa_crm.domain.usecases.privacy.consent import consent_flag
 
 
 def contact_summary(contact: Contact | None) -> dict[str, Any] | None:

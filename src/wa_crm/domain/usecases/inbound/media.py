@@ -1,0 +1,109 @@
+"""Fetching inbound media from WAHA into our media store (the ``fetch_media`` job).
+
+- WAHA deletes received files after 180 s by default, so the job is scheduled the moment the
+  message is stored, and retried with backoff like any job.
+- The file is kept under a key of ours; the message records size, type and checksum, and
+  agents fetch it from us, never from WAHA.
+- A file that cannot be had (too big, a type not allowed, WAHA lost it, a URL that is not one
+  of the session's WAHA files, attempts exhausted) is marked on the message with the reason,
+  never silently dropped. The size limit holds while downloading, not after.
+- The message records the type the bytes prove when they prove one (``file_types``), else the
+  declared one; either way only proven raster images, audio and video are shown inline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+
+from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.file_types import identify
+from wa_crm.domain.model.jobs import Job, PermanentJobError
+from wa_crm.domain.usecases.inbound.contacts import connection_of
+from wa_crm.domain.usecases.jobs.publish import publish_committed
+from wa_crm.ports.events import EventBus
+from wa_crm.ports.media import MediaStore
+from wa_crm.ports.unit_of_work import UnitOfWorkFactory
+from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
+
+FETCH_MEDIA_JOB = "fetch_media"
+
+
+def media_key(association_id: str, message_id: str) -> str:
+    return f"{association_id}/inbound/{message_id}"
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    max_bytes: int = 16 * 1024 * 1024
+    allowed_types: tuple[str, ...] = ("image/", "audio/", "video/", "application/pdf", "text/")
+
+    def refusal(self, mimetype: str, size: int) -> str | None:
+        if size > self.max_bytes:
+            return f"file of {size} bytes is over the limit of {self.max_bytes}"
+        if not any(mimetype.startswith(allowed) for allowed in self.allowed_types):
+            return f"file type {mimetype} is not accepted"
+        return None
+
+
+@dataclass(frozen=True)
+class FetchInboundMedia:
+    uow_factory: UnitOfWorkFactory
+    gateway: WhatsAppGateway
+    media: MediaStore
+    bus: EventBus
+    limits: MediaLimits
+
+    async def __call__(self, job: Job) -> None:
+        association_id, message_id = job.association_id, str(job.payload["message_id"])
+        if association_id is None:
+            raise PermanentJobError("fetch_media job without an association")
+        async with self.uow_factory() as uow:
+            association = await uow.associations.get(association_id)
+            message = await uow.messages.get(association_id, message_id)
+        if association is None or message is None or message.media is None:
+            return
+        if message.media.stored or not message.media.url:
+            return
+        try:
+            data = await self.gateway.download_media(
+                connection_of(association), message.media.url, self.limits.max_bytes
+            )
+        except GatewayError as error:
+            if error.retryable and job.attempts_left:
+                raise
+            await self._record(association_id, message_id, error=f"not fetched: {error}")
+            return
+        mimetype = identify(data, message.media.mimetype) or message.media.mimetype
+        refusal = self.limits.refusal(mimetype, len(data))
+        if refusal is not None:
+            await self._record(association_id, message_id, error=refusal)
+            return
+        key = media_key(association_id, message_id)
+        await self.media.put(key, data, mimetype)
+        checksum = hashlib.sha256(data).hexdigest()
+        recorded = await self._record(
+            association_id,
+            message_id,
+            url=key,
+            mimetype=mimetype,
+            size=len(data),
+            checksum=checksum,
+            stored=True,
+        )
+        if not recorded:  # purged or erased meanwhile: its file must not outlive it
+            await self.media.delete(key)
+
+    async def _record(self, association_id: str, message_id: str, **changes: object) -> bool:
+        """False when the message is gone."""
+        async with self.uow_factory() as uow:
+            message = await uow.messages.get(association_id, message_id)
+            if message is None or message.media is None:
+                return False
+            message.media = dataclasses.replace(message.media, **changes)  # type: ignore[arg-type]
+            await uow.messages.update(message)
+            uow.record(DomainEvent(EventType.MESSAGE_UPDATED, association_id, message.snapshot()))
+            await uow.commit()
+        await publish_committed(uow, self.bus)
+        return True

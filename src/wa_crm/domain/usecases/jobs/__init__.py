@@ -1,0 +1,1 @@
+"""Durable jobs: running them, the periodic ones, and publishing committed events."""

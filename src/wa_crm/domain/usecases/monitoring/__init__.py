@@ -1,0 +1,3 @@
+"""What the monitoring page shows: session health and outages, alerts, statistics, refused
+webhooks, the audit log.
+"""

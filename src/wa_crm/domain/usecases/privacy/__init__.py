@@ -1,0 +1,1 @@
+"""Personal data: consent, retention, export and erasure."""

@@ -1,0 +1,1 @@
+"""The member registry: patients and their orders imported from CSV files."""
