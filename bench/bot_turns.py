@@ -29,13 +29,9 @@ from wa_crm.adapters.system.secrets import FernetSecretCipher
 from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
 from wa_crm.domain.model.jobs import Job, JobStatus
 from wa_crm.domain.model.message import MessageType
+from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.inbound.ingest import (
-    BOT_TURN_JOB,
-    InboundMessage,
-    IncomingEvent,
-    IngestWhatsAppEvent,
-)
+from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, IngestWhatsAppEvent
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 
 

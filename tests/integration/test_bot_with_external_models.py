@@ -15,13 +15,9 @@ from wa_crm.adapters.system.ids import TimeOrderedIdGenerator
 from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
 from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
 from wa_crm.domain.model.message import Author, MessageType
+from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.inbound.ingest import (
-    BOT_TURN_JOB,
-    InboundMessage,
-    IncomingEvent,
-    IngestWhatsAppEvent,
-)
+from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, IngestWhatsAppEvent
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 from wa_crm.ports.ai import AIProvider

@@ -32,20 +32,22 @@ from wa_crm.domain.model.message import (
     MessageType,
 )
 from wa_crm.domain.model.people import Contact, ContactKind, Patient, PatientStatus
-from wa_crm.domain.usecases.inbound.ingest import (
-    BOT_TURN_JOB,
-    RESOLVE_LID_JOB,
+from wa_crm.domain.model.whatsapp_events import (
     ContactPresence,
     DeliveryAck,
     InboundMessage,
     IncomingEvent,
-    IngestResult,
-    IngestWhatsAppEvent,
     MessageEdited,
     MessageRevoked,
-    Outcome,
     SessionStatusReport,
     WhatsAppEvent,
+)
+from wa_crm.domain.usecases.inbound.ingest import (
+    BOT_TURN_JOB,
+    RESOLVE_LID_JOB,
+    IngestResult,
+    IngestWhatsAppEvent,
+    Outcome,
 )
 from wa_crm.ports.events import PublishedEvent
 from wa_crm.ports.unit_of_work import UnitOfWork

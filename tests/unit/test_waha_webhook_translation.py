@@ -36,7 +36,7 @@ from wa_crm.adapters.waha.webhooks import (
     translate,
 )
 from wa_crm.domain.model.message import Media, MessageStatus, MessageType
-from wa_crm.domain.usecases.inbound.ingest import (
+from wa_crm.domain.model.whatsapp_events import (
     ContactPresence,
     DeliveryAck,
     InboundMessage,

@@ -21,13 +21,9 @@ from wa_crm.domain.model.association import (
 )
 from wa_crm.domain.model.message import MessageType
 from wa_crm.domain.model.people import ContactKind, Patient, PatientStatus
+from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.inbound.ingest import (
-    BOT_TURN_JOB,
-    InboundMessage,
-    IncomingEvent,
-    IngestWhatsAppEvent,
-)
+from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, IngestWhatsAppEvent
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages

@@ -32,13 +32,9 @@ from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import Author, Message, MessageStatus, MessageType
 from wa_crm.domain.model.people import Agent, AgentRole, Contact
+from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.inbound.ingest import (
-    BOT_TURN_JOB,
-    InboundMessage,
-    IncomingEvent,
-    IngestWhatsAppEvent,
-)
+from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, IngestWhatsAppEvent
 from wa_crm.domain.usecases.inbound.media import MediaLimits
 from wa_crm.domain.usecases.inbox.agent_actions import AgentActions, AgentRequest
 from wa_crm.domain.usecases.jobs.runner import JobHandler, JobRunner

@@ -21,12 +21,8 @@ from wa_crm.domain.model.conversation import Channel, Conversation
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import Author, MessageStatus
 from wa_crm.domain.model.people import Contact
-from wa_crm.domain.usecases.inbound.ingest import (
-    DeliveryAck,
-    IncomingEvent,
-    IngestWhatsAppEvent,
-    Outcome,
-)
+from wa_crm.domain.model.whatsapp_events import DeliveryAck, IncomingEvent
+from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent, Outcome
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages, RetryDeadLetter

@@ -1,4 +1,5 @@
-"""WAHA webhooks: signature check and translation of envelopes into domain events."""
+"""WAHA webhooks: signature check and translation of envelopes into the WhatsApp events of the
+domain model (``domain/model/whatsapp_events``)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from wa_crm.adapters.waha.payloads import (
     WahaSessionStatus,
 )
 from wa_crm.domain.model.message import Media, MessageStatus, MessageType
-from wa_crm.domain.usecases.inbound.ingest import (
+from wa_crm.domain.model.whatsapp_events import (
     ContactPresence,
     DeliveryAck,
     InboundMessage,

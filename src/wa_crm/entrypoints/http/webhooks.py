@@ -26,7 +26,7 @@ from wa_crm.adapters.waha.webhooks import (
 )
 from wa_crm.container import Container
 from wa_crm.domain.model.correlation import correlation_id
-from wa_crm.domain.usecases.inbound.ingest import IncomingEvent
+from wa_crm.domain.model.whatsapp_events import IncomingEvent
 from wa_crm.entrypoints.http.bodies import body_limit
 from wa_crm.entrypoints.http.errors import domain_error_response, error_response
 from wa_crm.entrypoints.http.webhook_refusals import Refusal, Sender, note_refusal, refuse

@@ -43,7 +43,6 @@ from wa_crm.domain.model.jobs import NewJob
 from wa_crm.domain.model.message import (
     Author,
     Direction,
-    Media,
     Message,
     MessageStatus,
     MessageType,
@@ -51,6 +50,17 @@ from wa_crm.domain.model.message import (
 )
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.model.phone import ChatId, ChatKind
+from wa_crm.domain.model.whatsapp_events import (
+    ContactPresence,
+    DeliveryAck,
+    InboundMessage,
+    IncomingEvent,
+    MessageEdited,
+    MessageReacted,
+    MessageRevoked,
+    SessionStatusReport,
+    WhatsAppEvent,
+)
 from wa_crm.domain.usecases.inbound.early_acks import apply_early_ack
 from wa_crm.domain.usecases.inbound.media import FETCH_MEDIA_JOB
 from wa_crm.domain.usecases.inbound.reactions import reacted_message_event
@@ -68,91 +78,6 @@ RESOLVE_LID_JOB = "resolve_lid"
 _ATTEMPTS_ON_RACE = 3
 
 _log = logging.getLogger("wa_crm.ingest")
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """A WhatsApp message; ``chat_id`` is the other side (the contact), also for our own."""
-
-    external_id: str
-    chat_id: str
-    from_me: bool
-    type: MessageType
-    body: str
-    timestamp: datetime
-    sent_through_api: bool = False
-    push_name: str = ""
-    media: Media | None = None
-    reply_to: str | None = None
-    """The id of the quoted message as WAHA gives it (engines differ: ``quote_candidates``)."""
-    quote_candidates: tuple[str, ...] = ()
-    """The ids the quoted message may be stored under."""
-    quoted_body: str | None = None
-    """The quoted text as WAHA gives it: kept when the quoted message is not ours to read."""
-
-
-@dataclass(frozen=True)
-class DeliveryAck:
-    external_id: str
-    status: MessageStatus
-
-
-@dataclass(frozen=True)
-class MessageRevoked:
-    """``candidates``: the ids the revoked message may be stored under (engines differ)."""
-
-    candidates: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MessageEdited:
-    candidates: tuple[str, ...]
-    body: str
-
-
-@dataclass(frozen=True)
-class MessageReacted:
-    """A reaction to the message stored under one of ``candidates``; ``emoji`` "" removes it.
-    ``from_me``: the association's number reacted (an agent here, or someone on the phone)."""
-
-    candidates: tuple[str, ...]
-    emoji: str
-    from_me: bool
-    timestamp: datetime
-
-
-@dataclass(frozen=True)
-class ContactPresence:
-    chat_id: str
-    typing: bool
-
-
-@dataclass(frozen=True)
-class SessionStatusReport:
-    status: str
-    phone: str | None = None
-    reported_at: datetime | None = None
-    """When WAHA emitted it: webhooks are not delivered in order."""
-
-
-WhatsAppEvent = (
-    InboundMessage
-    | DeliveryAck
-    | MessageRevoked
-    | MessageEdited
-    | MessageReacted
-    | ContactPresence
-    | SessionStatusReport
-)
-
-
-@dataclass(frozen=True)
-class IncomingEvent:
-    association_id: str
-    event_id: str
-    event: WhatsAppEvent
-    sent_at: datetime | None = None
-    """When WAHA sent it, as WAHA says; None when the event does not say."""
 
 
 class Outcome(StrEnum):
