@@ -1,8 +1,9 @@
 """One correlation id per inbound event, followed through every job it causes.
 
-The webhook sets it from WAHA's event id; every job scheduled while it is set carries it in its
-payload, and the job runner sets it again while the job runs, so log lines of a bot turn or a
-delivery can be traced back to the message that caused them.
+The webhook sets it from WAHA's event id; every traced job (``JobCommand.traced``) scheduled
+while it is set carries it in its payload (``job_codec.new_job``), and the job runner sets it
+again while the job runs, so log lines of a bot turn or a delivery can be traced back to the
+message that caused them.
 """
 
 from __future__ import annotations

@@ -52,6 +52,23 @@ class Job:
     def attempts_left(self) -> bool:
         return self.attempts < self.max_attempts
 
+    @property
+    def attempt(self) -> Attempt:
+        return Attempt(self.attempts, self.max_attempts)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Which run of its job a handler is in: on the last one a handler may give up for good
+    (mark its work failed) rather than leave it to a retry that will not come."""
+
+    number: int
+    max_attempts: int
+
+    @property
+    def is_last(self) -> bool:
+        return self.number >= self.max_attempts
+
 
 @dataclass(frozen=True)
 class Backoff:
