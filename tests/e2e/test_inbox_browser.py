@@ -21,6 +21,7 @@ import pytest
 from tests.e2e.harness import Service, running_service
 
 from wa_crm.domain.model.association import BotSettings
+from wa_crm.entrypoints.http.pages import STATIC_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -190,6 +191,28 @@ async def screenshot(page: Any, name: str) -> None:
 
 def row(page: Any, name: str) -> Any:
     return page.locator("#conversation-list .conv", has_text=name)
+
+
+async def test_the_inbox_loads_its_modules_without_a_console_error(
+    page: Any, service: Service
+) -> None:
+    """The inbox's native ES modules all load, and run: the tabs are set up and counted. The
+    ``page`` fixture fails the test on any console error or uncaught exception."""
+    from playwright.async_api import expect
+
+    scripts: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda response: (
+            scripts.append((response.url, response.status))
+            if response.request.resource_type == "script"
+            else None
+        ),
+    )
+    await sign_in(page, service)
+    await expect(page.locator("#tab-all")).to_have_attribute("aria-selected", "true")
+    modules = {url.rsplit("/", 1)[1]: status for url, status in scripts if "/inbox/" in url}
+    assert modules == {module.name: 200 for module in (STATIC_DIR / "inbox").glob("*.js")}
 
 
 async def test_an_agent_takes_over_a_conversation_live(page: Any, service: Service) -> None:

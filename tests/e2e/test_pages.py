@@ -8,13 +8,14 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urljoin
 
 import httpx
 import pytest
 from tests.e2e.harness import Service, running_service
 
 from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
-from wa_crm.entrypoints.http.pages import STRINGS
+from wa_crm.entrypoints.http.pages import STATIC_DIR, STRINGS, VERSIONED_STATIC, asset_version
 
 
 @pytest.fixture
@@ -89,6 +90,46 @@ async def test_the_inbox_page_carries_the_session_csrf_and_the_locale(service: S
             assert (await ana.get(asset)).status_code == 200, asset
         assert "http://" not in page.text and "https://" not in page.text, "nothing from a CDN"
         assert (await ana.get("/")).headers["location"] == "/dashboard/e2e/inbox"
+
+
+async def test_the_inbox_modules_come_versioned_as_javascript(service: Service) -> None:
+    """The inbox is native ES modules: the entry's imports, and theirs, resolve against its own
+    URL, so each one carries the page's asset version and is served as JavaScript; the page runs
+    no inline script, so the policy's ``script-src 'self'`` covers them all."""
+    async with browser_session(service, "e2e", "ana@e2e.org", "agent-password") as ana:
+        page = await ana.get("/dashboard/e2e/inbox")
+        assert "script-src 'self';" in page.headers["content-security-policy"]
+        scripts = re.findall(r"<script([^>]*)>", page.text)
+        assert all('type="application/json"' in tag or " src=" in tag for tag in scripts), scripts
+        entries = re.findall(r'<script src="([^"]+)" type="module">', page.text)
+        assert entries == [f"{VERSIONED_STATIC}/inbox/main.js"]
+
+        seen: set[str] = set()
+        waiting = list(entries)
+        while waiting:
+            url = waiting.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            module = await ana.get(url)
+            assert module.status_code == 200, url
+            assert module.headers["content-type"].startswith("text/javascript"), url
+            for imported in re.findall(r'^import .*?from "(\.[^"]+)";', module.text, re.M | re.S):
+                waiting.append(urljoin(url, imported))
+
+        assert all(url.startswith(f"{VERSIONED_STATIC}/inbox/") for url in seen), seen
+        on_disk = {path.name for path in (STATIC_DIR / "inbox").glob("*.js")}
+        assert {url.rsplit("/", 1)[1] for url in seen} == on_disk, "every module is imported"
+
+
+def test_the_asset_version_follows_the_files_in_subfolders(tmp_path: Path) -> None:
+    module = tmp_path / "inbox" / "state.js"
+    module.parent.mkdir()
+    module.write_text("export const state = {};\n")
+    before = asset_version(tmp_path)
+    assert asset_version(tmp_path) == before
+    module.write_text("export const state = { tab: 'all' };\n")
+    assert asset_version(tmp_path) != before
 
 
 async def test_the_page_escapes_what_it_is_given(service: Service) -> None:

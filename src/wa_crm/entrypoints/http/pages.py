@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -62,17 +63,25 @@ _SAFE_NEXT = re.compile(r"^/dashboard/[a-z0-9-]+/[a-z/]*(\?[\w=&%.-]*)?$")
 _SLUG_IN_NEXT = re.compile(r"^/dashboard/([a-z0-9-]+)/")
 
 
-def _asset_version() -> str:
-    """Changes whenever a static file does, so browsers never run yesterday's script."""
+def asset_version(directory: Path) -> str:
+    """Changes whenever a file under ``directory`` does (its subfolders' too), so browsers never
+    run yesterday's script."""
     digest = hashlib.sha256()
-    for path in sorted(STATIC_DIR.glob("*")):
+    for path in sorted(directory.rglob("*")):
         if path.is_file():
-            digest.update(path.name.encode())
+            digest.update(path.relative_to(directory).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 
 
-ASSET_VERSION = _asset_version()
+ASSET_VERSION = asset_version(STATIC_DIR)
+# Static URLs carry the version in their path, not in a query: a module's relative imports
+# ("./state.js") resolve against its own URL's path, so the modules the inbox imports get the
+# same version as the page's entry module. Any version is served (the files on disk); only the
+# browser's cache tells them apart.
+VERSIONED_STATIC = f"/static/v/{ASSET_VERSION}"
+# Module scripts must come as JavaScript; some systems' MIME tables map .js elsewhere.
+mimetypes.add_type("text/javascript", ".js")
 
 _templates = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -80,7 +89,7 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_templates.globals["static"] = lambda name: f"/static/{name}?v={ASSET_VERSION}"
+_templates.globals["static"] = lambda name: f"{VERSIONED_STATIC}/{name}"
 
 
 def pick_locale(request: Request, preferred: str | None = None) -> str:
@@ -281,5 +290,6 @@ routes = [
     Route("/dashboard/{slug}/settings/whatsapp", settings_whatsapp_page, methods=["GET"]),
     Route("/dashboard/{slug}/monitoring", monitoring_page, methods=["GET"]),
     Route("/dashboard/{slug}/team", team_page, methods=["GET"]),
+    Mount("/static/v/{version}", StaticFiles(directory=STATIC_DIR), name="versioned_static"),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

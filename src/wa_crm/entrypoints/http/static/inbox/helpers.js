@@ -1,0 +1,127 @@
+// Small helpers of the inbox: icons, date and number formats, names of contacts, debounce.
+import { boot, T, t } from "./wacrm.js";
+
+const ICONS = {
+  clock: "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm0 4v5l3 2",
+  document: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zm0 0v5h5M9 13h6M9 17h6",
+  lock: "M7 11V8a5 5 0 0 1 10 0v3M6 11h12v10H6z",
+};
+
+export function icon(name, size = 14) {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", String(size));
+  svg.setAttribute("height", String(size));
+  svg.setAttribute("aria-hidden", "true");
+  svg.classList.add("icon");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", ICONS[name]);
+  svg.append(path);
+  return svg;
+}
+
+/** Only our own URLs go into src/href (media is served by us, never by WAHA). */
+export function ownUrl(url) {
+  return typeof url === "string" && url.startsWith("/") && !url.startsWith("//") ? url : null;
+}
+
+export const timeFormat = new Intl.DateTimeFormat(boot.locale, { hour: "2-digit", minute: "2-digit" });
+const shortDate = new Intl.DateTimeFormat(boot.locale, { day: "2-digit", month: "short" });
+export const longDate = new Intl.DateTimeFormat(boot.locale, {
+  weekday: "long", day: "numeric", month: "long", year: "numeric",
+});
+export const dateOnly = new Intl.DateTimeFormat(boot.locale, { dateStyle: "medium" });
+export const money = new Intl.NumberFormat(boot.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+export function dayKey(date) {
+  return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+}
+
+export function relativeDay(date) {
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (dayKey(date) === dayKey(today)) return T.today;
+  if (dayKey(date) === dayKey(yesterday)) return T.yesterday;
+  return null;
+}
+
+export function listTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  const day = relativeDay(date);
+  if (day === T.today) return timeFormat.format(date);
+  return day || shortDate.format(date);
+}
+
+export function formatBytes(size) {
+  if (!size && size !== 0) return "";
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${Math.round(size / 1024)} KB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** +5511999998888 -> +55 11 99999-8888 (Brazil); other numbers stay as they are. */
+export function formatPhone(phone) {
+  const found = /^\+55(\d{2})(\d{4,5})(\d{4})$/.exec(phone || "");
+  return found ? `+55 ${found[1]} ${found[2]}-${found[3]}` : (phone || "");
+}
+
+export function isErased(contact) {
+  return (contact?.wa_chat_id || "").startsWith("erased:");
+}
+
+/**
+ * The name to show for a contact: theirs, else their phone number, else their chat id.
+ * @param {import("./state.js").Contact | undefined} contact
+ * @returns {string}
+ */
+export function contactName(contact) {
+  if (!contact) return T.unknown_contact;
+  if (isErased(contact)) return T.erased_contact;
+  return contact.display_name || formatPhone(contact.phone)
+    || (contact.wa_chat_id || "").split("@")[0] || T.unknown_contact;
+}
+
+export function initials(name) {
+  const words = name.replace(/[^\p{L}\p{N} ]/gu, "").trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return "?";
+  return (words[0][0] + (words.length > 1 ? words[words.length - 1][0] : "")).toUpperCase();
+}
+
+export function avatarColour(seed) {
+  let hash = 0;
+  for (const ch of seed) hash = (hash * 31 + ch.charCodeAt(0)) | 0;
+  return `hsl(${Math.abs(hash) % 360} 32% 46%)`;
+}
+
+/**
+ * When a conversation last moved: the list's order.
+ * @param {import("./state.js").Conversation} conversation
+ * @returns {string} an ISO time, or "" when unknown
+ */
+export function activity(conversation) {
+  return conversation.last_message_at || conversation.created_at || "";
+}
+
+export function reasonLabel(reason) {
+  return reason ? t(`reason_${reason}`) : "";
+}
+
+export function fieldLabel(name) {
+  return T[`field_${name}`] || name.replace(/_/g, " ");
+}
+
+/**
+ * ``fn`` once calls have paused for ``ms`` milliseconds, with the last call's arguments.
+ * @template {unknown[]} A
+ * @param {(...args: A) => unknown} fn
+ * @param {number} ms
+ * @returns {(...args: A) => void}
+ */
+export function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}

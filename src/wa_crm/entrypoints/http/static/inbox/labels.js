@@ -1,0 +1,135 @@
+// Labels: the open conversation's chips (add, remove, filter the list by one), the list's label
+// filter, and the tags under a row's name (snooze, rating, labels).
+import { applyUpdate } from "./actions.js";
+import { openConversationData } from "./conversation.js";
+import { icon } from "./helpers.js";
+import { loadList } from "./list.js";
+import { ratingNode } from "./rating.js";
+import { shortSnooze, snoozeFormat } from "./snooze.js";
+import { state } from "./state.js";
+import { showError } from "./toasts.js";
+import { $, api, h, t } from "./wacrm.js";
+
+const MAX_LABELS = 10;
+
+function labelHue(label) {
+  let hash = 0;
+  for (const ch of label) hash = (hash * 31 + ch.codePointAt(0)) | 0;
+  return String(Math.abs(hash) % 360);
+}
+
+/** A label's chip; each label keeps its colour everywhere. */
+function chip(label, className, ...children) {
+  const el = h("span", { class: className, data: { label } }, ...children);
+  el.style.setProperty("--hue", labelHue(label));
+  return el;
+}
+
+export function renderLabels(conversation) {
+  const labels = conversation.labels || [];
+  $("conv-label-list").replaceChildren(...labels.map((label) => chip(
+    label,
+    "chip",
+    h("button", {
+      type: "button", class: "chip-text", title: t("label_filter_by", { label }), text: label,
+      data: { filter: label },
+    }),
+    h("button", {
+      type: "button", class: "chip-remove", title: t("label_remove", { label }),
+      "aria-label": t("label_remove", { label }), text: "×", data: { remove: label },
+    }),
+  )));
+  $("label-add").hidden = labels.length >= MAX_LABELS || !$("label-input").hidden;
+  const known = new Set();
+  for (const seen of state.conversations.values()) for (const label of seen.labels || []) known.add(label);
+  $("label-options").replaceChildren(...[...known].sort()
+    .filter((label) => !labels.includes(label))
+    .map((label) => h("option", { value: label })));
+}
+
+async function saveLabels(labels) {
+  const conversation = openConversationData();
+  if (!conversation) return false;
+  try {
+    const path = `/conversations/${encodeURIComponent(conversation.id)}/labels`;
+    applyUpdate(await api("PUT", path, { labels }));
+    return true;
+  } catch (error) {
+    showError(error);
+    return false;
+  }
+}
+
+function openLabelInput() {
+  const input = $("label-input");
+  $("label-add").hidden = true;
+  input.hidden = false;
+  input.value = "";
+  input.focus();
+}
+
+export function closeLabelInput(refocus) {
+  const input = $("label-input");
+  if (input.hidden) return;
+  input.hidden = true;
+  input.value = "";
+  $("label-add").hidden = (openConversationData()?.labels?.length ?? 0) >= MAX_LABELS;
+  if (refocus) $("label-add").focus();
+}
+
+async function onLabelKey(event) {
+  if (event.key === "Escape") {
+    event.preventDefault();
+    event.stopPropagation();
+    closeLabelInput(true);
+  } else if (event.key === "Enter" && !event.isComposing) {
+    event.preventDefault();
+    const label = event.target.value.trim();
+    const labels = openConversationData()?.labels || [];
+    if (label && await saveLabels([...labels, label])) closeLabelInput(true);
+  }
+}
+
+function onLabelClick(event) {
+  const button = event.target.closest("button");
+  if (button?.dataset.filter) {
+    setLabelFilter(button.dataset.filter);
+  } else if (button?.dataset.remove) {
+    const labels = openConversationData()?.labels || [];
+    saveLabels(labels.filter((label) => label !== button.dataset.remove));
+  }
+}
+
+function setLabelFilter(label) {
+  state.label = label;
+  $("label-filter").hidden = !label;
+  const shown = $("label-filter-chip");
+  shown.textContent = label || "";
+  if (label) shown.style.setProperty("--hue", labelHue(label));
+  loadList().catch(showError);
+}
+
+/** Under a row's name: its snooze, rating and labels, when it has any. */
+export function rowTags(conversation) {
+  const labels = conversation.labels || [];
+  const until = conversation.snoozed_until ? new Date(conversation.snoozed_until) : null;
+  const rated = conversation.status === "resolved" && conversation.rating != null;
+  if (!labels.length && !until && !rated) return null;
+  return h(
+    "span",
+    { class: "conv-tags" },
+    until ? h("span", {
+      class: "snoozed-mark", title: t("snoozed_until", { when: snoozeFormat.format(until) }),
+    }, icon("clock", 12), shortSnooze.format(until)) : null,
+    rated ? ratingNode(conversation.rating, true) : null,
+    labels.map((label) => chip(label, "chip chip-static", label)),
+  );
+}
+
+export function wireLabels() {
+  $("label-filter-clear").addEventListener("click", () => setLabelFilter(null));
+  $("conv-label-list").addEventListener("click", onLabelClick);
+  $("label-add").addEventListener("click", openLabelInput);
+  $("label-input").addEventListener("keydown", onLabelKey);
+  $("label-input").addEventListener("blur", () => closeLabelInput(false));
+}

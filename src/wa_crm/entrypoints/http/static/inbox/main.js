@@ -1,0 +1,59 @@
+// The inbox (conversation list, conversation and contact sidebar over the agent API, kept live by
+// the association's SSE stream), as native ES modules: no build step, no framework. Text from
+// data only ever reaches the page through textContent or attributes (never innerHTML).
+//
+// This entry wires each part to its controls, opens the stream, then loads the list and opens
+// the conversation the address names (?c=).
+import { wireActions } from "./actions.js";
+import { refreshAgents, wireAssignMenu } from "./assignment.js";
+import { wireCanned } from "./canned.js";
+import { wireComposer } from "./composer.js";
+import { openConversation, wireConversation } from "./conversation.js";
+import { wireKeyboard } from "./keyboard.js";
+import { wireLabels } from "./labels.js";
+import { loadList, showSelectedTab, wireList } from "./list.js";
+import { connect } from "./live.js";
+import { wireMessages } from "./messages.js";
+import { offerNotifications, renderSoundToggle, wireNotifications } from "./notifications.js";
+import { wireSnoozeMenu } from "./snooze.js";
+import { state } from "./state.js";
+import { showError } from "./toasts.js";
+import { api } from "./wacrm.js";
+
+const AGENTS_REFRESH_MS = 60000;
+
+function wire() {
+  wireKeyboard(); // before the audio unlock: the order the page's keydown listeners run in
+  wireNotifications();
+  wireList();
+  wireMessages();
+  wireActions();
+  wireLabels();
+  wireAssignMenu();
+  wireSnoozeMenu();
+  wireComposer();
+  wireCanned();
+  wireConversation();
+}
+
+async function start() {
+  wire();
+  renderSoundToggle();
+  offerNotifications();
+  connect(); // first, so nothing happening while the lists load is missed
+  setInterval(refreshAgents, AGENTS_REFRESH_MS);
+  showSelectedTab();
+  try {
+    const [, waitingNow] = await Promise.all([
+      loadList(),
+      api("GET", "/conversations?status=pending&limit=100"),
+    ]);
+    for (const conversation of waitingNow.items) state.pending.add(conversation.id);
+  } catch (error) {
+    showError(error);
+  }
+  const wanted = new URLSearchParams(window.location.search).get("c");
+  if (wanted) openConversation(wanted);
+}
+
+start();
