@@ -66,7 +66,7 @@ export function renderComposer() {
   hint.hidden = !hint.textContent;
 }
 
-// --- composer ----------------------------------------------------------------------------------
+// --- the text, the attachment, sending ---------------------------------------------------------
 
 export function autosize() {
   const box = $("composer-text");
