@@ -9,9 +9,9 @@ import functools
 from returns.result import Failure, Success
 
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.association import Association, WhatsAppChanges
 from wa_crm.domain.model.errors import InvalidInput
-from wa_crm.domain.usecases.admin.whatsapp_settings import UpdateWhatsAppSettings, WhatsAppChanges
+from wa_crm.domain.usecases.admin.whatsapp_settings import UpdateWhatsAppSettings
 from wa_crm.testing.clock import FakeClock
 
 A = "assoc-a"

@@ -1,20 +1,44 @@
-"""The association (tenant): its WhatsApp connection and its assistant's settings."""
+"""The association (tenant): its WhatsApp connection and its assistant's settings.
+
+Each settings object states its own rules: ``validated()`` (``changed()`` for the WhatsApp
+connection) returns it or an ``InvalidInput`` naming what is wrong. Constructing one checks
+nothing, on purpose: settings stored by an older release load as they are (the lenient codec in
+``adapters/sql/settings_json``), and the rules apply when an admin changes them.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
-from zoneinfo import ZoneInfo
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.errors import InvalidInput, InvalidSlug
 from wa_crm.domain.model.satisfaction import SatisfactionSurvey
-from wa_crm.domain.model.waha_server import server_key
+from wa_crm.domain.model.settings_limits import (
+    MAX_BOT_TURNS,
+    MAX_CHAT_GAP_SECONDS,
+    MAX_DEBOUNCE_SECONDS,
+    MAX_MESSAGES_PER_SECOND,
+    MAX_OFFLINE_MINUTES,
+    MAX_OPEN_PER_AGENT,
+    MAX_RETENTION_DAYS,
+    MAX_TYPING_SECONDS,
+    bot_size_problems,
+    privacy_size_problems,
+)
+from wa_crm.domain.model.waha_server import WahaServer, server_key
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_SESSION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_HEADER_TEXT = re.compile(r"^[\x20-\x7e]*$")  # the API key travels as the X-Api-Key header
+
+Settings = TypeVar("Settings")
 
 
 class Locale(StrEnum):
@@ -32,6 +56,33 @@ def validate_slug(slug: str) -> Result[str, InvalidSlug]:
             "(it becomes a subdomain)"
         )
     )
+
+
+def _refused_or(settings: Settings, problems: list[str]) -> Result[Settings, InvalidInput]:
+    """The settings, or one ``InvalidInput`` naming every problem once, in the order found."""
+    if problems:
+        return Failure(InvalidInput("; ".join(dict.fromkeys(problems))))
+    return Success(settings)
+
+
+def valid_base_url(raw: str) -> Result[str, InvalidInput]:
+    """The URL as typed (without the trailing slash), when it names a ``WahaServer``."""
+    url = raw.strip().rstrip("/")
+    if not url:
+        return Success("")
+    return WahaServer.parse(url).map(lambda _: url)
+
+
+@dataclass(frozen=True)
+class WhatsAppChanges:
+    """Fields an admin sends; None keeps the stored value."""
+
+    base_url: str | None = None
+    session: str | None = None
+    api_key: str | None = None
+    webhook_secret: str | None = None
+    messages_per_second: float | None = None
+    chat_gap_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +113,61 @@ class WhatsAppSettings:
         return bool(self.base_url) and (self.server_key, self.session) == (
             other.server_key,
             other.session,
+        )
+
+    def changed(self, changes: WhatsAppChanges) -> Result[WhatsAppSettings, InvalidInput]:
+        """These settings with an admin's changes, or the first rule the result breaks. The
+        session name and the API key are checked even when unchanged, the rates only when
+        changed; moving to another server or session forgets the linked phone."""
+        base_url = self.base_url
+        if changes.base_url is not None:
+            match valid_base_url(changes.base_url):
+                case Failure(error):
+                    return Failure(error)
+                case Success(url):
+                    base_url = url
+        session = self.session if changes.session is None else changes.session.strip()
+        if not _SESSION_NAME.fullmatch(session):
+            return Failure(
+                InvalidInput(
+                    "session must be 1-64 letters, digits, '-' or '_' (a WAHA session name)"
+                )
+            )
+        rate = self.messages_per_second
+        if changes.messages_per_second is not None:
+            rate = changes.messages_per_second
+            if not 0 < rate <= MAX_MESSAGES_PER_SECOND:
+                return Failure(
+                    InvalidInput(
+                        "messages_per_second must be above 0 and at most "
+                        f"{MAX_MESSAGES_PER_SECOND:g}"
+                    )
+                )
+        gap = self.chat_gap_seconds
+        if changes.chat_gap_seconds is not None:
+            gap = changes.chat_gap_seconds
+            if not 0 <= gap <= MAX_CHAT_GAP_SECONDS:
+                return Failure(
+                    InvalidInput(f"chat_gap_seconds must be from 0 to {MAX_CHAT_GAP_SECONDS:g}")
+                )
+        api_key = self.api_key if changes.api_key is None else changes.api_key.strip()
+        if not _HEADER_TEXT.fullmatch(api_key):
+            return Failure(
+                InvalidInput("api_key must be printable ASCII (WAHA's X-Api-Key header)")
+            )
+        moved = (base_url, session) != (self.base_url, self.session)
+        return Success(
+            WhatsAppSettings(
+                base_url=base_url,
+                api_key=api_key,
+                session=session,
+                webhook_secret=self.webhook_secret
+                if changes.webhook_secret is None
+                else changes.webhook_secret.strip(),
+                phone=None if moved else self.phone,
+                messages_per_second=rate,
+                chat_gap_seconds=gap,
+            )
         )
 
 
@@ -144,6 +250,44 @@ class BotSettings:
         """The bot speaks only when enabled and, if hours are set, within them."""
         return self.enabled and (self.business_hours is None or self.business_hours.is_open(at))
 
+    def validated(self, providers: Collection[str]) -> Result[BotSettings, InvalidInput]:
+        """These settings, or every rule they break; ``providers``: the AI providers this
+        deployment offers."""
+        return _refused_or(self, self._problems(providers))
+
+    def _problems(self, providers: Collection[str]) -> list[str]:
+        problems = bot_size_problems(self)
+        if self.provider not in providers:
+            problems.append(f"provider must be one of {', '.join(sorted(providers))}")
+        if not 1 <= self.max_bot_turns <= MAX_BOT_TURNS:
+            problems.append(f"max_bot_turns must be from 1 to {MAX_BOT_TURNS}")
+        if not 0 <= self.debounce_seconds <= MAX_DEBOUNCE_SECONDS:
+            problems.append(f"debounce_seconds must be from 0 to {MAX_DEBOUNCE_SECONDS:g}")
+        if not 0 <= self.typing_seconds <= MAX_TYPING_SECONDS:
+            problems.append(f"typing_seconds must be from 0 to {MAX_TYPING_SECONDS:g}")
+        if any(not keyword.strip() for keyword in self.handoff_keywords):
+            problems.append("handoff_keywords must not contain empty keywords")
+        fields = [question.field.strip() for question in self.lead_questions]
+        if any(not name for name in fields) or len(set(fields)) != len(fields):
+            problems.append("lead_questions need distinct, non-empty fields")
+        if any(not question.question.strip() for question in self.lead_questions):
+            problems.append("every lead question needs its text")
+        problems += self.satisfaction_survey.problems()
+        hours = self.business_hours
+        if hours is not None:
+            try:
+                ZoneInfo(hours.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                problems.append(
+                    f"business_hours.timezone {hours.timezone[:64]!r} is not an IANA zone"
+                )
+            for window in hours.windows:
+                if not 0 <= window.weekday <= 6:
+                    problems.append("business_hours weekdays go from 0 (Monday) to 6 (Sunday)")
+                if window.opens >= window.closes:
+                    problems.append("business_hours windows must open before they close")
+        return problems
+
 
 @dataclass(frozen=True)
 class PrivacySettings:
@@ -159,6 +303,20 @@ class PrivacySettings:
     retention_days: int | None = None
     """Messages and media older than this are purged daily; None keeps them."""
 
+    def validated(self) -> Result[PrivacySettings, InvalidInput]:
+        """These settings, or every rule they break."""
+        problems = privacy_size_problems(self)
+        for name in ("opt_out_keywords", "opt_in_keywords"):
+            keywords = getattr(self, name)
+            if not keywords or any(not keyword.strip() for keyword in keywords):
+                problems.append(f"{name} need at least one keyword, and no empty one")
+        days = self.retention_days
+        if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+            problems.append(
+                f"retention_days must be from 1 to {MAX_RETENTION_DAYS}, or null to keep all"
+            )
+        return _refused_or(self, problems)
+
 
 @dataclass(frozen=True)
 class AssignmentSettings:
@@ -170,6 +328,18 @@ class AssignmentSettings:
     offline_reassign_minutes: int | None = 30
     """An agent offline this long has their open conversations put back in the queue; None
     never does."""
+
+    def validated(self) -> Result[AssignmentSettings, InvalidInput]:
+        """These settings, or every rule they break."""
+        problems = []
+        if not 1 <= self.max_open_per_agent <= MAX_OPEN_PER_AGENT:
+            problems.append(f"max_open_per_agent must be from 1 to {MAX_OPEN_PER_AGENT}")
+        minutes = self.offline_reassign_minutes
+        if minutes is not None and not 1 <= minutes <= MAX_OFFLINE_MINUTES:
+            problems.append(
+                f"offline_reassign_minutes must be from 1 to {MAX_OFFLINE_MINUTES}, or null (never)"
+            )
+        return _refused_or(self, problems)
 
 
 @dataclass(frozen=True)

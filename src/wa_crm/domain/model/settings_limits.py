@@ -1,6 +1,7 @@
-"""Size limits on what an admin writes into the assistant's and privacy settings.
+"""Limits on what an admin writes into the association's settings (``model/association``).
 
-The settings are loaded with the association on every webhook and every API call, keywords are
+Ranges keep the assistant, the sends and the purge within what works. Sizes bound the rest:
+the settings are loaded with the association on every webhook and every API call, keywords are
 matched against every incoming message, and prompts go to the AI provider on every bot turn:
 one admin saving a list of a million keywords would slow every request of their association
 and bloat every row read. Counts and lengths are bounded well above any real use.
@@ -9,9 +10,21 @@ and bloat every row read. Counts and lengths are bounded well above any real use
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from wa_crm.domain.model.association import BotSettings, PrivacySettings
 from wa_crm.domain.model.formatting import MAX_MESSAGE_LENGTH
+
+if TYPE_CHECKING:  # the settings import these limits to check themselves
+    from wa_crm.domain.model.association import BotSettings, PrivacySettings
+
+MAX_BOT_TURNS = 100
+MAX_DEBOUNCE_SECONDS = 60.0
+MAX_TYPING_SECONDS = 10.0
+MAX_RETENTION_DAYS = 3650
+MAX_OPEN_PER_AGENT = 500
+MAX_OFFLINE_MINUTES = 7 * 24 * 60
+MAX_MESSAGES_PER_SECOND = 50.0
+MAX_CHAT_GAP_SECONDS = 60.0
 
 MAX_KEYWORDS = 50
 MAX_KEYWORD_LENGTH = 64

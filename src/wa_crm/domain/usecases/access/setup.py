@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from returns.result import Failure, Result, Success
 
-from wa_crm.domain.model.association import Association, WhatsAppSettings
+from wa_crm.domain.model.association import Association, WhatsAppSettings, valid_base_url
 from wa_crm.domain.model.errors import (
     AlreadyExists,
     InvalidInput,
@@ -17,7 +17,6 @@ from wa_crm.domain.model.errors import (
 )
 from wa_crm.domain.model.people import Agent, AgentRole
 from wa_crm.domain.usecases.admin.session_ownership import session_claimed_elsewhere, session_taken
-from wa_crm.domain.usecases.admin.whatsapp_settings import valid_base_url
 from wa_crm.domain.usecases.monitoring.session_health import poll_job
 from wa_crm.ports.system import Clock, IdGenerator, PasswordHasher
 from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWorkFactory

@@ -1,4 +1,5 @@
-"""Saving one of an association's settings objects (bot, privacy, assignment) for an admin."""
+"""Saving one of an association's settings objects (bot, privacy, assignment) for an admin,
+once the settings have checked themselves (``validated()``)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,15 @@ async def save_settings(
     uow_factory: UnitOfWorkFactory,
     association_id: str,
     field: str,
-    settings: Any,
-    problems: list[str],
+    checked: Result[Any, InvalidInput],
     after: AfterSave | None = None,
 ) -> Result[Association, DomainError]:
-    """Refuse the settings with every problem named, or store them as ``association.<field>``."""
-    if problems:
-        return Failure(InvalidInput("; ".join(dict.fromkeys(problems))))
+    """Store the checked settings as ``association.<field>``, or pass on their refusal."""
+    match checked:
+        case Failure(refusal):
+            return Failure(refusal)
+        case Success(settings):
+            pass
     async with uow_factory() as uow:
         association = await uow.associations.get(association_id)
         if association is None:

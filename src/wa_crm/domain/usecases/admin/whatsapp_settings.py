@@ -15,12 +15,11 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
 from returns.result import Failure, Result, Success
 
-from wa_crm.domain.model.association import Association, WhatsAppSettings
+from wa_crm.domain.model.association import Association, WhatsAppChanges
 from wa_crm.domain.model.errors import (
     CoreNeedsDefaultSession,
     DomainError,
@@ -28,7 +27,6 @@ from wa_crm.domain.model.errors import (
     SessionTaken,
     UnknownAssociation,
 )
-from wa_crm.domain.model.waha_server import WahaServer
 from wa_crm.domain.usecases.admin.session_ownership import (
     session_claimed_elsewhere,
     session_if_ours,
@@ -45,83 +43,7 @@ from wa_crm.ports.whatsapp import (
     WhatsAppGateway,
 )
 
-_SESSION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_HEADER_TEXT = re.compile(r"^[\x20-\x7e]*$")  # the API key travels as the X-Api-Key header
-MAX_MESSAGES_PER_SECOND = 50.0
-MAX_CHAT_GAP_SECONDS = 60.0
-
-
 # ------------------------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class WhatsAppChanges:
-    """Fields an admin sends; None keeps the stored value."""
-
-    base_url: str | None = None
-    session: str | None = None
-    api_key: str | None = None
-    webhook_secret: str | None = None
-    messages_per_second: float | None = None
-    chat_gap_seconds: float | None = None
-
-
-def valid_base_url(raw: str) -> Result[str, InvalidInput]:
-    """The URL as typed (without the trailing slash), when it names a ``WahaServer``."""
-    url = raw.strip().rstrip("/")
-    if not url:
-        return Success("")
-    return WahaServer.parse(url).map(lambda _: url)
-
-
-def _merged(
-    current: WhatsAppSettings, changes: WhatsAppChanges
-) -> Result[WhatsAppSettings, InvalidInput]:
-    base_url = current.base_url
-    if changes.base_url is not None:
-        match valid_base_url(changes.base_url):
-            case Failure(error):
-                return Failure(error)
-            case Success(url):
-                base_url = url
-    session = current.session if changes.session is None else changes.session.strip()
-    if not _SESSION_NAME.fullmatch(session):
-        return Failure(
-            InvalidInput("session must be 1-64 letters, digits, '-' or '_' (a WAHA session name)")
-        )
-    rate = current.messages_per_second
-    if changes.messages_per_second is not None:
-        rate = changes.messages_per_second
-        if not 0 < rate <= MAX_MESSAGES_PER_SECOND:
-            return Failure(
-                InvalidInput(
-                    f"messages_per_second must be above 0 and at most {MAX_MESSAGES_PER_SECOND:g}"
-                )
-            )
-    gap = current.chat_gap_seconds
-    if changes.chat_gap_seconds is not None:
-        gap = changes.chat_gap_seconds
-        if not 0 <= gap <= MAX_CHAT_GAP_SECONDS:
-            return Failure(
-                InvalidInput(f"chat_gap_seconds must be from 0 to {MAX_CHAT_GAP_SECONDS:g}")
-            )
-    api_key = current.api_key if changes.api_key is None else changes.api_key.strip()
-    if not _HEADER_TEXT.fullmatch(api_key):
-        return Failure(InvalidInput("api_key must be printable ASCII (WAHA's X-Api-Key header)"))
-    moved = (base_url, session) != (current.base_url, current.session)
-    return Success(
-        WhatsAppSettings(
-            base_url=base_url,
-            api_key=api_key,
-            session=session,
-            webhook_secret=current.webhook_secret
-            if changes.webhook_secret is None
-            else changes.webhook_secret.strip(),
-            phone=None if moved else current.phone,
-            messages_per_second=rate,
-            chat_gap_seconds=gap,
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -135,7 +57,7 @@ class UpdateWhatsAppSettings:
             association = await uow.associations.get(association_id)
             if association is None:
                 return Failure(UnknownAssociation("no such association"))
-            match _merged(association.whatsapp, changes):
+            match association.whatsapp.changed(changes):
                 case Failure(error):
                     return Failure(error)
                 case Success(settings):
@@ -218,11 +140,10 @@ class CheckWhatsAppConnection:
     async def __call__(
         self, association: Association, overrides: ConnectionOverrides
     ) -> Result[ConnectionCheck, InvalidInput | SessionTaken | CoreNeedsDefaultSession]:
-        match _merged(
-            association.whatsapp,
+        match association.whatsapp.changed(
             WhatsAppChanges(
                 base_url=overrides.base_url, api_key=overrides.api_key, session=overrides.session
-            ),
+            )
         ):
             case Failure(error):
                 return Failure(error)

@@ -47,8 +47,6 @@ CHECK_JOB = "assignment_check"
 PASS_SIZE = 100
 """At most this many conversations are routed in one pass (one transaction); a full pass asks
 for another at once."""
-MAX_OPEN_PER_AGENT = 500
-MAX_OFFLINE_MINUTES = 7 * 24 * 60
 
 _log = logging.getLogger("wa_crm.assignment")
 
@@ -197,18 +195,6 @@ class CheckAssignments:
         await publish_committed(uow, self.bus)
 
 
-def _problems(settings: AssignmentSettings) -> list[str]:
-    problems = []
-    if not 1 <= settings.max_open_per_agent <= MAX_OPEN_PER_AGENT:
-        problems.append(f"max_open_per_agent must be from 1 to {MAX_OPEN_PER_AGENT}")
-    minutes = settings.offline_reassign_minutes
-    if minutes is not None and not 1 <= minutes <= MAX_OFFLINE_MINUTES:
-        problems.append(
-            f"offline_reassign_minutes must be from 1 to {MAX_OFFLINE_MINUTES}, or null (never)"
-        )
-    return problems
-
-
 @dataclass(frozen=True)
 class UpdateAssignmentSettings:
     """An admin changes the settings; turned on, the periodic check starts at once (and with
@@ -230,7 +216,6 @@ class UpdateAssignmentSettings:
             self.uow_factory,
             association_id,
             "assignment",
-            settings,
-            _problems(settings),
+            settings.validated(),
             check_now_when_enabled,
         )

@@ -9,27 +9,10 @@ from returns.result import Result
 
 from wa_crm.domain.model.association import Association, PrivacySettings
 from wa_crm.domain.model.errors import DomainError
-from wa_crm.domain.model.settings_limits import privacy_size_problems
 from wa_crm.domain.usecases.admin.association_settings import save_settings
 from wa_crm.domain.usecases.privacy.retention import purge_job
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-
-MAX_RETENTION_DAYS = 3650
-
-
-def _problems(privacy: PrivacySettings) -> list[str]:
-    problems = privacy_size_problems(privacy)
-    for name in ("opt_out_keywords", "opt_in_keywords"):
-        keywords = getattr(privacy, name)
-        if not keywords or any(not keyword.strip() for keyword in keywords):
-            problems.append(f"{name} need at least one keyword, and no empty one")
-    days = privacy.retention_days
-    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
-        problems.append(
-            f"retention_days must be from 1 to {MAX_RETENTION_DAYS}, or null to keep all"
-        )
-    return problems
 
 
 @dataclass(frozen=True)
@@ -53,7 +36,6 @@ class UpdatePrivacySettings:
             self.uow_factory,
             association_id,
             "privacy",
-            privacy,
-            _problems(privacy),
+            privacy.validated(),
             purge_now_when_the_period_changes,
         )

@@ -15,14 +15,10 @@ from returns.result import Failure, Success
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.association import Association, WhatsAppChanges
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.usecases.admin.whatsapp_session import SessionReport, webhook_url
-from wa_crm.domain.usecases.admin.whatsapp_settings import (
-    ConnectionCheck,
-    ConnectionOverrides,
-    WhatsAppChanges,
-)
+from wa_crm.domain.usecases.admin.whatsapp_settings import ConnectionCheck, ConnectionOverrides
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.errors import BadRequest, domain_error_response, error_response
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
