@@ -24,9 +24,11 @@ from wa_crm.adapters.ai import (
     RulesProvider,
 )
 from wa_crm.adapters.events.memory import InMemoryEventBus
+from wa_crm.adapters.events.wire import LIVE_FACTS, PublishLiveEvent
 from wa_crm.adapters.media.filesystem import FilesystemMediaStore
-from wa_crm.adapters.sql.engine import create_engine
+from wa_crm.adapters.sql.engine import create_engine, read_only_engine
 from wa_crm.adapters.sql.migrate import ensure_schema_current
+from wa_crm.adapters.sql.queries import sql_queries
 from wa_crm.adapters.sql.unit_of_work import SqlUnitOfWork
 from wa_crm.adapters.system.alerts import LogAlertSink, WebhookAlertSink
 from wa_crm.adapters.system.clock import SystemClock
@@ -38,11 +40,27 @@ from wa_crm.adapters.system.secrets import FernetSecretCipher
 from wa_crm.adapters.waha.gateway import WahaGateway
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.domain.model.event_window import EventWindow
+from wa_crm.domain.model.events import Fact
 from wa_crm.domain.model.imports import ImportKind
+from wa_crm.domain.model.job_commands import (
+    AlertOperators,
+    AssignmentCheck,
+    AssignmentPass,
+    BotTurn,
+    ConfirmSessionDown,
+    Deliver,
+    FetchMedia,
+    ImportRows,
+    PollSession,
+    PruneEventIds,
+    PruneSessions,
+    PurgeExpired,
+    ResolveLid,
+    WakeConversation,
+)
 from wa_crm.domain.model.jobs import Backoff
 from wa_crm.domain.usecases.access.auth import Authenticate
 from wa_crm.domain.usecases.access.browser_sessions import (
-    PRUNE_SESSIONS_JOB,
     BrowserSessions,
     PruneExpiredSessions,
 )
@@ -62,15 +80,13 @@ from wa_crm.domain.usecases.admin.whatsapp_settings import (
 from wa_crm.domain.usecases.bot.bot_settings import UpdateBotSettings
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.inbound.contacts import ResolveLidContact
-from wa_crm.domain.usecases.inbound.event_ids import PRUNE_EVENT_IDS_JOB, PruneProcessedEvents
-from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB, IngestWhatsAppEvent
-from wa_crm.domain.usecases.inbound.media import FETCH_MEDIA_JOB, FetchInboundMedia, MediaLimits
+from wa_crm.domain.usecases.inbound.event_ids import PruneProcessedEvents
+from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
+from wa_crm.domain.usecases.inbound.media import FetchInboundMedia, MediaLimits
 from wa_crm.domain.usecases.inbound.reactions import ReactToMessage
 from wa_crm.domain.usecases.inbound.routing import SessionRouter
 from wa_crm.domain.usecases.inbox.agent_actions import AgentActions
 from wa_crm.domain.usecases.inbox.assignment import (
-    ASSIGN_JOB,
-    CHECK_JOB,
     AssignWaiting,
     CheckAssignments,
     UpdateAssignmentSettings,
@@ -78,14 +94,13 @@ from wa_crm.domain.usecases.inbox.assignment import (
 from wa_crm.domain.usecases.inbox.canned_replies import CannedReplies
 from wa_crm.domain.usecases.inbox.notes import Notes
 from wa_crm.domain.usecases.inbox.presence import ListAgents, PresenceTracker
-from wa_crm.domain.usecases.inbox.snooze import WAKE_SNOOZED_JOB, WakeSnoozed
+from wa_crm.domain.usecases.inbox.snooze import WakeSnoozed
 from wa_crm.domain.usecases.jobs.periodic import StartPeriodicJobs
 from wa_crm.domain.usecases.jobs.runner import JobRunner, RetryDeadJob
-from wa_crm.domain.usecases.monitoring.alerts import SEND_ALERT_JOB, SendAlert
+from wa_crm.domain.usecases.message_bus import FactHandler, MessageBus
+from wa_crm.domain.usecases.monitoring.alerts import SendAlert
 from wa_crm.domain.usecases.monitoring.audit import ReadAuditLog, RecordAudit
 from wa_crm.domain.usecases.monitoring.session_health import (
-    CHECK_SESSION_DOWN_JOB,
-    POLL_SESSION_JOB,
     CheckSessionDown,
     PollSessionStatus,
 )
@@ -94,29 +109,38 @@ from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics
 from wa_crm.domain.usecases.monitoring.webhook_refusals import WebhookRefusals
 from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages, RetryDeadLetter
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB
 from wa_crm.domain.usecases.privacy.contact_data import EraseContactData, ExportContactData
 from wa_crm.domain.usecases.privacy.privacy_settings import UpdatePrivacySettings
 from wa_crm.domain.usecases.privacy.retention import (
-    PURGE_JOB,
     PurgeExpiredMessages,
 )
 from wa_crm.domain.usecases.registry.imports import (
-    IMPORT_JOB,
     ImportInProcess,
     QueueImport,
     RunImport,
 )
 from wa_crm.ports.ai import AIProvider
-from wa_crm.ports.events import EventBus
+from wa_crm.ports.events import EventBus, FactPublisher
 from wa_crm.ports.system import AlertSink, Clock, SecretCipher
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.settings import Settings
 
 
-def _sql_uow_factory(engine: AsyncEngine, cipher: SecretCipher) -> UnitOfWorkFactory:
+def fact_handlers(bus: EventBus) -> dict[type[Fact], list[FactHandler]]:
+    """What follows from each fact once its unit of work committed: the one table of them.
+
+    Today every fact is told to the agents' pages; a side effect that must commit with the
+    fact (an alert's job, an assignment pass) stays in the use case's unit of work instead.
+    """
+    publish_live = PublishLiveEvent(bus)
+    return {fact_type: [publish_live] for fact_type in LIVE_FACTS}
+
+
+def _sql_uow_factory(
+    engine: AsyncEngine, cipher: SecretCipher, publish: FactPublisher
+) -> UnitOfWorkFactory:
     def new_unit_of_work() -> UnitOfWork:
-        return SqlUnitOfWork(engine, cipher)
+        return SqlUnitOfWork(engine, cipher, publish)
 
     return new_unit_of_work
 
@@ -221,15 +245,19 @@ class Container(containers.DeclarativeContainer):
     alerts = providers.Singleton(_alert_sink, settings=settings)
 
     engine = providers.Singleton(create_engine, url=settings.provided.database_url)
-    uow_factory = providers.Singleton(_sql_uow_factory, engine=engine, cipher=cipher)
+    read_engine = providers.Singleton(read_only_engine, engine)
+    queries = providers.Singleton(sql_queries, read_engine=read_engine)
     event_bus = providers.Singleton(_event_bus, settings=settings, clock=clock)
+    message_bus = providers.Singleton(lambda bus: MessageBus(fact_handlers(bus)), event_bus)
+    uow_factory = providers.Singleton(
+        _sql_uow_factory, engine=engine, cipher=cipher, publish=message_bus
+    )
     metrics = providers.Singleton(Metrics)
 
     session_router = providers.Singleton(SessionRouter, uow_factory=uow_factory, clock=clock)
     ingest_whatsapp_event = providers.Factory(
         IngestWhatsAppEvent,
         uow_factory=uow_factory,
-        bus=event_bus,
         clock=clock,
         ids=ids,
         window=providers.Callable(_event_window, settings),
@@ -300,7 +328,6 @@ class Container(containers.DeclarativeContainer):
     run_bot_turn = providers.Factory(
         RunBotTurn,
         uow_factory=uow_factory,
-        bus=event_bus,
         clock=clock,
         ids=ids,
         providers=ai_providers,
@@ -311,41 +338,37 @@ class Container(containers.DeclarativeContainer):
         uow_factory=uow_factory,
         gateway=gateway,
         media=media_store,
-        bus=event_bus,
         clock=clock,
         breakers=gateway_breakers,
         telemetry=metrics,
         outages=session_outages,
     )
-    retry_dead_letter = providers.Factory(
-        RetryDeadLetter, uow_factory=uow_factory, bus=event_bus, clock=clock
-    )
+    retry_dead_letter = providers.Factory(RetryDeadLetter, uow_factory=uow_factory, clock=clock)
     fetch_media = providers.Factory(
         FetchInboundMedia,
         uow_factory=uow_factory,
         gateway=gateway,
         media=media_store,
-        bus=event_bus,
         limits=providers.Callable(_media_limits, settings),
     )
     poll_session = providers.Factory(
         PollSessionStatus,
         uow_factory=uow_factory,
         gateway=gateway,
-        bus=event_bus,
         clock=clock,
         every=providers.Callable(_poll_every, settings),
     )
     check_session_down = providers.Factory(
         CheckSessionDown,
         uow_factory=uow_factory,
-        bus=event_bus,
         clock=clock,
         alert_after=providers.Callable(_session_down_alert_after, settings),
     )
     send_alert = providers.Factory(SendAlert, alerts=alerts)
     start_periodic_jobs = providers.Factory(StartPeriodicJobs, uow_factory=uow_factory, clock=clock)
-    compute_statistics = providers.Factory(ComputeStatistics, uow_factory=uow_factory, clock=clock)
+    compute_statistics = providers.Factory(
+        ComputeStatistics, statistics=queries.provided.statistics, clock=clock
+    )
     update_whatsapp_settings = providers.Factory(UpdateWhatsAppSettings, uow_factory=uow_factory)
     check_whatsapp_connection = providers.Factory(
         CheckWhatsAppConnection, uow_factory=uow_factory, gateway=gateway
@@ -353,9 +376,9 @@ class Container(containers.DeclarativeContainer):
     session_control = providers.Factory(
         SessionControl,
         uow_factory=uow_factory,
+        monitoring=queries.provided.monitoring,
         gateway=gateway,
         breakers=gateway_breakers,
-        bus=event_bus,
         clock=clock,
         public_url=settings.provided.public_url,
         events=providers.Object(SUBSCRIBED_EVENTS),
@@ -366,17 +389,21 @@ class Container(containers.DeclarativeContainer):
         uow_factory=uow_factory,
         providers=providers.Callable(lambda available: frozenset(available), ai_providers),
     )
-    webhook_refusals = providers.Factory(WebhookRefusals, uow_factory=uow_factory, clock=clock)
+    webhook_refusals = providers.Factory(
+        WebhookRefusals,
+        uow_factory=uow_factory,
+        monitoring=queries.provided.monitoring,
+        clock=clock,
+    )
     webhook_refusal_log = providers.Singleton(
         ThrottledLog, providers.Callable(logging.getLogger, "wa_crm.webhooks")
     )
     react_to_message = providers.Factory(
-        ReactToMessage, uow_factory=uow_factory, gateway=gateway, bus=event_bus, clock=clock
+        ReactToMessage, uow_factory=uow_factory, gateway=gateway, clock=clock
     )
     agent_actions = providers.Factory(
         AgentActions,
         uow_factory=uow_factory,
-        bus=event_bus,
         clock=clock,
         ids=ids,
         gateway=gateway,
@@ -396,44 +423,40 @@ class Container(containers.DeclarativeContainer):
         ExportContactData, uow_factory=uow_factory, media=media_store
     )
     erase_contact_data = providers.Factory(
-        EraseContactData, uow_factory=uow_factory, media=media_store, bus=event_bus, clock=clock
+        EraseContactData, uow_factory=uow_factory, media=media_store, clock=clock
     )
-    canned_replies = providers.Factory(CannedReplies, uow_factory=uow_factory, clock=clock, ids=ids)
-    notes = providers.Factory(Notes, uow_factory=uow_factory, bus=event_bus, clock=clock, ids=ids)
-    wake_snoozed = providers.Factory(
-        WakeSnoozed, uow_factory=uow_factory, bus=event_bus, clock=clock
+    canned_replies = providers.Factory(
+        CannedReplies, uow_factory=uow_factory, inbox=queries.provided.inbox, clock=clock, ids=ids
     )
+    notes = providers.Factory(Notes, uow_factory=uow_factory, clock=clock, ids=ids)
+    wake_snoozed = providers.Factory(WakeSnoozed, uow_factory=uow_factory, clock=clock)
     record_audit = providers.Factory(RecordAudit, uow_factory=uow_factory, clock=clock)
-    read_audit_log = providers.Factory(ReadAuditLog, uow_factory=uow_factory)
+    read_audit_log = providers.Factory(ReadAuditLog, audit=queries.provided.audit)
 
     presence = providers.Singleton(PresenceTracker, uow_factory=uow_factory, clock=clock)
     list_agents = providers.Factory(ListAgents, uow_factory=uow_factory, clock=clock)
-    assign_waiting = providers.Factory(
-        AssignWaiting, uow_factory=uow_factory, bus=event_bus, clock=clock
-    )
-    check_assignments = providers.Factory(
-        CheckAssignments, uow_factory=uow_factory, bus=event_bus, clock=clock
-    )
+    assign_waiting = providers.Factory(AssignWaiting, uow_factory=uow_factory, clock=clock)
+    check_assignments = providers.Factory(CheckAssignments, uow_factory=uow_factory, clock=clock)
     update_assignment_settings = providers.Factory(
         UpdateAssignmentSettings, uow_factory=uow_factory, clock=clock
     )
 
     job_handlers = providers.Dict(
         {
-            RESOLVE_LID_JOB: resolve_lid_contact,
-            BOT_TURN_JOB: run_bot_turn,
-            DELIVER_JOB: deliver_messages,
-            FETCH_MEDIA_JOB: fetch_media,
-            IMPORT_JOB: run_import,
-            POLL_SESSION_JOB: poll_session,
-            CHECK_SESSION_DOWN_JOB: check_session_down,
-            SEND_ALERT_JOB: send_alert,
-            PURGE_JOB: purge_expired,
-            PRUNE_EVENT_IDS_JOB: prune_processed_events,
-            WAKE_SNOOZED_JOB: wake_snoozed,
-            ASSIGN_JOB: assign_waiting,
-            CHECK_JOB: check_assignments,
-            PRUNE_SESSIONS_JOB: prune_sessions,
+            ResolveLid: resolve_lid_contact,
+            BotTurn: run_bot_turn,
+            Deliver: deliver_messages,
+            FetchMedia: fetch_media,
+            ImportRows: run_import,
+            PollSession: poll_session,
+            ConfirmSessionDown: check_session_down,
+            AlertOperators: send_alert,
+            PurgeExpired: purge_expired,
+            PruneEventIds: prune_processed_events,
+            WakeConversation: wake_snoozed,
+            AssignmentPass: assign_waiting,
+            AssignmentCheck: check_assignments,
+            PruneSessions: prune_sessions,
         }
     )
     job_runner = providers.Factory(
@@ -474,3 +497,4 @@ async def close_resources(container: Container) -> None:
         if isinstance(provider, CircuitBreakerProvider):
             await provider.aclose()
     await container.engine().dispose()
+    await container.read_engine().dispose()

@@ -37,7 +37,6 @@ from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 from wa_crm.domain.usecases.admin.whatsapp_settings import WhatsAppChanges
 from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest
-from wa_crm.domain.usecases.jobs.publish import publish_committed
 from wa_crm.domain.usecases.monitoring.alerts import raise_alert
 from wa_crm.domain.usecases.monitoring.audit import AuditRecord
 
@@ -205,8 +204,8 @@ async def settled(service: Service) -> None:
 
 
 async def _latest_status_is(service: Service, status: str) -> bool:
-    async with service.container.uow_factory()() as uow:
-        history = await uow.session_events.history(service.association.id, 1)
+    monitoring = service.container.queries().monitoring
+    history = await monitoring.session_history(service.association.id, 1)
     return bool(history) and history[0].status == status
 
 
@@ -215,8 +214,8 @@ async def session_drops_and_comes_back(service: Service) -> None:
     sim = f"{service.simulator_url}/_sim/{SESSION}"
 
     async def alerted() -> bool:
-        async with service.container.uow_factory()() as uow:
-            return bool(await uow.alerts.recent(service.association.id, 1))
+        monitoring = service.container.queries().monitoring
+        return bool(await monitoring.recent_alerts(service.association.id, 1))
 
     (await service.http.post(f"{sim}/status", json={"status": "FAILED"})).raise_for_status()
     await eventually(alerted, "the session_down alert")
@@ -301,7 +300,6 @@ async def a_dead_letter(service: Service, text: str) -> None:
         details = {"message_id": message.id, "conversation_id": joao.id, "error": error}
         await raise_alert(uow, service.association.id, alert, details)
         await uow.commit()
-    await publish_committed(uow, container.event_bus())
 
 
 @pytest.mark.browser

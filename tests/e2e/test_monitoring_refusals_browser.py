@@ -49,7 +49,12 @@ async def _history_and_refusals(service: Service) -> None:
     container = service.container
     await service.patient_writes(MARIA, "Oi")
     async with container.uow_factory()() as uow:
-        await uow.session_events.record(service.association.id, PSEUDO_STATUS, datetime.now(UTC))
+        await uow.session_events.record(
+            service.association.id,
+            PSEUDO_STATUS,
+            datetime.now(UTC),
+            session=service.association.whatsapp.session,
+        )
         await uow.commit()
     conversation = await _conversation_of_maria(service)
     withheld = Message(

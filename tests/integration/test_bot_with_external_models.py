@@ -7,6 +7,7 @@ import functools
 from collections.abc import AsyncIterator
 
 import pytest
+from tests.support.live_events import publishing_to
 
 from wa_crm.adapters.ai import AnthropicProvider, OpenAIProvider
 from wa_crm.adapters.events.memory import InMemoryEventBus
@@ -14,10 +15,11 @@ from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from wa_crm.adapters.system.ids import TimeOrderedIdGenerator
 from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
 from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
+from wa_crm.domain.model.job_commands import BotTurn
 from wa_crm.domain.model.message import Author, MessageType
 from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, IngestWhatsAppEvent
+from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 from wa_crm.ports.ai import AIProvider
@@ -51,8 +53,8 @@ async def model(request: pytest.FixtureRequest) -> AsyncIterator[tuple[AIProvide
 
 async def one_turn(provider: AIProvider) -> tuple[list[str], object]:
     clock, ids = FakeClock(), TimeOrderedIdGenerator()
-    uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
     bus = InMemoryEventBus(clock)
+    uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore(), publishing_to(bus))
     bot = BotSettings(provider="external", system_prompt="Você atende a associação.")
     async with uow_factory() as uow:
         await uow.associations.add(
@@ -60,10 +62,10 @@ async def one_turn(provider: AIProvider) -> tuple[list[str], object]:
         )
         await uow.commit()
     inbound = InboundMessage("false_x_1", CHAT, False, MessageType.TEXT, SAID, clock.now())
-    await IngestWhatsAppEvent(uow_factory, bus, clock, ids)(IncomingEvent("a", "evt_1", inbound))
+    await IngestWhatsAppEvent(uow_factory, clock, ids)(IncomingEvent("a", "evt_1", inbound))
     clock.advance(bot.debounce_seconds)
-    turn = RunBotTurn(uow_factory, bus, clock, ids, {"external": provider}, GatewayBreakers(clock))
-    await JobRunner(uow_factory, clock, {BOT_TURN_JOB: turn}, "w").run_due()
+    turn = RunBotTurn(uow_factory, clock, ids, {"external": provider}, GatewayBreakers(clock))
+    await JobRunner(uow_factory, clock, {BotTurn: turn}, "w").run_due()
     async with uow_factory() as uow:
         contact = await uow.contacts.find_by_chat_id("a", CHAT)
         assert contact is not None

@@ -17,12 +17,11 @@ from wa_crm.adapters.sql.tables import messages
 from wa_crm.container import Container
 from wa_crm.domain.model.association import Association, WhatsAppSettings
 from wa_crm.domain.model.conversation import Conversation
-from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.jobs import Job
 from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, MessageType
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.usecases.access.setup import NewAssociation
-from wa_crm.ports.events import PublishedEvent
+from wa_crm.ports.events import EventType, LiveEvent, PublishedEvent
 
 WEBHOOK = "/api/webhooks/whatsapp"
 _MARKER = {"test": "end of the events published so far"}
@@ -172,7 +171,7 @@ class Waha:
         A marker event is published last, so reading stops there instead of waiting.
         """
         bus = self.container.event_bus()
-        marker = await bus.publish(DomainEvent(EventType.ALERT, self.association.id, _MARKER))
+        marker = await bus.publish(LiveEvent(EventType.ALERT, self.association.id, _MARKER))
         seen: list[PublishedEvent] = []
         stream = bus.subscribe(self.association.id, after_id="0")
         async for event in stream:

@@ -9,9 +9,11 @@ from datetime import time, timedelta
 
 import pytest
 from returns.result import Success
+from tests.support.live_events import publishing_to
 from tests.support.waha_payloads import CONTACT, ME, new_event_id, new_hex_id, serialized_id
 
 from wa_crm.adapters.events.memory import InMemoryEventBus
+from wa_crm.adapters.events.wire import live_event
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from wa_crm.domain.model.association import (
     Association,
@@ -21,7 +23,7 @@ from wa_crm.domain.model.association import (
     WhatsAppSettings,
 )
 from wa_crm.domain.model.conversation import Conversation, ConversationStatus, HandoffReason
-from wa_crm.domain.model.events import DomainEvent
+from wa_crm.domain.model.job_commands import BotTurn, ResolveLid
 from wa_crm.domain.model.jobs import Job, JobStatus
 from wa_crm.domain.model.message import (
     Author,
@@ -43,13 +45,11 @@ from wa_crm.domain.model.whatsapp_events import (
     WhatsAppEvent,
 )
 from wa_crm.domain.usecases.inbound.ingest import (
-    BOT_TURN_JOB,
-    RESOLVE_LID_JOB,
     IngestResult,
     IngestWhatsAppEvent,
     Outcome,
 )
-from wa_crm.ports.events import PublishedEvent
+from wa_crm.ports.events import LiveEvent, PublishedEvent
 from wa_crm.ports.unit_of_work import UnitOfWork
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
@@ -63,10 +63,10 @@ class CommitCheckingBus:
     def __init__(self, store: InMemoryStore, clock: FakeClock) -> None:
         self._store = store
         self._bus = InMemoryEventBus(clock)
-        self.published: list[DomainEvent] = []
-        self.uncommitted: list[DomainEvent] = []
+        self.published: list[LiveEvent] = []
+        self.uncommitted: list[LiveEvent] = []
 
-    async def publish(self, event: DomainEvent) -> PublishedEvent:
+    async def publish(self, event: LiveEvent) -> PublishedEvent:
         tables = self._store.tables  # committed state only: units stage on private copies
         subject = event.data.get("id")
         if event.type.startswith("message."):
@@ -98,7 +98,7 @@ class Ingestion:
     def __post_init__(self) -> None:
         self.bus = CommitCheckingBus(self.store, self.clock)
         self.use_case = IngestWhatsAppEvent(
-            uow_factory=self.new_uow, bus=self.bus, clock=self.clock, ids=self.ids
+            uow_factory=self.new_uow, clock=self.clock, ids=self.ids
         )
         self.association = Association(
             id=ASSOCIATION_ID,
@@ -111,7 +111,7 @@ class Ingestion:
         self.store.tables.associations[ASSOCIATION_ID] = self.association
 
     def new_uow(self) -> UnitOfWork:
-        uow = InMemoryUnitOfWork(self.store)
+        uow = InMemoryUnitOfWork(self.store, publishing_to(self.bus))
         if self.fail_commits:
 
             async def broken_commit() -> None:
@@ -246,8 +246,8 @@ async def test_a_new_contact_gets_a_bot_conversation_and_a_debounced_bot_turn(
     assert conversation.status is ConversationStatus.BOT
     assert conversation.contact_id == contact.id
     assert (conversation.last_message_id, conversation.unread_count) == (stored.id, 1)
-    [job] = ingest.jobs(BOT_TURN_JOB)
-    assert job.key == f"{BOT_TURN_JOB}:{conversation.id}"
+    [job] = ingest.jobs(BotTurn.kind)
+    assert job.key == f"{BotTurn.kind}:{conversation.id}"
     assert job.payload == {"conversation_id": conversation.id}
     assert job.run_after == ingest.clock.now() + timedelta(seconds=3)
     assert job.status is JobStatus.PENDING
@@ -258,12 +258,12 @@ async def test_a_second_message_within_the_debounce_window_moves_the_bot_turn_fo
     ingest: Ingestion,
 ) -> None:
     await ingest(inbound("Oi", ingest=ingest))
-    first_run = ingest.jobs(BOT_TURN_JOB)[0].run_after
+    first_run = ingest.jobs(BotTurn.kind)[0].run_after
     ingest.clock.advance(1.5)
 
     await ingest(inbound("tudo bem?", ingest=ingest))
 
-    [job] = ingest.jobs(BOT_TURN_JOB)
+    [job] = ingest.jobs(BotTurn.kind)
     assert job.run_after == ingest.clock.now() + timedelta(seconds=3) > first_run
     assert job.version == 2
     assert ingest.conversation().unread_count == 2
@@ -275,7 +275,7 @@ async def test_the_debounce_window_is_the_associations() -> None:
 
     await ingest(inbound(ingest=ingest))
 
-    [job] = ingest.jobs(BOT_TURN_JOB)
+    [job] = ingest.jobs(BotTurn.kind)
     assert job.run_after == ingest.clock.now() + timedelta(seconds=10)
 
 
@@ -288,7 +288,7 @@ async def test_with_the_bot_disabled_the_conversation_waits_for_agents() -> None
     conversation = ingest.conversation()
     assert conversation.status is ConversationStatus.PENDING
     assert conversation.handoff_reason is HandoffReason.BOT_DISABLED
-    assert ingest.jobs(BOT_TURN_JOB) == []
+    assert ingest.jobs(BotTurn.kind) == []
 
 
 async def test_outside_business_hours_the_conversation_waits_for_agents() -> None:
@@ -302,7 +302,7 @@ async def test_outside_business_hours_the_conversation_waits_for_agents() -> Non
     conversation = ingest.conversation()
     assert conversation.status is ConversationStatus.PENDING
     assert conversation.handoff_reason is HandoffReason.OUTSIDE_BUSINESS_HOURS
-    assert ingest.jobs(BOT_TURN_JOB) == []
+    assert ingest.jobs(BotTurn.kind) == []
 
 
 async def test_a_resolved_conversation_is_followed_by_a_new_one(ingest: Ingestion) -> None:
@@ -337,13 +337,13 @@ async def test_a_resolved_conversation_is_followed_by_a_new_one(ingest: Ingestio
 async def test_a_replayed_event_has_no_second_effect(ingest: Ingestion) -> None:
     message, event_id = inbound(ingest=ingest), new_event_id()
     await ingest(message, event_id)
-    before = (ingest.messages(), ingest.conversations(), ingest.jobs(BOT_TURN_JOB))
+    before = (ingest.messages(), ingest.conversations(), ingest.jobs(BotTurn.kind))
     published = len(ingest.bus.published)
 
     result = await ingest(message, event_id)
 
     assert result.outcome is Outcome.DUPLICATE
-    assert (ingest.messages(), ingest.conversations(), ingest.jobs(BOT_TURN_JOB)) == before
+    assert (ingest.messages(), ingest.conversations(), ingest.jobs(BotTurn.kind)) == before
     assert len(ingest.bus.published) == published
 
 
@@ -358,7 +358,7 @@ async def test_the_same_message_under_another_event_id_is_stored_once(ingest: In
     assert result.outcome is Outcome.DUPLICATE
     assert len(ingest.messages()) == 1
     assert ingest.conversation().unread_count == 1
-    assert ingest.jobs(BOT_TURN_JOB)[0].version == 1  # the bot turn was not pushed back
+    assert ingest.jobs(BotTurn.kind)[0].version == 1  # the bot turn was not pushed back
 
 
 async def test_concurrent_duplicates_store_one_message(ingest: Ingestion) -> None:
@@ -385,7 +385,7 @@ async def test_concurrent_messages_of_a_new_contact_share_its_contact_and_conver
     assert len(ingest.messages()) == 5
     assert len(ingest.contacts()) == 1
     assert ingest.conversation().unread_count == 5
-    assert len(ingest.jobs(BOT_TURN_JOB)) == 1
+    assert len(ingest.jobs(BotTurn.kind)) == 1
 
 
 # --- chats wa_crm does not hold conversations with --------------------------------------------
@@ -425,8 +425,8 @@ async def test_a_lid_sender_is_kept_by_its_lid_and_resolved_by_a_job(ingest: Ing
 
     contact = ingest.contact(LID)
     assert (contact.lid, contact.phone, contact.kind) == (LID, None, ContactKind.LEAD)
-    [job] = ingest.jobs(RESOLVE_LID_JOB)
-    assert job.key == f"{RESOLVE_LID_JOB}:{contact.id}"
+    [job] = ingest.jobs(ResolveLid.kind)
+    assert job.key == f"{ResolveLid.kind}:{contact.id}"
     assert job.payload == {"contact_id": contact.id}
     assert job.run_after == ingest.clock.now()
     assert len(ingest.messages()) == 2
@@ -438,7 +438,7 @@ async def test_a_phone_id_without_a_valid_number_has_no_lid_to_resolve(ingest: I
 
     contact = ingest.contact("123@c.us")
     assert (contact.phone, contact.lid) == (None, None)
-    assert ingest.jobs(RESOLVE_LID_JOB) == []
+    assert ingest.jobs(ResolveLid.kind) == []
 
 
 async def add_patient(ingest: Ingestion, phone: str, status: PatientStatus) -> None:
@@ -506,7 +506,7 @@ async def test_a_message_typed_on_the_phone_takes_the_conversation_from_the_bot(
     ingest: Ingestion,
 ) -> None:
     await ingest(inbound(ingest=ingest))
-    bot_turn = ingest.jobs(BOT_TURN_JOB)[0]
+    bot_turn = ingest.jobs(BotTurn.kind)[0]
     ingest.clock.advance(1)
     typed = inbound("Oi Maria, aqui é a Ana", from_me=True, ingest=ingest)
 
@@ -523,7 +523,7 @@ async def test_a_message_typed_on_the_phone_takes_the_conversation_from_the_bot(
     assert conversation.status is ConversationStatus.HUMAN
     assert conversation.last_message_id == stored.id
     assert conversation.unread_count == 1  # our message is not unread
-    assert ingest.jobs(BOT_TURN_JOB) == [bot_turn]  # not pushed back
+    assert ingest.jobs(BotTurn.kind) == [bot_turn]  # not pushed back
     assert ingest.contact().display_name == "Maria"
 
 
@@ -666,10 +666,13 @@ async def test_an_edited_message_gets_the_new_text(ingest: Ingestion) -> None:
 async def test_a_known_contact_typing_is_published(ingest: Ingestion) -> None:
     await ingest(inbound(ingest=ingest))
 
-    assert (await ingest(ContactPresence(CONTACT, typing=True))).outcome is Outcome.PUBLISHED
-    await ingest(ContactPresence(CONTACT, typing=False))
+    started = await ingest(ContactPresence(CONTACT, typing=True))
+    stopped = await ingest(ContactPresence(CONTACT, typing=False))
 
-    start, stop = ingest.bus.published[-2:]
+    # not stored: the webhook entrypoint publishes the signal the result carries
+    assert started.outcome is Outcome.PUBLISHED
+    assert started.signal is not None and stopped.signal is not None
+    start, stop = live_event(started.signal), live_event(stopped.signal)
     assert start.type == stop.type == "typing"
     assert start.data == {
         "who": "contact",

@@ -1,13 +1,44 @@
-"""The event bus: committed domain events fanned out to agents' browsers and API clients."""
+"""Publishing facts after commit, and the event bus that fans live events out to agents'
+browsers and API clients.
+
+A ``LiveEvent`` is a fact as subscribers see it: ``type`` is its public name on the bus and the
+SSE stream, ``data`` its public shape (made from facts by ``adapters/events/wire.py``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
-from wa_crm.domain.model.events import DomainEvent
+from wa_crm.domain.model.events import Fact
+
+
+class EventType(StrEnum):
+    CONVERSATION_CREATED = "conversation.created"
+    CONVERSATION_UPDATED = "conversation.updated"
+    MESSAGE_CREATED = "message.created"
+    MESSAGE_UPDATED = "message.updated"
+    NOTE_CREATED = "note.created"
+    TYPING = "typing"
+    SESSION_STATUS = "session.status"
+    ALERT = "alert"
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    type: EventType
+    association_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class FactPublisher(Protocol):
+    async def __call__(self, facts: Sequence[Fact]) -> None:
+        """Handle facts whose unit of work committed; a handler's fault is logged, not raised:
+        the state they tell of is already safe."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -22,7 +53,7 @@ class PublishedEvent:
 
 
 class EventBus(Protocol):
-    async def publish(self, event: DomainEvent) -> PublishedEvent:
+    async def publish(self, event: LiveEvent) -> PublishedEvent:
         """Publish after commit; assigns the event id."""
         ...
 

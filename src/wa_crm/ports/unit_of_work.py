@@ -1,7 +1,9 @@
 """The unit of work and its repositories.
 
 One unit of work is one transaction: use cases open it with ``async with uow_factory() as uow``,
-change state through its repositories, record events, and call ``commit()``. Leaving the block
+change state through its repositories, record events, and call ``commit()``. It holds what
+changes need, the reads they depend on included; what screens and reports only read goes
+through the query ports (``ports.queries``), outside any transaction that writes. Leaving the block
 without a commit rolls back. Repositories return ``None`` for "not found"; ``add`` of something
 whose unique key exists raises ``DuplicateKey`` (an infrastructure fault, since use cases check
 first), except the ``*_if_absent`` methods, which are the race-safe way to insert idempotently.
@@ -10,7 +12,6 @@ first), except the ``*_if_absent`` methods, which are the race-safe way to inser
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -19,9 +20,8 @@ from wa_crm.domain.model.assignment import Presence
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.audit import AuditEntry
 from wa_crm.domain.model.canned_reply import CannedReply
-from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
+from wa_crm.domain.model.conversation import Channel, Conversation
 from wa_crm.domain.model.credentials import ApiToken, BrowserSession
-from wa_crm.domain.model.events import DomainEvent
 from wa_crm.domain.model.imports import Import
 from wa_crm.domain.model.jobs import Job, NewJob
 from wa_crm.domain.model.message import Message, MessageStatus, Reaction
@@ -29,11 +29,8 @@ from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
 from wa_crm.domain.model.statistics import (
     Alert,
-    AnsweredConversations,
-    FirstResponse,
-    HourlyMessages,
-    Satisfaction,
 )
+from wa_crm.ports.queries import SessionStatusChange
 
 
 class DuplicateKey(Exception):
@@ -126,6 +123,10 @@ class PatientRepository(Protocol):
         """Insert or replace an order by its id."""
         ...
 
+    async def delete(self, association_id: str, patient_id: str) -> None:
+        """The patient with its phones and orders; nothing if there is none."""
+        ...
+
 
 class ImportRepository(Protocol):
     async def add(self, job: Import) -> None: ...
@@ -133,10 +134,6 @@ class ImportRepository(Protocol):
     async def get(self, association_id: str, import_id: str) -> Import | None:
         """Locked for update until the unit of work ends, so two runs of one import take its
         batches one after the other."""
-        ...
-
-    async def recent(self, association_id: str, limit: int) -> Sequence[Import]:
-        """Newest first (creation, then id)."""
         ...
 
 
@@ -148,29 +145,6 @@ class ContactRepository(Protocol):
     async def find_by_phone(self, association_id: str, phone: str) -> Contact | None: ...
     async def find_by_lid(self, association_id: str, lid: str) -> Contact | None: ...
     async def list_by_patient(self, association_id: str, patient_id: str) -> Sequence[Contact]: ...
-    async def get_many(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
-        """The contacts that exist among ``contact_ids``, by id."""
-        ...
-
-
-@dataclass(frozen=True)
-class ConversationQuery:
-    """A page of the inbox list: newest activity first (last message, else creation)."""
-
-    statuses: tuple[ConversationStatus, ...] = ()
-    """Empty: every status."""
-    channel: Channel | None = None
-    assignee_id: str | None = None
-    unassigned: bool = False
-    text: str = ""
-    """Matches the contact's name or phone number (case-insensitive)."""
-    label: str | None = None
-    """Only conversations with this (normalized) label."""
-    snoozed: bool | None = False
-    """False: conversations not snoozed (the default lists); True: only snoozed ones; None: both."""
-    after: tuple[datetime, str] | None = None
-    """The cursor: (activity, id) of the last conversation of the previous page."""
-    limit: int = 50
 
 
 class ConversationRepository(Protocol):
@@ -186,16 +160,6 @@ class ConversationRepository(Protocol):
     async def list_for_contact(
         self, association_id: str, contact_id: str
     ) -> Sequence[Conversation]: ...
-    async def search(self, association_id: str, query: ConversationQuery) -> Sequence[Conversation]:
-        """Read-only (no row locks): the inbox list."""
-        ...
-
-    async def count_by_status(
-        self, association_id: str, assignee_id: str | None = None
-    ) -> dict[str, int]:
-        """Conversations per status (every status present, zeros included), optionally only
-        those assigned to ``assignee_id``."""
-        ...
 
 
 class MessageRepository(Protocol):
@@ -220,10 +184,6 @@ class MessageRepository(Protocol):
         """The oldest outbound message of the conversation still waiting to be sent."""
         ...
 
-    async def list_failed(self, association_id: str, limit: int) -> Sequence[Message]:
-        """Outbound messages that could not be delivered (dead letters), newest first."""
-        ...
-
     async def list_awaiting_external_id(
         self, association_id: str, conversation_id: str
     ) -> Sequence[Message]:
@@ -237,6 +197,31 @@ class MessageRepository(Protocol):
     async def react(self, association_id: str, message_id: str, reaction: Reaction) -> bool:
         """Keep ``reaction`` as its side's reaction to the message, unless that side's stored
         one is newer (webhooks arrive in no order); True when it was kept. Race-safe."""
+        ...
+
+    async def all_of_conversation(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Message]:
+        """Every message of the conversation, oldest first (a contact's data export)."""
+        ...
+
+    async def purge_before(
+        self, association_id: str, before: datetime, limit: int
+    ) -> Sequence[Message]:
+        """Delete up to ``limit`` of the association's messages created strictly before
+        ``before``, oldest first; returns the deleted messages. See ``delete_of_conversation``."""
+        ...
+
+    async def delete_of_conversation(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Message]:
+        """Delete every message of the conversation; returns them, oldest first.
+
+        Messages are deleted only through these two methods, and each is first folded into the
+        anonymous ``MessageRollup`` counts of its hour and conversation, in the same
+        transaction: the statistics read those counts with the messages, so deleting changes no
+        figure. A message deleted by two units at once is deleted, and counted, by one.
+        """
         ...
 
     async def reactions_of(
@@ -291,8 +276,6 @@ class JobRepository(Protocol):
 
     async def get(self, job_id: str) -> Job | None: ...
     async def get_by_key(self, key: str) -> Job | None: ...
-    async def list_dead(self, association_id: str | None, limit: int) -> Sequence[Job]: ...
-    async def count_by_status(self) -> dict[str, int]: ...
 
 
 class SendSlotRepository(Protocol):
@@ -302,20 +285,21 @@ class SendSlotRepository(Protocol):
         is what keeps several workers under one session's rate limit."""
         ...
 
-
-@dataclass(frozen=True)
-class SessionStatusChange:
-    status: str
-    at: datetime
+    async def forget(self, key: str) -> None:
+        """Drop the key's slot (e.g. one named after an erased contact's chat)."""
+        ...
 
 
 class SessionEventRepository(Protocol):
-    async def record(self, association_id: str, status: str, at: datetime) -> str | None:
-        """Append the status and return the one before it (None for the first)."""
+    async def record(
+        self, association_id: str, status: str, at: datetime, *, session: str
+    ) -> str | None:
+        """Append the status and return the one before it (None for the first). ``session``
+        (the WhatsApp session's name) is not stored: it names the session in the fact."""
         ...
 
-    async def history(self, association_id: str, limit: int) -> Sequence[SessionStatusChange]:
-        """Newest first."""
+    async def latest(self, association_id: str) -> SessionStatusChange | None:
+        """The last status recorded, if any."""
         ...
 
 
@@ -364,71 +348,14 @@ class HandoffRepository(Protocol):
 
 
 class AlertRepository(Protocol):
-    """What the monitoring page warns about: alerts, and counts of refused webhooks."""
+    """What the monitoring page warns about: alerts, and counts of refused webhooks (read
+    through ``MonitoringQueries``)."""
 
     async def add(self, association_id: str, alert: Alert) -> None: ...
-    async def recent(self, association_id: str, limit: int) -> Sequence[Alert]:
-        """Newest first."""
-        ...
-
     async def count_refused_webhook(self, scope: str, reason: str, at: datetime) -> None:
         """Count one webhook refused at ``at`` for ``reason``; ``scope`` is the association's
         id, or "" for the service (a body no association could be found for). Counts older
         than a day are forgotten. Race-safe."""
-        ...
-
-    async def refused_webhooks(self, scope: str, since: datetime) -> dict[str, int]:
-        """Refused webhooks of the scope by reason, counted from ``since``'s minute on."""
-        ...
-
-
-class StatisticsRepository(Protocol):
-    """Aggregates over ``start <= time < end`` (timezone-aware UTC bounds), computed by the
-    storage so that they stay fast on large tables; read-only.
-
-    Message figures also count deleted messages, through their rollups (``PrivacyRepository``),
-    by the UTC hour they were created in: exact for bounds on whole UTC hours, which local days
-    are in zones with whole-hour offsets."""
-
-    async def hourly_messages(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> Sequence[HourlyMessages]:
-        """Messages by creation hour, only hours that have some, oldest first."""
-        ...
-
-    async def answered_conversations(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> AnsweredConversations:
-        """Over messages created in the period (bot and agent authors)."""
-        ...
-
-    async def handoffs_by_reason(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> dict[str, int]:
-        """Handoffs made in the period per reason; reasons without any are absent."""
-        ...
-
-    async def first_response(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> FirstResponse:
-        """Over handoffs made in the period; the median of an even count is the mean of the two
-        middle waits."""
-        ...
-
-    async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
-        """Outbound messages created in the period that ended ``failed``."""
-        ...
-
-    async def conversations_by_label(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> dict[str, int]:
-        """Conversations created in the period per label; labels without any are absent."""
-        ...
-
-    async def satisfaction(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> Satisfaction:
-        """Over the ratings given in the period."""
         ...
 
 
@@ -446,10 +373,6 @@ class CannedReplyRepository(Protocol):
         ...
 
     async def get(self, association_id: str, reply_id: str) -> CannedReply | None: ...
-    async def search(self, association_id: str, text: str, limit: int) -> Sequence[CannedReply]:
-        """By shortcut; a non-empty ``text`` must be in the shortcut, title or text (ignoring
-        ASCII case)."""
-        ...
 
 
 class NoteRepository(Protocol):
@@ -460,67 +383,22 @@ class NoteRepository(Protocol):
         """The newest ``limit`` notes, oldest first."""
         ...
 
+    async def all_of_conversation(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Note]:
+        """Every note on the conversation, oldest first."""
+        ...
 
-@dataclass(frozen=True)
-class AuditQuery:
-    start: datetime | None = None
-    end: datetime | None = None
-    """Exclusive."""
-    actor: str | None = None
-    before_id: int | None = None
-    """The cursor: entries older than this one."""
-    limit: int = 100
+    async def delete_of_conversation(self, association_id: str, conversation_id: str) -> int:
+        """Delete the conversation's notes; returns how many there were."""
+        ...
 
 
 class AuditRepository(Protocol):
-    """Append-only: entries are added and read, never changed or deleted."""
+    """Append-only: entries are added here and read through ``AuditQueries``, never changed or
+    deleted."""
 
     async def add(self, entry: AuditEntry) -> None: ...
-    async def list(
-        self, association_id: str, query: AuditQuery
-    ) -> Sequence[tuple[int, AuditEntry]]:
-        """Newest first, each with its id (the cursor for the next page)."""
-        ...
-
-
-class PrivacyRepository(Protocol):
-    """Retention, export and erasure of personal data.
-
-    Messages are deleted only through here, and each is first folded into the anonymous
-    ``MessageRollup`` counts of its hour and conversation, in the same transaction; the
-    statistics read those counts with the messages, so deleting changes no figure.
-    """
-
-    async def purge_messages(
-        self, association_id: str, before: datetime, limit: int
-    ) -> Sequence[Message]:
-        """Delete up to ``limit`` of the association's messages created strictly before
-        ``before``, oldest first; returns the deleted messages."""
-        ...
-
-    async def delete_messages(self, association_id: str, conversation_id: str) -> Sequence[Message]:
-        """Delete every message of the conversation; returns them."""
-        ...
-
-    async def messages_of(self, association_id: str, conversation_id: str) -> Sequence[Message]:
-        """Every message of the conversation, oldest first."""
-        ...
-
-    async def notes_of(self, association_id: str, conversation_id: str) -> Sequence[Note]:
-        """Every private note on the conversation, oldest first."""
-        ...
-
-    async def delete_notes(self, association_id: str, conversation_id: str) -> int:
-        """Delete the conversation's private notes; returns how many there were."""
-        ...
-
-    async def delete_patient(self, association_id: str, patient_id: str) -> None:
-        """The patient with its phones and orders; nothing if there is none."""
-        ...
-
-    async def forget_send_slot(self, key: str) -> None:
-        """Drop a send slot (``SendSlotRepository``), e.g. one named after a chat."""
-        ...
 
 
 class AssignmentRepository(Protocol):
@@ -572,11 +450,9 @@ class UnitOfWork(Protocol):
     session_events: SessionEventRepository
     handoffs: HandoffRepository
     alerts: AlertRepository
-    statistics: StatisticsRepository
     audit: AuditRepository
     canned_replies: CannedReplyRepository
     notes: NoteRepository
-    privacy: PrivacyRepository
     assignment: AssignmentRepository
 
     async def __aenter__(self) -> Self: ...
@@ -586,15 +462,12 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
-    async def commit(self) -> None: ...
-    async def rollback(self) -> None: ...
-
-    def record(self, *events: DomainEvent) -> None:
-        """Keep events to publish once this unit of work has committed."""
+    async def commit(self) -> None:
+        """Commit, then publish the facts of the aggregates stored since the last commit."""
         ...
 
-    def committed_events(self) -> list[DomainEvent]:
-        """Events recorded before the last successful commit, handed out once."""
+    async def rollback(self) -> None:
+        """Roll back and forget the facts stored since the last commit."""
         ...
 
 

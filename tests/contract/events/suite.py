@@ -19,8 +19,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.ports.events import EventBus, PublishedEvent
+from wa_crm.ports.events import EventBus, EventType, LiveEvent, PublishedEvent
 from wa_crm.testing.clock import FakeClock
 
 A, B = "association-a", "association-b"
@@ -48,8 +47,8 @@ DATA: dict[str, Any] = {
 
 def an_event(
     association: str = A, n: int = 0, kind: EventType = EventType.MESSAGE_CREATED
-) -> DomainEvent:
-    return DomainEvent(kind, association, {"n": n})
+) -> LiveEvent:
+    return LiveEvent(kind, association, {"n": n})
 
 
 def is_probe(event: PublishedEvent) -> bool:
@@ -68,7 +67,7 @@ def ids(events: list[PublishedEvent]) -> list[str]:
 async def probe_until(bus: EventBus, association: str, seen: Callable[[], bool]) -> None:
     async with asyncio.timeout(TIMEOUT):
         while True:
-            await bus.publish(DomainEvent(EventType.ALERT, association, {"probe": True}))
+            await bus.publish(LiveEvent(EventType.ALERT, association, {"probe": True}))
             for _ in range(10):
                 await asyncio.sleep(0.002)
                 if seen():
@@ -166,7 +165,7 @@ class EventBusContract:
 
     async def test_publish_returns_the_published_event(self, bus: EventBus) -> None:
         published = await bus.publish(
-            DomainEvent(EventType.CONVERSATION_UPDATED, A, {"status": "human"})
+            LiveEvent(EventType.CONVERSATION_UPDATED, A, {"status": "human"})
         )
         assert isinstance(published, PublishedEvent)
         assert isinstance(published.id, str) and published.id
@@ -348,7 +347,7 @@ class EventBusContract:
     ) -> None:
         live = await listen()
         clock.advance(1.5)
-        published = await bus.publish(DomainEvent(EventType.MESSAGE_UPDATED, A, DATA))
+        published = await bus.publish(LiveEvent(EventType.MESSAGE_UPDATED, A, DATA))
         [received] = await live.wait_for_real(1)
         replayed = await listen(after_id=live.events[-2].id)  # the probe just before
         [again] = await replayed.wait_for_real(1)

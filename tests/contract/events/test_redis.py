@@ -10,8 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from wa_crm.adapters.events.redis import EventBusUnavailable, RedisEventBus
-from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.ports.events import PublishedEvent
+from wa_crm.ports.events import EventType, LiveEvent, PublishedEvent
 from wa_crm.testing.clock import FakeClock
 
 from .suite import (
@@ -55,7 +54,7 @@ class TestRedisEventBus(RedisAdapter, EventBusContract):
     async def test_an_entry_holds_type_json_data_and_iso_time(
         self, bus: RedisEventBus, redis_url: str, stream_prefix: str
     ) -> None:
-        published = await bus.publish(DomainEvent(EventType.TYPING, A, {"state": "ação"}))
+        published = await bus.publish(LiveEvent(EventType.TYPING, A, {"state": "ação"}))
         client = Redis.from_url(redis_url, decode_responses=True)
         try:
             entries = await client.xrange(stream_prefix + A)

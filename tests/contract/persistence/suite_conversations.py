@@ -29,16 +29,16 @@ class ConversationContract(PersistenceContract):
             assert loaded == full
             assert await uow.conversations.get(ASSOCIATION, bare.id) == bare
             assert await uow.conversations.get("other-association", full.id) is None
-        assert loaded is not None and loaded.pending_events == []
+        assert loaded is not None and loaded.pending_facts == []
 
-    async def test_pending_events_are_not_stored(self, uow_factory: UowFactory) -> None:
+    async def test_pending_facts_are_not_stored(self, uow_factory: UowFactory) -> None:
         conversation = a_conversation(ASSOCIATION, "contact-1")
         conversation.hand_off(HandoffReason.KEYWORD)
-        assert conversation.pending_events
+        assert conversation.pending_facts
         async with uow_factory() as uow:
             await uow.conversations.add(conversation)
             loaded = await uow.conversations.get(ASSOCIATION, conversation.id)
-        assert loaded is not None and loaded.pending_events == []
+        assert loaded is not None and loaded.pending_facts == []
         assert loaded.handoff_note is not None and loaded.handoff_note.reason == "keyword"
 
     async def test_one_open_conversation_per_contact_and_channel(
@@ -125,7 +125,7 @@ class ConversationContract(PersistenceContract):
         async with uow_factory() as uow:
             await uow.conversations.update(conversation)
             await uow.commit()
-        conversation.pending_events = []
+        conversation.pending_facts = []
         async with uow_factory() as uow:
             assert await uow.conversations.get(ASSOCIATION, conversation.id) == conversation
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
 
 from wa_crm.domain.model.message import OPTED_OUT, SUPERSEDED, Author, Direction, MessageStatus
+from wa_crm.ports.queries import Queries
 
 from .base import PersistenceContract, UowFactory
 from .builders import T0, a_message, an_association, at
@@ -45,25 +47,29 @@ class DeliveryStateContract(PersistenceContract):
             assert await uow.send_slots.reserve("session:z", T0, SECOND) == T0
 
     async def test_session_history_is_newest_first_and_knows_the_previous_status(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         association = an_association()
         async with uow_factory() as uow:
             await uow.associations.add(association)
-            assert await uow.session_events.record(association.id, "STARTING", at(1)) is None
-            assert await uow.session_events.record(association.id, "WORKING", at(2)) == "STARTING"
-            assert await uow.session_events.record(association.id, "FAILED", at(3)) == "WORKING"
+            session = association.whatsapp.session
+
+            def record(status: str, moment: datetime) -> Awaitable[str | None]:
+                return uow.session_events.record(association.id, status, moment, session=session)
+
+            assert await record("STARTING", at(1)) is None
+            assert await record("WORKING", at(2)) == "STARTING"
+            assert await record("FAILED", at(3)) == "WORKING"
             await uow.commit()
-        async with uow_factory() as uow:
-            history = await uow.session_events.history(association.id, 2)
-            assert [(change.status, change.at) for change in history] == [
-                ("FAILED", at(3)),
-                ("WORKING", at(2)),
-            ]
-            assert await uow.session_events.history("another", 5) == []
+        history = await queries.monitoring.session_history(association.id, 2)
+        assert [(change.status, change.at) for change in history] == [
+            ("FAILED", at(3)),
+            ("WORKING", at(2)),
+        ]
+        assert await queries.monitoring.session_history("another", 5) == []
 
     async def test_dead_letters_are_failed_outbound_messages_newest_first(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         def outbound(second: int, status: MessageStatus, association: str = "a1"):  # type: ignore[no-untyped-def]
             return a_message(
@@ -83,12 +89,11 @@ class DeliveryStateContract(PersistenceContract):
             await uow.messages.add(outbound(4, MessageStatus.FAILED, association="a2"))
             await uow.messages.add(a_message("a1", "c1", created_at=at(5)))
             await uow.commit()
-        async with uow_factory() as uow:
-            assert await uow.messages.list_failed("a1", 10) == [newer, older]
-            assert await uow.messages.list_failed("a1", 1) == [newer]
+        assert await queries.monitoring.failed_messages("a1", 10) == [newer, older]
+        assert await queries.monitoring.failed_messages("a1", 1) == [newer]
 
     async def test_messages_withheld_on_purpose_are_not_dead_letters(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         """A bot message a person took over from, or one the contact opted out of, was never
         tried: nothing to send again."""
@@ -110,5 +115,4 @@ class DeliveryStateContract(PersistenceContract):
             for message in (dead, rejected, failed(3, SUPERSEDED), failed(4, OPTED_OUT)):
                 await uow.messages.add(message)
             await uow.commit()
-        async with uow_factory() as uow:
-            assert await uow.messages.list_failed("a1", 10) == [rejected, dead]
+        assert await queries.monitoring.failed_messages("a1", 10) == [rejected, dead]

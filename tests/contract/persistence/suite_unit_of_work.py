@@ -6,13 +6,12 @@ import asyncio
 
 import pytest
 
-from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.events import AlertRaised, ConversationChanged, MessageAdded
+from wa_crm.domain.model.statistics import Alert
+from wa_crm.ports.queries import Queries
 
-from .base import PersistenceContract, UowFactory
-from .builders import T0, a_job, an_association
-
-CREATED = DomainEvent(EventType.CONVERSATION_CREATED, "assoc-1", {"id": "c1"})
-UPDATED = DomainEvent(EventType.CONVERSATION_UPDATED, "assoc-1", {"id": "c1"})
+from .base import PersistenceContract, PublishedFacts, UowFactory
+from .builders import T0, a_conversation, a_job, a_message, an_association
 
 
 class UnitOfWorkContract(PersistenceContract):
@@ -84,7 +83,9 @@ class UnitOfWorkContract(PersistenceContract):
         _, seen = await asyncio.gather(writer(), reader())
         assert seen is None
 
-    async def test_concurrent_units_lose_no_writes(self, uow_factory: UowFactory) -> None:
+    async def test_concurrent_units_lose_no_writes(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         jobs = [a_job() for _ in range(12)]
 
         async def schedule(index: int) -> None:
@@ -94,23 +95,51 @@ class UnitOfWorkContract(PersistenceContract):
                 await uow.commit()
 
         await asyncio.gather(*(schedule(i) for i in range(len(jobs))))
-        async with uow_factory() as uow:
-            assert (await uow.jobs.count_by_status())["pending"] == len(jobs)
+        assert (await queries.monitoring.job_counts())["pending"] == len(jobs)
 
-    async def test_committed_events_are_handed_out_once(self, uow_factory: UowFactory) -> None:
+    async def test_committed_facts_are_published_once_when_the_block_ends(
+        self, uow_factory: UowFactory, published: PublishedFacts
+    ) -> None:
+        association = an_association()
+        conversation = a_conversation(association.id, "contact-1")
+        message = a_message(association.id, conversation.id)
+        conversation.receive(message.id, message.created_at)
         async with uow_factory() as uow:
-            uow.record(CREATED)
-            uow.record(UPDATED)
-            assert uow.committed_events() == []
+            await uow.associations.add(association)
+            await uow.conversations.add(conversation)
+            await uow.messages.add(message)
+            assert published == []
             await uow.commit()
-        assert uow.committed_events() == [CREATED, UPDATED]
-        assert uow.committed_events() == []
-
-    async def test_events_of_rolled_back_work_are_dropped(self, uow_factory: UowFactory) -> None:
+            assert published == [], "after the block: the writer is free and the state safe"
+        assert [type(fact) for fact in published] == [ConversationChanged, MessageAdded]
+        changed = published[0]
+        assert isinstance(changed, ConversationChanged) and changed.conversation == conversation
         async with uow_factory() as uow:
-            uow.record(CREATED)
+            await uow.commit()
+        assert len(published) == 2, "handed out once"
+
+    async def test_facts_of_rolled_back_work_are_dropped(
+        self, uow_factory: UowFactory, published: PublishedFacts
+    ) -> None:
+        association = an_association()
+        alert = Alert("dead_letter", "a message could not be delivered", T0)
+        async with uow_factory() as uow:
+            await uow.associations.add(association)
+            await uow.conversations.add(a_conversation(association.id, "contact-1"))
             await uow.rollback()
-            uow.record(UPDATED)
+            await uow.associations.add(association)
+            await uow.alerts.add(association.id, alert)
             await uow.commit()
-            uow.record(CREATED)  # never committed
-        assert uow.committed_events() == [UPDATED]
+            await uow.alerts.add(association.id, alert)  # never committed
+        assert published == [AlertRaised(association.id, alert)]
+
+    async def test_nothing_is_published_when_the_block_fails_before_commit(
+        self, uow_factory: UowFactory, published: PublishedFacts
+    ) -> None:
+        association = an_association()
+        with pytest.raises(RuntimeError):
+            async with uow_factory() as uow:
+                await uow.associations.add(association)
+                await uow.conversations.add(a_conversation(association.id, "contact-1"))
+                raise RuntimeError("the use case failed")
+        assert published == []

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from wa_crm.adapters.memory.queries import in_memory_queries
+from wa_crm.ports.queries import Queries
 
+from .base import PublishedFacts
 from .suite import (
     AgentContract,
     AssignmentContract,
@@ -23,6 +26,7 @@ from .suite import (
     PendingAckContract,
     PrivacyContract,
     ProcessedEventContract,
+    QueriesContract,
     StatisticsContract,
     UnitOfWorkContract,
     UowFactory,
@@ -31,9 +35,16 @@ from .suite import (
 
 class InMemoryAdapter:
     @pytest.fixture
-    def uow_factory(self) -> UowFactory:
-        store = InMemoryStore()
-        return lambda: InMemoryUnitOfWork(store)
+    def store(self) -> InMemoryStore:
+        return InMemoryStore()
+
+    @pytest.fixture
+    def uow_factory(self, store: InMemoryStore, published: PublishedFacts) -> UowFactory:
+        return lambda: InMemoryUnitOfWork(store, published)
+
+    @pytest.fixture
+    def queries(self, store: InMemoryStore) -> Queries:
+        return in_memory_queries(store)
 
 
 class TestInMemoryUnitOfWork(InMemoryAdapter, UnitOfWorkContract):
@@ -100,3 +111,6 @@ class TestInMemoryInboxTools(InMemoryAdapter, InboxToolsContract): ...
 
 
 class TestInMemoryImports(InMemoryAdapter, ImportContract): ...
+
+
+class TestInMemoryQueries(InMemoryAdapter, QueriesContract): ...

@@ -11,8 +11,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
+from wa_crm.adapters.sql.engine import read_only_engine
+from wa_crm.adapters.sql.queries import sql_queries
+from wa_crm.ports.queries import Queries
 from wa_crm.ports.system import SecretCipher
 
+from .base import PublishedFacts
 from .builders import T0, a_job, at
 from .suite import (
     AgentContract,
@@ -31,12 +35,15 @@ from .suite import (
     PendingAckContract,
     PrivacyContract,
     ProcessedEventContract,
+    QueriesContract,
     SqlAuditContract,
+    SqlQueriesContract,
     SqlStorageContract,
     StatisticsContract,
     UnitOfWorkContract,
     UowFactory,
 )
+from .suite_queued_jobs import QueuedJobContract
 
 pytestmark = pytest.mark.postgres
 
@@ -47,8 +54,21 @@ class PostgresAdapter:
         return postgres_engine
 
     @pytest.fixture
-    def uow_factory(self, postgres_engine: AsyncEngine, cipher: SecretCipher) -> UowFactory:
-        return lambda: SqlUnitOfWork(postgres_engine, cipher)
+    def uow_factory(
+        self, postgres_engine: AsyncEngine, cipher: SecretCipher, published: PublishedFacts
+    ) -> UowFactory:
+        return lambda: SqlUnitOfWork(postgres_engine, cipher, published)
+
+    @pytest.fixture
+    async def read_engine(self, postgres_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+        """The query adapters' engine on the same database."""
+        read_engine = read_only_engine(postgres_engine)
+        yield read_engine
+        await read_engine.dispose()
+
+    @pytest.fixture
+    def queries(self, read_engine: AsyncEngine) -> Queries:
+        return sql_queries(read_engine)
 
     @pytest.fixture
     def blank_url(self, postgres_blank_url: str) -> str:
@@ -160,3 +180,12 @@ class TestPostgresInboxTools(PostgresAdapter, InboxToolsContract): ...
 
 
 class TestPostgresImports(PostgresAdapter, ImportContract): ...
+
+
+class TestPostgresQueuedJobs(PostgresAdapter, QueuedJobContract): ...
+
+
+class TestPostgresQueries(PostgresAdapter, QueriesContract): ...
+
+
+class TestPostgresSqlQueries(PostgresAdapter, SqlQueriesContract): ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine, upgrade
+from wa_crm.adapters.sql.engine import read_only_engine
+from wa_crm.adapters.sql.queries import sql_queries
+from wa_crm.ports.queries import Queries
 from wa_crm.ports.system import SecretCipher
 
+from .base import PublishedFacts
 from .suite import (
     AgentContract,
     AssignmentContract,
@@ -28,12 +33,15 @@ from .suite import (
     PendingAckContract,
     PrivacyContract,
     ProcessedEventContract,
+    QueriesContract,
     SqlAuditContract,
+    SqlQueriesContract,
     SqlStorageContract,
     StatisticsContract,
     UnitOfWorkContract,
     UowFactory,
 )
+from .suite_queued_jobs import QueuedJobContract
 
 
 class SqliteAdapter:
@@ -42,8 +50,21 @@ class SqliteAdapter:
         return sqlite_engine
 
     @pytest.fixture
-    def uow_factory(self, sqlite_engine: AsyncEngine, cipher: SecretCipher) -> UowFactory:
-        return lambda: SqlUnitOfWork(sqlite_engine, cipher)
+    def uow_factory(
+        self, sqlite_engine: AsyncEngine, cipher: SecretCipher, published: PublishedFacts
+    ) -> UowFactory:
+        return lambda: SqlUnitOfWork(sqlite_engine, cipher, published)
+
+    @pytest.fixture
+    async def read_engine(self, sqlite_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+        """The query adapters' engine on the same database."""
+        read_engine = read_only_engine(sqlite_engine)
+        yield read_engine
+        await read_engine.dispose()
+
+    @pytest.fixture
+    def queries(self, read_engine: AsyncEngine) -> Queries:
+        return sql_queries(read_engine)
 
     @pytest.fixture
     def blank_url(self, tmp_path: Path) -> str:
@@ -128,3 +149,12 @@ class TestSqliteInboxTools(SqliteAdapter, InboxToolsContract): ...
 
 
 class TestSqliteImports(SqliteAdapter, ImportContract): ...
+
+
+class TestSqliteQueuedJobs(SqliteAdapter, QueuedJobContract): ...
+
+
+class TestSqliteQueries(SqliteAdapter, QueriesContract): ...
+
+
+class TestSqliteSqlQueries(SqliteAdapter, SqlQueriesContract): ...

@@ -10,7 +10,7 @@ from returns.result import Failure, Success
 
 from wa_crm.domain.model.assignment import ONLINE_WINDOW, Presence, Roster
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
-from wa_crm.domain.model.events import EventType
+from wa_crm.domain.model.events import ConversationChanged, ConversationRouted
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 S = ConversationStatus
@@ -138,7 +138,7 @@ def waiting() -> Conversation:
         at=NOW,
         bot_available=False,
     )
-    conversation.pull_events()
+    conversation.collect_facts()
     return conversation
 
 
@@ -150,7 +150,10 @@ def test_routing_keeps_the_conversation_pending_with_its_agent() -> None:
         "agent-1",
         "agent-1",
     )
-    assert [e.type for e in conversation.pull_events()] == [EventType.CONVERSATION_UPDATED]
+    assert [type(e) for e in conversation.collect_facts()] == [
+        ConversationChanged,
+        ConversationRouted,
+    ]
     assert isinstance(conversation.route_to("agent-2"), Failure), "already routed"
     assert conversation.claim("agent-1") == Success(None)
     assert (conversation.status, conversation.assignee_id) == (S.HUMAN, "agent-1")
@@ -171,10 +174,10 @@ def test_requeue_puts_pending_and_human_conversations_back_unassigned() -> None:
 
     talking = waiting()
     talking.claim("agent-1")
-    talking.pull_events()
+    talking.collect_facts()
     assert talking.requeue() == Success(None)
     assert (talking.status, talking.assignee_id) == (S.PENDING, None)
-    assert [e.type for e in talking.pull_events()] == [EventType.CONVERSATION_UPDATED]
+    assert [type(e) for e in talking.collect_facts()] == [ConversationChanged]
     assert talking.route_to("agent-2") == Success(None)
 
 

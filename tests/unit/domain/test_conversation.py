@@ -17,7 +17,7 @@ from wa_crm.domain.model.conversation import (
     Trigger,
 )
 from wa_crm.domain.model.errors import ConversationTaken, InvalidTransition
-from wa_crm.domain.model.events import EventType
+from wa_crm.domain.model.events import ConversationChanged, ConversationOpened
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 S = ConversationStatus
@@ -58,7 +58,7 @@ def test_a_new_conversation_starts_with_the_bot_or_waits_for_agents() -> None:
     waiting = new_conversation(bot_available=False)
     assert waiting.status is S.PENDING
     assert waiting.handoff_reason is HandoffReason.BOT_DISABLED
-    assert [event.type for event in waiting.pull_events()] == [EventType.CONVERSATION_CREATED]
+    assert [type(fact) for fact in waiting.collect_facts()] == [ConversationOpened]
 
 
 def test_handoff_leaves_a_note_and_the_bot_stops() -> None:
@@ -109,16 +109,19 @@ def test_phone_takeover_only_from_the_bot() -> None:
     assert isinstance(pending.take_over_from_phone(), Failure)
 
 
-def test_events_carry_the_latest_snapshot_once_per_type() -> None:
+def test_facts_carry_the_latest_state_once_per_type() -> None:
     conversation = new_conversation()
-    conversation.pull_events()
+    conversation.collect_facts()
     conversation.receive("m1", NOW)
     conversation.receive("m2", NOW + timedelta(seconds=1))
-    events = conversation.pull_events()
-    assert [event.type for event in events] == [EventType.CONVERSATION_UPDATED]
-    assert events[0].data["unread_count"] == 2
-    assert events[0].data["last_message_id"] == "m2"
-    assert conversation.pull_events() == []
+    [changed] = conversation.collect_facts()
+    assert isinstance(changed, ConversationChanged)
+    assert changed.conversation.unread_count == 2
+    assert changed.conversation.last_message_id == "m2"
+    conversation.receive("m3", NOW + timedelta(seconds=2))
+    assert changed.conversation.unread_count == 2, "a fact keeps the state it was collected with"
+    conversation.collect_facts()
+    assert conversation.collect_facts() == []
 
 
 class ConversationMachine(RuleBasedStateMachine):

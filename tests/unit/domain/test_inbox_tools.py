@@ -16,7 +16,7 @@ from wa_crm.domain.model.conversation import (
     ConversationStatus,
 )
 from wa_crm.domain.model.errors import InvalidInput, InvalidTransition
-from wa_crm.domain.model.events import EventType
+from wa_crm.domain.model.events import ConversationChanged
 from wa_crm.domain.model.labels import normalize_labels
 from wa_crm.domain.model.satisfaction import RATING_WINDOW, SatisfactionSurvey, parse_rating
 from wa_crm.testing.clock import T0
@@ -52,9 +52,10 @@ def test_bad_labels_are_refused(labels: list[str]) -> None:
 def test_setting_the_same_labels_again_changes_nothing() -> None:
     conversation = a_conversation()
     conversation.set_labels(("urgente",))
-    assert conversation.pull_events()[0].data["labels"] == ["urgente"]
+    [changed] = conversation.collect_facts()
+    assert isinstance(changed, ConversationChanged) and changed.conversation.labels == ("urgente",)
     conversation.set_labels(("urgente",))
-    assert conversation.pull_events() == []
+    assert conversation.collect_facts() == []
 
 
 def test_a_canned_reply_is_normalized_and_checked() -> None:
@@ -121,7 +122,7 @@ def test_snooze_keeps_the_status_and_ends_when_the_contact_writes() -> None:
     assert conversation.snooze(T0 + timedelta(hours=2), T0) == Success(None)
     assert conversation.status is ConversationStatus.HUMAN
     assert conversation.snoozed_until == T0 + timedelta(hours=2)
-    assert [e.type for e in conversation.pull_events()] == [EventType.CONVERSATION_UPDATED]
+    assert [type(e) for e in conversation.collect_facts()] == [ConversationChanged]
     conversation.receive("m1", T0 + timedelta(minutes=5))
     assert conversation.snoozed_until is None
 

@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.support.hypothesis_profiles import examples
+from tests.support.live_events import publishing_to
 
 from wa_crm.adapters.memory import (
     InMemoryMediaStore,
@@ -20,16 +21,15 @@ from wa_crm.adapters.memory import (
     InMemoryUnitOfWork,
     InMemoryWhatsAppGateway,
 )
+from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.domain.model.association import AssignmentSettings, Association
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.errors import InvalidInput
-from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.job_commands import AssignmentCheck, AssignmentPass
 from wa_crm.domain.model.people import Agent, AgentRole, Contact
 from wa_crm.domain.usecases.inbound.media import MediaLimits
 from wa_crm.domain.usecases.inbox.agent_actions import AgentActions, AgentRequest
 from wa_crm.domain.usecases.inbox.assignment import (
-    ASSIGN_JOB,
-    CHECK_JOB,
     AssignWaiting,
     CheckAssignments,
     UpdateAssignmentSettings,
@@ -37,8 +37,8 @@ from wa_crm.domain.usecases.inbox.assignment import (
 )
 from wa_crm.domain.usecases.inbox.presence import ListAgents, PresenceTracker
 from wa_crm.domain.usecases.jobs.runner import JobRunner
-from wa_crm.ports.events import PublishedEvent
-from wa_crm.ports.unit_of_work import ConversationQuery
+from wa_crm.ports.events import EventType, LiveEvent, PublishedEvent
+from wa_crm.ports.queries import ConversationQuery
 from wa_crm.testing.clock import T0, FakeClock, SequentialIds
 
 S = ConversationStatus
@@ -47,9 +47,9 @@ A = "assoc"
 
 class RecordingBus:
     def __init__(self) -> None:
-        self.events: list[DomainEvent] = []
+        self.events: list[LiveEvent] = []
 
-    async def publish(self, event: DomainEvent) -> PublishedEvent:
+    async def publish(self, event: LiveEvent) -> PublishedEvent:
         self.events.append(event)
         return PublishedEvent(str(len(self.events)), event.type.value, A, event.data, T0)
 
@@ -64,19 +64,20 @@ class RecordingBus:
 class World:
     def __init__(self, *agents: str, **assignment: Any) -> None:
         self.clock, self.ids = FakeClock(), SequentialIds("c")
-        self.uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
         self.bus = RecordingBus()
+        store = InMemoryStore()
+        self.uow_factory = functools.partial(InMemoryUnitOfWork, store, publishing_to(self.bus))
+        self.queries = in_memory_queries(store)
         self.agents = agents
         self.settings = AssignmentSettings(**{"enabled": True, **assignment})
         self.presence = PresenceTracker(self.uow_factory, self.clock)
         handlers = {
-            ASSIGN_JOB: AssignWaiting(self.uow_factory, self.bus, self.clock),
-            CHECK_JOB: CheckAssignments(self.uow_factory, self.bus, self.clock),
+            AssignmentPass: AssignWaiting(self.uow_factory, self.clock),
+            AssignmentCheck: CheckAssignments(self.uow_factory, self.clock),
         }
         self.runner = JobRunner(self.uow_factory, self.clock, handlers, "worker")
         self.actions = AgentActions(
             self.uow_factory,
-            self.bus,
             self.clock,
             self.ids,
             InMemoryWhatsAppGateway(),
@@ -129,8 +130,7 @@ class World:
             pass
 
     async def conversations(self) -> dict[str, Conversation]:
-        async with self.uow_factory() as uow:
-            found = await uow.conversations.search(A, ConversationQuery(limit=1000))
+        found = await self.queries.inbox.conversations(A, ConversationQuery(limit=1000))
         return {c.id: c for c in found}
 
     async def load(self) -> Counter[str | None]:
@@ -191,7 +191,7 @@ async def test_claiming_keeps_the_agent_busy_and_nothing_is_routed_while_disable
     (await update(A, disabled)).unwrap()
     (third,) = await world.waiting()
     async with world.uow_factory() as uow:
-        assert await uow.jobs.get_by_key(f"{ASSIGN_JOB}:{third}") is None
+        assert await uow.jobs.get_by_key(f"{AssignmentPass.kind}:{third}") is None
     await world.online("ana")
     await world.run_jobs()
     assert await world.load() == {"ana": 1, None: 2}

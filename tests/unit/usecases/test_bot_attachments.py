@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 
+from tests.support.live_events import publishing_to
+
 from wa_crm.adapters.ai import RulesProvider
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.memory import (
@@ -19,16 +21,16 @@ from wa_crm.domain.model.association import (
     BotSettings,
     WhatsAppSettings,
 )
+from wa_crm.domain.model.job_commands import BotTurn, Deliver
 from wa_crm.domain.model.message import MessageType
 from wa_crm.domain.model.people import ContactKind, Patient, PatientStatus
 from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, IngestWhatsAppEvent
+from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511999998888@c.us"
@@ -44,8 +46,8 @@ PRICE_LIST = BotAttachment(
 
 async def test_a_member_asking_for_prices_gets_the_price_list_document() -> None:
     clock, ids = FakeClock(), SequentialIds()
-    uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
     bus, media, gateway = InMemoryEventBus(clock), InMemoryMediaStore(), InMemoryWhatsAppGateway()
+    uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore(), publishing_to(bus))
     await media.put(PRICE_LIST.media_key, b"%PDF-1.7 prices", PRICE_LIST.mimetype)
     bot = BotSettings(debounce_seconds=0, typing_seconds=0, attachments=(PRICE_LIST,))
     async with uow_factory() as uow:
@@ -66,17 +68,14 @@ async def test_a_member_asking_for_prices_gets_the_price_list_document() -> None
     message = InboundMessage(
         "false_1", CHAT, False, MessageType.TEXT, "Qual o preço do óleo?", clock.now()
     )
-    await IngestWhatsAppEvent(uow_factory, bus, clock, ids)(IncomingEvent("a", "evt", message))
+    await IngestWhatsAppEvent(uow_factory, clock, ids)(IncomingEvent("a", "evt", message))
     breakers = GatewayBreakers(clock)
     handlers = {
-        BOT_TURN_JOB: RunBotTurn(
-            uow_factory, bus, clock, ids, {"rules": RulesProvider()}, breakers
-        ),
-        DELIVER_JOB: DeliverConversationMessages(
+        BotTurn: RunBotTurn(uow_factory, clock, ids, {"rules": RulesProvider()}, breakers),
+        Deliver: DeliverConversationMessages(
             uow_factory,
             gateway,
             media,
-            bus,
             clock,
             breakers,
             Metrics(),

@@ -12,6 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from tests.support.hypothesis_profiles import examples
+from tests.support.live_events import publishing_to
 
 from wa_crm.adapters.ai.rules import RulesProvider
 from wa_crm.adapters.events.memory import InMemoryEventBus
@@ -24,18 +25,18 @@ from wa_crm.adapters.memory import (
 from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
 from wa_crm.domain.model.conversation import ConversationStatus
+from wa_crm.domain.model.job_commands import BotTurn, Deliver
 from wa_crm.domain.model.message import Author, MessageType
 from wa_crm.domain.model.people import Agent, AgentRole
 from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, IngestWhatsAppEvent
+from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
 from wa_crm.domain.usecases.inbound.media import MediaLimits
 from wa_crm.domain.usecases.inbox.agent_actions import AgentActions, AgentRequest
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511988887777@c.us"
@@ -49,9 +50,11 @@ class Conversations(RuleBasedStateMachine):
         self.loop = asyncio.new_event_loop()
         self.clock = FakeClock()
         self.ids = SequentialIds()
-        self.uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
-        self.gateway = InMemoryWhatsAppGateway()
         bus = InMemoryEventBus(self.clock)
+        self.uow_factory = functools.partial(
+            InMemoryUnitOfWork, InMemoryStore(), publishing_to(bus)
+        )
+        self.gateway = InMemoryWhatsAppGateway()
         self.association = Association(
             "assoc",
             "assoc",
@@ -62,10 +65,9 @@ class Conversations(RuleBasedStateMachine):
         )
         self.agents = ("agent-1", "agent-2")
         self.run(self._seed())
-        self.ingest = IngestWhatsAppEvent(self.uow_factory, bus, self.clock, self.ids)
+        self.ingest = IngestWhatsAppEvent(self.uow_factory, self.clock, self.ids)
         self.actions = AgentActions(
             self.uow_factory,
-            bus,
             self.clock,
             self.ids,
             self.gateway,
@@ -76,9 +78,8 @@ class Conversations(RuleBasedStateMachine):
             self.uow_factory,
             self.clock,
             {
-                BOT_TURN_JOB: RunBotTurn(
+                BotTurn: RunBotTurn(
                     self.uow_factory,
-                    bus,
                     self.clock,
                     self.ids,
                     {"rules": RulesProvider()},
@@ -92,11 +93,10 @@ class Conversations(RuleBasedStateMachine):
             self.uow_factory,
             self.clock,
             {
-                DELIVER_JOB: DeliverConversationMessages(
+                Deliver: DeliverConversationMessages(
                     self.uow_factory,
                     self.gateway,
                     InMemoryMediaStore(),
-                    bus,
                     self.clock,
                     GatewayBreakers(self.clock),
                     Metrics(),

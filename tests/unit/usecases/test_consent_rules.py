@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 from returns.result import Failure, Result, Success
+from tests.support.live_events import publishing_to
 
 from wa_crm.adapters.ai.rules import RulesProvider
 from wa_crm.adapters.events.memory import InMemoryEventBus
@@ -18,6 +19,7 @@ from wa_crm.adapters.memory import (
     InMemoryUnitOfWork,
     InMemoryWhatsAppGateway,
 )
+from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.domain.model.association import (
     Association,
@@ -28,23 +30,23 @@ from wa_crm.domain.model.association import (
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.errors import DomainError
-from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.job_commands import BotTurn, Deliver, JobCommand
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import Author, Message, MessageStatus, MessageType
 from wa_crm.domain.model.people import Agent, AgentRole, Contact
 from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, IngestWhatsAppEvent
+from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
 from wa_crm.domain.usecases.inbound.media import MediaLimits
 from wa_crm.domain.usecases.inbox.agent_actions import AgentActions, AgentRequest
 from wa_crm.domain.usecases.jobs.runner import JobHandler, JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import OPTED_OUT, DeliverConversationMessages
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB, Outgoing, queue_outbound
+from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
 from wa_crm.ports.ai import AIProvider, BotAction, BotReply, TurnRequest
-from wa_crm.ports.events import PublishedEvent
-from wa_crm.ports.unit_of_work import AuditQuery
+from wa_crm.ports.events import EventType, LiveEvent, PublishedEvent
+from wa_crm.ports.queries import AuditQuery
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511988887777@c.us"
@@ -59,9 +61,9 @@ OPT_IN_CONFIRMATION = PrivacySettings().opt_in_confirmation
 class RecordingBus(InMemoryEventBus):
     def __init__(self, clock: FakeClock) -> None:
         super().__init__(clock)
-        self.published: list[DomainEvent] = []
+        self.published: list[LiveEvent] = []
 
-    async def publish(self, event: DomainEvent) -> PublishedEvent:
+    async def publish(self, event: LiveEvent) -> PublishedEvent:
         self.published.append(event)
         return await super().publish(event)
 
@@ -69,13 +71,14 @@ class RecordingBus(InMemoryEventBus):
 class World:
     def __init__(self) -> None:
         self.clock, self.ids = FakeClock(), SequentialIds()
-        self.uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
         self.bus = RecordingBus(self.clock)
+        store = InMemoryStore()
+        self.uow_factory = functools.partial(InMemoryUnitOfWork, store, publishing_to(self.bus))
+        self.queries = in_memory_queries(store)
         self.gateway = InMemoryWhatsAppGateway()
-        self.ingest = IngestWhatsAppEvent(self.uow_factory, self.bus, self.clock, self.ids)
+        self.ingest = IngestWhatsAppEvent(self.uow_factory, self.clock, self.ids)
         self.actions = AgentActions(
             self.uow_factory,
-            self.bus,
             self.clock,
             self.ids,
             self.gateway,
@@ -84,7 +87,6 @@ class World:
         )
         bot_turn = RunBotTurn(
             self.uow_factory,
-            self.bus,
             self.clock,
             self.ids,
             {"rules": RulesProvider()},
@@ -94,20 +96,19 @@ class World:
             self.uow_factory,
             self.gateway,
             InMemoryMediaStore(),
-            self.bus,
             self.clock,
             GatewayBreakers(self.clock),
             Metrics(),
             SessionOutages(self.gateway, self.clock),
         )
-        self.handlers: dict[str, JobHandler] = {BOT_TURN_JOB: bot_turn, DELIVER_JOB: deliver}
+        self.handlers: dict[type[JobCommand], JobHandler] = {BotTurn: bot_turn, Deliver: deliver}
         self.jobs = JobRunner(self.uow_factory, self.clock, self.handlers, "w")
         self.inbound = itertools.count(1)
 
     def use_provider(self, provider: AIProvider) -> None:
-        bot_turn = self.handlers[BOT_TURN_JOB]
+        bot_turn = self.handlers[BotTurn]
         assert isinstance(bot_turn, RunBotTurn)
-        self.handlers[BOT_TURN_JOB] = dataclasses.replace(bot_turn, providers={"rules": provider})
+        self.handlers[BotTurn] = dataclasses.replace(bot_turn, providers={"rules": provider})
 
     async def seed(self) -> None:
         association = Association("a", "a", "A", self.clock.now(), whatsapp=FAST, bot=BOT)
@@ -197,8 +198,7 @@ async def test_sair_records_the_opt_out_and_confirms_it_once(world: World) -> No
     assert world.gateway.texts(CHAT) == [*greeted, OPT_OUT_CONFIRMATION]
     confirmation = (await world.messages())[-1]
     assert (confirmation.author, confirmation.status) == (Author.SYSTEM, MessageStatus.SENT)
-    async with world.uow_factory() as uow:
-        entries = await uow.audit.list("a", AuditQuery())
+    entries = await world.queries.audit.entries("a", AuditQuery())
     assert [(e.action, e.actor, e.target_id) for _, e in entries] == [
         (AuditAction.CONTACT_OPTED_OUT, f"contact:{contact.id}", contact.id)
     ]
@@ -207,7 +207,7 @@ async def test_sair_records_the_opt_out_and_confirms_it_once(world: World) -> No
     await world.contact_writes("Oi de novo")
     conversation = await world.conversation()
     async with world.uow_factory() as uow:
-        turn = await uow.jobs.get_by_key(f"{BOT_TURN_JOB}:{conversation.id}")
+        turn = await uow.jobs.get_by_key(f"{BotTurn.kind}:{conversation.id}")
     assert turn is not None and turn.status is JobStatus.DONE, "no bot turn is scheduled"
     await world.run_jobs()
     assert world.gateway.texts(CHAT)[-1] == OPT_OUT_CONFIRMATION, "the bot stays silent"
@@ -270,7 +270,7 @@ async def test_messages_queued_before_the_opt_out_are_not_delivered(world: World
     assert world.gateway.texts(CHAT) == [OPT_OUT_CONFIRMATION]
     async with world.uow_factory() as uow:
         failed = await uow.messages.get("a", before.id)
-        alerts = await uow.alerts.recent("a", 10)
+    alerts = await world.queries.monitoring.recent_alerts("a", 10)
     assert failed is not None
     assert (failed.status, failed.error) == (MessageStatus.FAILED, OPTED_OUT)
     assert alerts == [], "not a dead letter"
@@ -327,8 +327,7 @@ async def test_voltar_opts_back_in_and_the_bot_answers_again(world: World) -> No
     await world.contact_writes("Oi")
     await world.run_jobs()
     assert len(world.gateway.texts(CHAT)) > 2, "the bot answers again"
-    async with world.uow_factory() as uow:
-        entries = await uow.audit.list("a", AuditQuery())
+    entries = await world.queries.audit.entries("a", AuditQuery())
     assert [e.action for _, e in entries] == [
         AuditAction.CONTACT_OPTED_IN,
         AuditAction.CONTACT_OPTED_OUT,

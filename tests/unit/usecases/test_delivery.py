@@ -7,6 +7,7 @@ import functools
 from datetime import timedelta
 
 import pytest
+from tests.support.live_events import publishing_to
 
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.memory import (
@@ -15,9 +16,11 @@ from wa_crm.adapters.memory import (
     InMemoryUnitOfWork,
     InMemoryWhatsAppGateway,
 )
+from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.domain.model.association import Association, WhatsAppSettings
 from wa_crm.domain.model.conversation import Channel, Conversation
+from wa_crm.domain.model.job_commands import Deliver
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import Author, MessageStatus
 from wa_crm.domain.model.people import Contact
@@ -27,7 +30,7 @@ from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages, RetryDeadLetter
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB, Outgoing, queue_outbound
+from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
 from wa_crm.ports.whatsapp import (
     Connection,
     GatewayError,
@@ -50,21 +53,22 @@ def failure(code: GatewayErrorCode, retry_after: float | None = None) -> Gateway
 class World:
     def __init__(self) -> None:
         self.clock, self.ids = FakeClock(), SequentialIds()
-        self.uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
         self.bus = InMemoryEventBus(self.clock)
+        store = InMemoryStore()
+        self.uow_factory = functools.partial(InMemoryUnitOfWork, store, publishing_to(self.bus))
+        self.queries = in_memory_queries(store)
         self.gateway = InMemoryWhatsAppGateway()
         self.breakers = GatewayBreakers(self.clock, failure_threshold=3)
         deliver = DeliverConversationMessages(
             self.uow_factory,
             self.gateway,
             InMemoryMediaStore(),
-            self.bus,
             self.clock,
             self.breakers,
             Metrics(),
             SessionOutages(self.gateway, self.clock),
         )
-        self.runner = JobRunner(self.uow_factory, self.clock, {DELIVER_JOB: deliver}, "w")
+        self.runner = JobRunner(self.uow_factory, self.clock, {Deliver: deliver}, "w")
         self.conversation = Conversation.open(
             id="c1",
             association_id="a",
@@ -156,16 +160,15 @@ async def test_a_refused_message_is_a_dead_letter_that_a_retry_delivers(world: W
             "error": dead.error,
         }
     ]
-    async with world.uow_factory() as uow:
-        stored = await uow.alerts.recent("a", 10)
+    stored = await world.queries.monitoring.recent_alerts("a", 10)
     assert [(alert.kind, alert.message) for alert in stored] == [
         ("dead_letter", alerts[0]["message"])
     ]
-    retried = await RetryDeadLetter(world.uow_factory, world.bus, world.clock)("a", refused)
+    retried = await RetryDeadLetter(world.uow_factory, world.clock)("a", refused)
     assert retried.unwrap().status is MessageStatus.QUEUED
     await world.drain(rounds=2)
     assert world.gateway.texts(CHAT) == ["seguinte", "recusada"]
-    again = await RetryDeadLetter(world.uow_factory, world.bus, world.clock)("a", refused)
+    again = await RetryDeadLetter(world.uow_factory, world.clock)("a", refused)
     assert again.failure().code == "message_not_failed"
 
 
@@ -241,11 +244,10 @@ async def counting_world() -> World:
         built.uow_factory,
         built.clock,
         {
-            DELIVER_JOB: DeliverConversationMessages(
+            Deliver: DeliverConversationMessages(
                 built.uow_factory,
                 built.gateway,
                 InMemoryMediaStore(),
-                built.bus,
                 built.clock,
                 built.breakers,
                 Metrics(),
@@ -312,7 +314,7 @@ async def test_an_ack_that_overtook_the_send_is_applied_when_the_id_is_stored(
 ) -> None:
     """WAHA posted DEVICE before answering our send: the ack is kept and the message, once
     its id is stored, is ``delivered`` rather than stuck at ``sent``."""
-    ingest = IngestWhatsAppEvent(world.uow_factory, world.bus, world.clock, world.ids)
+    ingest = IngestWhatsAppEvent(world.uow_factory, world.clock, world.ids)
     first_id = f"true_{CHAT}_3EB0{1:016X}"  # the fake gateway's first WhatsApp id
     (message_id,) = await world.queue("olá")
     early = DeliveryAck(first_id, MessageStatus.DELIVERED)

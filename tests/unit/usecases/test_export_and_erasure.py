@@ -11,9 +11,11 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.support.live_events import publishing_to
 
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.memory import InMemoryMediaStore, InMemoryStore, InMemoryUnitOfWork
+from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import (
     Channel,
@@ -23,7 +25,6 @@ from wa_crm.domain.model.conversation import (
     HandoffReason,
 )
 from wa_crm.domain.model.errors import NotConfirmed, UnknownContact
-from wa_crm.domain.model.events import EventType
 from wa_crm.domain.model.message import (
     Author,
     Direction,
@@ -46,6 +47,7 @@ from wa_crm.domain.usecases.privacy.contact_data import (
     confirms,
     erasure_name,
 )
+from wa_crm.ports.events import EventType
 from wa_crm.testing.clock import FakeClock
 
 A = "assoc"
@@ -121,11 +123,13 @@ class World:
     def __init__(self) -> None:
         self.clock = FakeClock()
         self.store = InMemoryStore()
-        self.uow_factory = functools.partial(InMemoryUnitOfWork, self.store)
-        self.media = InMemoryMediaStore()
         self.bus = InMemoryEventBus(self.clock)
+        self.uow_factory = functools.partial(
+            InMemoryUnitOfWork, self.store, publishing_to(self.bus)
+        )
+        self.media = InMemoryMediaStore()
         self.export = ExportContactData(self.uow_factory, self.media)
-        self.erase = EraseContactData(self.uow_factory, self.media, self.bus, self.clock)
+        self.erase = EraseContactData(self.uow_factory, self.media, self.clock)
         self.association = Association(A, A, "A", self.clock.now())
         self.maria = a_contact(
             kind=ContactKind.MEMBER,
@@ -179,7 +183,7 @@ class World:
         )
         if resolved:
             conversation.resolve(self.clock.now())
-        conversation.pull_events()
+        conversation.collect_facts()
         return conversation
 
     @staticmethod
@@ -190,7 +194,7 @@ class World:
         for item in self.messages:
             if item.media is not None:
                 await self.media.put(item.media.url or "", item.id.encode(), "image/png")
-        async with self.uow_factory() as uow:
+        async with InMemoryUnitOfWork(self.store) as uow:  # publishes nothing: a fixture
             await uow.associations.add(self.association)
             await uow.patients.upsert(self.patient)
             for order in self.patient.orders:
@@ -209,7 +213,7 @@ class World:
             await uow.commit()
 
     async def statistics(self) -> Statistics:
-        compute = ComputeStatistics(self.uow_factory, self.clock)
+        compute = ComputeStatistics(in_memory_queries(self.store).statistics, self.clock)
         return (await compute(StatisticsRequest(self.association))).unwrap()
 
 
@@ -265,7 +269,9 @@ async def test_an_erasure_leaves_only_anonymous_statistics(world: World) -> None
     async with world.uow_factory() as uow:
         contact = await uow.contacts.get(A, "k1")
         conversations = await uow.conversations.list_for_contact(A, "k1")
-        remaining = [m.id for c in ("c1", "c2", "c3") for m in await uow.privacy.messages_of(A, c)]
+        remaining = [
+            m.id for c in ("c1", "c2", "c3") for m in await uow.messages.all_of_conversation(A, c)
+        ]
         patient = await uow.patients.get(A, "p1")
         by_phone = await uow.patients.find_by_phone(A, "+5511933332222")
         second = await uow.contacts.get(A, "k2")

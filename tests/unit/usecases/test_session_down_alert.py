@@ -8,13 +8,15 @@ import functools
 from datetime import timedelta
 
 import pytest
+from tests.support.live_events import publishing_to
 
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.domain.model.association import Association, WhatsAppSettings
+from wa_crm.domain.model.job_commands import ConfirmSessionDown
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_health import (
-    CHECK_SESSION_DOWN_JOB,
     CheckSessionDown,
     record_session_status,
 )
@@ -26,10 +28,12 @@ ALERT_AFTER = timedelta(minutes=10)
 class World:
     def __init__(self) -> None:
         self.clock = FakeClock()
-        self.uow_factory = functools.partial(InMemoryUnitOfWork, InMemoryStore())
         self.bus = InMemoryEventBus(self.clock)
-        check = CheckSessionDown(self.uow_factory, self.bus, self.clock, ALERT_AFTER)
-        self.runner = JobRunner(self.uow_factory, self.clock, {CHECK_SESSION_DOWN_JOB: check}, "w")
+        store = InMemoryStore()
+        self.uow_factory = functools.partial(InMemoryUnitOfWork, store, publishing_to(self.bus))
+        self.queries = in_memory_queries(store)
+        check = CheckSessionDown(self.uow_factory, self.clock, ALERT_AFTER)
+        self.runner = JobRunner(self.uow_factory, self.clock, {ConfirmSessionDown: check}, "w")
         self.association = Association(
             "a", "a", "A", self.clock.now(), whatsapp=WhatsAppSettings("http://waha", "key")
         )
@@ -44,8 +48,7 @@ class World:
         await self.runner.run_due()
 
     async def alerts(self) -> list[str]:
-        async with self.uow_factory() as uow:
-            return [alert.message for alert in await uow.alerts.recent("a", 10)]
+        return [alert.message for alert in await self.queries.monitoring.recent_alerts("a", 10)]
 
 
 @pytest.fixture

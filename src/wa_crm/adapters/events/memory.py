@@ -12,8 +12,7 @@ import asyncio
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 
-from wa_crm.domain.model.events import DomainEvent
-from wa_crm.ports.events import PublishedEvent
+from wa_crm.ports.events import LiveEvent, PublishedEvent
 from wa_crm.ports.system import Clock
 
 __all__ = ["InMemoryEventBus"]
@@ -29,7 +28,7 @@ class InMemoryEventBus:
         self._last_ids: defaultdict[str, int] = defaultdict(int)
         self._queue_size = queue_size
 
-    async def publish(self, event: DomainEvent) -> PublishedEvent:
+    async def publish(self, event: LiveEvent) -> PublishedEvent:
         self._last_ids[event.association_id] += 1
         published = PublishedEvent(
             id=str(self._last_ids[event.association_id]),

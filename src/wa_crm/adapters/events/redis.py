@@ -27,8 +27,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT, FieldT
 
-from wa_crm.domain.model.events import DomainEvent
-from wa_crm.ports.events import PublishedEvent
+from wa_crm.ports.events import LiveEvent, PublishedEvent
 from wa_crm.ports.system import Clock
 
 __all__ = ["EventBusUnavailable", "RedisEventBus"]
@@ -95,7 +94,7 @@ class RedisEventBus:
         for client in self._owned:
             await client.aclose()
 
-    async def publish(self, event: DomainEvent) -> PublishedEvent:
+    async def publish(self, event: LiveEvent) -> PublishedEvent:
         at = self._clock.now()
         fields: dict[FieldT, EncodableT] = {
             "type": event.type.value,

@@ -8,7 +8,8 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 
 from wa_crm.adapters.memory.store import Workspace, insert, replace
-from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
+from wa_crm.domain.model.conversation import Channel, Conversation
+from wa_crm.domain.model.events import FactLog
 from wa_crm.domain.model.message import (
     AWAITING_ID_STATUSES,
     Direction,
@@ -16,7 +17,8 @@ from wa_crm.domain.model.message import (
     MessageStatus,
     Reaction,
 )
-from wa_crm.ports.unit_of_work import ConversationQuery, DuplicateKey
+from wa_crm.domain.model.statistics import roll_up
+from wa_crm.ports.unit_of_work import DuplicateKey
 
 
 def _open_per_contact_channel(conversation: Conversation) -> Hashable | None:
@@ -26,25 +28,23 @@ def _open_per_contact_channel(conversation: Conversation) -> Hashable | None:
     return (conversation.contact_id, conversation.channel)
 
 
-def activity_key(conversation: Conversation) -> tuple[datetime, str]:
-    """Newest activity first: the last message, else the creation."""
-    return (conversation.last_message_at or conversation.created_at, conversation.id)
-
-
 def _stored(conversation: Conversation) -> Conversation:
-    """Pending events belong to the caller's object, not to the stored state."""
-    return dataclasses.replace(conversation, pending_events=[])
+    """Pending facts belong to the caller's object, not to the stored state."""
+    return dataclasses.replace(conversation, pending_facts=[])
 
 
 class InMemoryConversationRepository:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, facts: FactLog) -> None:
         self._workspace = workspace
+        self._facts = facts
 
     async def add(self, conversation: Conversation) -> None:
         insert(self._rows, conversation.id, _stored(conversation), (_open_per_contact_channel,))
+        self._facts.take_from(conversation)
 
     async def update(self, conversation: Conversation) -> None:
         replace(self._rows, conversation.id, _stored(conversation), (_open_per_contact_channel,))
+        self._facts.take_from(conversation)
 
     async def get(self, association_id: str, conversation_id: str) -> Conversation | None:
         found = self._all(association_id, lambda conversation: conversation.id == conversation_id)
@@ -68,48 +68,6 @@ class InMemoryConversationRepository:
     ) -> Sequence[Conversation]:
         return self._all(association_id, lambda conversation: conversation.contact_id == contact_id)
 
-    async def search(self, association_id: str, query: ConversationQuery) -> Sequence[Conversation]:
-        contacts = self._workspace.tables.contacts
-        text = query.text.strip().casefold()
-
-        def matches(conversation: Conversation) -> bool:
-            contact = contacts.get(conversation.contact_id)
-            return (
-                (not query.statuses or conversation.status in query.statuses)
-                and (query.channel is None or conversation.channel == query.channel)
-                and (query.assignee_id is None or conversation.assignee_id == query.assignee_id)
-                and (not query.unassigned or conversation.assignee_id is None)
-                and (
-                    not text
-                    or (
-                        contact is not None
-                        and (
-                            text in contact.display_name.casefold() or text in (contact.phone or "")
-                        )
-                    )
-                )
-                and (query.label is None or query.label in conversation.labels)
-                and (
-                    query.snoozed is None
-                    or query.snoozed == (conversation.snoozed_until is not None)
-                )
-                and (query.after is None or activity_key(conversation) < query.after)
-            )
-
-        found = sorted(self._all(association_id, matches), key=activity_key, reverse=True)
-        return found[: query.limit]
-
-    async def count_by_status(
-        self, association_id: str, assignee_id: str | None = None
-    ) -> dict[str, int]:
-        counts = dict.fromkeys((status.value for status in ConversationStatus), 0)
-        for conversation in self._rows.values():
-            if conversation.association_id == association_id and (
-                assignee_id is None or conversation.assignee_id == assignee_id
-            ):
-                counts[conversation.status.value] += 1
-        return counts
-
     @property
     def _rows(self) -> dict[str, Conversation]:
         return self._workspace.tables.conversations
@@ -132,22 +90,31 @@ def _external_id(message: Message) -> Hashable | None:
     return None if message.external_id is None else (message.association_id, message.external_id)
 
 
+def _stored_message(message: Message) -> Message:
+    """Pending facts belong to the caller's object, not to the stored state."""
+    return dataclasses.replace(message, pending_facts=[], changed=False)
+
+
 class InMemoryMessageRepository:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, facts: FactLog) -> None:
         self._workspace = workspace
+        self._facts = facts
 
     async def add(self, message: Message) -> None:
-        insert(self._rows, message.id, message, (_external_id,))
+        insert(self._rows, message.id, _stored_message(message), (_external_id,))
+        self._facts.take_added(message)
 
     async def add_if_absent(self, message: Message) -> bool:
         try:
-            insert(self._rows, message.id, message, (_external_id,))
+            insert(self._rows, message.id, _stored_message(message), (_external_id,))
         except DuplicateKey:  # like ON CONFLICT DO NOTHING: any key conflict
             return False
+        self._facts.take_added(message)
         return True
 
     async def update(self, message: Message) -> None:
-        replace(self._rows, message.id, message, (_external_id,))
+        replace(self._rows, message.id, _stored_message(message), (_external_id,))
+        self._facts.take_from(message)
 
     async def get(self, association_id: str, message_id: str) -> Message | None:
         found = self._newest(association_id, lambda message: message.id == message_id, limit=1)
@@ -183,13 +150,6 @@ class InMemoryMessageRepository:
         )
         return queued[-1] if queued else None
 
-    async def list_failed(self, association_id: str, limit: int) -> Sequence[Message]:
-        return self._newest(
-            association_id,
-            lambda message: message.is_dead_letter,
-            limit=limit,
-        )
-
     async def list_awaiting_external_id(
         self, association_id: str, conversation_id: str
     ) -> Sequence[Message]:
@@ -213,6 +173,22 @@ class InMemoryMessageRepository:
         reactions[(message_id, reaction.from_me)] = reaction
         return True
 
+    async def all_of_conversation(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Message]:
+        return copy.deepcopy(self._of_conversation(association_id, conversation_id))
+
+    async def purge_before(
+        self, association_id: str, before: datetime, limit: int
+    ) -> Sequence[Message]:
+        expired = self._oldest(association_id, lambda message: message.created_at < before)
+        return self._delete_into_rollups(expired[:limit])
+
+    async def delete_of_conversation(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Message]:
+        return self._delete_into_rollups(self._of_conversation(association_id, conversation_id))
+
     async def reactions_of(
         self, association_id: str, message_ids: Sequence[str]
     ) -> dict[str, list[Reaction]]:
@@ -230,6 +206,29 @@ class InMemoryMessageRepository:
     @property
     def _rows(self) -> dict[str, Message]:
         return self._workspace.tables.messages
+
+    def _of_conversation(self, association_id: str, conversation_id: str) -> list[Message]:
+        return self._oldest(
+            association_id, lambda message: message.conversation_id == conversation_id
+        )
+
+    def _oldest(self, association_id: str, match: Callable[[Message], bool]) -> list[Message]:
+        found = [
+            message
+            for message in self._rows.values()
+            if message.association_id == association_id and match(message)
+        ]
+        return sorted(found, key=lambda message: (message.created_at, message.id))
+
+    def _delete_into_rollups(self, doomed: list[Message]) -> list[Message]:
+        tables = self._workspace.tables
+        for message in doomed:
+            del tables.messages[message.id]
+        for rollup in roll_up(doomed):
+            key = (doomed[0].association_id, rollup.hour, rollup.conversation_id)
+            stored = tables.message_rollups.get(key)
+            tables.message_rollups[key] = rollup if stored is None else stored + rollup
+        return doomed
 
     def _newest(
         self, association_id: str, match: Callable[[Message], bool], limit: int

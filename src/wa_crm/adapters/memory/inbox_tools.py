@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Hashable, Sequence
 
 from wa_crm.adapters.memory.store import Workspace, insert, replace
 from wa_crm.domain.model.canned_reply import CannedReply
+from wa_crm.domain.model.events import FactLog
 from wa_crm.domain.model.note import Note
 
 
 def _shortcut_of(reply: CannedReply) -> Hashable:
     return (reply.association_id, reply.shortcut)
-
-
-def _ascii_lower(text: str) -> str:
-    """SQL ``lower`` on SQLite folds ASCII letters only: the same here."""
-    return text.translate(_ASCII_LOWER)
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 class InMemoryCannedReplyRepository:
@@ -43,34 +37,38 @@ class InMemoryCannedReplyRepository:
         found = self._rows.get(reply_id)
         return found if found is not None and found.association_id == association_id else None
 
-    async def search(self, association_id: str, text: str, limit: int) -> Sequence[CannedReply]:
-        needle = _ascii_lower(text.strip())
-        found = [
-            reply
-            for reply in self._rows.values()
-            if reply.association_id == association_id
-            and any(
-                needle in _ascii_lower(part) for part in (reply.shortcut, reply.title, reply.text)
-            )
-        ]
-        return sorted(found, key=lambda reply: reply.shortcut)[:limit]
-
     @property
     def _rows(self) -> dict[str, CannedReply]:
         return self._workspace.tables.canned_replies
 
 
 class InMemoryNoteRepository:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, facts: FactLog) -> None:
         self._workspace = workspace
+        self._facts = facts
 
     async def add(self, note: Note) -> None:
-        insert(self._workspace.tables.notes, note.id, note)
+        insert(self._workspace.tables.notes, note.id, dataclasses.replace(note, pending_facts=[]))
+        self._facts.take_from(note)
 
     async def list_for_conversation(
         self, association_id: str, conversation_id: str, limit: int
     ) -> Sequence[Note]:
-        found = sorted(
+        return copy.deepcopy(self._oldest_first(association_id, conversation_id)[-limit:])
+
+    async def all_of_conversation(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Note]:
+        return copy.deepcopy(self._oldest_first(association_id, conversation_id))
+
+    async def delete_of_conversation(self, association_id: str, conversation_id: str) -> int:
+        doomed = self._oldest_first(association_id, conversation_id)
+        for note in doomed:
+            del self._workspace.tables.notes[note.id]
+        return len(doomed)
+
+    def _oldest_first(self, association_id: str, conversation_id: str) -> list[Note]:
+        return sorted(
             (
                 note
                 for note in self._workspace.tables.notes.values()
@@ -78,4 +76,3 @@ class InMemoryNoteRepository:
             ),
             key=lambda note: (note.created_at, note.id),
         )
-        return copy.deepcopy(found[-limit:])

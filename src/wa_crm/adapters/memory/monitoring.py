@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from wa_crm.adapters.memory.store import StoredHandoff, Workspace
+from wa_crm.domain.model.events import AlertRaised, FactLog
 from wa_crm.domain.model.statistics import Alert
 
 
@@ -34,21 +33,13 @@ REFUSALS_KEPT = timedelta(days=1)
 
 
 class InMemoryAlertRepository:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, facts: FactLog) -> None:
         self._workspace = workspace
+        self._facts = facts
 
     async def add(self, association_id: str, alert: Alert) -> None:
         self._workspace.tables.alerts.append((association_id, alert))
-
-    async def recent(self, association_id: str, limit: int) -> Sequence[Alert]:
-        """Newest first; of two alerts at the same time, the one added last."""
-        found = [
-            (alert.at, position, alert)
-            for position, (owner, alert) in enumerate(self._workspace.tables.alerts)
-            if owner == association_id
-        ]
-        found.sort(key=lambda entry: entry[:2], reverse=True)
-        return [alert for _, _, alert in found[:limit]]
+        self._facts.add(AlertRaised(association_id, alert))
 
     async def count_refused_webhook(self, scope: str, reason: str, at: datetime) -> None:
         counts = self._workspace.tables.webhook_refusals
@@ -56,11 +47,3 @@ class InMemoryAlertRepository:
         for key in [key for key in counts if key[1] < minute - REFUSALS_KEPT]:
             del counts[key]
         counts[(scope, minute, reason)] = counts.get((scope, minute, reason), 0) + 1
-
-    async def refused_webhooks(self, scope: str, since: datetime) -> dict[str, int]:
-        start = since.replace(second=0, microsecond=0)
-        found: Counter[str] = Counter()
-        for (owner, minute, reason), count in self._workspace.tables.webhook_refusals.items():
-            if owner == scope and minute >= start:
-                found[reason] += count
-        return dict(found)

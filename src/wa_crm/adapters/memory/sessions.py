@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from wa_crm.adapters.memory.store import Workspace
-from wa_crm.ports.unit_of_work import SessionStatusChange
+from wa_crm.domain.model.events import FactLog, SessionStatusChanged
+from wa_crm.ports.queries import SessionStatusChange
 
 
 class InMemorySendSlotRepository:
@@ -19,17 +19,24 @@ class InMemorySendSlotRepository:
         slots[key] = slot + interval
         return slot
 
+    async def forget(self, key: str) -> None:
+        self._workspace.tables.send_slots.pop(key, None)
+
 
 class InMemorySessionEventRepository:
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, facts: FactLog) -> None:
         self._workspace = workspace
+        self._facts = facts
 
-    async def record(self, association_id: str, status: str, at: datetime) -> str | None:
+    async def record(
+        self, association_id: str, status: str, at: datetime, *, session: str
+    ) -> str | None:
         events = self._workspace.tables.session_events
         previous = next((e.status for a, e in reversed(events) if a == association_id), None)
         events.append((association_id, SessionStatusChange(status, at)))
+        self._facts.add(SessionStatusChanged(association_id, session, status))
         return previous
 
-    async def history(self, association_id: str, limit: int) -> Sequence[SessionStatusChange]:
+    async def latest(self, association_id: str) -> SessionStatusChange | None:
         events = self._workspace.tables.session_events
-        return [event for a, event in reversed(events) if a == association_id][:limit]
+        return next((event for owner, event in reversed(events) if owner == association_id), None)

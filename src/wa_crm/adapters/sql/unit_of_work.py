@@ -20,9 +20,7 @@ from wa_crm.adapters.sql.repositories import (
     SqlJobRepository,
     SqlMessageRepository,
     SqlPatientRepository,
-    SqlPrivacyRepository,
     SqlProcessedEventRepository,
-    SqlStatisticsRepository,
 )
 from wa_crm.adapters.sql.repositories.assignment import SqlAssignmentRepository
 from wa_crm.adapters.sql.repositories.imports import SqlImportRepository
@@ -35,7 +33,8 @@ from wa_crm.adapters.sql.repositories.sessions import (
     SqlSendSlotRepository,
     SqlSessionEventRepository,
 )
-from wa_crm.domain.model.events import DomainEvent
+from wa_crm.domain.model.events import FactLog
+from wa_crm.ports.events import FactPublisher
 from wa_crm.ports.system import SecretCipher
 from wa_crm.ports.unit_of_work import (
     AgentRepository,
@@ -53,11 +52,9 @@ from wa_crm.ports.unit_of_work import (
     NoteRepository,
     PatientRepository,
     PendingAckRepository,
-    PrivacyRepository,
     ProcessedEventRepository,
     SendSlotRepository,
     SessionEventRepository,
-    StatisticsRepository,
 )
 
 _sqlite_writers: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -78,7 +75,9 @@ def _writer_lock(engine: AsyncEngine) -> asyncio.Lock | None:
 class SqlUnitOfWork:
     """Repositories exist only inside the block; the transaction begins with the first statement.
 
-    After ``commit()`` the unit stays usable: the next statement begins a new transaction.
+    After ``commit()`` the unit stays usable: the next statement begins a new transaction. The
+    facts of what it committed go to ``publish`` when the block ends, after the connection and
+    SQLite's writer lock are released (none without one).
     """
 
     # Typed as the ports: the UnitOfWork protocol's attributes are settable, hence invariant.
@@ -99,17 +98,17 @@ class SqlUnitOfWork:
     canned_replies: CannedReplyRepository
     notes: NoteRepository
     assignment: AssignmentRepository
-    statistics: StatisticsRepository
     audit: AuditRepository
-    privacy: PrivacyRepository
 
-    def __init__(self, engine: AsyncEngine, cipher: SecretCipher) -> None:
+    def __init__(
+        self, engine: AsyncEngine, cipher: SecretCipher, publish: FactPublisher | None = None
+    ) -> None:
         self._engine = engine
         self._cipher = cipher
         self._connection: AsyncConnection | None = None
         self._lock: asyncio.Lock | None = None
-        self._recorded: list[DomainEvent] = []
-        self._committed: list[DomainEvent] = []
+        self._facts = FactLog()
+        self._publish = publish
 
     async def __aenter__(self) -> Self:
         self._lock = _writer_lock(self._engine)
@@ -121,27 +120,24 @@ class SqlUnitOfWork:
             self._release()
             raise
         self._connection = connection
-        self._recorded = []
         self.associations = SqlAssociationRepository(connection, self._cipher)
         self.agents = SqlAgentRepository(connection)
         self.patients = SqlPatientRepository(connection)
         self.imports = SqlImportRepository(connection)
         self.contacts = SqlContactRepository(connection)
-        self.conversations = SqlConversationRepository(connection)
-        self.messages = SqlMessageRepository(connection)
+        self.conversations = SqlConversationRepository(connection, self._facts)
+        self.messages = SqlMessageRepository(connection, self._facts)
         self.jobs = SqlJobRepository(connection)
         self.processed_events = SqlProcessedEventRepository(connection)
         self.pending_acks = SqlPendingAckRepository(connection)
         self.send_slots = SqlSendSlotRepository(connection)
-        self.session_events = SqlSessionEventRepository(connection)
+        self.session_events = SqlSessionEventRepository(connection, self._facts)
         self.handoffs = SqlHandoffRepository(connection)
-        self.alerts = SqlAlertRepository(connection)
+        self.alerts = SqlAlertRepository(connection, self._facts)
         self.canned_replies = SqlCannedReplyRepository(connection)
-        self.notes = SqlNoteRepository(connection)
+        self.notes = SqlNoteRepository(connection, self._facts)
         self.assignment = SqlAssignmentRepository(connection)
-        self.statistics = SqlStatisticsRepository(connection)
         self.audit = SqlAuditRepository(connection)
-        self.privacy = SqlPrivacyRepository(connection)
         return self
 
     async def __aexit__(
@@ -155,8 +151,10 @@ class SqlUnitOfWork:
             await connection.rollback()
         finally:
             await connection.close()
-            self._recorded = []
             self._release()
+        committed = self._facts.take_committed()
+        if self._publish is not None and committed:
+            await self._publish(committed)
 
     def _release(self) -> None:
         if self._lock is not None:
@@ -165,19 +163,11 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         await self._require_connection().commit()
-        self._committed.extend(self._recorded)
-        self._recorded = []
+        self._facts.committed()
 
     async def rollback(self) -> None:
         await self._require_connection().rollback()
-        self._recorded = []
-
-    def record(self, *events: DomainEvent) -> None:
-        self._recorded.extend(events)
-
-    def committed_events(self) -> list[DomainEvent]:
-        events, self._committed = self._committed, []
-        return events
+        self._facts.rolled_back()
 
     def _require_connection(self) -> AsyncConnection:
         if self._connection is None:

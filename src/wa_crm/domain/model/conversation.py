@@ -6,6 +6,7 @@ table is an ``InvalidTransition`` failure and leaves the conversation untouched.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,10 +20,20 @@ from wa_crm.domain.model.errors import (
     InvalidInput,
     InvalidTransition,
 )
-from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.events import (
+    ContactConsentChanged,
+    ConversationChanged,
+    ConversationOpened,
+    ConversationRouted,
+    Fact,
+    HandedOff,
+    SnoozeEnded,
+)
 from wa_crm.domain.model.satisfaction import RATING_WINDOW, RATINGS
 
 MAX_SNOOZE = timedelta(days=30)
+
+_StateFact = type[ConversationOpened] | type[ConversationChanged]
 
 
 class ConversationStatus(StrEnum):
@@ -112,7 +123,9 @@ class Conversation:
     rated_at: datetime | None = None
     snoozed_until: datetime | None = None
     """While set, the conversation keeps its status but stays out of the default lists."""
-    pending_events: list[EventType] = field(default_factory=list, repr=False, compare=False)
+    pending_facts: list[Fact | _StateFact] = field(default_factory=list, repr=False, compare=False)
+    """Raised and not yet collected; ``ConversationOpened`` and ``ConversationChanged`` are
+    kept as their type and made with the state at collection, once per collection."""
 
     @classmethod
     def open(
@@ -138,7 +151,7 @@ class Conversation:
             created_at=at,
             handoff_reason=None if bot_available else unavailable_reason,
         )
-        conversation._record(EventType.CONVERSATION_CREATED)
+        conversation._raise_state(ConversationOpened)
         return conversation
 
     @property
@@ -163,17 +176,17 @@ class Conversation:
         self.last_message_id, self.last_message_at = message_id, at
         self.unread_count += 1
         self.snoozed_until = None  # the contact wrote: it is back in the lists
-        self._record(EventType.CONVERSATION_UPDATED)
+        self._raise_state(ConversationChanged)
         return Success(None)
 
     def record_outbound(self, message_id: str, at: datetime) -> None:
         self.last_message_id, self.last_message_at = message_id, at
-        self._record(EventType.CONVERSATION_UPDATED)
+        self._raise_state(ConversationChanged)
 
     def mark_read(self) -> None:
         if self.unread_count:
             self.unread_count = 0
-            self._record(EventType.CONVERSATION_UPDATED)
+            self._raise_state(ConversationChanged)
 
     def count_bot_turn(self) -> None:
         self.bot_turns += 1
@@ -184,6 +197,10 @@ class Conversation:
         return self._move(Trigger.HAND_OFF).map(
             lambda _: self._set_handoff(reason, note or HandoffNote(reason=reason))
         )
+
+    def _set_handoff(self, reason: HandoffReason, note: HandoffNote) -> None:
+        self.handoff_reason, self.handoff_note = reason, note
+        self.pending_facts.append(HandedOff(self.association_id, self.id, reason, note.summary))
 
     def claim(self, agent_id: str) -> Result[None, InvalidTransition | ConversationTaken]:
         """Idempotent for the agent who holds it; refused while another agent holds it."""
@@ -216,6 +233,7 @@ class Conversation:
                 InvalidTransition(f"only an unassigned pending conversation is routed ({self.id})")
             )
         self._set_assignee(agent_id)
+        self.pending_facts.append(ConversationRouted(self.association_id, self.id, agent_id))
         return Success(None)
 
     def requeue(self) -> Result[None, InvalidTransition]:
@@ -246,7 +264,7 @@ class Conversation:
         """``labels`` as ``normalize_labels`` returns them."""
         if labels != self.labels:
             self.labels = labels
-            self._record(EventType.CONVERSATION_UPDATED)
+            self._raise_state(ConversationChanged)
 
     def snooze(self, until: datetime, now: datetime) -> Result[None, DomainError]:
         if not self.is_open:
@@ -257,7 +275,7 @@ class Conversation:
             return Failure(InvalidInput(f"a snooze lasts at most {MAX_SNOOZE.days} days"))
         if until != self.snoozed_until:
             self.snoozed_until = until
-            self._record(EventType.CONVERSATION_UPDATED)
+            self._raise_state(ConversationChanged)
         return Success(None)
 
     def wake(self) -> bool:
@@ -265,12 +283,25 @@ class Conversation:
         if self.snoozed_until is None:
             return False
         self.snoozed_until = None
-        self._record(EventType.CONVERSATION_UPDATED)
+        self._raise_state(ConversationChanged)
         return True
+
+    def end_snooze(self) -> None:
+        """The snooze ran out: back in the lists, and its assignee is told."""
+        if self.wake():
+            self.pending_facts.append(SnoozeEnded(self.association_id, self.id, self.assignee_id))
+
+    def show_consent(self, contact_opted_out: bool) -> None:
+        """The contact's choice, told with the conversation's state: it says all that a pending
+        ``ConversationChanged`` would, so it takes its place."""
+        self.pending_facts = [f for f in self.pending_facts if f is not ConversationChanged]
+        self.pending_facts.append(
+            ContactConsentChanged(self.association_id, self._copy(), contact_opted_out)
+        )
 
     def ask_rating(self, at: datetime) -> None:
         self.rating_requested_at, self.rating, self.rated_at = at, None, None
-        self._record(EventType.CONVERSATION_UPDATED)
+        self._raise_state(ConversationChanged)
 
     def awaits_rating(self, at: datetime) -> bool:
         """Resolved, asked for a rating within ``RATING_WINDOW`` before ``at``, not rated yet."""
@@ -287,7 +318,7 @@ class Conversation:
         if not self.awaits_rating(at):
             return Failure(InvalidTransition(f"conversation {self.id} awaits no rating"))
         self.rating, self.rated_at = rating, at
-        self._record(EventType.CONVERSATION_UPDATED)
+        self._raise_state(ConversationChanged)
         return Success(None)
 
     def snapshot(self) -> dict[str, Any]:
@@ -325,28 +356,31 @@ class Conversation:
                 InvalidTransition(f"cannot {trigger.value} a conversation that is {self.status}")
             )
         self.status = target
-        self._record(EventType.CONVERSATION_UPDATED)
+        self._raise_state(ConversationChanged)
         return Success(None)
 
     def _set_assignee(self, agent_id: str) -> None:
         if self.assignee_id != agent_id:
             self.assignee_id = agent_id
-            self._record(EventType.CONVERSATION_UPDATED)
+            self._raise_state(ConversationChanged)
 
-    def _set_handoff(self, reason: HandoffReason, note: HandoffNote) -> None:
-        self.handoff_reason, self.handoff_note = reason, note
+    def collect_facts(self) -> list[Fact]:
+        """The facts raised since the last collection, each state fact with the current state."""
+        facts = [
+            f(self.association_id, self._copy()) if isinstance(f, type) else f
+            for f in self.pending_facts
+        ]
+        self.pending_facts = []
+        return facts
 
-    def pull_events(self) -> list[DomainEvent]:
-        """The events recorded since the last pull, each carrying the current snapshot."""
-        snapshot = self.snapshot()
-        events = [DomainEvent(kind, self.association_id, snapshot) for kind in self.pending_events]
-        self.pending_events = []
-        return events
+    def _copy(self) -> Conversation:
+        return dataclasses.replace(self, pending_facts=[])
 
-    def _record(self, event_type: EventType) -> None:
-        """Keep one pending event per type: subscribers want the latest state, not each step."""
-        if event_type not in self.pending_events:
-            self.pending_events.append(event_type)
+    def _raise_state(self, kind: _StateFact) -> None:
+        """One pending state fact of each kind: subscribers want the latest state, not each
+        step."""
+        if kind not in self.pending_facts:
+            self.pending_facts.append(kind)
 
 
 def _iso(moment: datetime | None) -> str | None:

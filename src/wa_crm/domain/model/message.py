@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from wa_crm.domain.model.events import Fact, MessageAdded, MessageChanged
 
 
 class Direction(StrEnum):
@@ -139,6 +142,11 @@ class Message:
     send_started_at: datetime | None = None
     """When its first send began: from then on the message may be on WhatsApp, whatever that
     send's outcome, so a later attempt looks for it before sending it again."""
+    pending_facts: list[Fact] = field(default_factory=list, repr=False, compare=False)
+    """Raised and not yet collected: at most one ``MessageChanged``, made with the state at
+    collection, plus those of reactions."""
+    changed: bool = field(default=False, repr=False, compare=False)
+    """Something agents see changed since the last collection."""
 
     def begin_sending(self, at: datetime, fixed_id: str | None) -> None:
         """The first send begins; ``fixed_id`` is the WhatsApp id fixed for it beforehand, when
@@ -156,6 +164,7 @@ class Message:
             return False
         self.status = new
         self.error = error if new is MessageStatus.FAILED else None
+        self.changed = True
         return True
 
     @property
@@ -172,7 +181,46 @@ class Message:
         if not self.is_dead_letter:
             return False
         self.status, self.error = MessageStatus.QUEUED, None
+        self.changed = True
         return True
+
+    def match_echo(self, external_id: str) -> None:
+        """WhatsApp's echo of a send whose id we did not have: the id, and at least sent."""
+        self.external_id = external_id
+        self.advance(MessageStatus.SENT)
+        self.changed = True
+
+    def revoke(self) -> None:
+        self.body, self.media, self.type = "", None, MessageType.OTHER
+        self.error = "revoked"
+        self.changed = True
+
+    def edit(self, body: str) -> None:
+        self.body = body
+        self.changed = True
+
+    def store_media(self, media: Media) -> None:
+        """What is known of its file changed (fetched, stored, failed)."""
+        self.media = media
+        self.changed = True
+
+    def show_reactions(self, reactions: tuple[Reaction, ...]) -> None:
+        """Its reactions changed; ``reactions`` are all of them now."""
+        self.pending_facts.append(MessageChanged(self.association_id, self._copy(), reactions))
+
+    def facts_when_added(self) -> list[Fact]:
+        self.changed = False
+        return [MessageAdded(self.association_id, self._copy()), *self.collect_facts()]
+
+    def collect_facts(self) -> list[Fact]:
+        facts = self.pending_facts
+        if self.changed:
+            facts = [MessageChanged(self.association_id, self._copy()), *facts]
+        self.pending_facts, self.changed = [], False
+        return facts
+
+    def _copy(self) -> Message:
+        return dataclasses.replace(self, pending_facts=[], changed=False)
 
     def snapshot(self) -> dict[str, Any]:
         """The public shape of the message, as the API and events show it."""

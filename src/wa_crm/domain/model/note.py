@@ -6,9 +6,11 @@ WhatsApp.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from wa_crm.domain.model.events import Fact, NoteAdded
 
 MAX_NOTE_LENGTH = 4000
 
@@ -21,6 +23,29 @@ class Note:
     agent_id: str
     text: str
     created_at: datetime
+    pending_facts: list[Fact] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def write(
+        cls,
+        *,
+        id: str,
+        association_id: str,
+        conversation_id: str,
+        agent_id: str,
+        author_name: str,
+        text: str,
+        at: datetime,
+    ) -> Note:
+        """A new note by the agent named ``author_name``, raising ``NoteAdded``."""
+        note = cls(id, association_id, conversation_id, agent_id, text, at)
+        note.pending_facts.append(NoteAdded(association_id, note, author_name))
+        return note
+
+    def collect_facts(self) -> list[Fact]:
+        facts = list(self.pending_facts)
+        self.pending_facts.clear()
+        return facts
 
     def snapshot(self, agent_name: str | None) -> dict[str, Any]:
         """``agent_name`` None: the agent no longer exists."""

@@ -8,9 +8,10 @@ every zone whose offset is whole hours, which includes all of Brazil's).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from wa_crm.domain.model.message import Author, Direction, Message
 
@@ -83,6 +84,8 @@ class Alert:
     kind: str
     message: str
     at: datetime
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """What the agents' pages are told beside ``kind`` and ``message``; not stored."""
 
 
 @dataclass(frozen=True)

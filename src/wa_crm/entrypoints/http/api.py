@@ -31,7 +31,7 @@ from wa_crm.entrypoints.http.views import (
     message_view,
     patient_view,
 )
-from wa_crm.ports.unit_of_work import ConversationQuery
+from wa_crm.ports.queries import ConversationQuery
 
 MAX_MESSAGE_ID_LENGTH = 200  # WhatsApp's serialized ids are under 100 characters
 PREFIX = "/api/associations/{slug}"
@@ -88,11 +88,11 @@ async def list_conversations(request: Request, caller: Caller) -> Response:
     agent id), q (contact name or phone), label, snoozed (false by default, true or any);
     cursor pagination."""
     query = _query(request, caller)
-    async with container_of(request).uow_factory()() as uow:
-        page = await uow.conversations.search(caller.association_id, query)
-        contacts = await uow.contacts.get_many(caller.association_id, [c.contact_id for c in page])
-        counts = await uow.conversations.count_by_status(caller.association_id)
-        mine = await uow.conversations.count_by_status(caller.association_id, caller.agent.id)
+    inbox = container_of(request).queries().inbox
+    page = await inbox.conversations(caller.association_id, query)
+    contacts = await inbox.contacts(caller.association_id, [c.contact_id for c in page])
+    counts = await inbox.count_by_status(caller.association_id)
+    mine = await inbox.count_by_status(caller.association_id, caller.agent.id)
     note_audit(request, conversation_ids=[c.id for c in page])
     last = page[-1] if len(page) == query.limit else None
     return JSONResponse(
@@ -250,11 +250,10 @@ async def typing(request: Request, caller: Caller) -> Response:
     state = (await json_body(request)).get("state")
     if state not in ("start", "stop"):
         raise BadRequest("`state` must be start or stop")
-    result = (
-        await container_of(request)
-        .agent_actions()
-        .typing(_request(request, caller), state == "start")
-    )
+    container = container_of(request)
+    result = await container.agent_actions().typing(_request(request, caller), state == "start")
+    if is_successful(result):
+        await container.message_bus()([result.unwrap()])
     return respond(result, lambda _: {"state": state})
 
 
@@ -301,8 +300,8 @@ async def get_media(request: Request, caller: Caller) -> Response:
 async def list_dead_letters(request: Request, caller: Caller) -> Response:
     """Messages that could not be delivered, newest first (admins)."""
     limit = page_limit(request)
-    async with container_of(request).uow_factory()() as uow:
-        failed = await uow.messages.list_failed(caller.association_id, limit)
+    monitoring = container_of(request).queries().monitoring
+    failed = await monitoring.failed_messages(caller.association_id, limit)
     note_audit(request, message_ids=[m.id for m in failed])
     slug = caller.identity.association.slug
     return JSONResponse({"items": [message_view(m, slug) for m in failed]})

@@ -109,6 +109,8 @@ async def whatsapp_webhook(request: Request) -> Response:
     ingest = container.ingest_whatsapp_event()
     match await ingest(IncomingEvent(association.id, envelope.id, event, event_time(envelope))):
         case Success(result):
+            if result.signal is not None:
+                await container.message_bus()([result.signal])
             metrics.webhook_event(envelope.event, result.outcome.value)
             return JSONResponse({"status": result.outcome.value, "detail": result.detail})
         case Failure(error):

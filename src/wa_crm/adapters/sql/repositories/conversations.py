@@ -14,14 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
-from wa_crm.adapters.sql.repositories.inbox import count_conversations, search_conversations
+from wa_crm.adapters.sql.repositories import message_deletion
 from wa_crm.adapters.sql.tables import (
-    NOT_WITHHELD,
     conversations,
     message_reactions,
     messages,
 )
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
+from wa_crm.domain.model.events import FactLog
 from wa_crm.domain.model.message import (
     AWAITING_ID_STATUSES,
     Direction,
@@ -29,7 +29,6 @@ from wa_crm.domain.model.message import (
     MessageStatus,
     Reaction,
 )
-from wa_crm.ports.unit_of_work import ConversationQuery
 
 _ADD_CONVERSATION = insert(conversations)
 _UPDATE_CONVERSATION = update(conversations).where(conversations.c.id == bindparam("key_id"))
@@ -62,14 +61,14 @@ _MESSAGE_BY_ID = _NEWEST_MESSAGES.where(messages.c.id == bindparam("id")).limit(
 _MESSAGE_BY_EXTERNAL_ID = _NEWEST_MESSAGES.where(
     messages.c.external_id == bindparam("external_id")
 ).limit(1)
-_FAILED = _NEWEST_MESSAGES.where(
-    messages.c.direction == Direction.OUT.value,
-    messages.c.status == MessageStatus.FAILED.value,
-    NOT_WITHHELD,
-).limit(bindparam("limit", type_=Integer))
 _IN_CONVERSATION = messages.c.conversation_id == bindparam("conversation_id")
 _HISTORY = _NEWEST_MESSAGES.where(_IN_CONVERSATION).limit(bindparam("limit", type_=Integer))
 _HISTORY_BEFORE = _HISTORY.where(messages.c.created_at < bindparam("before"))
+_ALL_OF_CONVERSATION = (
+    select(messages)
+    .where(messages.c.association_id == bindparam("association_id"), _IN_CONVERSATION)
+    .order_by(messages.c.created_at, messages.c.id)
+)
 _OLDEST_OUTBOUND = (
     select(messages)
     .where(
@@ -110,17 +109,20 @@ def _add_message_if_absent(dialect: str) -> Executable:
 
 
 class SqlConversationRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, facts: FactLog) -> None:
         self._connection = connection
+        self._facts = facts
 
     async def add(self, conversation: Conversation) -> None:
         row = mappers.conversation_to_row(conversation) | {"updated_at": _now()}
         await execute(self._connection, _ADD_CONVERSATION, row)
+        self._facts.take_from(conversation)
 
     async def update(self, conversation: Conversation) -> None:
         row = mappers.conversation_to_row(conversation)
         row |= {"updated_at": _now(), "key_id": conversation.id}
         await execute(self._connection, _UPDATE_CONVERSATION, row)
+        self._facts.take_from(conversation)
 
     async def get(self, association_id: str, conversation_id: str) -> Conversation | None:
         parameters = {"association_id": association_id, "id": conversation_id}
@@ -144,34 +146,32 @@ class SqlConversationRepository:
         parameters = {"association_id": association_id, "contact_id": contact_id}
         return await self._all(_CONVERSATIONS_OF_CONTACT, parameters)
 
-    async def search(self, association_id: str, query: ConversationQuery) -> Sequence[Conversation]:
-        return await search_conversations(self._connection, association_id, query)
-
-    async def count_by_status(
-        self, association_id: str, assignee_id: str | None = None
-    ) -> dict[str, int]:
-        return await count_conversations(self._connection, association_id, assignee_id)
-
     async def _all(self, statement: Select[Any], parameters: dict[str, Any]) -> list[Conversation]:
         result = await execute(self._connection, statement, parameters)
         return [mappers.conversation_from_row(row) for row in result.mappings()]
 
 
 class SqlMessageRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, facts: FactLog) -> None:
         self._connection = connection
+        self._facts = facts
 
     async def add(self, message: Message) -> None:
         await execute(self._connection, _ADD_MESSAGE, mappers.message_to_row(message))
+        self._facts.take_added(message)
 
     async def add_if_absent(self, message: Message) -> bool:
         statement = _add_message_if_absent(self._connection)
         result = await execute(self._connection, statement, mappers.message_to_row(message))
-        return result.first() is not None
+        added = result.first() is not None
+        if added:
+            self._facts.take_added(message)
+        return added
 
     async def update(self, message: Message) -> None:
         row = mappers.message_to_row(message) | {"key_id": message.id}
         await execute(self._connection, _UPDATE_MESSAGE, row)
+        self._facts.take_from(message)
 
     async def get(self, association_id: str, message_id: str) -> Message | None:
         found = await self._all(
@@ -207,9 +207,6 @@ class SqlMessageRepository:
         parameters = {"association_id": association_id, "conversation_id": conversation_id}
         return await self._all(_AWAITING_EXTERNAL_ID, parameters)
 
-    async def list_failed(self, association_id: str, limit: int) -> Sequence[Message]:
-        return await self._all(_FAILED, {"association_id": association_id, "limit": limit})
-
     async def react(self, association_id: str, message_id: str, reaction: Reaction) -> bool:
         row = {
             "message_id": message_id,
@@ -220,6 +217,24 @@ class SqlMessageRepository:
         }
         result = await execute(self._connection, _react(self._connection), row)
         return result.first() is not None
+
+    async def all_of_conversation(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Message]:
+        parameters = {"association_id": association_id, "conversation_id": conversation_id}
+        return await self._all(_ALL_OF_CONVERSATION, parameters)
+
+    async def purge_before(
+        self, association_id: str, before: datetime, limit: int
+    ) -> Sequence[Message]:
+        return await message_deletion.purge_before(self._connection, association_id, before, limit)
+
+    async def delete_of_conversation(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Message]:
+        return await message_deletion.delete_of_conversation(
+            self._connection, association_id, conversation_id
+        )
 
     async def reactions_of(
         self, association_id: str, message_ids: Sequence[str]

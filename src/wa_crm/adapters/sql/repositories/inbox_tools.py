@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Integer, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Integer, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql.execution import execute
 from wa_crm.adapters.sql.tables import canned_replies, conversation_notes
 from wa_crm.domain.model.canned_reply import CannedReply
+from wa_crm.domain.model.events import FactLog
 from wa_crm.domain.model.note import Note
 
 _IN_ASSOCIATION = canned_replies.c.association_id == bindparam("association_id")
@@ -20,29 +21,21 @@ _DELETE_REPLY = delete(canned_replies).where(
     _IN_ASSOCIATION, canned_replies.c.id == bindparam("id")
 )
 _REPLY_BY_ID = select(canned_replies).where(_IN_ASSOCIATION, canned_replies.c.id == bindparam("id"))
-_REPLIES = (
-    select(canned_replies)
-    .where(_IN_ASSOCIATION)
-    .order_by(canned_replies.c.shortcut)
-    .limit(bindparam("limit", type_=Integer))
-)
-_PATTERN: BindParameter[str] = bindparam("pattern")
-_MATCHING_REPLIES = _REPLIES.where(
-    or_(
-        *(
-            func.lower(column).like(_PATTERN, escape="\\")
-            for column in (canned_replies.c.shortcut, canned_replies.c.title, canned_replies.c.text)
-        )
-    )
-)
 
 _ADD_NOTE = insert(conversation_notes)
+_NOTES_OF_CONVERSATION = (
+    conversation_notes.c.association_id == bindparam("association_id"),
+    conversation_notes.c.conversation_id == bindparam("conversation_id"),
+)
+_ALL_NOTES = (
+    select(conversation_notes)
+    .where(*_NOTES_OF_CONVERSATION)
+    .order_by(conversation_notes.c.created_at, conversation_notes.c.id)
+)
+_DELETE_NOTES = delete(conversation_notes).where(*_NOTES_OF_CONVERSATION)
 _NEWEST_NOTES = (
     select(conversation_notes)
-    .where(
-        conversation_notes.c.association_id == bindparam("association_id"),
-        conversation_notes.c.conversation_id == bindparam("conversation_id"),
-    )
+    .where(*_NOTES_OF_CONVERSATION)
     .order_by(conversation_notes.c.created_at.desc(), conversation_notes.c.id.desc())
     .limit(bindparam("limit", type_=Integer))
 )
@@ -80,22 +73,15 @@ class SqlCannedReplyRepository:
         found = await self._all(_REPLY_BY_ID, parameters)
         return found[0] if found else None
 
-    async def search(self, association_id: str, text: str, limit: int) -> Sequence[CannedReply]:
-        parameters: dict[str, Any] = {"association_id": association_id, "limit": limit}
-        needle = text.strip().lower()
-        if not needle:
-            return await self._all(_REPLIES, parameters)
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return await self._all(_MATCHING_REPLIES, parameters | {"pattern": f"%{escaped}%"})
-
     async def _all(self, statement: Any, parameters: dict[str, Any]) -> list[CannedReply]:
         result = await execute(self._connection, statement, parameters)
         return [CannedReply(**row) for row in result.mappings()]
 
 
 class SqlNoteRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, facts: FactLog) -> None:
         self._connection = connection
+        self._facts = facts
 
     async def add(self, note: Note) -> None:
         row = {
@@ -107,6 +93,7 @@ class SqlNoteRepository:
             "created_at": note.created_at,
         }
         await execute(self._connection, _ADD_NOTE, row)
+        self._facts.take_from(note)
 
     async def list_for_conversation(
         self, association_id: str, conversation_id: str, limit: int
@@ -118,3 +105,15 @@ class SqlNoteRepository:
         }
         result = await execute(self._connection, _NEWEST_NOTES, parameters)
         return [Note(**row) for row in reversed(result.mappings().all())]
+
+    async def all_of_conversation(
+        self, association_id: str, conversation_id: str
+    ) -> Sequence[Note]:
+        parameters = {"association_id": association_id, "conversation_id": conversation_id}
+        result = await execute(self._connection, _ALL_NOTES, parameters)
+        return [Note(**row) for row in result.mappings()]
+
+    async def delete_of_conversation(self, association_id: str, conversation_id: str) -> int:
+        parameters = {"association_id": association_id, "conversation_id": conversation_id}
+        result = await execute(self._connection, _DELETE_NOTES, parameters)
+        return result.rowcount

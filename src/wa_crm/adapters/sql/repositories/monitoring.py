@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Executable, Integer, bindparam, delete, func, insert, select, update
+from sqlalchemy import Executable, bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
 from wa_crm.adapters.sql.tables import alerts, handoffs, webhook_refusals
 from wa_crm.adapters.sql.types import UtcDateTime
+from wa_crm.domain.model.events import AlertRaised, FactLog
 from wa_crm.domain.model.statistics import Alert
 
 _RECORD_HANDOFF = insert(handoffs)
@@ -27,25 +27,11 @@ _ANSWER_HANDOFFS = (
 )
 
 _ADD_ALERT = insert(alerts)
-_RECENT_ALERTS = (
-    select(alerts.c.kind, alerts.c.message, alerts.c.at)
-    .where(alerts.c.association_id == bindparam("association_id"))
-    .order_by(alerts.c.at.desc(), alerts.c.id.desc())
-    .limit(bindparam("limit", type_=Integer))
-)
 
 
 REFUSALS_KEPT = timedelta(days=1)
 _FORGET_REFUSALS = delete(webhook_refusals).where(
     webhook_refusals.c.minute < bindparam("before", type_=UtcDateTime)
-)
-_REFUSALS_SINCE = (
-    select(webhook_refusals.c.reason, func.sum(webhook_refusals.c.count).label("total"))
-    .where(
-        webhook_refusals.c.scope == bindparam("scope"),
-        webhook_refusals.c.minute >= bindparam("since", type_=UtcDateTime),
-    )
-    .group_by(webhook_refusals.c.reason)
 )
 
 
@@ -83,8 +69,9 @@ class SqlHandoffRepository:
 
 
 class SqlAlertRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, facts: FactLog) -> None:
         self._connection = connection
+        self._facts = facts
 
     async def add(self, association_id: str, alert: Alert) -> None:
         row = {
@@ -94,19 +81,10 @@ class SqlAlertRepository:
             "at": alert.at,
         }
         await execute(self._connection, _ADD_ALERT, row)
-
-    async def recent(self, association_id: str, limit: int) -> Sequence[Alert]:
-        parameters = {"association_id": association_id, "limit": limit}
-        result = await execute(self._connection, _RECENT_ALERTS, parameters)
-        return [Alert(row.kind, row.message, row.at) for row in result]
+        self._facts.add(AlertRaised(association_id, alert))
 
     async def count_refused_webhook(self, scope: str, reason: str, at: datetime) -> None:
         minute = at.replace(second=0, microsecond=0)
         await execute(self._connection, _FORGET_REFUSALS, {"before": minute - REFUSALS_KEPT})
         row = {"scope": scope, "minute": minute, "reason": reason, "count": 1}
         await execute(self._connection, _count_refusal(self._connection), row)
-
-    async def refused_webhooks(self, scope: str, since: datetime) -> dict[str, int]:
-        start = since.replace(second=0, microsecond=0)
-        result = await execute(self._connection, _REFUSALS_SINCE, {"scope": scope, "since": start})
-        return {row.reason: int(row.total) for row in result}

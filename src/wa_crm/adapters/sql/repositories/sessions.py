@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Executable, bindparam, insert, select, update
+from sqlalchemy import Executable, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
 from wa_crm.adapters.sql.tables import send_slots, session_events
-from wa_crm.ports.unit_of_work import SessionStatusChange
+from wa_crm.domain.model.events import FactLog, SessionStatusChanged
+from wa_crm.ports.queries import SessionStatusChange
 
 _RECORD = insert(session_events)
 _SLOT = select(send_slots.c.next_at).where(send_slots.c.key == bindparam("key"))
 _MOVE_SLOT = update(send_slots).where(send_slots.c.key == bindparam("key_id"))
+_FORGET_SLOT = delete(send_slots).where(send_slots.c.key == bindparam("key"))
 
 
 @per_dialect
@@ -27,11 +28,11 @@ def _locked_slot(dialect: str) -> Executable:
     return _SLOT.with_for_update() if dialect == "postgresql" else _SLOT
 
 
-_HISTORY = (
+_LATEST = (
     select(session_events.c.status, session_events.c.at)
     .where(session_events.c.association_id == bindparam("association_id"))
     .order_by(session_events.c.at.desc(), session_events.c.id.desc())
-    .limit(bindparam("limit"))
+    .limit(1)
 )
 
 
@@ -51,22 +52,28 @@ class SqlSendSlotRepository:
         await execute(connection, _MOVE_SLOT, {"key_id": key, "next_at": slot + interval})
         return slot
 
+    async def forget(self, key: str) -> None:
+        await execute(self._connection, _FORGET_SLOT, {"key": key})
+
 
 class SqlSessionEventRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, facts: FactLog) -> None:
         self._connection = connection
+        self._facts = facts
 
-    async def record(self, association_id: str, status: str, at: datetime) -> str | None:
-        previous = await self.history(association_id, 1)
+    async def record(
+        self, association_id: str, status: str, at: datetime, *, session: str
+    ) -> str | None:
+        previous = await self.latest(association_id)
         await execute(
             self._connection,
             _RECORD,
             {"association_id": association_id, "status": status, "at": at},
         )
-        return previous[0].status if previous else None
+        self._facts.add(SessionStatusChanged(association_id, session, status))
+        return previous.status if previous else None
 
-    async def history(self, association_id: str, limit: int) -> Sequence[SessionStatusChange]:
-        result = await execute(
-            self._connection, _HISTORY, {"association_id": association_id, "limit": limit}
-        )
-        return [SessionStatusChange(row.status, row.at) for row in result]
+    async def latest(self, association_id: str) -> SessionStatusChange | None:
+        result = await execute(self._connection, _LATEST, {"association_id": association_id})
+        row = result.first()
+        return None if row is None else SessionStatusChange(row.status, row.at)

@@ -32,12 +32,11 @@ from wa_crm.domain.model.errors import (
 from wa_crm.domain.model.phone import Phone
 from wa_crm.domain.usecases.admin.session_ownership import session_if_ours
 from wa_crm.domain.usecases.inbound.contacts import connection_of
-from wa_crm.domain.usecases.jobs.publish import publish_committed
 from wa_crm.domain.usecases.monitoring.session_health import record_session_status
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
-from wa_crm.ports.events import EventBus
+from wa_crm.ports.queries import MonitoringQueries, SessionStatusChange
 from wa_crm.ports.system import Clock
-from wa_crm.ports.unit_of_work import SessionStatusChange, UnitOfWorkFactory
+from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 from wa_crm.ports.whatsapp import (
     GatewayError,
     GatewayErrorCode,
@@ -71,9 +70,9 @@ class SessionControl:
     """Start, read the QR of, log out and read the status of the association's session."""
 
     uow_factory: UnitOfWorkFactory
+    monitoring: MonitoringQueries
     gateway: WhatsAppGateway
     breakers: GatewayBreakers
-    bus: EventBus
     clock: Clock
     public_url: str
     events: tuple[str, ...]
@@ -149,8 +148,7 @@ class SessionControl:
                     case Failure(taken):
                         return Failure(taken)
                 await self._record(association, info)
-        async with self.uow_factory() as uow:
-            history = await uow.session_events.history(association.id, HISTORY_SHOWN)
+        history = await self.monitoring.session_history(association.id, HISTORY_SHOWN)
         circuit = (
             self.breakers.state(connection_of(association))
             if association.whatsapp.configured
@@ -167,7 +165,6 @@ class SessionControl:
                 uow, current, info.status.value, info.phone, self.clock.now()
             )
             await uow.commit()
-        await publish_committed(uow, self.bus)
 
     async def _with_new_webhook_secret(self, association: Association) -> Association:
         async with self.uow_factory() as uow:

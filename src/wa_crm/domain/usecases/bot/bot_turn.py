@@ -28,14 +28,14 @@ from typing import Any
 from wa_crm.domain.model.association import Association, BotSettings
 from wa_crm.domain.model.conversation import Conversation, HandoffReason
 from wa_crm.domain.model.formatting import split_message, to_whatsapp
-from wa_crm.domain.model.jobs import Job, PermanentJobError
+from wa_crm.domain.model.job_commands import BotTurn
+from wa_crm.domain.model.jobs import Attempt
 from wa_crm.domain.model.message import Author, Direction, Media, Message, MessageType
 from wa_crm.domain.model.people import Contact, ContactKind, Patient
 from wa_crm.domain.model.privacy import Masker
 from wa_crm.domain.model.text import words
 from wa_crm.domain.usecases.bot.handoff import hand_off
 from wa_crm.domain.usecases.inbound.contacts import connection_of
-from wa_crm.domain.usecases.jobs.publish import publish_committed
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
 from wa_crm.domain.usecases.privacy.consent import outbound_refusal
@@ -48,7 +48,6 @@ from wa_crm.ports.ai import (
     TurnMessage,
     TurnRequest,
 )
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
@@ -123,18 +122,14 @@ def contact_context(contact: Contact, patient: Patient | None) -> dict[str, Any]
 @dataclass(frozen=True)
 class RunBotTurn:
     uow_factory: UnitOfWorkFactory
-    bus: EventBus
     clock: Clock
     ids: IdGenerator
     providers: Mapping[str, AIProvider]
     breakers: GatewayBreakers
     local_providers: frozenset[str] = frozenset({"rules"})
 
-    async def __call__(self, job: Job) -> None:
-        association_id = job.association_id
-        if association_id is None:
-            raise PermanentJobError("bot_turn job without an association")
-        conversation_id = str(job.payload["conversation_id"])
+    async def __call__(self, command: BotTurn, attempt: Attempt) -> None:
+        association_id, conversation_id = command.association_id, command.conversation_id
         async with self.uow_factory() as uow:
             association = await uow.associations.get(association_id)
             conversation = await uow.conversations.get(association_id, conversation_id)
@@ -295,9 +290,7 @@ class RunBotTurn:
                     now,
                 )
             await uow.conversations.update(conversation)
-            uow.record(*conversation.pull_events())
             await uow.commit()
-        await publish_committed(uow, self.bus)
 
 
 def _greeting(bot: BotSettings, contact: Contact, patient: Patient | None) -> str:

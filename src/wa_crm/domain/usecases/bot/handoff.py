@@ -16,7 +16,6 @@ from returns.result import Failure, Result, Success
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import Conversation, HandoffNote, HandoffReason
 from wa_crm.domain.model.errors import InvalidTransition
-from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.message import Author
 from wa_crm.domain.usecases.inbox.assignment import request_assignment
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
@@ -48,16 +47,4 @@ async def hand_off(
     transition = association.bot.transition_message.strip()
     if transition:
         await queue_outbound(uow, ids, conversation, Outgoing(transition, Author.SYSTEM), now)
-    uow.record(
-        DomainEvent(
-            EventType.ALERT,
-            association.id,
-            {
-                "kind": "handoff",
-                "conversation_id": conversation.id,
-                "reason": reason.value,
-                "summary": note.summary,
-            },
-        )
-    )
     return Success(None)

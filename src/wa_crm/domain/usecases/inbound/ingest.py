@@ -35,11 +35,11 @@ from returns.result import Result, Success
 
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import Channel, Conversation, HandoffReason
-from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.errors import DomainError
 from wa_crm.domain.model.event_window import EventWindow, OutOfWindow
-from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.domain.model.jobs import NewJob
+from wa_crm.domain.model.events import ContactTyping
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.job_commands import BotTurn, FetchMedia, ResolveLid
 from wa_crm.domain.model.message import (
     Author,
     Direction,
@@ -62,19 +62,14 @@ from wa_crm.domain.model.whatsapp_events import (
     WhatsAppEvent,
 )
 from wa_crm.domain.usecases.inbound.early_acks import apply_early_ack
-from wa_crm.domain.usecases.inbound.media import FETCH_MEDIA_JOB
-from wa_crm.domain.usecases.inbound.reactions import reacted_message_event
+from wa_crm.domain.usecases.inbound.reactions import show_reactions
 from wa_crm.domain.usecases.inbox.assignment import request_assignment
 from wa_crm.domain.usecases.inbox.satisfaction import rating_answer
-from wa_crm.domain.usecases.jobs.publish import publish_committed
 from wa_crm.domain.usecases.monitoring.session_health import record_session_status
 from wa_crm.domain.usecases.privacy.consent import ConsentRequest, consent_request, record_choice
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWork, UnitOfWorkFactory
 
-BOT_TURN_JOB = "bot_turn"
-RESOLVE_LID_JOB = "resolve_lid"
 _ATTEMPTS_ON_RACE = 3
 
 _log = logging.getLogger("wa_crm.ingest")
@@ -95,13 +90,13 @@ class IngestResult:
     outcome: Outcome
     detail: str = ""
     message_id: str | None = None
-    events: tuple[DomainEvent, ...] = field(default=(), repr=False)
+    signal: ContactTyping | None = None
+    """The contact's presence: not stored, so the entrypoint publishes it."""
 
 
 @dataclass(frozen=True)
 class IngestWhatsAppEvent:
     uow_factory: UnitOfWorkFactory
-    bus: EventBus
     clock: Clock
     ids: IdGenerator
     window: EventWindow = field(default_factory=EventWindow)
@@ -147,9 +142,7 @@ class IngestWhatsAppEvent:
             if result.outcome is Outcome.DUPLICATE:
                 await uow.rollback()
                 return result
-            uow.record(*result.events)
             await uow.commit()
-        await publish_committed(uow, self.bus)
         return result
 
 
@@ -240,27 +233,17 @@ class _Ingestion:
             conversation.receive(message.id, message.created_at)
             if consent is None and conversation.bot_may_speak and not contact.opted_out:
                 await self._schedule_bot_turn(conversation)
+        # Stored after the message (and the message after the conversation's creation, if any),
+        # so that the message's fact goes out first: it is what agents wait for, and every
+        # fact before it delays it by a whole fan-out.
         await self.uow.conversations.update(conversation)
-        # The message first (after the conversation's creation, if any): it is what agents wait
-        # for, and every event before it delays it by a whole fan-out.
-        changes = conversation.pull_events()
-        created = [e for e in changes if e.type is EventType.CONVERSATION_CREATED]
-        events = (
-            *created,
-            DomainEvent(EventType.MESSAGE_CREATED, self.association.id, message.snapshot()),
-            *(e for e in changes if e.type is not EventType.CONVERSATION_CREATED),
-        )
-        if rating is not None:
-            self.uow.record(*events)  # the contact's answer before our thanks
+        if rating is not None:  # the contact's answer before our thanks
             await rating.thank(self.uow, self.ids, self.association, self.now)
-            return IngestResult(Outcome.STORED, message_id=message.id)
-        if consent is not None:
-            self.uow.record(*events)  # the contact's message before our answer to it
+        elif consent is not None:  # the contact's message before our answer to it
             await record_choice(
                 self.uow, self.ids, self.association, conversation, contact, consent, self.now
             )
-            return IngestResult(Outcome.STORED, message_id=message.id)
-        return IngestResult(Outcome.STORED, message_id=message.id, events=events)
+        return IngestResult(Outcome.STORED, message_id=message.id)
 
     def _consent(self, event: InboundMessage, contact: Contact) -> ConsentRequest | None:
         if event.from_me or event.type is not MessageType.TEXT:
@@ -291,12 +274,10 @@ class _Ingestion:
             contact.match_patient(next((p for p in owners if p.is_active), None))
         elif chat.kind is ChatKind.LID:  # a phone id phonenumbers rejects has nothing to resolve
             await self.uow.jobs.schedule(
-                NewJob(
-                    kind=RESOLVE_LID_JOB,
-                    key=f"{RESOLVE_LID_JOB}:{contact.id}",
+                new_job(
+                    ResolveLid(association_id, contact.id),
+                    key=f"{ResolveLid.kind}:{contact.id}",
                     run_after=self.now,
-                    payload=carried({"contact_id": contact.id}),
-                    association_id=association_id,
                 ),
                 self.now,
             )
@@ -333,12 +314,10 @@ class _Ingestion:
     async def _schedule_media_fetch(self, message: Message) -> None:
         """At once: WAHA deletes received files after 180 s by default."""
         await self.uow.jobs.schedule(
-            NewJob(
-                kind=FETCH_MEDIA_JOB,
-                key=f"{FETCH_MEDIA_JOB}:{message.id}",
+            new_job(
+                FetchMedia(self.association.id, message.id),
+                key=f"{FetchMedia.kind}:{message.id}",
                 run_after=self.now,
-                payload=carried({"message_id": message.id}),
-                association_id=self.association.id,
             ),
             self.now,
         )
@@ -346,12 +325,10 @@ class _Ingestion:
     async def _schedule_bot_turn(self, conversation: Conversation) -> None:
         debounce = timedelta(seconds=self.association.bot.debounce_seconds)
         await self.uow.jobs.schedule(
-            NewJob(
-                kind=BOT_TURN_JOB,
-                key=f"{BOT_TURN_JOB}:{conversation.id}",
+            new_job(
+                BotTurn(self.association.id, conversation.id),
+                key=f"{BotTurn.kind}:{conversation.id}",
                 run_after=self.now + debounce,
-                payload=carried({"conversation_id": conversation.id}),
-                association_id=self.association.id,
             ),
             self.now,
         )
@@ -376,8 +353,7 @@ class _Ingestion:
             self.association.id, conversations[0].id
         ):
             if message.body.strip() == event.body.strip():
-                message.external_id = event.external_id
-                message.advance(MessageStatus.SENT)
+                message.match_echo(event.external_id)
                 await apply_early_ack(self.uow, message)
                 await self.uow.messages.update(message)
                 return self._updated(message)
@@ -406,10 +382,9 @@ class _Ingestion:
         else:
             return IngestResult(Outcome.IGNORED, "change to an unknown message")
         if revoked:
-            message.body, message.media, message.type = "", None, MessageType.OTHER
-            message.error = "revoked"
+            message.revoke()
         else:
-            message.body = body or ""
+            message.edit(body or "")
         await self.uow.messages.update(message)
         return self._updated(message)
 
@@ -420,8 +395,8 @@ class _Ingestion:
         reaction = Reaction(event.emoji, event.from_me, event.timestamp)
         if not await self.uow.messages.react(self.association.id, message.id, reaction):
             return IngestResult(Outcome.IGNORED, "a newer reaction is already stored")
-        updated = await reacted_message_event(self.uow, message)
-        return IngestResult(Outcome.UPDATED, message_id=message.id, events=(updated,))
+        await show_reactions(self.uow, message)
+        return IngestResult(Outcome.UPDATED, message_id=message.id)
 
     async def _stored(self, candidates: tuple[str, ...]) -> Message | None:
         for external_id in candidates:
@@ -441,14 +416,9 @@ class _Ingestion:
         conversation = await self.uow.conversations.find_open(
             self.association.id, contact.id, Channel.WHATSAPP
         )
-        data = {
-            "who": "contact",
-            "contact_id": contact.id,
-            "conversation_id": conversation.id if conversation else None,
-            "state": "start" if event.typing else "stop",
-        }
-        typing = DomainEvent(EventType.TYPING, self.association.id, data)
-        return IngestResult(Outcome.PUBLISHED, events=(typing,))
+        conversation_id = conversation.id if conversation else None
+        typing = ContactTyping(self.association.id, contact.id, conversation_id, event.typing)
+        return IngestResult(Outcome.PUBLISHED, signal=typing)
 
     async def _session(self, event: SessionStatusReport) -> IngestResult:
         await record_session_status(
@@ -457,5 +427,4 @@ class _Ingestion:
         return IngestResult(Outcome.UPDATED, "session status")
 
     def _updated(self, message: Message) -> IngestResult:
-        event = DomainEvent(EventType.MESSAGE_UPDATED, self.association.id, message.snapshot())
-        return IngestResult(Outcome.UPDATED, message_id=message.id, events=(event,))
+        return IngestResult(Outcome.UPDATED, message_id=message.id)

@@ -17,17 +17,13 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 
-from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.file_types import identify
-from wa_crm.domain.model.jobs import Job, PermanentJobError
+from wa_crm.domain.model.job_commands import FetchMedia
+from wa_crm.domain.model.jobs import Attempt
 from wa_crm.domain.usecases.inbound.contacts import connection_of
-from wa_crm.domain.usecases.jobs.publish import publish_committed
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
-
-FETCH_MEDIA_JOB = "fetch_media"
 
 
 def media_key(association_id: str, message_id: str) -> str:
@@ -52,13 +48,10 @@ class FetchInboundMedia:
     uow_factory: UnitOfWorkFactory
     gateway: WhatsAppGateway
     media: MediaStore
-    bus: EventBus
     limits: MediaLimits
 
-    async def __call__(self, job: Job) -> None:
-        association_id, message_id = job.association_id, str(job.payload["message_id"])
-        if association_id is None:
-            raise PermanentJobError("fetch_media job without an association")
+    async def __call__(self, command: FetchMedia, attempt: Attempt) -> None:
+        association_id, message_id = command.association_id, command.message_id
         async with self.uow_factory() as uow:
             association = await uow.associations.get(association_id)
             message = await uow.messages.get(association_id, message_id)
@@ -71,7 +64,7 @@ class FetchInboundMedia:
                 connection_of(association), message.media.url, self.limits.max_bytes
             )
         except GatewayError as error:
-            if error.retryable and job.attempts_left:
+            if error.retryable and not attempt.is_last:
                 raise
             await self._record(association_id, message_id, error=f"not fetched: {error}")
             return
@@ -101,9 +94,7 @@ class FetchInboundMedia:
             message = await uow.messages.get(association_id, message_id)
             if message is None or message.media is None:
                 return False
-            message.media = dataclasses.replace(message.media, **changes)  # type: ignore[arg-type]
+            message.store_media(dataclasses.replace(message.media, **changes))  # type: ignore[arg-type]
             await uow.messages.update(message)
-            uow.record(DomainEvent(EventType.MESSAGE_UPDATED, association_id, message.snapshot()))
             await uow.commit()
-        await publish_committed(uow, self.bus)
         return True

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,27 +23,27 @@ from wa_crm.domain.model.errors import (
     UnknownMessage,
     WhatsAppServerError,
 )
-from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.message import Message, Reaction, reaction_problem
 from wa_crm.domain.usecases.inbound.contacts import connection_of
-from wa_crm.domain.usecases.jobs.publish import publish_committed
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
 
 
-def reactions_view(reactions: list[Reaction]) -> list[dict[str, Any]]:
+def reactions_view(reactions: Sequence[Reaction]) -> list[dict[str, Any]]:
     """The contact's reaction first, then ours."""
     ordered = sorted(reactions, key=lambda reaction: reaction.from_me)
     return [{"emoji": r.emoji, "from_me": r.from_me, "at": r.at.isoformat()} for r in ordered]
 
 
-async def reacted_message_event(uow: UnitOfWork, message: Message) -> DomainEvent:
-    """``message.updated`` carrying the message's current reactions."""
+async def show_reactions(uow: UnitOfWork, message: Message) -> list[Reaction]:
+    """After a reaction is stored: the message raises the change with all its reactions, and
+    is stored again so that its unit of work takes the fact. Returns the reactions."""
     reactions = await uow.messages.reactions_of(message.association_id, [message.id])
-    data = message.snapshot() | {"reactions": reactions_view(reactions.get(message.id, []))}
-    return DomainEvent(EventType.MESSAGE_UPDATED, message.association_id, data)
+    current = reactions.get(message.id, [])
+    message.show_reactions(tuple(current))
+    await uow.messages.update(message)
+    return list(current)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,6 @@ class ReactToMessage:
 
     uow_factory: UnitOfWorkFactory
     gateway: WhatsAppGateway
-    bus: EventBus
     clock: Clock
 
     async def __call__(self, command: Reacting) -> Result[Reacted, DomainError]:
@@ -91,9 +91,8 @@ class ReactToMessage:
         async with self.uow_factory() as uow:
             reaction = Reaction(command.emoji, True, self.clock.now())
             await uow.messages.react(command.association_id, message.id, reaction)
-            updated = await reacted_message_event(uow, message)
-            reactions = await uow.messages.reactions_of(command.association_id, [message.id])
-            uow.record(updated)
+            # stored again as it is now, not as read before WAHA's answer
+            stored = await uow.messages.get(command.association_id, message.id)
+            reactions = await show_reactions(uow, stored) if stored is not None else []
             await uow.commit()
-        await publish_committed(uow, self.bus)
-        return Success(Reacted(message, reactions.get(message.id, [])))
+        return Success(Reacted(message, reactions))

@@ -32,7 +32,7 @@ from wa_crm.domain.model.errors import (
     UnknownMessage,
     UnsupportedFileType,
 )
-from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.events import AgentTyping
 from wa_crm.domain.model.file_types import identify, is_raster_image, plain_file_name, sendable
 from wa_crm.domain.model.formatting import MAX_MESSAGE_LENGTH
 from wa_crm.domain.model.labels import normalize_labels
@@ -42,10 +42,8 @@ from wa_crm.domain.usecases.inbound.media import MediaLimits
 from wa_crm.domain.usecases.inbox.assignment import request_pass
 from wa_crm.domain.usecases.inbox.satisfaction import ask_for_rating
 from wa_crm.domain.usecases.inbox.snooze import schedule_wake
-from wa_crm.domain.usecases.jobs.publish import publish_committed
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
 from wa_crm.domain.usecases.privacy.consent import outbound_refusal
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -94,7 +92,6 @@ class OutgoingFileUpload:
 @dataclass(frozen=True)
 class AgentActions:
     uow_factory: UnitOfWorkFactory
-    bus: EventBus
     clock: Clock
     ids: IdGenerator
     gateway: WhatsAppGateway
@@ -188,9 +185,7 @@ class AgentActions:
             message = await queue_outbound(uow, self.ids, conversation, outgoing, now)
             conversation.mark_read()
             await uow.conversations.update(conversation)
-            uow.record(*conversation.pull_events())
             await uow.commit()
-        await publish_committed(uow, self.bus)
         return Success(message)
 
     async def send_file(
@@ -223,8 +218,11 @@ class AgentActions:
         outgoing = Outgoing(upload.caption.strip(), Author.AGENT, kind, media, request.agent_id)
         return await self._send(request, outgoing)
 
-    async def typing(self, request: AgentRequest, start: bool) -> Result[None, DomainError]:
-        """Shown to the contact through WAHA and to the other agents as a ``typing`` event."""
+    async def typing(
+        self, request: AgentRequest, start: bool
+    ) -> Result[AgentTyping, DomainError]:
+        """Shown to the contact through WAHA; the signal returned is for the entrypoint to
+        publish to the other agents (not stored, so no unit of work publishes it)."""
         async with self.uow_factory() as uow:
             found = await self._conversation(uow, request)
             if isinstance(found, Failure):
@@ -232,25 +230,12 @@ class AgentActions:
             conversation = found.unwrap()
             association = await uow.associations.get(request.association_id)
             contact = await uow.contacts.get(request.association_id, conversation.contact_id)
-            uow.record(
-                DomainEvent(
-                    EventType.TYPING,
-                    request.association_id,
-                    {
-                        "who": "agent",
-                        "agent_id": request.agent_id,
-                        "conversation_id": conversation.id,
-                        "state": "start" if start else "stop",
-                    },
-                )
-            )
-            await uow.commit()
-        await publish_committed(uow, self.bus)
+        signal = AgentTyping(request.association_id, request.agent_id, conversation.id, start)
         if association is not None and contact is not None:
             show = self.gateway.start_typing if start else self.gateway.stop_typing
             with contextlib.suppress(GatewayError):  # a missed indicator is not worth an error
                 await show(connection_of(association), contact.wa_chat_id)
-        return Success(None)
+        return Success(signal)
 
     async def read(self, request: AgentRequest) -> Result[Conversation, DomainError]:
         """Clears the unread count and marks the chat read on WhatsApp (blue ticks), naming the
@@ -293,9 +278,7 @@ class AgentActions:
             await uow.conversations.update(conversation)
             if holder is not None and conversation.holder != holder:  # the agent has a free slot
                 await request_pass(uow, request.association_id, self.clock.now())
-            uow.record(*conversation.pull_events())
             await uow.commit()
-        await publish_committed(uow, self.bus)
         return Success(conversation)
 
     @staticmethod

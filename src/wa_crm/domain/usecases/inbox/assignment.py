@@ -32,18 +32,14 @@ from returns.result import Result
 from wa_crm.domain.model.assignment import Presence, Roster
 from wa_crm.domain.model.association import AssignmentSettings, Association
 from wa_crm.domain.model.conversation import Conversation, ConversationStatus
-from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.errors import DomainError
-from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.job_commands import AssignmentCheck, AssignmentPass
+from wa_crm.domain.model.jobs import Attempt, NewJob
 from wa_crm.domain.usecases.admin.association_settings import save_settings
-from wa_crm.domain.usecases.jobs.publish import publish_committed
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-ASSIGN_JOB = "assign"
-CHECK_JOB = "assignment_check"
 PASS_SIZE = 100
 """At most this many conversations are routed in one pass (one transaction); a full pass asks
 for another at once."""
@@ -51,22 +47,11 @@ for another at once."""
 _log = logging.getLogger("wa_crm.assignment")
 
 
-def _assign_job(association_id: str, key: str, at: datetime, payload: dict[str, str]) -> NewJob:
-    return NewJob(
-        kind=ASSIGN_JOB,
-        key=f"{ASSIGN_JOB}:{key}",
-        run_after=at,
-        payload=carried(payload),
-        association_id=association_id,
-    )
-
-
 def check_job(association_id: str, at: datetime) -> NewJob:
-    return NewJob(
-        kind=CHECK_JOB,
-        key=f"{CHECK_JOB}:{association_id}",
+    return new_job(
+        AssignmentCheck(association_id),
+        key=f"{AssignmentCheck.kind}:{association_id}",
         run_after=at,
-        association_id=association_id,
     )
 
 
@@ -77,8 +62,10 @@ async def request_assignment(
     automatic assignment is on."""
     waiting = conversation.status is ConversationStatus.PENDING and conversation.assignee_id is None
     if association.assignment.enabled and waiting:
-        job = _assign_job(
-            association.id, conversation.id, now, {"conversation_id": conversation.id}
+        job = new_job(
+            AssignmentPass(association.id, conversation.id),
+            key=f"{AssignmentPass.kind}:{conversation.id}",
+            run_after=now,
         )
         await uow.jobs.schedule(job, now)
 
@@ -88,7 +75,11 @@ async def request_pass(uow: UnitOfWork, association_id: str, now: datetime) -> N
     conversation closed): a pass soon, when automatic assignment is on."""
     association = await uow.associations.get(association_id)
     if association is not None and association.assignment.enabled:
-        job = _assign_job(association_id, f"pass:{association_id}", now, {})
+        job = new_job(
+            AssignmentPass(association_id),
+            key=f"{AssignmentPass.kind}:pass:{association_id}",
+            run_after=now,
+        )
         await uow.jobs.schedule(job, now)
 
 
@@ -109,14 +100,6 @@ async def _route_waiting(uow: UnitOfWork, association: Association, now: datetim
         roster.assigned(agent_id)
         await uow.conversations.update(conversation)
         await uow.assignment.assigned(association.id, agent_id, now)
-        uow.record(
-            *conversation.pull_events(),
-            DomainEvent(
-                EventType.ALERT,
-                association.id,
-                {"kind": "assigned", "conversation_id": conversation.id, "agent_id": agent_id},
-            ),
-        )
         routed += 1
     if routed == PASS_SIZE:
         await request_pass(uow, association.id, now)
@@ -136,17 +119,10 @@ async def _requeue_offline(uow: UnitOfWork, association: Association, now: datet
         for conversation in held:
             conversation.requeue()  # always allowed: what an agent holds is pending or human
             await uow.conversations.update(conversation)
-            uow.record(*conversation.pull_events())
         _log.info(
             "offline agent's conversations requeued",
             extra={"agent_id": agent_id, "conversations": len(held)},
         )
-
-
-def _association_of(job: Job) -> str:
-    if job.association_id is None:
-        raise PermanentJobError(f"{job.kind} job without an association")
-    return job.association_id
 
 
 @dataclass(frozen=True)
@@ -154,11 +130,10 @@ class AssignWaiting:
     """The ``assign`` job: one pass over the association's queue."""
 
     uow_factory: UnitOfWorkFactory
-    bus: EventBus
     clock: Clock
 
-    async def __call__(self, job: Job) -> None:
-        association_id = _association_of(job)
+    async def __call__(self, command: AssignmentPass, attempt: Attempt) -> None:
+        association_id = command.association_id
         now = self.clock.now()
         async with self.uow_factory() as uow:
             await uow.associations.lock(association_id)
@@ -167,7 +142,6 @@ class AssignWaiting:
                 return
             await _route_waiting(uow, association, now)
             await uow.commit()
-        await publish_committed(uow, self.bus)
 
 
 @dataclass(frozen=True)
@@ -176,12 +150,11 @@ class CheckAssignments:
     come back after ``every`` while automatic assignment is on."""
 
     uow_factory: UnitOfWorkFactory
-    bus: EventBus
     clock: Clock
     every: timedelta = timedelta(seconds=30)
 
-    async def __call__(self, job: Job) -> None:
-        association_id = _association_of(job)
+    async def __call__(self, command: AssignmentCheck, attempt: Attempt) -> None:
+        association_id = command.association_id
         now = self.clock.now()
         async with self.uow_factory() as uow:
             await uow.associations.lock(association_id)
@@ -192,7 +165,6 @@ class CheckAssignments:
             await _route_waiting(uow, association, now)
             await uow.jobs.schedule(check_job(association_id, now + self.every), now)
             await uow.commit()
-        await publish_committed(uow, self.bus)
 
 
 @dataclass(frozen=True)

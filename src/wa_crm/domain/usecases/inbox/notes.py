@@ -12,10 +12,7 @@ from dataclasses import dataclass
 from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.errors import DomainError, InvalidInput, UnknownAgent, UnknownConversation
-from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.note import MAX_NOTE_LENGTH, Note
-from wa_crm.domain.usecases.jobs.publish import publish_committed
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
@@ -28,7 +25,6 @@ AuthoredNote = tuple[Note, str | None]
 @dataclass(frozen=True)
 class Notes:
     uow_factory: UnitOfWorkFactory
-    bus: EventBus
     clock: Clock
     ids: IdGenerator
 
@@ -46,20 +42,17 @@ class Notes:
                 return Failure(UnknownAgent(f"no agent {agent_id} in this association"))
             if await uow.conversations.get(association_id, conversation_id) is None:
                 return Failure(UnknownConversation(f"no conversation {conversation_id}"))
-            note = Note(
+            note = Note.write(
                 id=self.ids.new_id(),
                 association_id=association_id,
                 conversation_id=conversation_id,
                 agent_id=agent_id,
+                author_name=agent.name,
                 text=body,
-                created_at=self.clock.now(),
+                at=self.clock.now(),
             )
             await uow.notes.add(note)
-            uow.record(
-                DomainEvent(EventType.NOTE_CREATED, association_id, note.snapshot(agent.name))
-            )
             await uow.commit()
-        await publish_committed(uow, self.bus)
         return Success((note, agent.name))
 
     async def list(

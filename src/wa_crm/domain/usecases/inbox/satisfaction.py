@@ -51,12 +51,11 @@ class RatingAnswer:
     async def thank(
         self, uow: UnitOfWork, ids: IdGenerator, association: Association, now: datetime
     ) -> None:
-        """After the answer's events are recorded, so that agents see the answer first."""
+        """After the answer is stored, so that agents see it first."""
         thanks = association.bot.satisfaction_survey.thanks.strip()
         if thanks:
             await queue_outbound(uow, ids, self.conversation, Outgoing(thanks, Author.SYSTEM), now)
             await uow.conversations.update(self.conversation)
-            uow.record(*self.conversation.pull_events())
 
 
 async def rating_answer(

@@ -1,1 +1,1 @@
-"""Durable jobs: running them, the periodic ones, and publishing committed events."""
+"""Durable jobs: running them and the periodic ones."""

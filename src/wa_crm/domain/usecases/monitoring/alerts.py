@@ -7,17 +7,16 @@ monitoring page, and a durable ``send_alert`` job that tells operators through t
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from wa_crm.domain.model.correlation import carried
-from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.job_commands import AlertOperators
+from wa_crm.domain.model.jobs import Attempt
 from wa_crm.domain.model.statistics import Alert
 from wa_crm.ports.system import AlertSink
 from wa_crm.ports.unit_of_work import UnitOfWork
-
-SEND_ALERT_JOB = "send_alert"
 
 
 async def raise_alert(
@@ -26,22 +25,14 @@ async def raise_alert(
     alert: Alert,
     details: dict[str, Any],
 ) -> None:
-    """Within the caller's unit of work: the event goes out when it commits."""
-    uow.record(
-        DomainEvent(
-            EventType.ALERT,
-            association_id,
-            {"kind": alert.kind, "message": alert.message, **details},
-        )
-    )
-    await uow.alerts.add(association_id, alert)
+    """Within the caller's unit of work: the agents' pages are told when it commits, with
+    ``details`` beside the alert's kind and message."""
+    await uow.alerts.add(association_id, dataclasses.replace(alert, details=details))
     await uow.jobs.schedule(
-        NewJob(
-            kind=SEND_ALERT_JOB,
-            key=f"{SEND_ALERT_JOB}:{association_id}:{alert.kind}:{alert.at.isoformat()}",
+        new_job(
+            AlertOperators(association_id, alert.kind, alert.message),
+            key=f"{AlertOperators.kind}:{association_id}:{alert.kind}:{alert.at.isoformat()}",
             run_after=alert.at,
-            payload=carried({"kind": alert.kind, "message": alert.message}),
-            association_id=association_id,
         ),
         alert.at,
     )
@@ -51,9 +42,5 @@ async def raise_alert(
 class SendAlert:
     alerts: AlertSink
 
-    async def __call__(self, job: Job) -> None:
-        if job.association_id is None:
-            raise PermanentJobError("send_alert job without an association")
-        await self.alerts.alert(
-            job.association_id, str(job.payload["kind"]), str(job.payload["message"])
-        )
+    async def __call__(self, command: AlertOperators, attempt: Attempt) -> None:
+        await self.alerts.alert(command.association_id, command.alert_kind, command.message)

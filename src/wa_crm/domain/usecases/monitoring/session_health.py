@@ -22,22 +22,19 @@ from datetime import datetime, timedelta
 from returns.result import Failure
 
 from wa_crm.domain.model.association import Association
-from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError, Postpone
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.job_commands import ConfirmSessionDown, PollSession
+from wa_crm.domain.model.jobs import Attempt, NewJob, Postpone
 from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.admin.session_ownership import session_if_ours
 from wa_crm.domain.usecases.inbound.contacts import connection_of
-from wa_crm.domain.usecases.jobs.publish import publish_committed
 from wa_crm.domain.usecases.monitoring.alerts import raise_alert
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
 
 WORKING = "WORKING"
 SESSION_TAKEN = "SESSION_TAKEN"
-POLL_SESSION_JOB = "poll_session"
-CHECK_SESSION_DOWN_JOB = "check_session_down"
 # Statuses that do not pass by themselves: a person must restart, scan or sort out the session.
 _NEEDS_A_PERSON = frozenset({"FAILED", "SCAN_QR_CODE", SESSION_TAKEN})
 
@@ -58,21 +55,16 @@ async def record_session_status(
     dropped too, and the next poll (every minute) records the state then.
     """
     await uow.associations.lock(association.id)  # one status recorded at a time
-    history = await uow.session_events.history(association.id, 1)
-    if reported_at is not None and history and reported_at < history[0].at:
+    latest = await uow.session_events.latest(association.id)
+    if reported_at is not None and latest and reported_at < latest.at:
         return
     if phone and phone != association.whatsapp.phone:
         whatsapp = dataclasses.replace(association.whatsapp, phone=phone)
         await uow.associations.update(dataclasses.replace(association, whatsapp=whatsapp))
-    if history and history[0].status == status:
+    if latest and latest.status == status:
         return
-    previous = await uow.session_events.record(association.id, status, now)
     session = association.whatsapp.session
-    uow.record(
-        DomainEvent(
-            EventType.SESSION_STATUS, association.id, {"session": session, "status": status}
-        )
-    )
+    previous = await uow.session_events.record(association.id, status, now, session=session)
     if previous != WORKING or status == WORKING:
         return
     if status in _NEEDS_A_PERSON:
@@ -95,12 +87,10 @@ async def _alert_session_down(
 
 def _check_job(association_id: str, left_working_at: datetime) -> NewJob:
     """One per association: a later departure from WORKING replaces it, with its own time."""
-    return NewJob(
-        kind=CHECK_SESSION_DOWN_JOB,
-        key=f"{CHECK_SESSION_DOWN_JOB}:{association_id}",
+    return new_job(
+        ConfirmSessionDown(association_id, left_working_at),
+        key=f"{ConfirmSessionDown.kind}:{association_id}",
         run_after=left_working_at,
-        payload={"since": left_working_at.isoformat()},
-        association_id=association_id,
     )
 
 
@@ -114,40 +104,31 @@ class CheckSessionDown:
     """
 
     uow_factory: UnitOfWorkFactory
-    bus: EventBus
     clock: Clock
     alert_after: timedelta = timedelta(minutes=10)
 
-    async def __call__(self, job: Job) -> None:
-        association_id = job.association_id
-        if association_id is None:
-            raise PermanentJobError("check_session_down job without an association")
-        since = datetime.fromisoformat(str(job.payload["since"]))
-        due = since + self.alert_after
+    async def __call__(self, command: ConfirmSessionDown, attempt: Attempt) -> None:
+        association_id = command.association_id
+        due = command.since + self.alert_after
         if self.clock.now() < due:
             raise Postpone("the session may still come back", due - self.clock.now())
         async with self.uow_factory() as uow:
             association = await uow.associations.get(association_id)
-            history = await uow.session_events.history(association_id, 1)
-            if association is None or not history or history[0].status == WORKING:
+            latest = await uow.session_events.latest(association_id)
+            if association is None or latest is None or latest.status == WORKING:
                 return
-            status, session = history[0].status, association.whatsapp.session
+            status, session = latest.status, association.whatsapp.session
             message = (
                 f"WhatsApp session {session!r} has not been WORKING for "
                 f"{_duration(self.alert_after)}: it is {status}; messages wait for it"
             )
             await _alert_session_down(uow, association, status, message, self.clock.now())
             await uow.commit()
-        await publish_committed(uow, self.bus)
 
 
 def poll_job(association_id: str, at: datetime) -> NewJob:
-    return NewJob(
-        kind=POLL_SESSION_JOB,
-        key=f"{POLL_SESSION_JOB}:{association_id}",
-        run_after=at,
-        payload={},
-        association_id=association_id,
+    return new_job(
+        PollSession(association_id), key=f"{PollSession.kind}:{association_id}", run_after=at
     )
 
 
@@ -157,14 +138,11 @@ class PollSessionStatus:
 
     uow_factory: UnitOfWorkFactory
     gateway: WhatsAppGateway
-    bus: EventBus
     clock: Clock
     every: timedelta = timedelta(seconds=60)
 
-    async def __call__(self, job: Job) -> None:
-        association_id = job.association_id
-        if association_id is None:
-            raise PermanentJobError("poll_session job without an association")
+    async def __call__(self, command: PollSession, attempt: Attempt) -> None:
+        association_id = command.association_id
         async with self.uow_factory() as uow:
             association = await uow.associations.get(association_id)
         if association is None:
@@ -183,7 +161,6 @@ class PollSessionStatus:
                 await record_session_status(uow, association, status, phone, now)
             await uow.jobs.schedule(poll_job(association_id, now + self.every), now)
             await uow.commit()
-        await publish_committed(uow, self.bus)
 
 
 def _duration(span: timedelta) -> str:

@@ -40,10 +40,9 @@ from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import ConversationStatus
-from wa_crm.domain.model.correlation import carried
 from wa_crm.domain.model.errors import DomainError, MessageNotFailed, UnknownMessage
-from wa_crm.domain.model.events import DomainEvent, EventType
-from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError, Postpone, RetryLater
+from wa_crm.domain.model.job_commands import Deliver
+from wa_crm.domain.model.jobs import Attempt, Postpone, RetryLater
 from wa_crm.domain.model.message import (
     OPTED_OUT,
     SUPERSEDED,
@@ -56,14 +55,12 @@ from wa_crm.domain.model.message import (
 from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.inbound.contacts import connection_of
 from wa_crm.domain.usecases.inbound.early_acks import apply_early_ack
-from wa_crm.domain.usecases.jobs.publish import publish_committed
 from wa_crm.domain.usecases.monitoring.alerts import raise_alert
 from wa_crm.domain.usecases.monitoring.session_health import poll_job
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB
+from wa_crm.domain.usecases.outbound.outbound import deliver_job
 from wa_crm.domain.usecases.privacy.consent import withheld
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock
 from wa_crm.ports.telemetry import Telemetry
@@ -102,18 +99,14 @@ class DeliverConversationMessages:
     uow_factory: UnitOfWorkFactory
     gateway: WhatsAppGateway
     media: MediaStore
-    bus: EventBus
     clock: Clock
     breakers: GatewayBreakers
     telemetry: Telemetry
     outages: SessionOutages
 
-    async def __call__(self, job: Job) -> None:
-        association_id = job.association_id
-        if association_id is None:
-            raise PermanentJobError("deliver job without an association")
-        conversation_id = str(job.payload["conversation_id"])
-        last_attempt = not job.attempts_left
+    async def __call__(self, command: Deliver, attempt: Attempt) -> None:
+        association_id, conversation_id = command.association_id, command.conversation_id
+        last_attempt = attempt.is_last
         while True:
             async with self.uow_factory() as uow:
                 association = await uow.associations.get(association_id)
@@ -357,9 +350,6 @@ class DeliverConversationMessages:
             stored.advance(status, error)
             await apply_early_ack(uow, stored)
             await uow.messages.update(stored)
-            uow.record(
-                DomainEvent(EventType.MESSAGE_UPDATED, stored.association_id, stored.snapshot())
-            )
             if status is MessageStatus.FAILED and error not in WITHHELD_REASONS:
                 await raise_alert(
                     uow,
@@ -376,7 +366,6 @@ class DeliverConversationMessages:
                     },
                 )
             await uow.commit()
-        await publish_committed(uow, self.bus)
 
 
 @dataclass(frozen=True)
@@ -384,7 +373,6 @@ class RetryDeadLetter:
     """An admin sends a failed message again: back to ``queued`` and its delivery scheduled."""
 
     uow_factory: UnitOfWorkFactory
-    bus: EventBus
     clock: Clock
 
     async def __call__(self, association_id: str, message_id: str) -> Result[Message, DomainError]:
@@ -402,17 +390,6 @@ class RetryDeadLetter:
                     )
                 )
             await uow.messages.update(message)
-            await uow.jobs.schedule(
-                NewJob(
-                    kind=DELIVER_JOB,
-                    key=f"{DELIVER_JOB}:{message.conversation_id}",
-                    run_after=now,
-                    payload=carried({"conversation_id": message.conversation_id}),
-                    association_id=association_id,
-                ),
-                now,
-            )
-            uow.record(DomainEvent(EventType.MESSAGE_UPDATED, association_id, message.snapshot()))
+            await uow.jobs.schedule(deliver_job(association_id, message.conversation_id, now), now)
             await uow.commit()
-        await publish_committed(uow, self.bus)
         return Success(message)

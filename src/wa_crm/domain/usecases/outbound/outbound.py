@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from wa_crm.domain.model.conversation import Conversation
-from wa_crm.domain.model.correlation import carried
-from wa_crm.domain.model.events import DomainEvent, EventType
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.job_commands import Deliver
 from wa_crm.domain.model.jobs import NewJob
 from wa_crm.domain.model.message import (
     Author,
@@ -25,7 +25,14 @@ from wa_crm.domain.model.message import (
 from wa_crm.ports.system import IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWork
 
-DELIVER_JOB = "deliver"
+
+def deliver_job(association_id: str, conversation_id: str, at: datetime) -> NewJob:
+    """The conversation's one ``deliver`` job: scheduling it again moves it to ``at``."""
+    return new_job(
+        Deliver(association_id, conversation_id),
+        key=f"{Deliver.kind}:{conversation_id}",
+        run_after=at,
+    )
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ async def queue_outbound(
     outgoing: Outgoing,
     now: datetime,
 ) -> Message:
-    """Store the message as ``queued``, schedule delivery, and record ``message.created``."""
+    """Store the message as ``queued`` and schedule delivery."""
     message = Message(
         id=ids.new_id(),
         association_id=conversation.association_id,
@@ -67,15 +74,5 @@ async def queue_outbound(
     conversation.record_outbound(message.id, now)
     if outgoing.author is Author.AGENT:
         await uow.handoffs.mark_answered(conversation.id, now)
-    await uow.jobs.schedule(
-        NewJob(
-            kind=DELIVER_JOB,
-            key=f"{DELIVER_JOB}:{conversation.id}",
-            run_after=now,
-            payload=carried({"conversation_id": conversation.id}),
-            association_id=conversation.association_id,
-        ),
-        now,
-    )
-    uow.record(DomainEvent(EventType.MESSAGE_CREATED, message.association_id, message.snapshot()))
+    await uow.jobs.schedule(deliver_job(conversation.association_id, conversation.id, now), now)
     return message

@@ -25,7 +25,6 @@ from wa_crm.domain.model.association import Association, PrivacySettings
 from wa_crm.domain.model.audit import AuditAction, AuditEntry
 from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.errors import ContactOptedOut
-from wa_crm.domain.model.events import DomainEvent, EventType
 from wa_crm.domain.model.message import Author, Direction, Message
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.model.text import normalized
@@ -122,15 +121,8 @@ async def record_choice(
     if confirmation := confirmation.strip():
         answer = Outgoing(confirmation, Author.SYSTEM)
         await queue_outbound(uow, ids, conversation, answer, now)
-        await uow.conversations.update(conversation)
-    conversation.pull_events()  # the event below says the same, and the contact's choice too
-    uow.record(
-        DomainEvent(
-            EventType.CONVERSATION_UPDATED,
-            association.id,
-            {**conversation.snapshot(), **consent_flag(contact)},
-        )
-    )
+    conversation.show_consent(contact.opted_out)
+    await uow.conversations.update(conversation)
 
 
 def consent_flag(contact: Contact) -> dict[str, Any]:

@@ -33,10 +33,8 @@ from wa_crm.domain.model.errors import DomainError, NotConfirmed, UnknownContact
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Contact, ContactKind, Patient
-from wa_crm.domain.usecases.jobs.publish import publish_committed
 from wa_crm.domain.usecases.outbound.delivery import chat_slot_key
 from wa_crm.domain.usecases.privacy.retention import delete_files
-from wa_crm.ports.events import EventBus
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -124,12 +122,14 @@ class ExportContactData:
             messages = [
                 message
                 for conversation in conversations
-                for message in await uow.privacy.messages_of(association_id, conversation.id)
+                for message in await uow.messages.all_of_conversation(
+                    association_id, conversation.id
+                )
             ]
             notes = [
                 note
                 for conversation in conversations
-                for note in await uow.privacy.notes_of(association_id, conversation.id)
+                for note in await uow.notes.all_of_conversation(association_id, conversation.id)
             ]
         files = []
         for message in messages:
@@ -167,7 +167,6 @@ class Erasure:
 class EraseContactData:
     uow_factory: UnitOfWorkFactory
     media: MediaStore
-    bus: EventBus
     clock: Clock
 
     async def __call__(
@@ -189,13 +188,12 @@ class EraseContactData:
             conversations = await uow.conversations.list_for_contact(association_id, contact.id)
             deleted, notes = await _empty_conversations(uow, conversations, now)
             patients = await _delete_patients(uow, contact)
-            await uow.privacy.forget_send_slot(chat_slot_key(association, contact.wa_chat_id))
+            await uow.send_slots.forget(chat_slot_key(association, contact.wa_chat_id))
             await uow.contacts.update(anonymised(contact))
             # Before the commit: should it fail, the erasure is run again, and no file is left
             # behind that no message points to any more.
             files = await delete_files(self.media, deleted)
             await uow.commit()
-        await publish_committed(uow, self.bus)
         return Success(
             Erasure(contact.id, len(deleted), files, len(conversations), patients, notes)
         )
@@ -209,13 +207,16 @@ async def _empty_conversations(
     deleted: list[Message] = []
     notes = 0
     for conversation in conversations:
-        deleted += await uow.privacy.delete_messages(conversation.association_id, conversation.id)
-        notes += await uow.privacy.delete_notes(conversation.association_id, conversation.id)
+        deleted += await uow.messages.delete_of_conversation(
+            conversation.association_id, conversation.id
+        )
+        notes += await uow.notes.delete_of_conversation(
+            conversation.association_id, conversation.id
+        )
         conversation.handoff_note = None
         if conversation.is_open:
             conversation.resolve(now)
         await uow.conversations.update(conversation)
-        uow.record(*conversation.pull_events())
     return deleted, notes
 
 
@@ -227,5 +228,5 @@ async def _delete_patients(uow: UnitOfWork, contact: Contact) -> int:
             if other.id != contact.id:
                 other.match_patient(None)
                 await uow.contacts.update(other)
-        await uow.privacy.delete_patient(contact.association_id, patient.id)
+        await uow.patients.delete(contact.association_id, patient.id)
     return len(patients)
