@@ -30,8 +30,8 @@ from tests.support.history import HistoryShape, generate, insert_history
 
 from bench.bot_turns import percentile
 from bench.ingest_webhooks import postgres_database
-from wa_crm.adapters.sql import SqlUnitOfWork, create_engine, upgrade
-from wa_crm.adapters.system.secrets import FernetSecretCipher
+from wa_crm.adapters.sql import create_engine, upgrade
+from wa_crm.adapters.sql.queries import sql_queries
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import ConversationStatus
 from wa_crm.domain.usecases.monitoring.statistics import (
@@ -41,7 +41,7 @@ from wa_crm.domain.usecases.monitoring.statistics import (
     day_bounds,
     zone,
 )
-from wa_crm.ports.unit_of_work import ConversationQuery
+from wa_crm.ports.queries import ConversationQuery
 from wa_crm.testing.clock import FakeClock
 
 TIMEZONE = "America/Sao_Paulo"
@@ -100,13 +100,9 @@ async def load(url: str, shape: HistoryShape) -> None:
 
 
 async def measure_ours(url: str, association: Association, runs: int) -> dict[str, float]:
-    engine = create_engine(url)
-    cipher = FernetSecretCipher("bench-secret-key-0123")
-
-    def uow_factory() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, cipher)
-
-    compute = ComputeStatistics(uow_factory, FakeClock())
+    engine = create_engine(url, read_only=True)
+    queries = sql_queries(engine)
+    compute = ComputeStatistics(queries.statistics, FakeClock())
     request = StatisticsRequest(association, FIRST_DAY, LAST_DAY, TIMEZONE)
 
     async def statistics() -> None:
@@ -114,8 +110,7 @@ async def measure_ours(url: str, association: Association, runs: int) -> dict[st
 
     def inbox(query: ConversationQuery) -> Timed:
         async def page() -> None:
-            async with uow_factory() as uow:
-                assert await uow.conversations.search(association.id, query)
+            assert await queries.inbox.conversations(association.id, query)
 
         return page
 

@@ -35,7 +35,7 @@ from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest, OutgoingFil
 from wa_crm.domain.usecases.registry.imports import NewImport
 from wa_crm.entrypoints.http import create_app
 from wa_crm.entrypoints.http.pages import STRINGS
-from wa_crm.ports.unit_of_work import AuditQuery
+from wa_crm.ports.queries import AuditQuery
 from wa_crm.settings import Settings
 
 PREFIX = "/api/associations/{slug}/"
@@ -126,8 +126,8 @@ class World:
         return {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
 
     async def log(self) -> list[AuditEntry]:
-        async with self.service.container.uow_factory()() as uow:
-            found = await uow.audit.list(self.ids["association"], AuditQuery(limit=1000))
+        audit = self.service.container.queries().audit
+        found = await audit.entries(self.ids["association"], AuditQuery(limit=1000))
         return [entry for _, entry in found]
 
     def request(self, who: str) -> AgentRequest:

@@ -97,7 +97,9 @@ class World:
             return [
                 message
                 for conversation in conversations
-                for message in await uow.privacy.messages_of(association.id, conversation.id)
+                for message in await uow.messages.all_of_conversation(
+                    association.id, conversation.id
+                )
             ]
 
     async def statistics(self) -> Statistics:

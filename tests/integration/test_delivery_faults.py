@@ -36,11 +36,12 @@ from tests.integration.delivery_support import (
 from wa_crm.adapters.waha.gateway import WahaGateway
 from wa_crm.container import Container, build_container, close_resources
 from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.job_commands import Deliver
 from wa_crm.domain.model.message import Author, Media, MessageStatus, MessageType
 from wa_crm.domain.usecases.inbound.contacts import connection_of
 from wa_crm.domain.usecases.monitoring.session_health import poll_job
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
-from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB, Outgoing, queue_outbound
+from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig
 
@@ -86,8 +87,7 @@ async def sqlite_container(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Con
 
 
 async def message_statuses(container: Container, association: Association) -> Counter[str]:
-    async with container.uow_factory()() as uow:
-        failed = await uow.messages.list_failed(association.id, 1000)
+    failed = await container.queries().monitoring.failed_messages(association.id, 1000)
     return Counter(message.error.split(":")[0] for message in failed if message.error)
 
 
@@ -194,14 +194,12 @@ async def test_messages_wait_for_a_deleted_session_and_one_alert_says_so(
 
 
 async def _recorded(container: Container, association: Association, status: str) -> bool:
-    async with container.uow_factory()() as uow:
-        history = await uow.session_events.history(association.id, 1)
+    history = await container.queries().monitoring.session_history(association.id, 1)
     return bool(history) and history[0].status == status
 
 
 async def _session_alerts(container: Container, association: Association, count: int) -> bool:
-    async with container.uow_factory()() as uow:
-        alerts = await uow.alerts.recent(association.id, 10)
+    alerts = await container.queries().monitoring.recent_alerts(association.id, 10)
     kinds = [alert.kind for alert in alerts]
     assert "dead_letter" not in kinds
     return kinds.count("session_down") == count
@@ -333,7 +331,7 @@ async def test_a_probe_postponed_by_the_rate_limit_is_given_back(
 
     async def postponed_for_the_slot() -> bool:
         async with container.uow_factory()() as uow:
-            job = await uow.jobs.get_by_key(f"{DELIVER_JOB}:{chat.conversation_id}")
+            job = await uow.jobs.get_by_key(f"{Deliver.kind}:{chat.conversation_id}")
         assert job is not None
         return job.run_after > container.clock().now() + timedelta(seconds=30)
 

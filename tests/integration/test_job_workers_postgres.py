@@ -13,10 +13,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.job_commands import Echo
 
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
+from wa_crm.adapters.sql.engine import read_only_engine
+from wa_crm.adapters.sql.queries.monitoring import SqlMonitoringQueries
 from wa_crm.adapters.system.clock import SystemClock
-from wa_crm.domain.model.jobs import Job, JobStatus, NewJob
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.jobs import Attempt, JobStatus, NewJob
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.ports.unit_of_work import UnitOfWork
 
@@ -24,6 +28,10 @@ pytestmark = pytest.mark.postgres
 
 JOBS = 120
 REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def echo_job(key: str, clock: SystemClock) -> NewJob:
+    return new_job(Echo(key), key=key, run_after=clock.now())
 
 
 @pytest.fixture
@@ -38,8 +46,8 @@ async def test_racing_workers_run_each_job_exactly_once(engines, cipher) -> None
     clock = SystemClock()
     runs: collections.Counter[str] = collections.Counter()
 
-    async def record(job: Job) -> None:
-        runs[job.key] += 1
+    async def record(command: Echo, attempt: Attempt) -> None:
+        runs[command.label] += 1
         await asyncio.sleep(0)  # let the other workers interleave
 
     def factory(engine):
@@ -50,11 +58,11 @@ async def test_racing_workers_run_each_job_exactly_once(engines, cipher) -> None
 
     async with factory(engines[0])() as uow:
         for number in range(JOBS):
-            await uow.jobs.schedule(NewJob("record", f"record:{number}", clock.now()), clock.now())
+            await uow.jobs.schedule(echo_job(f"record:{number}", clock), clock.now())
         await uow.commit()
 
     runners = [
-        JobRunner(factory(engine), clock, {"record": record}, f"worker-{i}-{j}", batch_size=3)
+        JobRunner(factory(engine), clock, {Echo: record}, f"worker-{i}-{j}", batch_size=3)
         for i, engine in enumerate(engines)
         for j in range(3)
     ]
@@ -69,8 +77,11 @@ async def test_racing_workers_run_each_job_exactly_once(engines, cipher) -> None
     assert sum(claimed_per_worker) == JOBS
     assert len(runs) == JOBS and set(runs.values()) == {1}
     assert sum(1 for claimed in claimed_per_worker if claimed) > 1, "the work was shared"
-    async with factory(engines[1])() as uow:
-        counts = await uow.jobs.count_by_status()
+    reader = read_only_engine(engines[1])
+    try:
+        counts = await SqlMonitoringQueries(reader).job_counts()
+    finally:
+        await reader.dispose()
     assert counts[JobStatus.DONE.value] == JOBS
 
 
@@ -80,15 +91,16 @@ from datetime import timedelta
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
 from wa_crm.adapters.system.clock import SystemClock
 from tests.conftest import TestCipher
+from tests.support.job_commands import Echo
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 
-async def hang(job):
-    print("running", job.key, flush=True)
+async def hang(command, attempt):
+    print("running", command.label, flush=True)
     await asyncio.Event().wait()
 
 async def main():
     engine = create_engine(sys.argv[1])
-    runner = JobRunner(lambda: SqlUnitOfWork(engine, TestCipher()), SystemClock(), {"record": hang},
+    runner = JobRunner(lambda: SqlUnitOfWork(engine, TestCipher()), SystemClock(), {Echo: hang},
                        "doomed", lease=timedelta(seconds=float(sys.argv[2])))
     await runner.run_due()
 
@@ -103,7 +115,7 @@ async def test_a_killed_worker_process_leaves_its_job_to_another_after_the_lease
     engine = create_engine(postgres_url)
     try:
         async with SqlUnitOfWork(engine, cipher) as uow:
-            await uow.jobs.schedule(NewJob("record", "record:orphan", clock.now()), clock.now())
+            await uow.jobs.schedule(echo_job("record:orphan", clock), clock.now())
             await uow.commit()
         root = REPOSITORY
         process = await asyncio.create_subprocess_exec(
@@ -124,13 +136,13 @@ async def test_a_killed_worker_process_leaves_its_job_to_another_after_the_lease
 
         runs: list[tuple[str, int]] = []
 
-        async def record(job: Job) -> None:
-            runs.append((job.key, job.attempts))
+        async def record(command: Echo, attempt: Attempt) -> None:
+            runs.append((command.label, attempt.number))
 
         survivor = JobRunner(
             lambda: SqlUnitOfWork(engine, cipher),
             clock,
-            {"record": record},
+            {Echo: record},
             "survivor",
             lease=timedelta(seconds=30),
         )

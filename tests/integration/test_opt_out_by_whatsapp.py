@@ -22,9 +22,9 @@ from tests.integration.delivery_support import FAST_BACKOFF, eventually, running
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.association import BotSettings, PrivacySettings, WhatsAppSettings
+from wa_crm.domain.model.job_commands import BotTurn, JobCommand
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
-from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.outbound.delivery import OPTED_OUT
 from wa_crm.entrypoints.http import create_app
@@ -104,14 +104,14 @@ class World:
         return list(reversed(response.json()["items"]))
 
     @asynccontextmanager
-    async def jobs(self, kinds: Iterable[str] | None = None) -> AsyncIterator[None]:
-        """The service's job handlers (only ``kinds``, when given) running meanwhile."""
+    async def jobs(self, commands: Iterable[type[JobCommand]] | None = None) -> AsyncIterator[None]:
+        """The service's job handlers (only those of ``commands``, when given) running meanwhile."""
         handlers = self.container.job_handlers()
-        wanted = set(kinds) if kinds is not None else set(handlers)
+        wanted = set(commands) if commands is not None else set(handlers)
         runner = JobRunner(
             self.container.uow_factory(),
             self.container.clock(),
-            {kind: handler for kind, handler in handlers.items() if kind in wanted},
+            {command: handler for command, handler in handlers.items() if command in wanted},
             "opt-out-test",
             backoff=FAST_BACKOFF,
         )
@@ -206,7 +206,7 @@ async def test_sair_stops_the_bot_and_agents_may_only_answer_what_comes_after(
 
 async def test_what_was_due_before_the_opt_out_is_not_sent(world: World) -> None:
     await world.patient_writes("Oi")
-    async with world.jobs([BOT_TURN_JOB]):  # the bot answers, nothing is delivered yet
+    async with world.jobs([BotTurn]):  # the bot answers, nothing is delivered yet
 
         async def greeting_queued() -> bool:
             return any(m["author"] == "bot" for m in await world.messages())
@@ -226,9 +226,10 @@ async def test_what_was_due_before_the_opt_out_is_not_sent(world: World) -> None
     assert [m["body"] for m in messages if m["author"] == "system"] == [
         PRIVACY.opt_out_confirmation
     ]
+    alerts = await world.container.queries().monitoring.recent_alerts(world.association_id, 10)
+    assert alerts == [], "not a dead letter"
     async with world.container.uow_factory()() as uow:
-        assert await uow.alerts.recent(world.association_id, 10) == [], "not a dead letter"
-        turn = await uow.jobs.get_by_key(f"{BOT_TURN_JOB}:{(messages[0])['conversation_id']}")
+        turn = await uow.jobs.get_by_key(f"{BotTurn.kind}:{(messages[0])['conversation_id']}")
     assert turn is not None and turn.status is JobStatus.DONE, "the bot turn ran, silently"
     assert (await world.contact())["opt_out_source"] == "keyword:PARAR"
 

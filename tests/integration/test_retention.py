@@ -18,7 +18,9 @@ from tests.support.history import HistoryShape, generate, insert_history
 
 from wa_crm.adapters.media.filesystem import FilesystemMediaStore
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
-from wa_crm.adapters.sql.repositories import statistics as queries
+from wa_crm.adapters.sql.engine import read_only_engine
+from wa_crm.adapters.sql.queries import statistics as queries
+from wa_crm.adapters.sql.queries.statistics import SqlStatisticsQueries
 from wa_crm.adapters.sql.tables import messages as messages_table
 from wa_crm.domain.model.association import Association, PrivacySettings
 from wa_crm.domain.model.jobs import Job
@@ -33,6 +35,7 @@ from wa_crm.domain.model.message import (
 from wa_crm.domain.model.statistics import Statistics
 from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics, StatisticsRequest
 from wa_crm.domain.usecases.privacy.retention import PurgeExpiredMessages, purge_job
+from wa_crm.ports.queries import StatisticsQueries
 from wa_crm.ports.system import SecretCipher
 from wa_crm.ports.unit_of_work import UnitOfWork
 from wa_crm.testing.clock import FakeClock
@@ -51,6 +54,13 @@ async def engine(backend_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def uow_factory(engine: AsyncEngine, cipher: SecretCipher) -> UowFactory:
     return lambda: SqlUnitOfWork(engine, cipher)
+
+
+@pytest.fixture
+async def figures(engine: AsyncEngine) -> AsyncIterator[StatisticsQueries]:
+    reader = read_only_engine(engine)
+    yield SqlStatisticsQueries(reader)
+    await reader.dispose()
 
 
 async def add_association(uow_factory: UowFactory, association_id: str, days: int | None) -> None:
@@ -78,9 +88,9 @@ async def run_purge(
 
 
 async def statistics(
-    uow_factory: UowFactory, association_id: str, days: tuple[date, date], tz: str
+    figures: StatisticsQueries, association_id: str, days: tuple[date, date], tz: str
 ) -> Statistics:
-    compute = ComputeStatistics(uow_factory, FakeClock())
+    compute = ComputeStatistics(figures, FakeClock())
     association = Association(association_id, association_id, "A", datetime(2025, 1, 1, tzinfo=UTC))
     return (await compute(StatisticsRequest(association, days[0], days[1], tz))).unwrap()
 
@@ -105,7 +115,7 @@ def message(message_id: str, association_id: str, at: datetime, with_file: bool)
 
 
 async def test_the_job_purges_exactly_what_is_older_than_the_period_files_included(
-    uow_factory: UowFactory, tmp_path: Path
+    uow_factory: UowFactory, tmp_path: Path, figures: StatisticsQueries
 ) -> None:
     clock = FakeClock(datetime(2026, 3, 31, 13, 30, 15, 250_000, tzinfo=UTC))
     media = FilesystemMediaStore(tmp_path / "media")
@@ -134,15 +144,15 @@ async def test_the_job_purges_exactly_what_is_older_than_the_period_files_includ
                 await media.put(item.media.url or "", item.id.encode(), item.media.mimetype)
         await uow.commit()
     period = (date(2025, 4, 1), date(2026, 3, 31))
-    before = await statistics(uow_factory, "main", period, "America/Sao_Paulo")
+    before = await statistics(figures, "main", period, "America/Sao_Paulo")
 
     job = await run_purge(uow_factory, purge, "main")
     await run_purge(uow_factory, purge, "other")
 
     purged = {"ancient", "day-before", "second-before", "tick-before"}
     async with uow_factory() as uow:
-        left = {m.id for m in await uow.privacy.messages_of("main", "c1")}
-        left |= {m.id for m in await uow.privacy.messages_of("other", "c1")}
+        left = {m.id for m in await uow.messages.all_of_conversation("main", "c1")}
+        left |= {m.id for m in await uow.messages.all_of_conversation("other", "c1")}
     assert left == {m.id for m in messages} - purged
     for item in messages:
         if item.media is not None:
@@ -151,7 +161,7 @@ async def test_the_job_purges_exactly_what_is_older_than_the_period_files_includ
     files = sorted(p.read_bytes() for p in (tmp_path / "media").rglob("*") if p.is_file())
     assert files == [b"at-cutoff", b"other-ancient", b"today"]
     assert job.run_after == clock.now() + timedelta(days=1)
-    assert await statistics(uow_factory, "main", period, "America/Sao_Paulo") == before
+    assert await statistics(figures, "main", period, "America/Sao_Paulo") == before
     assert sum(day.inbound for day in before.messages_by_day) == len(ages)
 
 
@@ -165,7 +175,7 @@ MAIN, OTHER = HISTORY.associations
 
 
 async def test_statistics_of_a_purged_history_are_unchanged(
-    engine: AsyncEngine, uow_factory: UowFactory, tmp_path: Path
+    engine: AsyncEngine, uow_factory: UowFactory, tmp_path: Path, figures: StatisticsQueries
 ) -> None:
     """A random history (bots, agents, handoffs, failures), purged up to a cut-off in the
     middle of an hour: figures over local days in São Paulo and in UTC stay the same."""
@@ -189,7 +199,7 @@ async def test_statistics_of_a_purged_history_are_unchanged(
         for period in (days, *weeks)
         for tz in ("America/Sao_Paulo", "UTC")
     ]
-    before = [await statistics(uow_factory, *period) for period in periods]
+    before = [await statistics(figures, *period) for period in periods]
 
     await run_purge(uow_factory, purge, MAIN)
 
@@ -201,7 +211,7 @@ async def test_statistics_of_a_purged_history_are_unchanged(
     }
     assert remaining == {m["id"] for m in generated} - purged
     assert len(purged) > len(remaining) / 4  # a good part of the history
-    after = [await statistics(uow_factory, *period) for period in periods]
+    after = [await statistics(figures, *period) for period in periods]
     for period, was, now in zip(periods, before, after, strict=True):
         assert now == was, period
     assert before[0].answered.by_humans > 0 and before[0].delivery_failures > 0

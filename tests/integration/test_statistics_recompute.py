@@ -19,7 +19,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.support.history import HistoryChunk, HistoryShape, generate, insert_history
 
-from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
+from wa_crm.adapters.sql import create_engine
+from wa_crm.adapters.sql.engine import read_only_engine
+from wa_crm.adapters.sql.queries.statistics import SqlStatisticsQueries
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.statistics import (
     AnsweredConversations,
@@ -28,7 +30,6 @@ from wa_crm.domain.model.statistics import (
     Statistics,
 )
 from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics, StatisticsRequest
-from wa_crm.ports.system import SecretCipher
 from wa_crm.testing.clock import FakeClock
 
 SHAPE = HistoryShape(
@@ -149,10 +150,17 @@ def without_median(figures: Statistics) -> Statistics:
     return replace(figures, first_response=replace(figures.first_response, median_seconds=None))
 
 
+@pytest.fixture
+async def figures(engine: AsyncEngine) -> AsyncIterator[SqlStatisticsQueries]:
+    reader = read_only_engine(engine)
+    yield SqlStatisticsQueries(reader)
+    await reader.dispose()
+
+
 async def test_statistics_match_a_recomputation_from_the_rows(
-    engine: AsyncEngine, history: HistoryChunk, cipher: SecretCipher
+    figures: SqlStatisticsQueries, history: HistoryChunk
 ) -> None:
-    compute = ComputeStatistics(lambda: SqlUnitOfWork(engine, cipher), FakeClock())
+    compute = ComputeStatistics(figures, FakeClock())
     for association_id, tz in PERIODS:
         association = Association(association_id, association_id, "Main", SHAPE.start)
         request = StatisticsRequest(association, FIRST_DAY, LAST_DAY, tz)

@@ -128,7 +128,6 @@ async def test_an_upload_over_the_limit_is_refused_while_it_is_still_arriving(
 
         assert head.startswith(b"HTTP/1.1 413"), head
         assert b'"code":"body_too_large"' in body.replace(b" ", b"")
-        async with service.container.uow_factory()() as uow:
-            assert await uow.imports.recent(service.association.id, 10) == []
+        assert await service.container.queries().imports.recent(service.association.id, 10) == []
         media = tmp_path / "media"
         assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]

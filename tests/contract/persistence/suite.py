@@ -18,6 +18,7 @@ from .suite_jobs import JobContract, ProcessedEventContract
 from .suite_pending_acks import PendingAckContract
 from .suite_people import ContactContract, PatientContract
 from .suite_privacy import PrivacyContract
+from .suite_queries import QueriesContract, SqlQueriesContract
 from .suite_sql import SqlStorageContract
 from .suite_statistics import StatisticsContract
 from .suite_unit_of_work import UnitOfWorkContract
@@ -40,7 +41,9 @@ __all__ = [
     "PersistenceContract",
     "PrivacyContract",
     "ProcessedEventContract",
+    "QueriesContract",
     "SqlAuditContract",
+    "SqlQueriesContract",
     "SqlStorageContract",
     "StatisticsContract",
     "UnitOfWorkContract",

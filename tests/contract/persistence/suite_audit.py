@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction, AuditEntry
-from wa_crm.ports.unit_of_work import AuditQuery
+from wa_crm.ports.queries import AuditQuery, Queries
 
 from .base import PersistenceContract, UowFactory
 from .builders import SAO_PAULO, an_association, at
@@ -47,13 +47,14 @@ class AuditContract(PersistenceContract):
             await uow.commit()
 
     async def _list(
-        self, uow_factory: UowFactory, association: Association, **query: object
+        self, queries: Queries, association: Association, **query: object
     ) -> list[AuditEntry]:
-        async with uow_factory() as uow:
-            found = await uow.audit.list(association.id, AuditQuery(**query))  # type: ignore[arg-type]
+        found = await queries.audit.entries(association.id, AuditQuery(**query))  # type: ignore[arg-type]
         return [entry for _, entry in found]
 
-    async def test_entries_come_back_whole_newest_first(self, uow_factory: UowFactory) -> None:
+    async def test_entries_come_back_whole_newest_first(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         mine, other = await self._associations(uow_factory)
         first = an_entry(mine, 0, at=at(0).astimezone(SAO_PAULO))
         second = an_entry(
@@ -67,22 +68,26 @@ class AuditContract(PersistenceContract):
         )
         await self._append(uow_factory, first, second, an_entry(other, 9))
 
-        found = await self._list(uow_factory, mine)
+        found = await self._list(queries, mine)
 
         assert found == [second, first]
         assert found[1].at.utcoffset() is not None
         assert isinstance(found[0].action, AuditAction)
 
-    async def test_the_order_is_the_order_of_appending(self, uow_factory: UowFactory) -> None:
+    async def test_the_order_is_the_order_of_appending(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         """Newest by id, not by time: a clock that steps back does not reorder the log."""
         mine, _ = await self._associations(uow_factory)
         later, earlier = an_entry(mine, 10), an_entry(mine, 1)
         await self._append(uow_factory, later)
         await self._append(uow_factory, earlier)
 
-        assert await self._list(uow_factory, mine) == [earlier, later]
+        assert await self._list(queries, mine) == [earlier, later]
 
-    async def test_ids_page_back_through_the_log(self, uow_factory: UowFactory) -> None:
+    async def test_ids_page_back_through_the_log(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         mine, other = await self._associations(uow_factory)
         entries = [an_entry(mine if n % 3 else other, n) for n in range(10)]
         await self._append(uow_factory, *entries)
@@ -91,8 +96,7 @@ class AuditContract(PersistenceContract):
         pages: list[list[AuditEntry]] = []
         before: int | None = None
         while True:
-            async with uow_factory() as uow:
-                page = await uow.audit.list(mine.id, AuditQuery(before_id=before, limit=2))
+            page = await queries.audit.entries(mine.id, AuditQuery(before_id=before, limit=2))
             if not page:
                 break
             pages.append([entry for _, entry in page])
@@ -104,45 +108,52 @@ class AuditContract(PersistenceContract):
         assert [entry for page in pages for entry in page] == expected
 
     async def test_a_period_includes_its_start_and_excludes_its_end(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         mine, _ = await self._associations(uow_factory)
         entries = [an_entry(mine, n) for n in range(5)]
         await self._append(uow_factory, *entries)
 
-        assert await self._list(uow_factory, mine, start=at(1), end=at(3)) == entries[2:0:-1]
-        assert await self._list(uow_factory, mine, start=at(3)) == entries[:2:-1]
-        assert await self._list(uow_factory, mine, end=at(1).astimezone(SAO_PAULO)) == entries[:1]
+        assert await self._list(queries, mine, start=at(1), end=at(3)) == entries[2:0:-1]
+        assert await self._list(queries, mine, start=at(3)) == entries[:2:-1]
+        assert await self._list(queries, mine, end=at(1).astimezone(SAO_PAULO)) == entries[:1]
 
-    async def test_the_actor_filter_combines_with_the_others(self, uow_factory: UowFactory) -> None:
+    async def test_the_actor_filter_combines_with_the_others(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         mine, _ = await self._associations(uow_factory)
         entries = [an_entry(mine, n, actor=("ana", "bia")[n % 2]) for n in range(6)]
         await self._append(uow_factory, *entries)
-        async with uow_factory() as uow:
-            newest_first = await uow.audit.list(mine.id, AuditQuery())
+        newest_first = await queries.audit.entries(mine.id, AuditQuery())
         cursor = newest_first[1][0]  # the id of entry 4
 
-        assert await self._list(uow_factory, mine, actor="bia") == [
+        assert await self._list(queries, mine, actor="bia") == [
             entries[5],
             entries[3],
             entries[1],
         ]
         assert await self._list(
-            uow_factory, mine, actor="ana", start=at(1), before_id=cursor, limit=5
+            queries, mine, actor="ana", start=at(1), before_id=cursor, limit=5
         ) == [entries[2]]
-        assert await self._list(uow_factory, mine, actor="nobody") == []
+        assert await self._list(queries, mine, actor="nobody") == []
 
-    async def test_an_uncommitted_entry_is_not_kept(self, uow_factory: UowFactory) -> None:
+    async def test_an_uncommitted_entry_is_not_kept(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         mine, _ = await self._associations(uow_factory)
         async with uow_factory() as uow:
             await uow.audit.add(an_entry(mine, 1))
 
-        assert await self._list(uow_factory, mine) == []
+        assert await self._list(queries, mine) == []
 
-    async def test_the_log_can_only_be_added_to_and_read(self, uow_factory: UowFactory) -> None:
+    async def test_the_log_can_only_be_added_to_and_read(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         async with uow_factory() as uow:
             public = {name for name in dir(uow.audit) if not name.startswith("_")}
-        assert public == {"add", "list"}
+        assert public == {"add"}
+        readers = {name for name in dir(queries.audit) if not name.startswith("_")}
+        assert readers == {"entries", "agent_names"}
 
 
 class SqlAuditContract(PersistenceContract):
@@ -152,33 +163,43 @@ class SqlAuditContract(PersistenceContract):
     def engine(self) -> AsyncEngine:
         raise NotImplementedError
 
+    @pytest.fixture
+    def read_engine(self) -> AsyncEngine:
+        raise NotImplementedError
+
     @contextmanager
-    def _statements(self, engine: AsyncEngine) -> Iterator[list[str]]:
+    def _statements(self, *engines: AsyncEngine) -> Iterator[list[str]]:
         seen: list[str] = []
 
         def remember(*args: object) -> None:
             seen.append(str(args[2]))
 
-        event.listen(engine.sync_engine, "before_cursor_execute", remember)
+        for engine in engines:
+            event.listen(engine.sync_engine, "before_cursor_execute", remember)
         try:
             yield seen
         finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", remember)
+            for engine in engines:
+                event.remove(engine.sync_engine, "before_cursor_execute", remember)
 
     async def test_the_adapter_only_inserts_and_selects(
-        self, engine: AsyncEngine, uow_factory: UowFactory
+        self,
+        engine: AsyncEngine,
+        read_engine: AsyncEngine,
+        uow_factory: UowFactory,
+        queries: Queries,
     ) -> None:
         mine = an_association()
         async with uow_factory() as uow:
             await uow.associations.add(mine)
             await uow.commit()
-        with self._statements(engine) as seen:
+        with self._statements(engine, read_engine) as seen:
             async with uow_factory() as uow:
                 await uow.audit.add(an_entry(mine, 1))
                 await uow.commit()
-                await uow.audit.list(mine.id, AuditQuery())
-                query = AuditQuery(start=at(0), end=at(2), actor="x", before_id=9, limit=3)
-                await uow.audit.list(mine.id, query)
+            await queries.audit.entries(mine.id, AuditQuery())
+            query = AuditQuery(start=at(0), end=at(2), actor="x", before_id=9, limit=3)
+            await queries.audit.entries(mine.id, query)
 
         on_the_log = [s.split()[0].upper() for s in seen if "audit_log" in s]
         assert on_the_log == ["INSERT", "SELECT", "SELECT"]

@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from wa_crm.domain.model.imports import Import, ImportKind, ImportStatus, RowError
+from wa_crm.ports.queries import Queries
 from wa_crm.ports.unit_of_work import DuplicateKey
 
 from .base import PersistenceContract, UowFactory
@@ -77,7 +78,7 @@ class ImportContract(PersistenceContract):
             assert await uow.imports.get(mine, stored.id) == moved
 
     async def test_an_import_is_found_only_in_its_association(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         mine, other = await self._two_associations(uow_factory)
         stored = an_import(mine)
@@ -87,10 +88,11 @@ class ImportContract(PersistenceContract):
 
         async with uow_factory() as uow:
             assert await uow.imports.get(other, stored.id) is None
-            assert await uow.imports.recent(other, 10) == []
+        assert await queries.imports.recent(other, 10) == []
+        assert await queries.imports.recent(mine, 10) == [stored]
 
     async def test_recent_imports_come_newest_first_up_to_the_limit(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         mine, other = await self._two_associations(uow_factory)
         stored = [an_import(mine, seconds) for seconds in (10, 30, 20)]
@@ -99,8 +101,7 @@ class ImportContract(PersistenceContract):
                 await uow.imports.add(item)
             await uow.commit()
 
-        async with uow_factory() as uow:
-            recent = await uow.imports.recent(mine, 2)
+        recent = await queries.imports.recent(mine, 2)
 
         assert [item.id for item in recent] == [stored[1].id, stored[2].id]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from wa_crm.domain.model.conversation import Channel, ConversationStatus
-from wa_crm.ports.unit_of_work import ConversationQuery
+from wa_crm.ports.queries import ConversationQuery, Queries
 
 from .base import PersistenceContract, UowFactory
 from .builders import a_contact, a_conversation, at
@@ -46,14 +46,17 @@ class InboxContract(PersistenceContract):
             await uow.commit()
         return ids
 
-    async def _names(self, uow_factory: UowFactory, ids: dict[str, str], query) -> list[str]:  # type: ignore[no-untyped-def]
+    async def _names(
+        self, queries: Queries, ids: dict[str, str], query: ConversationQuery
+    ) -> list[str]:
         by_id = {value: key for key, value in ids.items()}
-        async with uow_factory() as uow:
-            return [by_id[c.id] for c in await uow.conversations.search(A, query)]
+        return [by_id[c.id] for c in await queries.inbox.conversations(A, query)]
 
-    async def test_newest_activity_first_and_filters(self, uow_factory: UowFactory) -> None:
+    async def test_newest_activity_first_and_filters(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         ids = await self._seed(uow_factory)
-        names = functools.partial(self._names, uow_factory, ids)
+        names = functools.partial(self._names, queries, ids)
         assert await names(ConversationQuery()) == [
             "Rita",
             "Carlos 100%_off",
@@ -73,49 +76,52 @@ class InboxContract(PersistenceContract):
         assert await names(ConversationQuery(text="100%_")) == ["Carlos 100%_off"]
         assert await names(ConversationQuery(text="0%x")) == []
 
-    async def test_cursor_pages_cover_everything_once(self, uow_factory: UowFactory) -> None:
+    async def test_cursor_pages_cover_everything_once(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         ids = await self._seed(uow_factory)
         seen: list[str] = []
         cursor = None
-        async with uow_factory() as uow:
-            while True:
-                page = await uow.conversations.search(A, ConversationQuery(after=cursor, limit=2))
-                if not page:
-                    break
-                seen += [c.id for c in page]
-                last = page[-1]
-                cursor = (last.last_message_at or last.created_at, last.id)
+        while True:
+            page = await queries.inbox.conversations(A, ConversationQuery(after=cursor, limit=2))
+            if not page:
+                break
+            seen += [c.id for c in page]
+            last = page[-1]
+            cursor = (last.last_message_at or last.created_at, last.id)
         assert sorted(seen) == sorted(ids.values()) and len(seen) == len(set(seen))
 
-    async def test_counts_per_status_include_zeros(self, uow_factory: UowFactory) -> None:
+    async def test_counts_per_status_include_zeros(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         await self._seed(uow_factory)
-        async with uow_factory() as uow:
-            assert await uow.conversations.count_by_status(A) == {
-                "bot": 1,
-                "pending": 1,
-                "human": 2,
-                "resolved": 1,
-            }
-            assert await uow.conversations.count_by_status(A, "agent-1") == {
-                "bot": 0,
-                "pending": 0,
-                "human": 1,
-                "resolved": 1,
-            }
-            assert await uow.conversations.count_by_status("nobody") == {
-                "bot": 0,
-                "pending": 0,
-                "human": 0,
-                "resolved": 0,
-            }
+        assert await queries.inbox.count_by_status(A) == {
+            "bot": 1,
+            "pending": 1,
+            "human": 2,
+            "resolved": 1,
+        }
+        assert await queries.inbox.count_by_status(A, "agent-1") == {
+            "bot": 0,
+            "pending": 0,
+            "human": 1,
+            "resolved": 1,
+        }
+        assert await queries.inbox.count_by_status("nobody") == {
+            "bot": 0,
+            "pending": 0,
+            "human": 0,
+            "resolved": 0,
+        }
 
-    async def test_contacts_by_id_stay_in_their_association(self, uow_factory: UowFactory) -> None:
+    async def test_contacts_by_id_stay_in_their_association(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         first, second = a_contact(A), a_contact("another-tenant")
         async with uow_factory() as uow:
             await uow.contacts.add(first)
             await uow.contacts.add(second)
             await uow.commit()
-        async with uow_factory() as uow:
-            found = await uow.contacts.get_many(A, [first.id, second.id, "missing"])
-            assert found == {first.id: first}
-            assert await uow.contacts.get_many(A, []) == {}
+        found = await queries.inbox.contacts(A, [first.id, second.id, "missing"])
+        assert found == {first.id: first}
+        assert await queries.inbox.contacts(A, []) == {}

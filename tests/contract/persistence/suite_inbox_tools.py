@@ -13,7 +13,8 @@ from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import ConversationStatus
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.statistics import Satisfaction
-from wa_crm.ports.unit_of_work import ConversationQuery, DuplicateKey
+from wa_crm.ports.queries import ConversationQuery, Queries
+from wa_crm.ports.unit_of_work import DuplicateKey
 
 from .base import PersistenceContract, UowFactory
 from .builders import SAO_PAULO, T0, a_contact, a_conversation, an_association, at, new_id
@@ -43,7 +44,7 @@ class InboxToolsContract(PersistenceContract):
         return mine.id, other.id
 
     async def test_canned_replies_round_trip_search_and_delete(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         mine, other = await self._associations(uow_factory)
         welcome = a_reply(mine, "ola", "Olá {first_name}! Sou {agent_name}.", "Boas-vindas")
@@ -54,23 +55,23 @@ class InboxToolsContract(PersistenceContract):
             for reply in (welcome, hours, price, elsewhere):
                 await uow.canned_replies.add(reply)
             await uow.commit()
+        search = queries.inbox.canned_replies
+        assert await search(mine, "", 10) == [hours, welcome, price]
+        assert await search(mine, "", 1) == [hours]
+        assert await search(mine, "OLA", 10) == [welcome]  # shortcut
+        assert await search(mine, "vindas", 10) == [welcome]  # title
+        assert await search(mine, "18H", 10) == [hours]  # text
+        assert await search(mine, "100%", 10) == [price]
+        assert await search(mine, "0%_", 10) == []
         async with uow_factory() as uow:
             replies = uow.canned_replies
             assert await replies.get(mine, welcome.id) == welcome
             assert await replies.get(other, welcome.id) is None
-            assert await replies.search(mine, "", 10) == [hours, welcome, price]
-            assert await replies.search(mine, "", 1) == [hours]
-            assert await replies.search(mine, "OLA", 10) == [welcome]  # shortcut
-            assert await replies.search(mine, "vindas", 10) == [welcome]  # title
-            assert await replies.search(mine, "18H", 10) == [hours]  # text
-            assert await replies.search(mine, "100%", 10) == [price]
-            assert await replies.search(mine, "0%_", 10) == []
             assert await replies.delete(other, hours.id) is False
             assert await replies.delete(mine, hours.id) is True
             assert await replies.delete(mine, hours.id) is False
             await uow.commit()
-        async with uow_factory() as uow:
-            assert await uow.canned_replies.search(mine, "", 10) == [welcome, price]
+        assert await search(mine, "", 10) == [welcome, price]
 
     async def test_a_shortcut_is_unique_per_association(self, uow_factory: UowFactory) -> None:
         mine, other = await self._associations(uow_factory)
@@ -131,7 +132,7 @@ class InboxToolsContract(PersistenceContract):
         assert loaded is not None and (loaded.labels, loaded.snoozed_until) == ((), None)
 
     async def test_the_list_filters_by_label_and_leaves_out_snoozed_ones(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         names = {}
         rows = [
@@ -160,8 +161,7 @@ class InboxToolsContract(PersistenceContract):
             await uow.commit()
 
         async def listed(**filters: Any) -> list[str]:
-            async with uow_factory() as uow:
-                found = await uow.conversations.search("a1", ConversationQuery(**filters))
+            found = await queries.inbox.conversations("a1", ConversationQuery(**filters))
             return [names[c.id] for c in found]
 
         both = next(key for key, name in names.items() if name == "both")
@@ -176,7 +176,7 @@ class InboxToolsContract(PersistenceContract):
         assert await listed(label="urgente", after=(at(2), both)) == ["urgent"]
 
     async def test_statistics_count_labels_and_average_ratings_in_the_period(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         rows = [  # created at, labels, rating, rated at
             (START, ("receita", "urgente"), 5, START + timedelta(hours=1)),
@@ -205,14 +205,13 @@ class InboxToolsContract(PersistenceContract):
                 )
             )
             await uow.commit()
-        async with uow_factory() as uow:
-            stats = uow.statistics
-            assert await stats.conversations_by_label("a1", START, END) == {
-                "receita": 1,
-                "urgente": 3,
-            }
-            satisfaction = await stats.satisfaction("a1", START, END)
-            assert await stats.conversations_by_label("a1", END, END) == {}
-            assert await stats.satisfaction("a3", START, END) == Satisfaction(0, None)
+        stats = queries.statistics
+        assert await stats.conversations_by_label("a1", START, END) == {
+            "receita": 1,
+            "urgente": 3,
+        }
+        satisfaction = await stats.satisfaction("a1", START, END)
+        assert await stats.conversations_by_label("a1", END, END) == {}
+        assert await stats.satisfaction("a3", START, END) == Satisfaction(0, None)
         assert satisfaction.ratings == 3
         assert satisfaction.average == pytest.approx(10 / 3)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from wa_crm.domain.model.jobs import Job, JobStatus, NewJob
+from wa_crm.ports.queries import Queries
 
 from .base import PersistenceContract, UowFactory
 from .builders import T0, a_job, at
@@ -79,7 +80,9 @@ class JobContract(PersistenceContract):
         assert await self._claim(uow_factory, now=at(4)) == []  # not due any more
         assert [job.id for job in await self._claim(uow_factory, now=at(5))] == [first.id]
 
-    async def test_racing_schedules_of_one_key_make_one_job(self, uow_factory: UowFactory) -> None:
+    async def test_racing_schedules_of_one_key_make_one_job(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         async def schedule(second: int) -> Job:
             async with uow_factory() as uow:
                 job = await uow.jobs.schedule(a_job(key="turn:race", run_after=at(second)), T0)
@@ -90,8 +93,7 @@ class JobContract(PersistenceContract):
         jobs = await asyncio.gather(*(schedule(second) for second in range(6)))
         assert len({job.id for job in jobs}) == 1
         assert sorted(job.version for job in jobs) == [1, 2, 3, 4, 5, 6]
-        async with uow_factory() as uow:
-            assert (await uow.jobs.count_by_status())["pending"] == 1
+        assert (await queries.monitoring.job_counts())["pending"] == 1
 
     async def test_claim_takes_due_jobs_of_its_kinds_in_order(
         self, uow_factory: UowFactory
@@ -186,7 +188,7 @@ class JobContract(PersistenceContract):
         assert again.attempts == 2
 
     async def test_fail_without_retry_is_a_dead_letter_until_retried(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         job = await self._schedule(uow_factory, a_job(association_id="assoc-a"))
         other = await self._schedule(uow_factory, a_job(association_id="assoc-b"))
@@ -194,17 +196,20 @@ class JobContract(PersistenceContract):
             async with uow_factory() as uow:
                 await uow.jobs.fail(claimed.id, 1, "worker-1", "HTTP 400", None, at(2))
                 await uow.commit()
+        dead = await queries.monitoring.dead_jobs("assoc-a", limit=10)
+        assert [(j.id, j.status, j.last_error) for j in dead] == [(job.id, "dead", "HTTP 400")]
+        assert {j.id for j in await queries.monitoring.dead_jobs(None, limit=10)} == {
+            job.id,
+            other.id,
+        }
+        assert len(await queries.monitoring.dead_jobs(None, limit=1)) == 1
+        assert await queries.monitoring.job_counts() == {
+            "pending": 0,
+            "running": 0,
+            "done": 0,
+            "dead": 2,
+        }
         async with uow_factory() as uow:
-            dead = await uow.jobs.list_dead("assoc-a", limit=10)
-            assert [(j.id, j.status, j.last_error) for j in dead] == [(job.id, "dead", "HTTP 400")]
-            assert {j.id for j in await uow.jobs.list_dead(None, limit=10)} == {job.id, other.id}
-            assert len(await uow.jobs.list_dead(None, limit=1)) == 1
-            assert await uow.jobs.count_by_status() == {
-                "pending": 0,
-                "running": 0,
-                "done": 0,
-                "dead": 2,
-            }
             revived = await uow.jobs.retry(job.id, at(3))
             assert revived is not None
             assert (revived.status, revived.attempts, revived.run_after) == ("pending", 0, at(3))

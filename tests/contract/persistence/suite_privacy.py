@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.statistics import AnsweredConversations, HourlyMessages
-from wa_crm.ports.unit_of_work import UnitOfWork
+from wa_crm.ports.queries import Queries, StatisticsQueries
 
 from .base import PersistenceContract, UowFactory
 from .builders import SAO_PAULO, a_message, a_patient, an_order
@@ -61,8 +61,7 @@ def history() -> list[Message]:
     ]
 
 
-async def figures(uow: UnitOfWork, start: datetime, end: datetime) -> tuple[object, ...]:
-    stats = uow.statistics
+async def figures(stats: StatisticsQueries, start: datetime, end: datetime) -> tuple[object, ...]:
     return (
         list(await stats.hourly_messages(A, start, end)),
         await stats.answered_conversations(A, start, end),
@@ -86,15 +85,14 @@ class PrivacyContract(PersistenceContract):
                 await uow.messages.add(stored)
             await uow.commit()
 
-    async def _figures(self, uow_factory: UowFactory) -> list[tuple[object, ...]]:
-        async with uow_factory() as uow:
-            return [await figures(uow, start, end) for start, end in PERIODS]
+    async def _figures(self, queries: Queries) -> list[tuple[object, ...]]:
+        return [await figures(queries.statistics, start, end) for start, end in PERIODS]
 
     async def _remaining(self, uow_factory: UowFactory, association_id: str = A) -> set[str]:
         async with uow_factory() as uow:
             ids: set[str] = set()
             for conversation in ("bot-only", "mixed", "split", "elsewhere"):
-                found = await uow.privacy.messages_of(association_id, conversation)
+                found = await uow.messages.all_of_conversation(association_id, conversation)
                 ids |= {m.id for m in found}
             return ids
 
@@ -109,9 +107,9 @@ class PrivacyContract(PersistenceContract):
             key=lambda m: m.created_at,
         )
         async with uow_factory() as uow:
-            first = await uow.privacy.purge_messages(A, cutoff, limit=2)
-            rest = await uow.privacy.purge_messages(A, cutoff, limit=100)
-            nothing = await uow.privacy.purge_messages(A, cutoff, limit=100)
+            first = await uow.messages.purge_before(A, cutoff, limit=2)
+            rest = await uow.messages.purge_before(A, cutoff, limit=100)
+            nothing = await uow.messages.purge_before(A, cutoff, limit=100)
             await uow.commit()
         assert [m.id for m in first] == [m.id for m in older[:2]]
         assert [m.id for m in rest] == [m.id for m in older[2:]]
@@ -123,21 +121,20 @@ class PrivacyContract(PersistenceContract):
         )
 
     async def test_purged_messages_leave_every_statistic_unchanged(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         await self._store(uow_factory, history())
-        before = await self._figures(uow_factory)
+        before = await self._figures(queries)
         # In steps that cut hours in two, so that an hour's rollup is added to.
         for cutoff in (minutes(10), minutes(31), minutes(75), minutes(200)):
             async with uow_factory() as uow:
-                await uow.privacy.purge_messages(A, cutoff, limit=3)
-                await uow.privacy.purge_messages(A, cutoff, limit=100)
+                await uow.messages.purge_before(A, cutoff, limit=3)
+                await uow.messages.purge_before(A, cutoff, limit=100)
                 await uow.commit()
-            assert await self._figures(uow_factory) == before, cutoff
+            assert await self._figures(queries) == before, cutoff
         assert await self._remaining(uow_factory) == set()
-        async with uow_factory() as uow:
-            hours = await uow.statistics.hourly_messages(A, PERIODS[0][0], PERIODS[0][1])
-            answered = await uow.statistics.answered_conversations(A, *PERIODS[0])
+        hours = await queries.statistics.hourly_messages(A, PERIODS[0][0], PERIODS[0][1])
+        answered = await queries.statistics.answered_conversations(A, *PERIODS[0])
         assert hours == [
             HourlyMessages(DAY, inbound=2, outbound=5),
             HourlyMessages(DAY + timedelta(hours=1), inbound=1, outbound=1),
@@ -146,37 +143,37 @@ class PrivacyContract(PersistenceContract):
         assert answered == AnsweredConversations(by_bot_only=1, by_humans=2)
 
     async def test_rollups_count_only_in_their_association_and_hours(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         await self._store(uow_factory, history())
         async with uow_factory() as uow:
-            await uow.privacy.purge_messages(A, minutes(200), limit=100)
-            await uow.privacy.purge_messages(OTHER, minutes(200), limit=100)
+            await uow.messages.purge_before(A, minutes(200), limit=100)
+            await uow.messages.purge_before(OTHER, minutes(200), limit=100)
             await uow.commit()
-        async with uow_factory() as uow:
-            before_day = await figures(uow, DAY - timedelta(hours=1), DAY)
-            after = await figures(uow, DAY + timedelta(hours=3), DAY + timedelta(hours=4))
-            other = await uow.statistics.answered_conversations(OTHER, *PERIODS[0])
+        stats = queries.statistics
+        before_day = await figures(stats, DAY - timedelta(hours=1), DAY)
+        after = await figures(stats, DAY + timedelta(hours=3), DAY + timedelta(hours=4))
+        other = await stats.answered_conversations(OTHER, *PERIODS[0])
         empty = ([], AnsweredConversations(0, 0), 0, 0)
         assert before_day == after == empty
         assert other == AnsweredConversations(by_bot_only=0, by_humans=1)
 
     async def test_deleting_a_conversations_messages_keeps_the_statistics(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         messages = history()
         await self._store(uow_factory, messages)
-        before = await self._figures(uow_factory)
+        before = await self._figures(queries)
         async with uow_factory() as uow:
-            deleted = await uow.privacy.delete_messages(A, "mixed")
-            elsewhere = await uow.privacy.delete_messages(OTHER, "mixed")
+            deleted = await uow.messages.delete_of_conversation(A, "mixed")
+            elsewhere = await uow.messages.delete_of_conversation(OTHER, "mixed")
             await uow.commit()
         mixed = sorted(
             (m for m in messages if m.conversation_id == "mixed"), key=lambda m: m.created_at
         )
         assert [m.id for m in deleted] == [m.id for m in mixed]
         assert elsewhere == []
-        assert await self._figures(uow_factory) == before
+        assert await self._figures(queries) == before
         assert await self._remaining(uow_factory) == {
             m.id for m in messages if m.conversation_id in ("bot-only", "split")
         }
@@ -185,8 +182,8 @@ class PrivacyContract(PersistenceContract):
         messages = history()
         await self._store(uow_factory, messages)
         async with uow_factory() as uow:
-            split = await uow.privacy.messages_of(A, "split")
-            none = await uow.privacy.messages_of(OTHER, "split")
+            split = await uow.messages.all_of_conversation(A, "split")
+            none = await uow.messages.all_of_conversation(OTHER, "split")
         assert split == [m for m in messages if m.conversation_id == "split"]
         assert none == []
 
@@ -200,8 +197,8 @@ class PrivacyContract(PersistenceContract):
                 await uow.patients.add_order(A, patient.id, an_order())
             await uow.commit()
         async with uow_factory() as uow:
-            await uow.privacy.delete_patient(A, erased.id)
-            await uow.privacy.delete_patient(A, "nobody")
+            await uow.patients.delete(A, erased.id)
+            await uow.patients.delete(A, "nobody")
             await uow.commit()
         async with uow_factory() as uow:
             assert await uow.patients.get(A, erased.id) is None
@@ -221,7 +218,7 @@ class PrivacyContract(PersistenceContract):
         async with uow_factory() as uow:
             await uow.send_slots.reserve("chat:a:5511@c.us", later, timedelta(0))
             await uow.send_slots.reserve("session:x", later, timedelta(0))
-            await uow.privacy.forget_send_slot("chat:a:5511@c.us")
+            await uow.send_slots.forget("chat:a:5511@c.us")
             await uow.commit()
         async with uow_factory() as uow:
             fresh = await uow.send_slots.reserve("chat:a:5511@c.us", DAY, timedelta(0))
@@ -241,11 +238,11 @@ class PrivacyContract(PersistenceContract):
                 await uow.notes.add(note)
             await uow.commit()
         async with uow_factory() as uow:
-            assert await uow.privacy.notes_of(A, "c1") == [notes[3], notes[1], notes[0]]
-            assert await uow.privacy.delete_notes(A, "c1") == 3
-            assert await uow.privacy.delete_notes(A, "c1") == 0
+            assert await uow.notes.all_of_conversation(A, "c1") == [notes[3], notes[1], notes[0]]
+            assert await uow.notes.delete_of_conversation(A, "c1") == 3
+            assert await uow.notes.delete_of_conversation(A, "c1") == 0
             await uow.commit()
         async with uow_factory() as uow:
-            assert await uow.privacy.notes_of(A, "c1") == []
-            assert await uow.privacy.notes_of(A, "c2") == [notes[2]]
-            assert await uow.privacy.notes_of(OTHER, "c1") == [elsewhere]
+            assert await uow.notes.all_of_conversation(A, "c1") == []
+            assert await uow.notes.all_of_conversation(A, "c2") == [notes[2]]
+            assert await uow.notes.all_of_conversation(OTHER, "c1") == [elsewhere]

@@ -22,6 +22,7 @@ from wa_crm.domain.model.statistics import (
     Statistics,
 )
 from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics, StatisticsRequest
+from wa_crm.ports.queries import Queries
 from wa_crm.testing.clock import FakeClock
 
 from .base import PersistenceContract, UowFactory
@@ -75,7 +76,9 @@ class StatisticsContract(PersistenceContract):
                     await uow.handoffs.mark_answered(conversation_id, answered_at)
             await uow.commit()
 
-    async def test_messages_by_utc_hour_only_hours_with_some(self, uow_factory: UowFactory) -> None:
+    async def test_messages_by_utc_hour_only_hours_with_some(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         await self._store(
             uow_factory,
             message("c1", Author.CONTACT, START),
@@ -87,8 +90,7 @@ class StatisticsContract(PersistenceContract):
             message("c2", Author.CONTACT, START - TICK),
             message("c9", Author.CONTACT, minutes(5), association_id=OTHER),
         )
-        async with uow_factory() as uow:
-            hours = await uow.statistics.hourly_messages(A, START, END)
+        hours = await queries.statistics.hourly_messages(A, START, END)
         assert list(hours) == [
             HourlyMessages(START, inbound=1, outbound=2),
             HourlyMessages(START + timedelta(hours=2), inbound=1, outbound=1),
@@ -96,7 +98,7 @@ class StatisticsContract(PersistenceContract):
         assert {hour.hour.utcoffset() for hour in hours} == {timedelta()}  # aware UTC
 
     async def test_answered_conversations_count_bot_and_agent_messages_in_the_period(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         await self._store(
             uow_factory,
@@ -114,13 +116,14 @@ class StatisticsContract(PersistenceContract):
             message("agent-at-end", Author.AGENT, END),
             message("elsewhere", Author.AGENT, minutes(10), association_id=OTHER),
         )
-        async with uow_factory() as uow:
-            answered = await uow.statistics.answered_conversations(A, START, END)
-            nothing = await uow.statistics.answered_conversations(A, END, END + timedelta(hours=1))
+        answered = await queries.statistics.answered_conversations(A, START, END)
+        nothing = await queries.statistics.answered_conversations(A, END, END + timedelta(hours=1))
         assert answered == AnsweredConversations(by_bot_only=3, by_humans=2)
         assert nothing == AnsweredConversations(by_bot_only=0, by_humans=1)
 
-    async def test_handoffs_by_reason_in_the_period(self, uow_factory: UowFactory) -> None:
+    async def test_handoffs_by_reason_in_the_period(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         await self._handoffs(
             uow_factory,
             ("h1", START, None),
@@ -132,14 +135,15 @@ class StatisticsContract(PersistenceContract):
         async with uow_factory() as uow:
             await uow.handoffs.record(OTHER, "h9", "keyword", minutes(4))
             await uow.commit()
-        async with uow_factory() as uow:
-            assert await uow.statistics.handoffs_by_reason(A, START, END) == {
-                "keyword": 2,
-                "max_turns": 1,
-            }
-            assert await uow.statistics.handoffs_by_reason(A, END + TICK, END + TICK * 2) == {}
+        assert await queries.statistics.handoffs_by_reason(A, START, END) == {
+            "keyword": 2,
+            "max_turns": 1,
+        }
+        assert await queries.statistics.handoffs_by_reason(A, END + TICK, END + TICK * 2) == {}
 
-    async def test_first_response_median_of_an_odd_count(self, uow_factory: UowFactory) -> None:
+    async def test_first_response_median_of_an_odd_count(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         await self._handoffs(
             uow_factory,
             ("h1", START, START + timedelta(seconds=10)),
@@ -149,11 +153,12 @@ class StatisticsContract(PersistenceContract):
             ("h5", END, END + timedelta(seconds=1)),
             ("h6", START - TICK, START),
         )
-        async with uow_factory() as uow:
-            first_response = await uow.statistics.first_response(A, START, END)
+        first_response = await queries.statistics.first_response(A, START, END)
         assert first_response == FirstResponse(answered=3, waiting=1, median_seconds=30.25)
 
-    async def test_first_response_median_of_an_even_count(self, uow_factory: UowFactory) -> None:
+    async def test_first_response_median_of_an_even_count(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         await self._handoffs(
             uow_factory,
             ("h1", START, START + timedelta(seconds=40)),
@@ -161,22 +166,20 @@ class StatisticsContract(PersistenceContract):
             ("h3", minutes(2), minutes(2) + timedelta(seconds=30)),
             ("h4", minutes(3), minutes(3) + timedelta(seconds=20.5)),
         )
-        async with uow_factory() as uow:
-            first_response = await uow.statistics.first_response(A, START, END)
+        first_response = await queries.statistics.first_response(A, START, END)
         assert first_response == FirstResponse(answered=4, waiting=0, median_seconds=25.25)
 
     async def test_first_response_without_answers_has_no_median(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         await self._handoffs(uow_factory, ("h1", START, None), ("h2", minutes(1), None))
-        async with uow_factory() as uow:
-            nothing_answered = await uow.statistics.first_response(A, START, END)
-            nothing = await uow.statistics.first_response(OTHER, START, END)
+        nothing_answered = await queries.statistics.first_response(A, START, END)
+        nothing = await queries.statistics.first_response(OTHER, START, END)
         assert nothing_answered == FirstResponse(answered=0, waiting=2, median_seconds=None)
         assert nothing == FirstResponse(answered=0, waiting=0, median_seconds=None)
 
     async def test_an_answer_marks_only_earlier_unanswered_handoffs(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         async with uow_factory() as uow:
             await uow.handoffs.record(A, "c1", "keyword", START)
@@ -191,20 +194,18 @@ class StatisticsContract(PersistenceContract):
             # again, not the one of minute 10 (later than the answer), not c2's.
             await uow.handoffs.mark_answered("c1", minutes(5))
             await uow.commit()
-        async with uow_factory() as uow:
-            first_response = await uow.statistics.first_response(A, START, END)
+        first_response = await queries.statistics.first_response(A, START, END)
         assert first_response == FirstResponse(answered=3, waiting=2, median_seconds=120.0)
 
     async def test_an_answer_at_the_handoff_time_waited_nothing(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         await self._handoffs(uow_factory, ("c1", minutes(1), minutes(1)))
-        async with uow_factory() as uow:
-            first_response = await uow.statistics.first_response(A, START, END)
+        first_response = await queries.statistics.first_response(A, START, END)
         assert first_response == FirstResponse(answered=1, waiting=0, median_seconds=0.0)
 
     async def test_delivery_failures_are_failed_outbound_messages_in_the_period(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         failed = MessageStatus.FAILED
         await self._store(
@@ -219,12 +220,11 @@ class StatisticsContract(PersistenceContract):
             message("c1", Author.BOT, START - TICK, failed),
             message("c9", Author.BOT, minutes(5), failed, association_id=OTHER),
         )
-        async with uow_factory() as uow:
-            assert await uow.statistics.delivery_failures(A, START, END) == 3
-            assert await uow.statistics.delivery_failures(OTHER, START, END) == 1
+        assert await queries.statistics.delivery_failures(A, START, END) == 3
+        assert await queries.statistics.delivery_failures(OTHER, START, END) == 1
 
     async def test_messages_withheld_on_purpose_are_no_delivery_failures(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         """Live and once deleted (rolled up): neither counts them."""
         withheld = [
@@ -235,14 +235,13 @@ class StatisticsContract(PersistenceContract):
         ]
         await self._store(uow_factory, *withheld)
         async with uow_factory() as uow:
-            assert await uow.statistics.delivery_failures(A, START, END) == 1
-            await uow.privacy.delete_messages(A, "c1")
+            assert await queries.statistics.delivery_failures(A, START, END) == 1
+            await uow.messages.delete_of_conversation(A, "c1")
             await uow.commit()
-        async with uow_factory() as uow:
-            assert await uow.statistics.delivery_failures(A, START, END) == 1
+        assert await queries.statistics.delivery_failures(A, START, END) == 1
 
     async def test_refused_webhooks_are_counted_by_scope_and_reason_for_a_day(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         refusals = [
             (A, "bad_signature", minutes(1)),
@@ -255,15 +254,13 @@ class StatisticsContract(PersistenceContract):
             async with uow_factory() as uow:
                 await uow.alerts.count_refused_webhook(scope, reason, at)
                 await uow.commit()
-        async with uow_factory() as uow:
-            everything = await uow.alerts.refused_webhooks(A, START)
-            last_hour = await uow.alerts.refused_webhooks(A, minutes(10) + timedelta(seconds=5))
-            service = await uow.alerts.refused_webhooks("", START)
+        everything = await queries.monitoring.refused_webhooks(A, START)
+        last_hour = await queries.monitoring.refused_webhooks(A, minutes(10) + timedelta(seconds=5))
+        service = await queries.monitoring.refused_webhooks("", START)
         async with uow_factory() as uow:  # a day later the old counts are gone
             await uow.alerts.count_refused_webhook(A, "bad_signature", minutes(2) + DAY)
             await uow.commit()
-        async with uow_factory() as uow:
-            next_day = await uow.alerts.refused_webhooks(A, START)
+        next_day = await queries.monitoring.refused_webhooks(A, START)
 
         assert everything == {"bad_signature": 2, "invalid_payload": 1}
         assert last_hour == {"invalid_payload": 1}
@@ -271,7 +268,7 @@ class StatisticsContract(PersistenceContract):
         assert next_day == {"bad_signature": 1, "invalid_payload": 1}
 
     async def test_recent_alerts_newest_first_up_to_the_limit(
-        self, uow_factory: UowFactory
+        self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         mine, other = an_association(id=A), an_association(id=OTHER)
         oldest = Alert("session", "session left WORKING", START)
@@ -284,12 +281,13 @@ class StatisticsContract(PersistenceContract):
                 await uow.alerts.add(A, alert)
             await uow.alerts.add(OTHER, Alert("session", "not mine", minutes(9)))
             await uow.commit()
-        async with uow_factory() as uow:
-            assert await uow.alerts.recent(A, 10) == [newest, middle, oldest]
-            assert await uow.alerts.recent(A, 2) == [newest, middle]
-            assert await uow.alerts.recent("nobody", 10) == []
+        assert await queries.monitoring.recent_alerts(A, 10) == [newest, middle, oldest]
+        assert await queries.monitoring.recent_alerts(A, 2) == [newest, middle]
+        assert await queries.monitoring.recent_alerts("nobody", 10) == []
 
-    async def test_statistics_fold_utc_hours_into_local_days(self, uow_factory: UowFactory) -> None:
+    async def test_statistics_fold_utc_hours_into_local_days(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
         """São Paulo is UTC-3: its 2 and 3 March run from 03:00 UTC on the 2nd to 03:00 on the
         4th."""
         local_start = datetime(2026, 3, 2, 3, tzinfo=UTC)
@@ -306,7 +304,7 @@ class StatisticsContract(PersistenceContract):
         await self._handoffs(
             uow_factory, ("c1", local_start + day, local_start + day + timedelta(seconds=90))
         )
-        compute = ComputeStatistics(uow_factory, FakeClock())
+        compute = ComputeStatistics(queries.statistics, FakeClock())
         association = an_association(id=A)
         request = StatisticsRequest(
             association, date(2026, 3, 2), date(2026, 3, 3), "America/Sao_Paulo"

@@ -22,11 +22,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine, upgrade
+from wa_crm.adapters.sql.engine import read_only_engine
 from wa_crm.adapters.sql.migrate import MIGRATIONS, current_revision
+from wa_crm.adapters.sql.queries import sql_queries
 from wa_crm.adapters.sql.tables import metadata
 from wa_crm.domain.model.waha_server import server_key
+from wa_crm.ports.queries import AuditQuery, Queries
 from wa_crm.ports.system import SecretCipher
-from wa_crm.ports.unit_of_work import AuditQuery
 
 from . import migration_rows as data
 
@@ -217,13 +219,17 @@ def _assert_0007_filled_in(after: Snapshot) -> None:
 async def _assert_readable(
     engine: AsyncEngine, cipher: SecretCipher, written: dict[str, int]
 ) -> None:
-    """Today's repositories read what the older revision stored, table by table."""
-    async with SqlUnitOfWork(engine, cipher) as uow:
-        for table in written:
-            await _READERS[table](uow)
+    """Today's repositories and queries read what the older revision stored, table by table."""
+    read_engine = read_only_engine(engine)
+    try:
+        async with SqlUnitOfWork(engine, cipher) as uow:
+            for table in written:
+                await _READERS[table](uow, sql_queries(read_engine))
+    finally:
+        await read_engine.dispose()
 
 
-async def _association(uow: SqlUnitOfWork) -> None:
+async def _association(uow: SqlUnitOfWork, queries: Queries) -> None:
     association = await uow.associations.get(data.ASSOCIATION)
     assert association is not None
     assert association.whatsapp.api_key == "waha-key"
@@ -234,22 +240,22 @@ async def _association(uow: SqlUnitOfWork) -> None:
     assert newer is not None and newer.whatsapp.base_url == ""
 
 
-async def _agent(uow: SqlUnitOfWork) -> None:
+async def _agent(uow: SqlUnitOfWork, queries: Queries) -> None:
     agent = await uow.agents.get(data.ASSOCIATION, data.AGENT)
     assert agent is not None and agent.email == "ana@amparo.org"
 
 
-async def _api_token(uow: SqlUnitOfWork) -> None:
+async def _api_token(uow: SqlUnitOfWork, queries: Queries) -> None:
     found = await uow.agents.find_by_token(data.TOKEN_HASH)
     assert found is not None and found[1].id == data.TOKEN_HASH[:16]
 
 
-async def _browser_session(uow: SqlUnitOfWork) -> None:
+async def _browser_session(uow: SqlUnitOfWork, queries: Queries) -> None:
     session = await uow.agents.find_session("session-hash")
     assert session is not None and session.agent_id == data.AGENT
 
 
-async def _patient(uow: SqlUnitOfWork) -> None:
+async def _patient(uow: SqlUnitOfWork, queries: Queries) -> None:
     patient = await uow.patients.get(data.ASSOCIATION, "patient-1")
     assert patient is not None
     assert patient.profile == {"diagnosis": "epilepsy"}
@@ -257,18 +263,18 @@ async def _patient(uow: SqlUnitOfWork) -> None:
     assert [order.total for order in patient.orders] == [Decimal("249.90")]
 
 
-async def _contact(uow: SqlUnitOfWork) -> None:
+async def _contact(uow: SqlUnitOfWork, queries: Queries) -> None:
     contact = await uow.contacts.get(data.ASSOCIATION, data.CONTACT)
     assert contact is not None and contact.fields == {"city": "Campinas"}
 
 
-async def _conversation(uow: SqlUnitOfWork) -> None:
+async def _conversation(uow: SqlUnitOfWork, queries: Queries) -> None:
     conversation = await uow.conversations.get(data.ASSOCIATION, data.CONVERSATION)
     assert conversation is not None and conversation.assignee_id == data.AGENT
     assert conversation.handoff_note is not None
 
 
-async def _messages(uow: SqlUnitOfWork) -> None:
+async def _messages(uow: SqlUnitOfWork, queries: Queries) -> None:
     incoming = await uow.messages.get(data.ASSOCIATION, data.MESSAGE_IN)
     assert incoming is not None and incoming.media is not None
     assert incoming.media.mimetype == "image/jpeg"
@@ -276,83 +282,83 @@ async def _messages(uow: SqlUnitOfWork) -> None:
     assert outgoing is not None and outgoing.reply_to == data.MESSAGE_IN
 
 
-async def _reaction(uow: SqlUnitOfWork) -> None:
+async def _reaction(uow: SqlUnitOfWork, queries: Queries) -> None:
     reactions = await uow.messages.reactions_of(data.ASSOCIATION, [data.MESSAGE_OUT])
     assert [reaction.emoji for reaction in reactions[data.MESSAGE_OUT]] == ["🙏"]
 
 
-async def _job(uow: SqlUnitOfWork) -> None:
+async def _job(uow: SqlUnitOfWork, queries: Queries) -> None:
     job = await uow.jobs.get("job-1")
     assert job is not None and job.payload["conversation_id"] == data.CONVERSATION
 
 
-async def _processed_event(uow: SqlUnitOfWork) -> None:
+async def _processed_event(uow: SqlUnitOfWork, queries: Queries) -> None:
     assert not await uow.processed_events.remember(data.ASSOCIATION, "evt-1", data.T)
 
 
-async def _pending_ack(uow: SqlUnitOfWork) -> None:
+async def _pending_ack(uow: SqlUnitOfWork, queries: Queries) -> None:
     kept = await uow.pending_acks.take(data.ASSOCIATION, "true_5511987654321@c.us_CCC")
     assert kept is not None and kept.value == "delivered"
 
 
-async def _send_slot(uow: SqlUnitOfWork) -> None:
+async def _send_slot(uow: SqlUnitOfWork, queries: Queries) -> None:
     key, interval = f"{data.ASSOCIATION}:5511987654321", timedelta(seconds=1)
     assert await uow.send_slots.reserve(key, data.T, interval) == data.T + timedelta(minutes=5)
 
 
-async def _session_event(uow: SqlUnitOfWork) -> None:
-    history = await uow.session_events.history(data.ASSOCIATION, 10)
+async def _session_event(uow: SqlUnitOfWork, queries: Queries) -> None:
+    history = await queries.monitoring.session_history(data.ASSOCIATION, 10)
     assert [change.status for change in history] == ["WORKING"]
 
 
-async def _handoff(uow: SqlUnitOfWork) -> None:
-    by_reason = await uow.statistics.handoffs_by_reason(data.ASSOCIATION, *_PERIOD)
+async def _handoff(uow: SqlUnitOfWork, queries: Queries) -> None:
+    by_reason = await queries.statistics.handoffs_by_reason(data.ASSOCIATION, *_PERIOD)
     assert by_reason == {"keyword": 1}
 
 
-async def _alert(uow: SqlUnitOfWork) -> None:
-    alerts = await uow.alerts.recent(data.ASSOCIATION, 10)
+async def _alert(uow: SqlUnitOfWork, queries: Queries) -> None:
+    alerts = await queries.monitoring.recent_alerts(data.ASSOCIATION, 10)
     assert [alert.kind for alert in alerts] == ["session_down"]
 
 
-async def _webhook_refusal(uow: SqlUnitOfWork) -> None:
-    refused = await uow.alerts.refused_webhooks(data.ASSOCIATION, data.T)
+async def _webhook_refusal(uow: SqlUnitOfWork, queries: Queries) -> None:
+    refused = await queries.monitoring.refused_webhooks(data.ASSOCIATION, data.T)
     assert refused == {"bad_signature": 3}
 
 
-async def _audit_entry(uow: SqlUnitOfWork) -> None:
-    entries = await uow.audit.list(data.ASSOCIATION, AuditQuery())
+async def _audit_entry(uow: SqlUnitOfWork, queries: Queries) -> None:
+    entries = await queries.audit.entries(data.ASSOCIATION, AuditQuery())
     assert [entry.target_id for _, entry in entries] == [data.CONVERSATION]
 
 
-async def _rollup(uow: SqlUnitOfWork) -> None:
-    hours = await uow.statistics.hourly_messages(data.ASSOCIATION, *_PERIOD)
+async def _rollup(uow: SqlUnitOfWork, queries: Queries) -> None:
+    hours = await queries.statistics.hourly_messages(data.ASSOCIATION, *_PERIOD)
     rolled_up = data.T - timedelta(days=1)
     assert [(h.inbound, h.outbound) for h in hours if h.hour == rolled_up] == [(4, 3)]
 
 
-async def _canned_reply(uow: SqlUnitOfWork) -> None:
+async def _canned_reply(uow: SqlUnitOfWork, queries: Queries) -> None:
     reply = await uow.canned_replies.get(data.ASSOCIATION, "reply-1")
     assert reply is not None and reply.shortcut == "hours"
 
 
-async def _note(uow: SqlUnitOfWork) -> None:
+async def _note(uow: SqlUnitOfWork, queries: Queries) -> None:
     notes = await uow.notes.list_for_conversation(data.ASSOCIATION, data.CONVERSATION, 10)
     assert [note.text for note in notes] == ["Call back on Monday"]
 
 
-async def _presence(uow: SqlUnitOfWork) -> None:
+async def _presence(uow: SqlUnitOfWork, queries: Queries) -> None:
     presence = await uow.assignment.presence(data.ASSOCIATION)
     assert [seen.agent_id for seen in presence] == [data.AGENT]
 
 
-async def _import(uow: SqlUnitOfWork) -> None:
+async def _import(uow: SqlUnitOfWork, queries: Queries) -> None:
     done = await uow.imports.get(data.ASSOCIATION, "import-1")
     assert done is not None and done.imported == 9
 
 
 _PERIOD = (data.T - timedelta(days=2), data.T + timedelta(days=2))
-_READERS: dict[str, Callable[[SqlUnitOfWork], Awaitable[None]]] = {
+_READERS: dict[str, Callable[[SqlUnitOfWork, Queries], Awaitable[None]]] = {
     "associations": _association,
     "agents": _agent,
     "api_tokens": _api_token,

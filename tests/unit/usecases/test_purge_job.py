@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from wa_crm.adapters.memory import InMemoryMediaStore, InMemoryStore, InMemoryUnitOfWork
+from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.domain.model.association import Association, PrivacySettings
 from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction
 from wa_crm.domain.model.errors import InvalidInput, UnknownAssociation
+from wa_crm.domain.model.job_commands import PurgeExpired
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import (
     Author,
@@ -24,10 +26,9 @@ from wa_crm.domain.usecases.jobs.periodic import StartPeriodicJobs, retention_pu
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.privacy.privacy_settings import UpdatePrivacySettings
 from wa_crm.domain.usecases.privacy.retention import (
-    PURGE_JOB,
     PurgeExpiredMessages,
 )
-from wa_crm.ports.unit_of_work import AuditQuery
+from wa_crm.ports.queries import AuditQuery
 from wa_crm.testing.clock import FakeClock
 
 A, B = "assoc-a", "assoc-b"
@@ -39,9 +40,10 @@ class World:
         self.clock = FakeClock()
         self.store = InMemoryStore()
         self.uow_factory = functools.partial(InMemoryUnitOfWork, self.store)
+        self.queries = in_memory_queries(self.store)
         self.media = InMemoryMediaStore()
         purge = PurgeExpiredMessages(self.uow_factory, self.media, self.clock, batch_size=2)
-        self.runner = JobRunner(self.uow_factory, self.clock, {PURGE_JOB: purge}, "worker")
+        self.runner = JobRunner(self.uow_factory, self.clock, {PurgeExpired: purge}, "worker")
         self.cutoff = self.clock.now() - timedelta(days=DAYS)
 
     async def seed(self, retention_days: int | None) -> list[Message]:
@@ -103,9 +105,9 @@ async def test_a_run_purges_exactly_what_is_older_than_the_period(world: World) 
         m.media.url for m in messages if m.media and m.id in {"m4", "other"}
     }
     async with world.uow_factory() as uow:
-        job = await uow.jobs.get_by_key(f"{PURGE_JOB}:{A}")
-        audit = await uow.audit.list(A, AuditQuery())
-        nothing_audited = await uow.audit.list(B, AuditQuery())
+        job = await uow.jobs.get_by_key(f"{PurgeExpired.kind}:{A}")
+    audit = await world.queries.audit.entries(A, AuditQuery())
+    nothing_audited = await world.queries.audit.entries(B, AuditQuery())
     assert job is not None and job.status is JobStatus.PENDING
     assert job.run_after == world.clock.now() + timedelta(days=1)
     assert [(e.actor, e.action, e.target_id, e.details) for _, e in audit] == [
@@ -131,7 +133,7 @@ async def test_without_a_period_nothing_is_purged_and_the_job_comes_back_daily(
 
     assert len(await world.remaining()) == 7
     async with world.uow_factory() as uow:
-        job = await uow.jobs.get_by_key(f"{PURGE_JOB}:{A}")
+        job = await uow.jobs.get_by_key(f"{PurgeExpired.kind}:{A}")
     assert job is not None and job.run_after == world.clock.now() + timedelta(days=1)
 
 
@@ -144,7 +146,7 @@ async def test_start_up_gives_each_association_one_job_and_keeps_its_time(world:
     await start()
 
     async with world.uow_factory() as uow:
-        jobs = [await uow.jobs.get_by_key(f"{PURGE_JOB}:{a}") for a in (A, B)]
+        jobs = [await uow.jobs.get_by_key(f"{PurgeExpired.kind}:{a}") for a in (A, B)]
     assert [job.run_after if job else None for job in jobs] == [first, first]
 
 
@@ -161,16 +163,16 @@ async def test_settings_are_checked_and_a_new_period_purges_now(world: World) ->
         assert isinstance((await update(A, wrong)).failure(), InvalidInput), wrong
     assert isinstance((await update("nobody", PrivacySettings())).failure(), UnknownAssociation)
     async with world.uow_factory() as uow:
-        assert await uow.jobs.get_by_key(f"{PURGE_JOB}:{A}") is None
+        assert await uow.jobs.get_by_key(f"{PurgeExpired.kind}:{A}") is None
 
     same = (await update(A, PrivacySettings(opt_out_keywords=("CHEGA",)))).unwrap()
     assert same.privacy.opt_out_keywords == ("CHEGA",)
     async with world.uow_factory() as uow:
-        assert await uow.jobs.get_by_key(f"{PURGE_JOB}:{A}") is None
+        assert await uow.jobs.get_by_key(f"{PurgeExpired.kind}:{A}") is None
 
     (await update(A, PrivacySettings(retention_days=3650))).unwrap()
     async with world.uow_factory() as uow:
         stored = await uow.associations.get(A)
-        job = await uow.jobs.get_by_key(f"{PURGE_JOB}:{A}")
+        job = await uow.jobs.get_by_key(f"{PurgeExpired.kind}:{A}")
     assert stored is not None and stored.privacy.retention_days == 3650
     assert job is not None and (job.status, job.run_after) == (JobStatus.PENDING, world.clock.now())

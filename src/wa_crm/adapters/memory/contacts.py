@@ -38,13 +38,6 @@ class InMemoryContactRepository:
     async def list_by_patient(self, association_id: str, patient_id: str) -> Sequence[Contact]:
         return self._all(association_id, lambda contact: contact.patient_id == patient_id)
 
-    async def get_many(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
-        wanted = set(contact_ids)
-        return {
-            contact.id: contact
-            for contact in self._all(association_id, lambda contact: contact.id in wanted)
-        }
-
     @property
     def _rows(self) -> dict[str, Contact]:
         return self._workspace.tables.contacts

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 
 from wa_crm.adapters.memory.store import Workspace, insert, replace
 from wa_crm.domain.model.imports import Import
@@ -24,11 +23,6 @@ class InMemoryImportRepository:
         if found is None or found.association_id != association_id:
             return None
         return copy.deepcopy(found)
-
-    async def recent(self, association_id: str, limit: int) -> Sequence[Import]:
-        found = [job for job in self._rows.values() if job.association_id == association_id]
-        found.sort(key=lambda job: (job.created_at, job.id), reverse=True)
-        return copy.deepcopy(found[:limit])
 
     @property
     def _rows(self) -> dict[str, Import]:

@@ -150,24 +150,6 @@ class InMemoryJobRepository:
             (copy.deepcopy(row.job) for row in self._rows.values() if row.job.key == key), None
         )
 
-    async def list_dead(self, association_id: str | None, limit: int) -> Sequence[Job]:
-        """Most recently dead first; ``association_id=None`` lists every association's."""
-        dead = [
-            row
-            for row in self._rows.values()
-            if row.job.status is JobStatus.DEAD
-            and (association_id is None or row.job.association_id == association_id)
-        ]
-        dead.sort(key=lambda row: (row.updated_at, row.job.id), reverse=True)
-        return [copy.deepcopy(row.job) for row in dead[:limit]]
-
-    async def count_by_status(self) -> dict[str, int]:
-        """Every status is present, zero included, so gauges drop to 0 rather than vanish."""
-        counts = dict.fromkeys((status.value for status in JobStatus), 0)
-        for row in self._rows.values():
-            counts[row.job.status.value] += 1
-        return counts
-
     @property
     def _rows(self) -> dict[str, StoredJob]:
         return self._workspace.tables.jobs

@@ -36,6 +36,15 @@ class InMemoryPatientRepository:
     async def add_order(self, association_id: str, patient_id: str, order: Order) -> None:
         self._workspace.tables.orders[(association_id, order.id)] = StoredOrder(patient_id, order)
 
+    async def delete(self, association_id: str, patient_id: str) -> None:
+        tables = self._workspace.tables
+        tables.patients.pop((association_id, patient_id), None)
+        tables.orders = {
+            key: stored
+            for key, stored in tables.orders.items()
+            if key[0] != association_id or stored.patient_id != patient_id
+        }
+
     def _with_orders(self, patient: Patient) -> Patient:
         orders = [
             stored.order

@@ -21,7 +21,8 @@ from wa_crm.domain.model.message import Message, MessageStatus, Reaction
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
 from wa_crm.domain.model.statistics import Alert, MessageRollup
-from wa_crm.ports.unit_of_work import DuplicateKey, SessionStatusChange
+from wa_crm.ports.queries import SessionStatusChange
+from wa_crm.ports.unit_of_work import DuplicateKey
 
 
 @dataclass

@@ -207,7 +207,7 @@ conversations = Table(
     Column("rating_requested_at", UtcDateTime),
     Column("rated_at", UtcDateTime),
     Column("snoozed_until", UtcDateTime),
-    # The inbox list (``repositories/inbox``), newest activity first, with a status filter and
+    # The inbox list (``queries/inbox``), newest activity first, with a status filter and
     # without: ``id`` breaks ties as the list does, so a page is read in index order and stops
     # after ``limit`` rows, whatever the table's size. The first also serves counts per status.
     Index(
@@ -281,7 +281,7 @@ messages = Table(
     Column("send_started_at", UtcDateTime),
     UniqueConstraint("association_id", "external_id"),
     Index("ix_messages_conversation_id_created_at", "conversation_id", "created_at"),
-    # The monitoring aggregates (``repositories/statistics``) read one association's messages
+    # The monitoring aggregates (``queries/statistics``) read one association's messages
     # of a period: every column they use is in these indexes, so they scan only a range of one
     # (index-only; on PostgreSQL once vacuumed) and never the rows with their bodies. Failed
     # sends are few and counted from their own partial index, whose condition the count repeats.
@@ -315,9 +315,9 @@ message_reactions = Table(
     Column("reacted_at", UtcDateTime, nullable=False),
 )
 
-# What the statistics keep of deleted messages (``PrivacyRepository``): counts per UTC hour and
-# conversation, read together with ``messages``. The key is also the statistics' index: one
-# association's hours of a period are one range of it.
+# What the statistics keep of deleted messages (``repositories/message_deletion``): counts per
+# UTC hour and conversation, read together with ``messages``. The key is also the statistics'
+# index: one association's hours of a period are one range of it.
 message_rollups = Table(
     "message_rollups",
     metadata,

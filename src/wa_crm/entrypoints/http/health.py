@@ -35,8 +35,7 @@ async def readyz(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     container: Container = request.app.state.container
     exposition = container.metrics()
-    async with container.uow_factory()() as uow:
-        counts = await uow.jobs.count_by_status()
+    counts = await container.queries().monitoring.job_counts()
     for status, count in counts.items():
         exposition.job_queue_depth.labels(status=status).set(count)
     for session, state in container.gateway_breakers().states().items():

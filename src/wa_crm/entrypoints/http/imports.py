@@ -96,8 +96,7 @@ async def import_orders(request: Request, caller: Caller) -> Response:
 async def list_imports(request: Request, caller: Caller) -> Response:
     """The association's imports, newest first, with their progress (admins)."""
     limit = page_limit(request, default=20)
-    async with container_of(request).uow_factory()() as uow:
-        found = await uow.imports.recent(caller.association_id, limit)
+    found = await container_of(request).queries().imports.recent(caller.association_id, limit)
     note_audit(request, import_ids=[job.id for job in found])
     return JSONResponse({"items": [import_view(job) for job in found]})
 

@@ -15,9 +15,7 @@ from wa_crm.adapters.sql.repositories.conversations import (
 from wa_crm.adapters.sql.repositories.jobs import SqlJobRepository
 from wa_crm.adapters.sql.repositories.monitoring import SqlAlertRepository, SqlHandoffRepository
 from wa_crm.adapters.sql.repositories.patients import SqlPatientRepository
-from wa_crm.adapters.sql.repositories.privacy import SqlPrivacyRepository
 from wa_crm.adapters.sql.repositories.processed_events import SqlProcessedEventRepository
-from wa_crm.adapters.sql.repositories.statistics import SqlStatisticsRepository
 
 __all__ = [
     "SqlAgentRepository",
@@ -30,7 +28,5 @@ __all__ = [
     "SqlJobRepository",
     "SqlMessageRepository",
     "SqlPatientRepository",
-    "SqlPrivacyRepository",
     "SqlProcessedEventRepository",
-    "SqlStatisticsRepository",
 ]

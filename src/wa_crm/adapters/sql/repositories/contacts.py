@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute
-from wa_crm.adapters.sql.repositories.inbox import contacts_by_id
 from wa_crm.adapters.sql.tables import contacts
 from wa_crm.domain.model.people import Contact
 
@@ -62,9 +61,6 @@ class SqlContactRepository:
 
     async def list_by_patient(self, association_id: str, patient_id: str) -> Sequence[Contact]:
         return await self._all(_BY_PATIENT, association_id, patient_id)
-
-    async def get_many(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
-        return await contacts_by_id(self._connection, association_id, contact_ids)
 
     async def _first(
         self, statement: Select[tuple[object, ...]], association_id: str, value: str

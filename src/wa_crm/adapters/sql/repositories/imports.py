@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, RowMapping, bindparam, insert, select, update
+from sqlalchemy import RowMapping, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql.execution import execute
@@ -17,12 +16,6 @@ _ADD = insert(imports)
 _UPDATE = update(imports).where(imports.c.id == bindparam("key_id"))
 # SQLite compiles FOR UPDATE to nothing; its unit of work already holds the one write lock.
 _BY_ID = select(imports).where(_IN_ASSOCIATION, imports.c.id == bindparam("id")).with_for_update()
-_RECENT = (
-    select(imports)
-    .where(_IN_ASSOCIATION)
-    .order_by(imports.c.created_at.desc(), imports.c.id.desc())
-    .limit(bindparam("limit", type_=Integer))
-)
 
 
 def _row(job: Import) -> dict[str, Any]:
@@ -46,7 +39,7 @@ def _row(job: Import) -> dict[str, Any]:
     }
 
 
-def _from_row(row: RowMapping) -> Import:
+def import_from_row(row: RowMapping) -> Import:
     return Import(
         id=row["id"],
         association_id=row["association_id"],
@@ -80,9 +73,4 @@ class SqlImportRepository:
     async def get(self, association_id: str, import_id: str) -> Import | None:
         parameters = {"association_id": association_id, "id": import_id}
         row = (await execute(self._connection, _BY_ID, parameters)).mappings().first()
-        return None if row is None else _from_row(row)
-
-    async def recent(self, association_id: str, limit: int) -> Sequence[Import]:
-        parameters = {"association_id": association_id, "limit": limit}
-        rows = (await execute(self._connection, _RECENT, parameters)).mappings().all()
-        return [_from_row(row) for row in rows]
+        return None if row is None else import_from_row(row)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, Integer, Select, bindparam, case, func, select, update
+from sqlalchemy import Executable, Integer, Select, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
@@ -98,9 +98,6 @@ _RETRY = (
 _NEWEST = select(jobs).order_by(jobs.c.updated_at.desc(), jobs.c.id.desc())
 _BY_ID = _NEWEST.where(jobs.c.id == bindparam("job_id")).limit(1)
 _BY_KEY = _NEWEST.where(jobs.c.key == bindparam("job_key")).limit(1)
-_DEAD = _NEWEST.where(jobs.c.status == DEAD).limit(_LIMIT)
-_DEAD_OF_ASSOCIATION = _DEAD.where(jobs.c.association_id == bindparam("association_id"))
-_COUNT_BY_STATUS = select(jobs.c.status, func.count().label("n")).group_by(jobs.c.status)
 
 
 @per_dialect
@@ -197,20 +194,6 @@ class SqlJobRepository:
     async def get_by_key(self, key: str) -> Job | None:
         found = await self._select(_BY_KEY, {"job_key": key})
         return found[0] if found else None
-
-    async def list_dead(self, association_id: str | None, limit: int) -> Sequence[Job]:
-        """Most recently dead first; ``association_id=None`` lists every association's."""
-        if association_id is None:
-            return await self._select(_DEAD, {"limit": limit})
-        parameters = {"association_id": association_id, "limit": limit}
-        return await self._select(_DEAD_OF_ASSOCIATION, parameters)
-
-    async def count_by_status(self) -> dict[str, int]:
-        """Every status is present, zero included, so gauges drop to 0 rather than vanish."""
-        counts = dict.fromkeys((status.value for status in JobStatus), 0)
-        result = await execute(self._connection, _COUNT_BY_STATUS)
-        counts.update({row["status"]: row["n"] for row in result.mappings()})
-        return counts
 
     async def _change_held(
         self, statement: Executable, job_id: str, worker_id: str, **parameters: Any

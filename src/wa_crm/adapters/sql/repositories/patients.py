@@ -41,6 +41,18 @@ _ORDERS = (
     )
     .order_by(orders.c.date.desc(), orders.c.id.desc())
 )
+# Children first: the phones' foreign key would refuse the patient's deletion otherwise.
+_DELETE_PATIENT = [
+    delete(table).where(
+        table.c.association_id == bindparam("association_id"),
+        patient_id == bindparam("patient_id"),
+    )
+    for table, patient_id in (
+        (orders, orders.c.patient_id),
+        (patient_phones, patient_phones.c.patient_id),
+        (patients, patients.c.id),
+    )
+]
 
 
 def _upsert(dialect: str, table: Table, columns: Sequence[str]) -> Executable:
@@ -110,6 +122,11 @@ class SqlPatientRepository:
             "status": order.status,
         }
         await execute(self._connection, _upsert_order(self._connection), row)
+
+    async def delete(self, association_id: str, patient_id: str) -> None:
+        parameters = {"association_id": association_id, "patient_id": patient_id}
+        for statement in _DELETE_PATIENT:
+            await execute(self._connection, statement, parameters)
 
     async def _load(self, row: RowMapping) -> Patient:
         key = {"association_id": row["association_id"], "patient_id": row["id"]}

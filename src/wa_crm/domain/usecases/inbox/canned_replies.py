@@ -17,6 +17,7 @@ from wa_crm.domain.model.errors import (
     UnknownConversation,
 )
 from wa_crm.domain.model.people import Contact, Patient
+from wa_crm.ports.queries import InboxQueries
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWorkFactory
 
@@ -46,12 +47,12 @@ def first_name(contact: Contact | None, patient: Patient | None) -> str:
 @dataclass(frozen=True)
 class CannedReplies:
     uow_factory: UnitOfWorkFactory
+    inbox: InboxQueries
     clock: Clock
     ids: IdGenerator
 
     async def search(self, association_id: str, text: str, limit: int) -> Sequence[CannedReply]:
-        async with self.uow_factory() as uow:
-            return await uow.canned_replies.search(association_id, text, limit)
+        return await self.inbox.canned_replies(association_id, text, limit)
 
     async def create(
         self, association_id: str, draft: CannedReplyDraft

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from wa_crm.domain.model.audit import AuditAction, AuditEntry
+from wa_crm.ports.queries import AuditQueries, AuditQuery
 from wa_crm.ports.system import Clock
-from wa_crm.ports.unit_of_work import AuditQuery, UnitOfWorkFactory
+from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
 AuditDetails = Mapping[str, str | int | list[str]]
 """Ids, counts and names of settings: never a phone number, a person's name or message text."""
@@ -64,15 +65,10 @@ class AuditPage:
 
 @dataclass(frozen=True)
 class ReadAuditLog:
-    uow_factory: UnitOfWorkFactory
+    audit: AuditQueries
 
     async def __call__(self, association_id: str, query: AuditQuery) -> AuditPage:
-        async with self.uow_factory() as uow:
-            entries = await uow.audit.list(association_id, query)
-            agents = await uow.agents.list(association_id)
+        entries = await self.audit.entries(association_id, query)
+        agent_names = await self.audit.agent_names(association_id)
         full = len(entries) == query.limit
-        return AuditPage(
-            entries,
-            {agent.id: agent.name for agent in agents},
-            entries[-1][0] if full and entries else None,
-        )
+        return AuditPage(entries, agent_names, entries[-1][0] if full and entries else None)

@@ -12,8 +12,8 @@ from returns.result import Failure, Result, Success
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.errors import InvalidInput
 from wa_crm.domain.model.statistics import DailyMessages, HourlyMessages, Statistics
+from wa_crm.ports.queries import StatisticsQueries
 from wa_crm.ports.system import Clock
-from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -66,7 +66,7 @@ class StatisticsRequest:
 class ComputeStatistics:
     """Figures for local days ``first_day``..``last_day`` (defaults: the last 30 days)."""
 
-    uow_factory: UnitOfWorkFactory
+    statistics: StatisticsQueries
     clock: Clock
 
     async def __call__(self, request: StatisticsRequest) -> Result[Statistics, InvalidInput]:
@@ -84,15 +84,14 @@ class ComputeStatistics:
             return Failure(InvalidInput(f"a period covers at most {MAX_DAYS} days"))
         start, end = day_bounds(first_day, last_day, tz)
         association_id = request.association.id
-        async with self.uow_factory() as uow:
-            stats = uow.statistics
-            hours = list(await stats.hourly_messages(association_id, start, end))
-            answered = await stats.answered_conversations(association_id, start, end)
-            handoffs = await stats.handoffs_by_reason(association_id, start, end)
-            first_response = await stats.first_response(association_id, start, end)
-            failures = await stats.delivery_failures(association_id, start, end)
-            labels = await stats.conversations_by_label(association_id, start, end)
-            satisfaction = await stats.satisfaction(association_id, start, end)
+        stats = self.statistics
+        hours = list(await stats.hourly_messages(association_id, start, end))
+        answered = await stats.answered_conversations(association_id, start, end)
+        handoffs = await stats.handoffs_by_reason(association_id, start, end)
+        first_response = await stats.first_response(association_id, start, end)
+        failures = await stats.delivery_failures(association_id, start, end)
+        labels = await stats.conversations_by_label(association_id, start, end)
+        satisfaction = await stats.satisfaction(association_id, start, end)
         return Success(
             Statistics(
                 first_day=first_day,

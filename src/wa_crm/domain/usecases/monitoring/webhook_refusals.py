@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from wa_crm.ports.queries import MonitoringQueries
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
@@ -30,6 +31,7 @@ class RefusedWebhooks:
 @dataclass(frozen=True)
 class WebhookRefusals:
     uow_factory: UnitOfWorkFactory
+    monitoring: MonitoringQueries
     clock: Clock
 
     async def record(self, association_id: str | None, reason: str) -> None:
@@ -40,8 +42,7 @@ class WebhookRefusals:
 
     async def last_hour(self, association_id: str) -> RefusedWebhooks:
         since = self.clock.now() - SHOWN_PERIOD
-        async with self.uow_factory() as uow:
-            return RefusedWebhooks(
-                await uow.alerts.refused_webhooks(association_id, since),
-                await uow.alerts.refused_webhooks(SERVICE, since),
-            )
+        return RefusedWebhooks(
+            await self.monitoring.refused_webhooks(association_id, since),
+            await self.monitoring.refused_webhooks(SERVICE, since),
+        )

@@ -18,24 +18,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction, AuditEntry
-from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.job_commands import PurgeExpired
+from wa_crm.domain.model.jobs import Attempt, NewJob
 from wa_crm.domain.model.message import Message
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
-PURGE_JOB = "purge_expired"
 BATCH_SIZE = 500
 
 _log = logging.getLogger("wa_crm.retention")
 
 
 def purge_job(association_id: str, at: datetime) -> NewJob:
-    return NewJob(
-        kind=PURGE_JOB,
-        key=f"{PURGE_JOB}:{association_id}",
-        run_after=at,
-        association_id=association_id,
+    return new_job(
+        PurgeExpired(association_id), key=f"{PurgeExpired.kind}:{association_id}", run_after=at
     )
 
 
@@ -90,10 +88,8 @@ class PurgeExpiredMessages:
     batch_size: int = BATCH_SIZE
     every: timedelta = timedelta(days=1)
 
-    async def __call__(self, job: Job) -> None:
-        association_id = job.association_id
-        if association_id is None:
-            raise PermanentJobError("purge_expired job without an association")
+    async def __call__(self, command: PurgeExpired, attempt: Attempt) -> None:
+        association_id = command.association_id
         now = self.clock.now()
         async with self.uow_factory() as uow:
             association = await uow.associations.get(association_id)
@@ -123,7 +119,7 @@ class PurgeExpiredMessages:
         purge = Purge(before)
         while True:
             async with self.uow_factory() as uow:
-                deleted = await uow.privacy.purge_messages(association_id, before, self.batch_size)
+                deleted = await uow.messages.purge_before(association_id, before, self.batch_size)
                 files = await delete_files(self.media, deleted)
                 await uow.commit()
             purge = Purge(before, purge.messages + len(deleted), purge.files + files)

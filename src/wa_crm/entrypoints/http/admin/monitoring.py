@@ -13,7 +13,7 @@ from wa_crm.domain.usecases.monitoring.statistics import StatisticsRequest
 from wa_crm.entrypoints.http.auth import Caller, agent_route
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
 from wa_crm.entrypoints.http.query_values import numeric_cursor, page_limit, query_day, query_time
-from wa_crm.ports.unit_of_work import AuditQuery
+from wa_crm.ports.queries import AuditQuery
 
 
 def _statistics_view(stats: Statistics) -> dict[str, Any]:
@@ -64,8 +64,8 @@ async def get_stats(request: Request, caller: Caller) -> Response:
 async def list_alerts(request: Request, caller: Caller) -> Response:
     """Recent alerts (session down, dead letters), newest first."""
     limit = page_limit(request)
-    async with container_of(request).uow_factory()() as uow:
-        alerts = await uow.alerts.recent(caller.association_id, limit)
+    monitoring = container_of(request).queries().monitoring
+    alerts = await monitoring.recent_alerts(caller.association_id, limit)
     return JSONResponse(
         {
             "items": [

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from wa_crm.adapters.memory.store import StoredHandoff, Workspace
+from wa_crm.adapters.memory.store import InMemoryStore, StoredHandoff
 from wa_crm.domain.model.message import Author, Direction, Message
 from wa_crm.domain.model.statistics import (
     AnsweredConversations,
@@ -19,9 +19,12 @@ from wa_crm.domain.model.statistics import (
 )
 
 
-class InMemoryStatisticsRepository:
-    def __init__(self, workspace: Workspace) -> None:
-        self._workspace = workspace
+class InMemoryStatisticsQueries:
+    """The SQL aggregates computed over the committed tables, for tests and demos without a
+    database."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
 
     async def hourly_messages(
         self, association_id: str, start: datetime, end: datetime
@@ -85,7 +88,7 @@ class InMemoryStatisticsRepository:
         return dict(
             Counter(
                 label
-                for conversation in self._workspace.tables.conversations.values()
+                for conversation in self._store.tables.conversations.values()
                 if conversation.association_id == association_id
                 and start <= conversation.created_at < end
                 for label in conversation.labels
@@ -97,7 +100,7 @@ class InMemoryStatisticsRepository:
     ) -> Satisfaction:
         ratings = [
             conversation.rating
-            for conversation in self._workspace.tables.conversations.values()
+            for conversation in self._store.tables.conversations.values()
             if conversation.association_id == association_id
             and conversation.rating is not None
             and conversation.rated_at is not None
@@ -106,20 +109,20 @@ class InMemoryStatisticsRepository:
         return Satisfaction(len(ratings), statistics.mean(ratings) if ratings else None)
 
     def _messages(self, association_id: str, start: datetime, end: datetime) -> Iterator[Message]:
-        for message in self._workspace.tables.messages.values():
+        for message in self._store.tables.messages.values():
             if message.association_id == association_id and start <= message.created_at < end:
                 yield message
 
     def _rollups(
         self, association_id: str, start: datetime, end: datetime
     ) -> Iterator[MessageRollup]:
-        for (owner, hour, _), rollup in self._workspace.tables.message_rollups.items():
+        for (owner, hour, _), rollup in self._store.tables.message_rollups.items():
             if owner == association_id and start <= hour < end:
                 yield rollup
 
     def _handoffs(
         self, association_id: str, start: datetime, end: datetime
     ) -> Iterator[StoredHandoff]:
-        for handoff in self._workspace.tables.handoffs:
+        for handoff in self._store.tables.handoffs:
             if handoff.association_id == association_id and start <= handoff.at < end:
                 yield handoff

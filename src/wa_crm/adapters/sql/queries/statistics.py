@@ -2,13 +2,14 @@
 
 Each reads one range of an index that holds every column it needs (see ``tables``), never the
 table rows, and adds what the rollups of deleted messages hold for the period (one range of
-``message_rollups``' key; see ``PrivacyRepository``). Constants that appear both in the select
-list and in ``GROUP BY`` are SQL literals: PostgreSQL matches a grouped expression only when it
-is written the same way, and two bind parameters never are.
+``message_rollups``' key; see ``MessageRepository.purge_before``). Constants that appear both
+in the select list and in ``GROUP BY`` are SQL literals: PostgreSQL matches a grouped
+expression only when it is written the same way, and two bind parameters never are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import (
     Executable,
     Float,
     Integer,
-    Result,
+    Row,
     bindparam,
     cast,
     extract,
@@ -29,10 +30,10 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from wa_crm.adapters.sql.execution import execute, per_dialect
+from wa_crm.adapters.sql.execution import per_dialect
 from wa_crm.adapters.sql.json_arrays import json_array_values
+from wa_crm.adapters.sql.queries.read_only import ReadOnlyQueries, StatementOf
 from wa_crm.adapters.sql.tables import (
     FAILED_OUTBOUND,
     NOT_WITHHELD,
@@ -206,64 +207,61 @@ _SATISFACTION = select(
 )
 
 
-class SqlStatisticsRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-
+class SqlStatisticsQueries(ReadOnlyQueries):
     async def hourly_messages(
         self, association_id: str, start: datetime, end: datetime
     ) -> list[HourlyMessages]:
-        result = await self._run(_hourly(self._connection), association_id, start, end)
-        return [HourlyMessages(row.hour, row.inbound, row.outbound) for row in result]
+        rows = await self._run(_hourly, association_id, start, end)
+        return [HourlyMessages(row.hour, row.inbound, row.outbound) for row in rows]
 
     async def answered_conversations(
         self, association_id: str, start: datetime, end: datetime
     ) -> AnsweredConversations:
-        row = (await self._run(_ANSWERED, association_id, start, end)).one()
+        [row] = await self._run(_ANSWERED, association_id, start, end)
         return AnsweredConversations(by_bot_only=row.by_bot_only, by_humans=row.by_humans)
 
     async def handoffs_by_reason(
         self, association_id: str, start: datetime, end: datetime
     ) -> dict[str, int]:
-        result = await self._run(_BY_REASON, association_id, start, end)
-        return {row.reason: row.handoffs for row in result}
+        rows = await self._run(_BY_REASON, association_id, start, end)
+        return {row.reason: row.handoffs for row in rows}
 
     async def first_response(
         self, association_id: str, start: datetime, end: datetime
     ) -> FirstResponse:
-        counts = (await self._run(_HANDOFF_COUNTS, association_id, start, end)).one()
+        [counts] = await self._run(_HANDOFF_COUNTS, association_id, start, end)
         median = None
         if counts.answered:
             middle = {"offset": (counts.answered - 1) // 2, "limit": 2 - counts.answered % 2}
-            statement = _middle_waits(self._connection)
-            result = await self._run(statement, association_id, start, end, middle)
-            waits = list(result.scalars())
+            rows = await self._run(_middle_waits, association_id, start, end, middle)
+            waits = [row[0] for row in rows]
             median = sum(waits) / len(waits)
         return FirstResponse(counts.answered, counts.waiting, median)
 
     async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
-        return int((await self._run(_FAILURES, association_id, start, end)).scalar_one())
+        [row] = await self._run(_FAILURES, association_id, start, end)
+        return int(row[0])
 
     async def conversations_by_label(
         self, association_id: str, start: datetime, end: datetime
     ) -> dict[str, int]:
-        result = await self._run(_BY_LABEL, association_id, start, end)
-        return {row.label: row.conversations for row in result}
+        rows = await self._run(_BY_LABEL, association_id, start, end)
+        return {row.label: row.conversations for row in rows}
 
     async def satisfaction(
         self, association_id: str, start: datetime, end: datetime
     ) -> Satisfaction:
-        row = (await self._run(_SATISFACTION, association_id, start, end)).one()
+        [row] = await self._run(_SATISFACTION, association_id, start, end)
         average = None if row.average is None else float(row.average)
         return Satisfaction(ratings=row.ratings, average=average)
 
     async def _run(
         self,
-        statement: Executable,
+        statement: StatementOf,
         association_id: str,
         start: datetime,
         end: datetime,
         extra: dict[str, Any] | None = None,
-    ) -> Result[Any]:
+    ) -> Sequence[Row[Any]]:
         parameters = {"association_id": association_id, "start": start, "end": end}
-        return await execute(self._connection, statement, parameters | (extra or {}))
+        return await self._rows(statement, parameters | (extra or {}))

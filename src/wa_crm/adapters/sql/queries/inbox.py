@@ -1,4 +1,5 @@
-"""The inbox list: conversations filtered and paged by activity, and counts per status.
+"""The inbox: conversations filtered and paged by activity, counts per status, their contacts,
+and the canned replies.
 
 Read-only and without row locks. The list's statement depends on which filters are set: one is
 built per combination, on first use, with bind parameters (see ``execution``).
@@ -32,16 +33,16 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
-from wa_crm.adapters.sql.execution import execute
 from wa_crm.adapters.sql.json_arrays import json_array_values
-from wa_crm.adapters.sql.tables import contacts, conversations
+from wa_crm.adapters.sql.queries.read_only import ReadOnlyQueries
+from wa_crm.adapters.sql.tables import canned_replies, contacts, conversations
 from wa_crm.adapters.sql.types import UtcDateTime
+from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Conversation, ConversationStatus
 from wa_crm.domain.model.people import Contact
-from wa_crm.ports.unit_of_work import ConversationQuery
+from wa_crm.ports.queries import ConversationQuery
 
 
 class _Filters(NamedTuple):
@@ -121,62 +122,94 @@ def _search(filters: _Filters) -> Select[Any]:
     )
 
 
-async def search_conversations(
-    connection: AsyncConnection, association_id: str, query: ConversationQuery
-) -> Sequence[Conversation]:
-    text = query.text.strip().lower()
-    filters = _Filters(
-        statuses=bool(query.statuses),
-        channel=query.channel is not None,
-        assignee=query.assignee_id is not None,
-        unassigned=query.unassigned,
-        text=bool(text),
-        label=query.label is not None,
-        snoozed=query.snoozed,
-        after=query.after is not None,
+_IN_ASSOCIATION = canned_replies.c.association_id == bindparam("association_id")
+_REPLIES = (
+    select(canned_replies)
+    .where(_IN_ASSOCIATION)
+    .order_by(canned_replies.c.shortcut)
+    .limit(bindparam("limit", type_=Integer))
+)
+_PATTERN: BindParameter[str] = bindparam("pattern")
+_MATCHING_REPLIES = _REPLIES.where(
+    or_(
+        *(
+            func.lower(column).like(_PATTERN, escape="\\")
+            for column in (canned_replies.c.shortcut, canned_replies.c.title, canned_replies.c.text)
+        )
     )
-    parameters: dict[str, Any] = {"association_id": association_id, "limit": query.limit}
-    if query.statuses:
-        parameters["statuses"] = [status.value for status in query.statuses]
-    if query.channel is not None:
-        parameters["channel"] = query.channel.value
-    if query.assignee_id is not None:
-        parameters["assignee_id"] = query.assignee_id
-    if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        parameters["pattern"] = f"%{escaped}%"
-    if query.label is not None:
-        parameters["label"] = query.label
-    if query.after is not None:
-        parameters["after_at"], parameters["after_id"] = query.after
-    result = await execute(connection, _search(filters), parameters)
-    return [mappers.conversation_from_row(row) for row in result.mappings()]
+)
 
 
-async def count_conversations(
-    connection: AsyncConnection, association_id: str, assignee_id: str | None
-) -> dict[str, int]:
-    where = [conversations.c.association_id == association_id]
-    if assignee_id is not None:
-        where.append(conversations.c.assignee_id == assignee_id)
-    statement = (
-        select(conversations.c.status, func.count().label("count"))
-        .where(*where)
-        .group_by(conversations.c.status)
-    )
-    counts = dict.fromkeys((status.value for status in ConversationStatus), 0)
-    for row in (await execute(connection, statement)).mappings():
-        counts[row["status"]] = row["count"]
-    return counts
+def _like_pattern(text: str) -> str:
+    """``text`` anywhere, its LIKE wildcards taken literally (escape character: backslash)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
-async def contacts_by_id(
-    connection: AsyncConnection, association_id: str, contact_ids: Sequence[str]
-) -> dict[str, Contact]:
-    if not contact_ids:
-        return {}
-    statement = select(contacts).where(
-        contacts.c.association_id == association_id, contacts.c.id.in_(list(set(contact_ids)))
-    )
-    result = await execute(connection, statement)
-    return {row["id"]: mappers.contact_from_row(row) for row in result.mappings()}
+class SqlInboxQueries(ReadOnlyQueries):
+    async def conversations(
+        self, association_id: str, query: ConversationQuery
+    ) -> Sequence[Conversation]:
+        text = query.text.strip().lower()
+        filters = _Filters(
+            statuses=bool(query.statuses),
+            channel=query.channel is not None,
+            assignee=query.assignee_id is not None,
+            unassigned=query.unassigned,
+            text=bool(text),
+            label=query.label is not None,
+            snoozed=query.snoozed,
+            after=query.after is not None,
+        )
+        parameters: dict[str, Any] = {"association_id": association_id, "limit": query.limit}
+        if query.statuses:
+            parameters["statuses"] = [status.value for status in query.statuses]
+        if query.channel is not None:
+            parameters["channel"] = query.channel.value
+        if query.assignee_id is not None:
+            parameters["assignee_id"] = query.assignee_id
+        if text:
+            parameters["pattern"] = _like_pattern(text)
+        if query.label is not None:
+            parameters["label"] = query.label
+        if query.after is not None:
+            parameters["after_at"], parameters["after_id"] = query.after
+        rows = await self._mappings(_search(filters), parameters)
+        return [mappers.conversation_from_row(row) for row in rows]
+
+    async def count_by_status(
+        self, association_id: str, assignee_id: str | None = None
+    ) -> dict[str, int]:
+        where = [conversations.c.association_id == association_id]
+        if assignee_id is not None:
+            where.append(conversations.c.assignee_id == assignee_id)
+        statement = (
+            select(conversations.c.status, func.count().label("total"))
+            .where(*where)
+            .group_by(conversations.c.status)
+        )
+        counts = dict.fromkeys((status.value for status in ConversationStatus), 0)
+        for row in await self._rows(statement):
+            counts[row.status] = row.total
+        return counts
+
+    async def contacts(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
+        if not contact_ids:
+            return {}
+        statement = select(contacts).where(
+            contacts.c.association_id == association_id, contacts.c.id.in_(list(set(contact_ids)))
+        )
+        return {row["id"]: mappers.contact_from_row(row) for row in await self._mappings(statement)}
+
+    async def canned_replies(
+        self, association_id: str, text: str, limit: int
+    ) -> Sequence[CannedReply]:
+        parameters: dict[str, Any] = {"association_id": association_id, "limit": limit}
+        needle = text.strip().lower()
+        if needle:
+            rows = await self._mappings(
+                _MATCHING_REPLIES, parameters | {"pattern": _like_pattern(needle)}
+            )
+        else:
+            rows = await self._mappings(_REPLIES, parameters)
+        return [CannedReply(**row) for row in rows]

@@ -1,0 +1,30 @@
+"""In-memory adapters of the query ports (``ports.queries``): they read the store's committed
+tables, as the SQL ones read committed rows.
+
+The statistics re-implement the SQL aggregates in Python. They stay: the use-case tests and the
+single-process demo run on the in-memory store and show the monitoring page, and the contract
+suite holds both implementations to the same figures.
+"""
+
+from __future__ import annotations
+
+from wa_crm.adapters.memory.queries.audit import InMemoryAuditQueries
+from wa_crm.adapters.memory.queries.imports import InMemoryImportQueries
+from wa_crm.adapters.memory.queries.inbox import InMemoryInboxQueries
+from wa_crm.adapters.memory.queries.monitoring import InMemoryMonitoringQueries
+from wa_crm.adapters.memory.queries.statistics import InMemoryStatisticsQueries
+from wa_crm.adapters.memory.store import InMemoryStore
+from wa_crm.ports.queries import Queries
+
+
+def in_memory_queries(store: InMemoryStore) -> Queries:
+    return Queries(
+        inbox=InMemoryInboxQueries(store),
+        statistics=InMemoryStatisticsQueries(store),
+        audit=InMemoryAuditQueries(store),
+        monitoring=InMemoryMonitoringQueries(store),
+        imports=InMemoryImportQueries(store),
+    )
+
+
+__all__ = ["in_memory_queries"]

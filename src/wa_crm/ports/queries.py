@@ -1,0 +1,208 @@
+"""The read side: what screens and reports read, outside any unit of work.
+
+Each query runs on its own read-only connection: it sees committed data only, cannot write, and
+on SQLite does not take the single writer lock, so a statistics page or an inbox refresh neither
+waits for the units of work nor holds them up. The unit of work (``ports.unit_of_work``) keeps
+the reads that a change depends on (``get``, ``find_open``, locks).
+
+The ports are grouped by the screen or use that reads them; ``Queries`` bundles them for wiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from wa_crm.domain.model.audit import AuditEntry
+from wa_crm.domain.model.canned_reply import CannedReply
+from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
+from wa_crm.domain.model.imports import Import
+from wa_crm.domain.model.jobs import Job
+from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.people import Contact
+from wa_crm.domain.model.statistics import (
+    Alert,
+    AnsweredConversations,
+    FirstResponse,
+    HourlyMessages,
+    Satisfaction,
+)
+
+
+@dataclass(frozen=True)
+class ConversationQuery:
+    """A page of the inbox list: newest activity first (last message, else creation)."""
+
+    statuses: tuple[ConversationStatus, ...] = ()
+    """Empty: every status."""
+    channel: Channel | None = None
+    assignee_id: str | None = None
+    unassigned: bool = False
+    text: str = ""
+    """Matches the contact's name or phone number (case-insensitive)."""
+    label: str | None = None
+    """Only conversations with this (normalized) label."""
+    snoozed: bool | None = False
+    """False: conversations not snoozed (the default lists); True: only snoozed ones; None: both."""
+    after: tuple[datetime, str] | None = None
+    """The cursor: (activity, id) of the last conversation of the previous page."""
+    limit: int = 50
+
+
+class InboxQueries(Protocol):
+    """The agents' inbox: the conversation list with its counts, and the canned replies."""
+
+    async def conversations(
+        self, association_id: str, query: ConversationQuery
+    ) -> Sequence[Conversation]: ...
+    async def count_by_status(
+        self, association_id: str, assignee_id: str | None = None
+    ) -> dict[str, int]:
+        """Conversations per status (every status present, zeros included), optionally only
+        those assigned to ``assignee_id``."""
+        ...
+
+    async def contacts(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
+        """The contacts that exist among ``contact_ids``, by id."""
+        ...
+
+    async def canned_replies(
+        self, association_id: str, text: str, limit: int
+    ) -> Sequence[CannedReply]:
+        """By shortcut; a non-empty ``text`` must be in the shortcut, title or text (ignoring
+        ASCII case)."""
+        ...
+
+
+class StatisticsQueries(Protocol):
+    """Aggregates over ``start <= time < end`` (timezone-aware UTC bounds), computed by the
+    storage so that they stay fast on large tables.
+
+    Message figures also count deleted messages, through their rollups (see
+    ``MessageRepository.purge_before``), by the UTC hour they were created in: exact for bounds
+    on whole UTC hours, which local days are in zones with whole-hour offsets."""
+
+    async def hourly_messages(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> Sequence[HourlyMessages]:
+        """Messages by creation hour, only hours that have some, oldest first."""
+        ...
+
+    async def answered_conversations(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> AnsweredConversations:
+        """Over messages created in the period (bot and agent authors)."""
+        ...
+
+    async def handoffs_by_reason(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """Handoffs made in the period per reason; reasons without any are absent."""
+        ...
+
+    async def first_response(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> FirstResponse:
+        """Over handoffs made in the period; the median of an even count is the mean of the two
+        middle waits."""
+        ...
+
+    async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
+        """Outbound messages created in the period that ended ``failed``."""
+        ...
+
+    async def conversations_by_label(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """Conversations created in the period per label; labels without any are absent."""
+        ...
+
+    async def satisfaction(
+        self, association_id: str, start: datetime, end: datetime
+    ) -> Satisfaction:
+        """Over the ratings given in the period."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    start: datetime | None = None
+    end: datetime | None = None
+    """Exclusive."""
+    actor: str | None = None
+    before_id: int | None = None
+    """The cursor: entries older than this one."""
+    limit: int = 100
+
+
+class AuditQueries(Protocol):
+    """The audit log page."""
+
+    async def entries(
+        self, association_id: str, query: AuditQuery
+    ) -> Sequence[tuple[int, AuditEntry]]:
+        """Newest first, each with its id (the cursor for the next page)."""
+        ...
+
+    async def agent_names(self, association_id: str) -> dict[str, str]:
+        """The names of the association's agents, by id: who the actors are."""
+        ...
+
+
+@dataclass(frozen=True)
+class SessionStatusChange:
+    status: str
+    at: datetime
+
+
+class MonitoringQueries(Protocol):
+    """What the monitoring pages and the metrics show: alerts, refused webhooks, dead letters,
+    the job queue and the WhatsApp session's history."""
+
+    async def recent_alerts(self, association_id: str, limit: int) -> Sequence[Alert]:
+        """Newest first."""
+        ...
+
+    async def refused_webhooks(self, scope: str, since: datetime) -> dict[str, int]:
+        """Refused webhooks of the scope (an association's id, or "" for the service) by
+        reason, counted from ``since``'s minute on."""
+        ...
+
+    async def failed_messages(self, association_id: str, limit: int) -> Sequence[Message]:
+        """Outbound messages that could not be delivered (dead letters), newest first."""
+        ...
+
+    async def dead_jobs(self, association_id: str | None, limit: int) -> Sequence[Job]:
+        """Jobs that ran out of attempts, of one association or (None) of all."""
+        ...
+
+    async def job_counts(self) -> dict[str, int]:
+        """Jobs per status, of every association."""
+        ...
+
+    async def session_history(
+        self, association_id: str, limit: int
+    ) -> Sequence[SessionStatusChange]:
+        """The WhatsApp session's recorded statuses, newest first."""
+        ...
+
+
+class ImportQueries(Protocol):
+    """The list of CSV imports."""
+
+    async def recent(self, association_id: str, limit: int) -> Sequence[Import]:
+        """Newest first (creation, then id)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Queries:
+    """Every query port of one storage, for wiring."""
+
+    inbox: InboxQueries
+    statistics: StatisticsQueries
+    audit: AuditQueries
+    monitoring: MonitoringQueries
+    imports: ImportQueries
