@@ -13,6 +13,7 @@ from returns.result import Success
 from sqlalchemy import select
 from tests.support.waha_payloads import SECRET, SESSION, WAHA_URL, encode, headers_for
 
+from wa_crm.adapters.sql import SqlUnitOfWork
 from wa_crm.adapters.sql.tables import messages
 from wa_crm.container import Container
 from wa_crm.domain.model.association import Association, WhatsAppSettings
@@ -127,7 +128,7 @@ class Waha:
     async def resolve(self, chat_id: str) -> Conversation:
         conversation = await self.conversation(chat_id)
         assert isinstance(conversation.resolve(self.container.clock().now()), Success)
-        async with self.container.uow_factory()() as uow:
+        async with self._set_up() as uow:
             await uow.conversations.update(conversation)
             await uow.commit()
         return conversation
@@ -149,10 +150,15 @@ class Waha:
             created_at=self.container.clock().now(),
             external_id=external_id,
         )
-        async with self.container.uow_factory()() as uow:
+        async with self._set_up() as uow:
             await uow.messages.add(message)
             await uow.commit()
         return message
+
+    def _set_up(self) -> SqlUnitOfWork:
+        """A unit for the test's own writes: they are not facts of the application, so it
+        publishes nothing (the events tests watch are the application's)."""
+        return SqlUnitOfWork(self.container.engine(), self.container.cipher())
 
     async def import_patients(self, csv_text: str) -> None:
         report = (await self.container.import_patients()(self.association.slug, csv_text)).unwrap()
