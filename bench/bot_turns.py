@@ -26,12 +26,16 @@ from wa_crm.adapters.sql import SqlUnitOfWork, create_engine, upgrade
 from wa_crm.adapters.system.clock import SystemClock
 from wa_crm.adapters.system.ids import TimeOrderedIdGenerator
 from wa_crm.adapters.system.secrets import FernetSecretCipher
+from wa_crm.container import fact_handlers
 from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
-from wa_crm.domain.model.jobs import Job, JobStatus
+from wa_crm.domain.model.job_codec import command_of
+from wa_crm.domain.model.job_commands import BotTurn
+from wa_crm.domain.model.jobs import Attempt, Job
 from wa_crm.domain.model.message import MessageType
 from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
-from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, IngestWhatsAppEvent
+from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
+from wa_crm.domain.usecases.message_bus import MessageBus
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 
 
@@ -57,10 +61,10 @@ async def measure(url: str, turns: int) -> tuple[list[float], list[float]]:
         SystemClock(),
         TimeOrderedIdGenerator(),
     )
-    bus = InMemoryEventBus(clock)
+    publish = MessageBus(fact_handlers(InMemoryEventBus(clock)))  # as the service publishes
 
     def uow_factory() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, cipher)
+        return SqlUnitOfWork(engine, cipher, publish)
 
     async with uow_factory() as uow:
         await uow.associations.add(
@@ -74,7 +78,7 @@ async def measure(url: str, turns: int) -> tuple[list[float], list[float]]:
             )
         )
         await uow.commit()
-    ingest = IngestWhatsAppEvent(uow_factory, bus, clock, ids)
+    ingest = IngestWhatsAppEvent(uow_factory, clock, ids)
     for number in range(turns):
         chat = f"55119{number:08d}@c.us"
         event = InboundMessage(
@@ -82,29 +86,12 @@ async def measure(url: str, turns: int) -> tuple[list[float], list[float]]:
         )
         await ingest(IncomingEvent("a", f"evt_{number}", event))
     async with uow_factory() as uow:
-        conversations = [job.payload["conversation_id"] for job in await _bot_jobs(uow)]
-    turn = RunBotTurn(
-        uow_factory, bus, clock, ids, {"rules": RulesProvider()}, GatewayBreakers(clock)
-    )
-    pending = iter(conversations)
+        turns = [command_of(job, [BotTurn]) for job in await _bot_jobs(uow)]
+    turn = RunBotTurn(uow_factory, clock, ids, {"rules": RulesProvider()}, GatewayBreakers(clock))
+    pending = iter(turns)
 
     async def one_turn() -> None:
-        conversation_id = next(pending)
-        await turn(
-            Job(
-                "j",
-                BOT_TURN_JOB,
-                "k",
-                {"conversation_id": conversation_id},
-                JobStatus.RUNNING,
-                clock.now(),
-                1,
-                6,
-                1,
-                clock.now(),
-                "a",
-            )
-        )
+        await turn(next(pending), Attempt(1, 6))
 
     async def ceiling() -> None:
         async with engine.connect() as connection:
@@ -112,15 +99,15 @@ async def measure(url: str, turns: int) -> tuple[list[float], list[float]]:
             await connection.execute(text("UPDATE associations SET name = 'Bench' WHERE id = 'a'"))
             await connection.commit()
 
-    turn_times = await timed(one_turn, len(conversations))
-    ceiling_times = await timed(ceiling, len(conversations))
+    turn_times = await timed(one_turn, len(turns))
+    ceiling_times = await timed(ceiling, len(turns))
     await engine.dispose()
     return turn_times, ceiling_times
 
 
 async def _bot_jobs(uow: SqlUnitOfWork) -> list[Job]:
     now = SystemClock().now()
-    return list(await uow.jobs.claim_due(now, "bench", now, [BOT_TURN_JOB], 100_000))
+    return list(await uow.jobs.claim_due(now, "bench", now, [BotTurn.kind], 100_000))
 
 
 def main(argv: list[str] | None = None) -> list[str]:
