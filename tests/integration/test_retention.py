@@ -23,6 +23,7 @@ from wa_crm.adapters.sql.queries import statistics as queries
 from wa_crm.adapters.sql.queries.statistics import SqlStatisticsQueries
 from wa_crm.adapters.sql.tables import messages as messages_table
 from wa_crm.domain.model.association import Association, PrivacySettings
+from wa_crm.domain.model.job_commands import PurgeExpired
 from wa_crm.domain.model.jobs import Job
 from wa_crm.domain.model.message import (
     Author,
@@ -80,7 +81,7 @@ async def run_purge(
     async with uow_factory() as uow:
         job = await uow.jobs.schedule(purge_job(association_id, now), now)
         await uow.commit()
-    await purge(job)
+    await purge(PurgeExpired(association_id), job.attempt)
     async with uow_factory() as uow:
         rescheduled = await uow.jobs.get_by_key(job.key)
     assert rescheduled is not None
