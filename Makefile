@@ -16,9 +16,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/wa-crm demo
 
-## Every test: starts PostgreSQL and Redis when they are not running, then lint + pytest.
-test: $(STAMP) services lint
-	$(BIN)/pytest -p no:cacheprovider
+# pytest-xdist workers: the tests mostly wait on servers, subprocesses and browsers, so four
+# workers keep this two-core machine busier than two (measured: README, "Tests and benchmarks").
+TEST_WORKERS ?= 4
+
+## Every test: starts PostgreSQL and Redis when they are not running, then lint + pytest in
+## parallel; prints how long it all took.
+test: $(STAMP)
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory services lint \
+		&& $(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS); \
+	status=$$?; \
+	echo "make test: $$(( $$(date +%s) - started )) s (services, lint and pytest), exit $$status"; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples

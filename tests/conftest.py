@@ -43,6 +43,13 @@ settings.load_profile(PROFILE)
 os.environ.setdefault("WA_CRM_PASSWORD_HASHING", "cheapest-for-tests")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run first: spread over the workers of a parallel run (``-n``) from
+    the start, they end while the short tests fill the other workers, rather than being handed
+    out last and leaving every other worker idle while they finish."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 class TestCipher:
     """Reversible and visibly not the plaintext, so tests can tell a stored secret was encrypted."""
 
