@@ -168,12 +168,14 @@ async def wait_for(
     return found
 
 
+@pytest.mark.slow
 async def test_an_import_killed_mid_way_is_finished_by_the_next_worker_without_repeats(
     container: Container, backend_url: str, tmp_path: Path
 ) -> None:
     # enough rows that no worker finishes between two looks at the progress (a look every
-    # 50 ms, a batch of 500 rows): the kill must land mid-import
-    rows, bad_every = 20_000, 250
+    # 50 ms): the kill must land mid-import. A batch holds at most 500 rows and is followed by a
+    # 25 ms pause, so 16 batches take 0.4 s in pauses alone, however fast the worker is.
+    rows, bad_every = 8_000, 250
     association = (await container.create_association()(NewAssociation("amigos", "A"))).unwrap()
     upload = NewImport(
         association.id, ImportKind.PATIENTS, "admin-1", in_pieces(patients_csv(rows, bad_every))
