@@ -3,8 +3,9 @@
 A random history (``tests.support.history``: 10 messages per conversation over 60 days, three
 quarters of it in the measured association, the rest in another) is bulk inserted at each size;
 PostgreSQL then gets the ``VACUUM ANALYZE`` its autovacuum would run. Measured, as the service
-runs them (a unit of work each): ``ComputeStatistics`` for the last 30 days in São Paulo, and the
-inbox's first page, unfiltered and for pending conversations. Ceilings, through the raw driver
+runs them (the query ports on a read-only engine, a transaction per query): ``ComputeStatistics``
+for the last 30 days in São Paulo, and the inbox's first page, unfiltered and for pending
+conversations. Ceilings, through the raw driver
 (sqlite3, asyncpg) in the same run: ``count(*)`` of the messages of the same range and a
 ``LIMIT 50`` page read in index order. Reported: p95 of each, the ratio ceiling/ours, and how
 much each grows from the smallest size to the largest.
