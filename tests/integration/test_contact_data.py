@@ -174,7 +174,7 @@ async def play(world: World) -> None:
 @pytest.fixture
 async def world(backend_url: str, tmp_path: Path) -> AsyncIterator[World]:
     media_dir = tmp_path / "media"
-    async with running_service(backend_url, media_dir, BOT) as service:
+    async with running_service(backend_url, media_dir, BOT, quick_sends=True) as service:
         container = service.container
         (await container.import_patients()("e2e", PATIENTS)).unwrap()
         (await container.import_orders()("e2e", ORDERS)).unwrap()
