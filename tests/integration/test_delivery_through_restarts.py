@@ -79,6 +79,7 @@ async def until(check: Any, what: str, within: float = 15.0) -> Any:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow
 async def test_a_six_second_restart_amid_ten_agent_replies_and_two_bot_replies(
     desk: Desk,
 ) -> None:

@@ -157,6 +157,7 @@ async def figures(engine: AsyncEngine) -> AsyncIterator[SqlStatisticsQueries]:
     await reader.dispose()
 
 
+@pytest.mark.slow
 async def test_statistics_match_a_recomputation_from_the_rows(
     figures: SqlStatisticsQueries, history: HistoryChunk
 ) -> None:

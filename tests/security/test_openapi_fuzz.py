@@ -164,6 +164,7 @@ def _fuzz(
     return failures
 
 
+@pytest.mark.slow
 @RANDOM_IN_ANOTHER_THREAD
 async def test_the_agent_api_keeps_to_its_openapi_document(sqlite_url: str, tmp_path: Path) -> None:
     async with running_service(sqlite_url, tmp_path / "media") as service:

@@ -8,6 +8,7 @@ import asyncio
 import functools
 import itertools
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -224,3 +225,4 @@ TestConversations = Conversations.TestCase
 TestConversations.settings = settings(
     max_examples=examples(150), stateful_step_count=20, deadline=None
 )
+TestConversations.pytestmark = [pytest.mark.slow]
