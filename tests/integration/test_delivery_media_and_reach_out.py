@@ -29,12 +29,12 @@ from tests.integration.delivery_support import (
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.job_commands import Deliver
 from wa_crm.domain.model.jobs import Backoff, JobStatus
 from wa_crm.domain.model.message import Message, MessageStatus
 from wa_crm.domain.usecases.access.setup import NewAgent
 from wa_crm.domain.usecases.inbound.contacts import connection_of
 from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest
-from wa_crm.domain.usecases.outbound.outbound import DELIVER_JOB
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig, serve_app
@@ -166,7 +166,7 @@ async def test_the_reach_out_limit_is_a_dead_letter_at_once(service: Service) ->
     await asyncio.sleep(0.5)  # with a backoff of tens of milliseconds, retries would show now
     async with container.uow_factory()() as uow:
         message = await uow.messages.get(service.association.id, reply.id)
-        job = await uow.jobs.get_by_key(f"{DELIVER_JOB}:{inbound.conversation_id}")
+        job = await uow.jobs.get_by_key(f"{Deliver.kind}:{inbound.conversation_id}")
     assert message is not None and message.error is not None
     assert message.error == "reach_out_limit"
     assert job is not None and (job.status, job.attempts) == (JobStatus.DONE, 1)

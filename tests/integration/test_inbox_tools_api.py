@@ -13,8 +13,8 @@ from tests.support.waha_payloads import CONTACT, WaMessage, message_event
 from tests.support.webhook_driver import Waha
 
 from wa_crm.container import Container
+from wa_crm.domain.model.job_commands import WakeConversation
 from wa_crm.domain.usecases.access.setup import NewAgent
-from wa_crm.domain.usecases.inbox.snooze import WAKE_SNOOZED_JOB
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.testing.clock import FakeClock
 
@@ -63,7 +63,7 @@ async def conversation_of(waha: Waha, chat_id: str = CONTACT, text: str = "Oi") 
 
 
 def wake_runner(container: Container, clock: FakeClock) -> JobRunner:
-    handlers = {WAKE_SNOOZED_JOB: container.wake_snoozed()}
+    handlers = {WakeConversation: container.wake_snoozed()}
     return JobRunner(container.uow_factory(), clock, handlers, "test-worker")
 
 

@@ -13,9 +13,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from wa_crm.container import Container, build_container
+from wa_crm.domain.model.job_commands import PurgeExpired
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
-from wa_crm.domain.usecases.privacy.retention import PURGE_JOB
 from wa_crm.entrypoints.http import create_app
 from wa_crm.settings import Settings
 
@@ -78,7 +78,7 @@ async def test_the_settings_start_with_the_defaults_and_keep_what_is_not_sent(
     assert changed.json() == expected
     assert (await admin.call("GET", "/privacy")).json() == expected
     async with admin.container.uow_factory()() as uow:
-        job = await uow.jobs.get_by_key(f"{PURGE_JOB}:{admin.association_id}")
+        job = await uow.jobs.get_by_key(f"{PurgeExpired.kind}:{admin.association_id}")
     assert job is not None, "the start-up scheduled the daily purge"
     off = await admin.call("PUT", "/privacy", json={"retention_days": None})
     assert off.json()["retention_days"] is None

@@ -24,10 +24,10 @@ from tests.support.waha_payloads import (
 from tests.support.webhook_driver import Waha
 
 from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
+from wa_crm.domain.model.job_commands import BotTurn, ResolveLid
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.message import Author, Direction, MessageStatus, MessageType
 from wa_crm.domain.model.people import ContactKind
-from wa_crm.domain.usecases.inbound.ingest import BOT_TURN_JOB, RESOLVE_LID_JOB
 from wa_crm.testing.clock import T0, FakeClock
 
 LID_SENDER = "187654321098765@lid"
@@ -68,7 +68,7 @@ async def test_a_new_contacts_message_is_stored_with_its_contact_and_conversatio
     assert conversation.status is ConversationStatus.BOT
     assert (conversation.session, conversation.channel.value) == ("default", "whatsapp")
     assert (conversation.last_message_id, conversation.unread_count) == (stored.id, 1)
-    job = await waha.job(f"{BOT_TURN_JOB}:{conversation.id}")
+    job = await waha.job(f"{BotTurn.kind}:{conversation.id}")
     assert job is not None and job.status is JobStatus.PENDING
     assert job.run_after == clock.now() + timedelta(seconds=3)
     assert waha.counted("message", "stored") == 1
@@ -115,7 +115,7 @@ async def test_a_lid_sender_becomes_a_contact_kept_by_its_lid(waha: Waha) -> Non
     contact = await waha.contact(LID_SENDER)
     assert contact is not None
     assert (contact.lid, contact.phone, contact.kind) == (LID_SENDER, None, ContactKind.LEAD)
-    assert await waha.job(f"{RESOLVE_LID_JOB}:{contact.id}") is not None
+    assert await waha.job(f"{ResolveLid.kind}:{contact.id}") is not None
     conversation = await waha.conversation(LID_SENDER)
     assert len(await waha.conversation_messages(conversation.id)) == 2
 
@@ -193,7 +193,7 @@ async def test_messages_within_the_debounce_window_push_the_bot_turn_back(
 ) -> None:
     await waha.deliver(message_event(WaMessage(body="Oi")))
     conversation = await waha.conversation(CONTACT)
-    key = f"{BOT_TURN_JOB}:{conversation.id}"
+    key = f"{BotTurn.kind}:{conversation.id}"
     first = await waha.job(key)
     assert first is not None and first.run_after == clock.now() + timedelta(seconds=3)
 
@@ -216,7 +216,7 @@ async def test_with_the_bot_disabled_a_new_conversation_starts_pending(waha: Wah
     conversation = await waha.conversation(CONTACT)
     assert conversation.status is ConversationStatus.PENDING
     assert conversation.handoff_reason is HandoffReason.BOT_DISABLED
-    assert await waha.job(f"{BOT_TURN_JOB}:{conversation.id}") is None
+    assert await waha.job(f"{BotTurn.kind}:{conversation.id}") is None
 
 
 async def test_after_resolution_the_next_message_opens_a_new_conversation(
@@ -236,7 +236,7 @@ async def test_after_resolution_the_next_message_opens_a_new_conversation(
     first_stored, second_stored = await waha.message(first.id), await waha.message(second.id)
     assert first_stored is not None and first_stored.conversation_id == old.id
     assert second_stored is not None and second_stored.conversation_id == new.id
-    assert await waha.job(f"{BOT_TURN_JOB}:{new.id}") is not None
+    assert await waha.job(f"{BotTurn.kind}:{new.id}") is not None
 
 
 # --- our own messages -------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from tests.support.webhook_driver import Waha, create_association
 
 from wa_crm.adapters.sql.tables import processed_events
 from wa_crm.container import build_container
+from wa_crm.domain.model.job_commands import PruneEventIds
 from wa_crm.domain.model.jobs import JobStatus
-from wa_crm.domain.usecases.inbound.event_ids import PRUNE_EVENT_IDS_JOB
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
@@ -82,7 +82,7 @@ async def remembered_event_ids(waha: Waha) -> set[str]:
 
 async def run_the_prune_job(waha: Waha, clock: FakeClock) -> None:
     """As a worker would: the job the service scheduled for itself at start-up, due now."""
-    handlers = {PRUNE_EVENT_IDS_JOB: waha.container.prune_processed_events()}
+    handlers = {PruneEventIds: waha.container.prune_processed_events()}
     runner = JobRunner(waha.container.uow_factory(), clock, handlers, "test-worker")
     assert await runner.run_due() == 1
 
@@ -147,7 +147,7 @@ async def test_the_prune_job_forgets_event_ids_past_the_retry_horizon_and_keeps_
     await run_the_prune_job(waha, clock)
 
     assert await remembered_event_ids(waha) == {recent["id"]}
-    job = await waha.job(PRUNE_EVENT_IDS_JOB)
+    job = await waha.job(PruneEventIds.kind)
     assert job is not None and job.status is JobStatus.PENDING
     assert job.run_after == clock.now() + timedelta(hours=1)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,9 @@ from starlette.routing import Route
 from tests.e2e.harness import API_KEY, running_unconfigured_service
 
 from wa_crm.container import Container
-from wa_crm.domain.model.jobs import Job, JobStatus
+from wa_crm.domain.model.job_commands import PollSession
+from wa_crm.domain.model.jobs import Attempt
 from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
-from wa_crm.domain.usecases.monitoring.session_health import POLL_SESSION_JOB
 from wa_crm.testing import SimulatorConfig, running_simulator, serve_app
 
 SESSION = "default"
@@ -105,21 +104,7 @@ async def _poll_session_of(container: Container, slug: str) -> None:
     async with container.uow_factory()() as uow:
         association = await uow.associations.get_by_slug(slug)
     assert association is not None
-    now = datetime.now(UTC)
-    job = Job(
-        id="poll",
-        kind=POLL_SESSION_JOB,
-        key=f"{POLL_SESSION_JOB}:{association.id}",
-        payload={},
-        status=JobStatus.RUNNING,
-        run_after=now,
-        attempts=1,
-        max_attempts=1,
-        version=1,
-        created_at=now,
-        association_id=association.id,
-    )
-    await container.poll_session()(job)
+    await container.poll_session()(PollSession(association.id), Attempt(1, 1))
 
 
 def _reveals_b(response: httpx.Response) -> bool:

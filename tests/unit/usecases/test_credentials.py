@@ -14,11 +14,11 @@ from wa_crm.domain.model.errors import (
     UnknownAgent,
     UnknownToken,
 )
+from wa_crm.domain.model.job_commands import PruneSessions
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.model.people import Agent, AgentRole
 from wa_crm.domain.usecases.access.auth import Authenticate, Identity
 from wa_crm.domain.usecases.access.browser_sessions import (
-    PRUNE_SESSIONS_JOB,
     BrowserSessions,
     PruneExpiredSessions,
     prune_sessions_job,
@@ -100,7 +100,7 @@ async def test_expired_sessions_are_pruned_by_a_job_that_runs_again() -> None:
     world.clock.advance(12 * 3600)
     fresh = await world.sessions.open(world.identity(world.ana))
     prune = PruneExpiredSessions(world.uow_factory, world.clock)
-    runner = JobRunner(world.uow_factory, world.clock, {PRUNE_SESSIONS_JOB: prune}, "worker")
+    runner = JobRunner(world.uow_factory, world.clock, {PruneSessions: prune}, "worker")
     async with world.uow_factory() as uow:
         await uow.jobs.schedule(prune_sessions_job(A, world.clock.now()), world.clock.now())
         await uow.commit()
@@ -108,7 +108,7 @@ async def test_expired_sessions_are_pruned_by_a_job_that_runs_again() -> None:
     assert len(world.store.tables.browser_sessions) == 1
     assert await world.authenticate.with_session(fresh) is not None
     async with world.uow_factory() as uow:
-        job = await uow.jobs.get_by_key(f"{PRUNE_SESSIONS_JOB}:{A}")
+        job = await uow.jobs.get_by_key(f"{PruneSessions.kind}:{A}")
     assert job is not None and job.status is JobStatus.PENDING
     assert job.run_after == world.clock.now() + prune.every
 

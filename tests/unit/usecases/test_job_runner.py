@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import random
 from datetime import timedelta
 
 import pytest
+from tests.support.job_commands import Echo
 
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from wa_crm.domain.model.job_codec import new_job
 from wa_crm.domain.model.jobs import (
+    Attempt,
     Backoff,
     Job,
     JobStatus,
-    NewJob,
     PermanentJobError,
     Postpone,
     RetryLater,
@@ -28,8 +31,8 @@ class Recorder:
         self.runs: list[tuple[str, int]] = []
         self.failures = failures or []
 
-    async def __call__(self, job: Job) -> None:
-        self.runs.append((job.key, job.attempts))
+    async def __call__(self, command: Echo, attempt: Attempt) -> None:
+        self.runs.append((command.label, attempt.number))
         if self.failures:
             raise self.failures.pop(0)
 
@@ -48,7 +51,7 @@ def runner(uow_factory, clock, handler: JobHandler, worker: str = "w1", **kwargs
     return JobRunner(
         uow_factory=uow_factory,
         clock=clock,
-        handlers={"echo": handler},
+        handlers={Echo: handler},
         worker_id=worker,
         backoff=Backoff(base_seconds=2, max_seconds=60),
         **kwargs,
@@ -56,17 +59,18 @@ def runner(uow_factory, clock, handler: JobHandler, worker: str = "w1", **kwargs
 
 
 async def schedule(
-    uow_factory, clock, key: str = "echo:1", max_attempts: int = 3, delay: float = 0
+    uow_factory,
+    clock,
+    key: str = "echo:1",
+    max_attempts: int = 3,
+    delay: float = 0,
+    label: str | None = None,
 ) -> Job:
+    """The ``Echo`` job under ``key``, labelled with the key unless told otherwise."""
+    new = new_job(Echo(label or key), key=key, run_after=clock.now() + timedelta(seconds=delay))
     async with uow_factory() as uow:
         job = await uow.jobs.schedule(
-            NewJob(
-                kind="echo",
-                key=key,
-                run_after=clock.now() + timedelta(seconds=delay),
-                max_attempts=max_attempts,
-            ),
-            clock.now(),
+            dataclasses.replace(new, max_attempts=max_attempts), clock.now()
         )
         await uow.commit()
     return job
@@ -156,18 +160,18 @@ async def test_a_dead_job_can_be_retried_with_fresh_attempts(uow_factory, clock)
 async def test_rescheduling_while_running_runs_the_newer_version_too(uow_factory, clock) -> None:
     """Debounce: a message arriving during a bot turn gets a turn of its own."""
     started, release = asyncio.Event(), asyncio.Event()
-    runs: list[int] = []
+    runs: list[str] = []
 
-    async def slow(job: Job) -> None:
-        runs.append(job.version)
+    async def slow(command: Echo, attempt: Attempt) -> None:
+        runs.append(command.label)
         started.set()
         await release.wait()
 
-    await schedule(uow_factory, clock)
+    await schedule(uow_factory, clock, label="first")
     work = runner(uow_factory, clock, slow)
     running = asyncio.create_task(work.run_due())
     await started.wait()
-    await schedule(uow_factory, clock, delay=3)
+    await schedule(uow_factory, clock, delay=3, label="newer")
     release.set()
     await running
     job = await stored(uow_factory, "echo:1")
@@ -175,7 +179,7 @@ async def test_rescheduling_while_running_runs_the_newer_version_too(uow_factory
     clock.advance(3)
     started.clear()
     await work.run_due()
-    assert len(runs) == 2 and runs[1] > runs[0]
+    assert runs == ["first", "newer"]
     assert (await stored(uow_factory, "echo:1")).status is JobStatus.DONE
 
 
@@ -212,7 +216,7 @@ async def test_a_long_job_keeps_its_lease(uow_factory, clock) -> None:
     lease = timedelta(seconds=0.06)
     release = asyncio.Event()
 
-    async def long_job(job: Job) -> None:
+    async def long_job(command: Echo, attempt: Attempt) -> None:
         await asyncio.sleep(0.1)  # several heartbeats (lease/3 = 20 ms)
         release.set()
 
@@ -253,8 +257,8 @@ async def test_a_batch_job_whose_lease_was_taken_over_is_not_run_twice(uow_facto
     runs: list[str] = []
     lease = timedelta(seconds=10)
 
-    async def slow_then_steal(job: Job) -> None:
-        runs.append(job.key)
+    async def slow_then_steal(command: Echo, attempt: Attempt) -> None:
+        runs.append(command.label)
         if len(runs) == 1:
             clock.advance(11)  # the rest of the batch's lease expires while this one runs
             async with uow_factory() as uow:
@@ -262,9 +266,23 @@ async def test_a_batch_job_whose_lease_was_taken_over_is_not_run_twice(uow_facto
                     clock.now(), "thief", clock.now() + lease, ["echo"], 10
                 )
                 await uow.commit()
-            assert len(stolen) == 1 and stolen[0].key != job.key
+            assert len(stolen) == 1 and stolen[0].key != command.label
 
     await schedule(uow_factory, clock, key="echo:1")
     await schedule(uow_factory, clock, key="echo:2")
     await runner(uow_factory, clock, slow_then_steal, lease=lease).run_due()
     assert len(runs) == 1, "the other job belongs to the thief now"
+
+
+async def test_a_job_whose_payload_cannot_be_read_back_is_dead_with_the_reason(
+    uow_factory, clock
+) -> None:
+    handler = Recorder()
+    new = new_job(Echo("echo:1"), key="echo:1", run_after=clock.now())
+    async with uow_factory() as uow:
+        await uow.jobs.schedule(dataclasses.replace(new, payload={"label": 7}), clock.now())
+        await uow.commit()
+    await runner(uow_factory, clock, handler).run_due()
+    job = await stored(uow_factory, "echo:1")
+    assert (job.status, job.last_error) == (JobStatus.DEAD, "echo job's 'label' is not a str: 7")
+    assert handler.runs == []

@@ -6,8 +6,9 @@ import functools
 from datetime import timedelta
 
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from wa_crm.domain.model.job_commands import PruneEventIds
 from wa_crm.domain.model.jobs import JobStatus
-from wa_crm.domain.usecases.inbound.event_ids import PRUNE_EVENT_IDS_JOB, PruneProcessedEvents
+from wa_crm.domain.usecases.inbound.event_ids import PruneProcessedEvents
 from wa_crm.domain.usecases.jobs.periodic import StartPeriodicJobs
 from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.testing.clock import FakeClock
@@ -21,9 +22,7 @@ class World:
         self.store = InMemoryStore()
         self.uow_factory = functools.partial(InMemoryUnitOfWork, self.store)
         prune = PruneProcessedEvents(self.uow_factory, self.clock, KEEP, batch_size=2)
-        self.runner = JobRunner(
-            self.uow_factory, self.clock, {PRUNE_EVENT_IDS_JOB: prune}, "worker"
-        )
+        self.runner = JobRunner(self.uow_factory, self.clock, {PruneEventIds: prune}, "worker")
         self.start = StartPeriodicJobs(self.uow_factory, self.clock, jobs=())
 
     async def remember(self, *ages: timedelta) -> None:
@@ -46,7 +45,7 @@ async def test_ids_older_than_kept_are_forgotten_batch_after_batch_and_the_job_c
 
     assert world.remembered() == {"evt-5", "evt-6"}
     async with world.uow_factory() as uow:
-        job = await uow.jobs.get_by_key(PRUNE_EVENT_IDS_JOB)
+        job = await uow.jobs.get_by_key(PruneEventIds.kind)
     assert job is not None and job.status is JobStatus.PENDING
     assert job.run_after == world.clock.now() + timedelta(hours=1)
 
@@ -59,6 +58,6 @@ async def test_the_service_has_one_prune_job_even_without_associations() -> None
     await world.start()  # a pending job keeps its time
 
     async with world.uow_factory() as uow:
-        job = await uow.jobs.get_by_key(PRUNE_EVENT_IDS_JOB)
+        job = await uow.jobs.get_by_key(PruneEventIds.kind)
     assert job is not None and job.association_id is None
     assert job.run_after == world.clock.now() - timedelta(seconds=60)

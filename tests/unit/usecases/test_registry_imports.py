@@ -14,8 +14,9 @@ from wa_crm.adapters.memory import InMemoryMediaStore, InMemoryStore, InMemoryUn
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.errors import InvalidInput
 from wa_crm.domain.model.imports import MAX_REPORTED_ERRORS, Import, ImportKind, ImportStatus
+from wa_crm.domain.model.job_commands import ImportRows
 from wa_crm.domain.usecases.jobs.runner import JobRunner
-from wa_crm.domain.usecases.registry.imports import IMPORT_JOB, NewImport, QueueImport, RunImport
+from wa_crm.domain.usecases.registry.imports import NewImport, QueueImport, RunImport
 from wa_crm.ports.unit_of_work import UnitOfWork
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
@@ -93,7 +94,7 @@ async def test_an_upload_is_stored_and_queued_as_a_job(world: World) -> None:
     assert queued.status is ImportStatus.QUEUED
     assert await world.media.get(queued.file_key) == patients_csv(4)
     async with world.uow_factory() as uow:
-        job = await uow.jobs.get_by_key(f"{IMPORT_JOB}:{queued.id}")
+        job = await uow.jobs.get_by_key(f"{ImportRows.kind}:{queued.id}")
     assert job is not None and job.payload == {"import_id": queued.id}
 
 
@@ -255,7 +256,7 @@ async def test_a_long_import_gives_its_worker_back_between_slices() -> None:
     run = RunImport(
         world.uow_factory, world.media, world.clock, batch_rows=2, slice_time=timedelta(seconds=1)
     )
-    runner = JobRunner(world.uow_factory, world.clock, {IMPORT_JOB: run}, "worker")
+    runner = JobRunner(world.uow_factory, world.clock, {ImportRows: run}, "worker")
 
     claims = 0
     while (await world.current(queued)).status is not ImportStatus.DONE:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from wa_crm.domain.model.credentials import BrowserSession
-from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.job_commands import PruneSessions
+from wa_crm.domain.model.jobs import Attempt, NewJob
 from wa_crm.domain.usecases.access.auth import Identity
 from wa_crm.domain.usecases.access.setup import hash_token
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
-
-PRUNE_SESSIONS_JOB = "prune_sessions"
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,8 @@ class BrowserSessions:
 
 
 def prune_sessions_job(association_id: str, at: datetime) -> NewJob:
-    return NewJob(
-        kind=PRUNE_SESSIONS_JOB,
-        key=f"{PRUNE_SESSIONS_JOB}:{association_id}",
-        run_after=at,
-        association_id=association_id,
+    return new_job(
+        PruneSessions(association_id), key=f"{PruneSessions.kind}:{association_id}", run_after=at
     )
 
 
@@ -69,11 +66,9 @@ class PruneExpiredSessions:
     clock: Clock
     every: timedelta = timedelta(hours=1)
 
-    async def __call__(self, job: Job) -> None:
-        if job.association_id is None:
-            raise PermanentJobError("prune_sessions job without an association")
-        now = self.clock.now()
+    async def __call__(self, command: PruneSessions, attempt: Attempt) -> None:
+        association_id, now = command.association_id, self.clock.now()
         async with self.uow_factory() as uow:
-            await uow.agents.prune_sessions(job.association_id, now)
-            await uow.jobs.schedule(prune_sessions_job(job.association_id, now + self.every), now)
+            await uow.agents.prune_sessions(association_id, now)
+            await uow.jobs.schedule(prune_sessions_job(association_id, now + self.every), now)
             await uow.commit()

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from returns.result import Success
 
 from wa_crm.domain.model.association import Association
-from wa_crm.domain.model.jobs import Job, PermanentJobError
+from wa_crm.domain.model.job_commands import ResolveLid
+from wa_crm.domain.model.jobs import Attempt, PermanentJobError
 from wa_crm.domain.model.phone import ChatId
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
@@ -33,10 +34,8 @@ class ResolveLidContact:
     gateway: WhatsAppGateway
     clock: Clock
 
-    async def __call__(self, job: Job) -> None:
-        association_id, contact_id = job.association_id, str(job.payload["contact_id"])
-        if association_id is None:
-            raise PermanentJobError("resolve_lid job without an association")
+    async def __call__(self, command: ResolveLid, attempt: Attempt) -> None:
+        association_id, contact_id = command.association_id, command.contact_id
         async with self.uow_factory() as uow:
             association = await uow.associations.get(association_id)
             contact = await uow.contacts.get(association_id, contact_id)

@@ -17,18 +17,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from wa_crm.domain.model.jobs import Job, NewJob
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.job_commands import PruneEventIds
+from wa_crm.domain.model.jobs import Attempt, NewJob
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
-PRUNE_EVENT_IDS_JOB = "prune_event_ids"
 BATCH_SIZE = 1000
 
 _log = logging.getLogger("wa_crm.event_ids")
 
 
 def prune_event_ids_job(at: datetime) -> NewJob:
-    return NewJob(kind=PRUNE_EVENT_IDS_JOB, key=PRUNE_EVENT_IDS_JOB, run_after=at)
+    return new_job(PruneEventIds(), key=PruneEventIds.kind, run_after=at)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class PruneProcessedEvents:
     batch_size: int = BATCH_SIZE
     every: timedelta = timedelta(hours=1)
 
-    async def __call__(self, job: Job) -> None:
+    async def __call__(self, command: PruneEventIds, attempt: Attempt) -> None:
         now = self.clock.now()
         forgotten = 0
         while True:

@@ -6,6 +6,9 @@
   then the job is dead with the last error; ``PermanentJobError`` makes it dead at once,
   ``RetryLater`` sets the next attempt's time, and ``Postpone`` waits without using an attempt.
 - A job rescheduled while it ran (a newer version) stays pending for the newer version.
+- Handlers are registered by command type; the runner claims only the kinds it has handlers
+  for, reads each row back into its command (``job_codec``) and hands the handler the command.
+  A row that cannot be read back is dead at once, as with ``PermanentJobError``.
 """
 
 from __future__ import annotations
@@ -16,12 +19,16 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from wa_crm.domain.model.correlation import PAYLOAD_KEY, correlation_id
+from wa_crm.domain.model.correlation import correlation_id
 from wa_crm.domain.model.errors import JobNotDead, UnknownJob
+from wa_crm.domain.model.job_codec import command_of, correlation_of
+from wa_crm.domain.model.job_commands import JobCommand
 from wa_crm.domain.model.jobs import (
+    Attempt,
     Backoff,
     Job,
     JobStatus,
@@ -33,7 +40,9 @@ from wa_crm.domain.model.jobs import (
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
-JobHandler = Callable[[Job], Awaitable[None]]
+JobHandler = Callable[[Any, Attempt], Awaitable[None]]
+"""Runs one command type's jobs. ``Any``: a mapping cannot tie each command type it holds to
+its handler's parameter type; the runner only ever calls a handler with its own type."""
 
 _log = logging.getLogger("wa_crm.jobs")
 
@@ -42,7 +51,7 @@ _log = logging.getLogger("wa_crm.jobs")
 class JobRunner:
     uow_factory: UnitOfWorkFactory
     clock: Clock
-    handlers: Mapping[str, JobHandler]
+    handlers: Mapping[type[JobCommand], JobHandler]
     worker_id: str
     lease: timedelta = timedelta(minutes=5)
     backoff: Backoff = field(default_factory=Backoff)
@@ -53,7 +62,7 @@ class JobRunner:
         now = self.clock.now()
         async with self.uow_factory() as uow:
             jobs = await uow.jobs.claim_due(
-                now, self.worker_id, now + self.lease, list(self.handlers), self.batch_size
+                now, self.worker_id, now + self.lease, self._kinds, self.batch_size
             )
             await uow.commit()
         for job in jobs:
@@ -85,9 +94,10 @@ class JobRunner:
             await self._fail(job, f"gave up after {job.max_attempts} attempts", retry_in=None)
             return
         heartbeat = asyncio.create_task(self._keep_lease(job))
-        traced = correlation_id.set(job.payload.get(PAYLOAD_KEY) or f"job:{job.id}")
+        traced = correlation_id.set(correlation_of(job) or f"job:{job.id}")
         try:
-            await self.handlers[job.kind](job)
+            command = command_of(job, self.handlers)
+            await self.handlers[type(command)](command, job.attempt)
         except PermanentJobError as error:
             await self._fail(job, str(error) or type(error).__name__, retry_in=None)
         except Postpone as error:
@@ -111,6 +121,10 @@ class JobRunner:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+    @property
+    def _kinds(self) -> list[str]:
+        return [command_type.kind for command_type in self.handlers]
 
     async def _postpone(self, job: Job, after: timedelta) -> None:
         """Reschedule under the same key (a newer version), then finish this version: the job

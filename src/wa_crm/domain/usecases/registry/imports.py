@@ -27,14 +27,15 @@ from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.errors import InvalidInput, UnknownAssociation
 from wa_crm.domain.model.imports import Batch, Import, ImportKind, ImportStatus, RowError
-from wa_crm.domain.model.jobs import Job, NewJob, PermanentJobError
+from wa_crm.domain.model.job_codec import new_job
+from wa_crm.domain.model.job_commands import ImportRows
+from wa_crm.domain.model.jobs import Attempt, NewJob
 from wa_crm.domain.usecases.registry.csv_records import MAX_RECORD_BYTES, CsvRecord, csv_records
 from wa_crm.domain.usecases.registry.patients import REGISTRY_FILES
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
-IMPORT_JOB = "import_rows"
 CSV_TYPE = "text/csv"
 
 
@@ -114,12 +115,10 @@ class QueueImport:
 
 
 def _job(association_id: str, import_id: str, run_after: datetime) -> NewJob:
-    return NewJob(
-        kind=IMPORT_JOB,
-        key=f"{IMPORT_JOB}:{import_id}",
+    return new_job(
+        ImportRows(association_id, import_id),
+        key=f"{ImportRows.kind}:{import_id}",
         run_after=run_after,
-        payload={"import_id": import_id},
-        association_id=association_id,
     )
 
 
@@ -145,14 +144,12 @@ class RunImport:
     batch_pause: timedelta = timedelta(milliseconds=25)
     slice_time: timedelta = timedelta(seconds=2)
 
-    async def __call__(self, job: Job) -> None:
-        if job.association_id is None:
-            raise PermanentJobError("import job without an association")
-        association_id, import_id = job.association_id, str(job.payload["import_id"])
+    async def __call__(self, command: ImportRows, attempt: Attempt) -> None:
+        association_id, import_id = command.association_id, command.import_id
         try:
             over = await self.run(association_id, import_id, self.clock.now() + self.slice_time)
         except Exception:
-            if not job.attempts_left:
+            if attempt.is_last:
                 await self._end(association_id, import_id, "the import stopped on repeated errors")
             raise
         if not over:
