@@ -26,6 +26,8 @@ from wa_crm.adapters.sql.engine import read_only_engine
 from wa_crm.adapters.sql.migrate import MIGRATIONS, current_revision
 from wa_crm.adapters.sql.queries import sql_queries
 from wa_crm.adapters.sql.tables import metadata
+from wa_crm.domain.model.job_codec import command_of
+from wa_crm.domain.model.job_commands import Deliver
 from wa_crm.domain.model.waha_server import server_key
 from wa_crm.ports.queries import AuditQuery, Queries
 from wa_crm.ports.system import SecretCipher
@@ -289,7 +291,8 @@ async def _reaction(uow: SqlUnitOfWork, queries: Queries) -> None:
 
 async def _job(uow: SqlUnitOfWork, queries: Queries) -> None:
     job = await uow.jobs.get("job-1")
-    assert job is not None and job.payload["conversation_id"] == data.CONVERSATION
+    assert job is not None
+    assert command_of(job, [Deliver]) == Deliver(data.ASSOCIATION, data.CONVERSATION)
 
 
 async def _processed_event(uow: SqlUnitOfWork, queries: Queries) -> None:
