@@ -22,7 +22,7 @@ PATIENTS = "id,full_name,phone,status\np-1,Maria Silva,+55 11 99999-8888,active\
 
 @pytest.fixture
 async def service(sqlite_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_service(sqlite_url, tmp_path / "media", BOT) as running:
+    async with running_service(sqlite_url, tmp_path / "media", BOT, quick_sends=True) as running:
         await running.container.import_patients()("e2e", PATIENTS)
         yield running
 
