@@ -30,7 +30,7 @@ def _open_per_contact_channel(conversation: Conversation) -> Hashable | None:
 
 def _stored(conversation: Conversation) -> Conversation:
     """Pending facts belong to the caller's object, not to the stored state."""
-    return dataclasses.replace(conversation, pending_facts=[])
+    return dataclasses.replace(conversation)
 
 
 class InMemoryConversationRepository:
@@ -92,7 +92,7 @@ def _external_id(message: Message) -> Hashable | None:
 
 def _stored_message(message: Message) -> Message:
     """Pending facts belong to the caller's object, not to the stored state."""
-    return dataclasses.replace(message, pending_facts=[], changed=False)
+    return dataclasses.replace(message)
 
 
 class InMemoryMessageRepository:

@@ -48,7 +48,8 @@ class InMemoryNoteRepository:
         self._facts = facts
 
     async def add(self, note: Note) -> None:
-        insert(self._workspace.tables.notes, note.id, dataclasses.replace(note, pending_facts=[]))
+        stored = dataclasses.replace(note)  # without the facts it raised: they are the caller's
+        insert(self._workspace.tables.notes, note.id, stored)
         self._facts.take_from(note)
 
     async def list_for_conversation(

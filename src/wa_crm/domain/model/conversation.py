@@ -123,7 +123,9 @@ class Conversation:
     rated_at: datetime | None = None
     snoozed_until: datetime | None = None
     """While set, the conversation keeps its status but stays out of the default lists."""
-    pending_facts: list[Fact | _StateFact] = field(default_factory=list, repr=False, compare=False)
+    pending_facts: list[Fact | _StateFact] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
     """Raised and not yet collected; ``ConversationOpened`` and ``ConversationChanged`` are
     kept as their type and made with the state at collection, once per collection."""
 
@@ -374,7 +376,7 @@ class Conversation:
         return facts
 
     def _copy(self) -> Conversation:
-        return dataclasses.replace(self, pending_facts=[])
+        return dataclasses.replace(self)  # without the pending facts: they are not state
 
     def _raise_state(self, kind: _StateFact) -> None:
         """One pending state fact of each kind: subscribers want the latest state, not each

@@ -142,10 +142,10 @@ class Message:
     send_started_at: datetime | None = None
     """When its first send began: from then on the message may be on WhatsApp, whatever that
     send's outcome, so a later attempt looks for it before sending it again."""
-    pending_facts: list[Fact] = field(default_factory=list, repr=False, compare=False)
+    pending_facts: list[Fact] = field(default_factory=list, init=False, repr=False, compare=False)
     """Raised and not yet collected: at most one ``MessageChanged``, made with the state at
     collection, plus those of reactions."""
-    changed: bool = field(default=False, repr=False, compare=False)
+    changed: bool = field(default=False, init=False, repr=False, compare=False)
     """Something agents see changed since the last collection."""
 
     def begin_sending(self, at: datetime, fixed_id: str | None) -> None:
@@ -220,7 +220,7 @@ class Message:
         return facts
 
     def _copy(self) -> Message:
-        return dataclasses.replace(self, pending_facts=[], changed=False)
+        return dataclasses.replace(self)  # without the pending facts: they are not state
 
     def snapshot(self) -> dict[str, Any]:
         """The public shape of the message, as the API and events show it."""

@@ -23,7 +23,7 @@ class Note:
     agent_id: str
     text: str
     created_at: datetime
-    pending_facts: list[Fact] = field(default_factory=list, repr=False, compare=False)
+    pending_facts: list[Fact] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @classmethod
     def write(
