@@ -218,9 +218,7 @@ class AgentActions:
         outgoing = Outgoing(upload.caption.strip(), Author.AGENT, kind, media, request.agent_id)
         return await self._send(request, outgoing)
 
-    async def typing(
-        self, request: AgentRequest, start: bool
-    ) -> Result[AgentTyping, DomainError]:
+    async def typing(self, request: AgentRequest, start: bool) -> Result[AgentTyping, DomainError]:
         """Shown to the contact through WAHA; the signal returned is for the entrypoint to
         publish to the other agents (not stored, so no unit of work publishes it)."""
         async with self.uow_factory() as uow:

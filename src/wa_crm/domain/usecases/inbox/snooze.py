@@ -51,4 +51,3 @@ class WakeSnoozed:
             conversation.end_snooze()
             await uow.conversations.update(conversation)
             await uow.commit()
-
