@@ -76,53 +76,37 @@ class InboxQueries(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class PeriodFigures:
+    """The monitoring aggregates over ``start <= time < end``, from one snapshot."""
+
+    hourly_messages: Sequence[HourlyMessages]
+    """Messages by creation hour, only hours that have some, oldest first."""
+    answered_conversations: AnsweredConversations
+    """Over messages created in the period (bot and agent authors)."""
+    handoffs_by_reason: dict[str, int]
+    """Handoffs made in the period per reason; reasons without any are absent."""
+    first_response: FirstResponse
+    """Over handoffs made in the period; the median of an even count is the mean of the two
+    middle waits."""
+    delivery_failures: int
+    """Outbound messages created in the period that ended ``failed``."""
+    conversations_by_label: dict[str, int]
+    """Conversations created in the period per label; labels without any are absent."""
+    satisfaction: Satisfaction
+    """Over the ratings given in the period."""
+
+
 class StatisticsQueries(Protocol):
-    """Aggregates over ``start <= time < end`` (timezone-aware UTC bounds), computed by the
-    storage so that they stay fast on large tables.
+    """Aggregates computed by the storage, so that they stay fast on large tables.
 
     Message figures also count deleted messages, through their rollups (see
-    ``MessageRepository.purge_before``), by the UTC hour they were created in: exact for bounds
-    on whole UTC hours, which local days are in zones with whole-hour offsets."""
+    ``MessageRepository.delete_of_conversation``), by the UTC hour they were created in: exact
+    for bounds on whole UTC hours, which local days are in zones with whole-hour offsets."""
 
-    async def hourly_messages(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> Sequence[HourlyMessages]:
-        """Messages by creation hour, only hours that have some, oldest first."""
-        ...
-
-    async def answered_conversations(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> AnsweredConversations:
-        """Over messages created in the period (bot and agent authors)."""
-        ...
-
-    async def handoffs_by_reason(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> dict[str, int]:
-        """Handoffs made in the period per reason; reasons without any are absent."""
-        ...
-
-    async def first_response(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> FirstResponse:
-        """Over handoffs made in the period; the median of an even count is the mean of the two
-        middle waits."""
-        ...
-
-    async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
-        """Outbound messages created in the period that ended ``failed``."""
-        ...
-
-    async def conversations_by_label(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> dict[str, int]:
-        """Conversations created in the period per label; labels without any are absent."""
-        ...
-
-    async def satisfaction(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> Satisfaction:
-        """Over the ratings given in the period."""
+    async def period(self, association_id: str, start: datetime, end: datetime) -> PeriodFigures:
+        """Every figure over ``start <= time < end`` (timezone-aware UTC bounds), in one read
+        transaction."""
         ...
 
 

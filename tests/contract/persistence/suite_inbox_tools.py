@@ -206,12 +206,12 @@ class InboxToolsContract(PersistenceContract):
             )
             await uow.commit()
         stats = queries.statistics
-        assert await stats.conversations_by_label("a1", START, END) == {
+        assert (await stats.period("a1", START, END)).conversations_by_label == {
             "receita": 1,
             "urgente": 3,
         }
-        satisfaction = await stats.satisfaction("a1", START, END)
-        assert await stats.conversations_by_label("a1", END, END) == {}
-        assert await stats.satisfaction("a3", START, END) == Satisfaction(0, None)
+        satisfaction = (await stats.period("a1", START, END)).satisfaction
+        assert (await stats.period("a1", END, END)).conversations_by_label == {}
+        assert (await stats.period("a3", START, END)).satisfaction == Satisfaction(0, None)
         assert satisfaction.ratings == 3
         assert satisfaction.average == pytest.approx(10 / 3)

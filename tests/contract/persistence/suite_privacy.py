@@ -62,11 +62,12 @@ def history() -> list[Message]:
 
 
 async def figures(stats: StatisticsQueries, start: datetime, end: datetime) -> tuple[object, ...]:
+    mine, other = await stats.period(A, start, end), await stats.period(OTHER, start, end)
     return (
-        list(await stats.hourly_messages(A, start, end)),
-        await stats.answered_conversations(A, start, end),
-        await stats.delivery_failures(A, start, end),
-        await stats.delivery_failures(OTHER, start, end),
+        list(mine.hourly_messages),
+        mine.answered_conversations,
+        mine.delivery_failures,
+        other.delivery_failures,
     )
 
 
@@ -133,8 +134,8 @@ class PrivacyContract(PersistenceContract):
                 await uow.commit()
             assert await self._figures(queries) == before, cutoff
         assert await self._remaining(uow_factory) == set()
-        hours = await queries.statistics.hourly_messages(A, PERIODS[0][0], PERIODS[0][1])
-        answered = await queries.statistics.answered_conversations(A, *PERIODS[0])
+        hours = (await queries.statistics.period(A, PERIODS[0][0], PERIODS[0][1])).hourly_messages
+        answered = (await queries.statistics.period(A, *PERIODS[0])).answered_conversations
         assert hours == [
             HourlyMessages(DAY, inbound=2, outbound=5),
             HourlyMessages(DAY + timedelta(hours=1), inbound=1, outbound=1),
@@ -153,7 +154,7 @@ class PrivacyContract(PersistenceContract):
         stats = queries.statistics
         before_day = await figures(stats, DAY - timedelta(hours=1), DAY)
         after = await figures(stats, DAY + timedelta(hours=3), DAY + timedelta(hours=4))
-        other = await stats.answered_conversations(OTHER, *PERIODS[0])
+        other = (await stats.period(OTHER, *PERIODS[0])).answered_conversations
         empty = ([], AnsweredConversations(0, 0), 0, 0)
         assert before_day == after == empty
         assert other == AnsweredConversations(by_bot_only=0, by_humans=1)

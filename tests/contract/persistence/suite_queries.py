@@ -34,15 +34,16 @@ class QueriesContract(PersistenceContract):
         async with uow_factory() as writer:
             await writer.handoffs.record(association.id, "c2", "max_turns", T0)
             during = await asyncio.wait_for(
-                queries.statistics.handoffs_by_reason(association.id, *period), A_WHILE
+                queries.statistics.period(association.id, *period), A_WHILE
             )
-            page = await asyncio.wait_for(queries.inbox.count_by_status(association.id), A_WHILE)
+            counts = await asyncio.wait_for(queries.inbox.count_by_status(association.id), A_WHILE)
             await writer.commit()
-        after = await queries.statistics.handoffs_by_reason(association.id, *period)
+        after = await queries.statistics.period(association.id, *period)
 
-        assert during == {"keyword": 1}  # the open unit's handoff is not committed yet
-        assert sum(page.values()) == 0
-        assert after == {"keyword": 1, "max_turns": 1}
+        # The open unit's handoff is not committed yet.
+        assert during.handoffs_by_reason == {"keyword": 1}
+        assert sum(counts.values()) == 0
+        assert after.handoffs_by_reason == {"keyword": 1, "max_turns": 1}
 
 
 class SqlQueriesContract(PersistenceContract):

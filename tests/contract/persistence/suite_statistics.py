@@ -90,7 +90,7 @@ class StatisticsContract(PersistenceContract):
             message("c2", Author.CONTACT, START - TICK),
             message("c9", Author.CONTACT, minutes(5), association_id=OTHER),
         )
-        hours = await queries.statistics.hourly_messages(A, START, END)
+        hours = (await queries.statistics.period(A, START, END)).hourly_messages
         assert list(hours) == [
             HourlyMessages(START, inbound=1, outbound=2),
             HourlyMessages(START + timedelta(hours=2), inbound=1, outbound=1),
@@ -116,8 +116,10 @@ class StatisticsContract(PersistenceContract):
             message("agent-at-end", Author.AGENT, END),
             message("elsewhere", Author.AGENT, minutes(10), association_id=OTHER),
         )
-        answered = await queries.statistics.answered_conversations(A, START, END)
-        nothing = await queries.statistics.answered_conversations(A, END, END + timedelta(hours=1))
+        answered = (await queries.statistics.period(A, START, END)).answered_conversations
+        nothing = (
+            await queries.statistics.period(A, END, END + timedelta(hours=1))
+        ).answered_conversations
         assert answered == AnsweredConversations(by_bot_only=3, by_humans=2)
         assert nothing == AnsweredConversations(by_bot_only=0, by_humans=1)
 
@@ -135,11 +137,13 @@ class StatisticsContract(PersistenceContract):
         async with uow_factory() as uow:
             await uow.handoffs.record(OTHER, "h9", "keyword", minutes(4))
             await uow.commit()
-        assert await queries.statistics.handoffs_by_reason(A, START, END) == {
+        assert (await queries.statistics.period(A, START, END)).handoffs_by_reason == {
             "keyword": 2,
             "max_turns": 1,
         }
-        assert await queries.statistics.handoffs_by_reason(A, END + TICK, END + TICK * 2) == {}
+        assert (
+            await queries.statistics.period(A, END + TICK, END + TICK * 2)
+        ).handoffs_by_reason == {}
 
     async def test_first_response_median_of_an_odd_count(
         self, uow_factory: UowFactory, queries: Queries
@@ -153,7 +157,7 @@ class StatisticsContract(PersistenceContract):
             ("h5", END, END + timedelta(seconds=1)),
             ("h6", START - TICK, START),
         )
-        first_response = await queries.statistics.first_response(A, START, END)
+        first_response = (await queries.statistics.period(A, START, END)).first_response
         assert first_response == FirstResponse(answered=3, waiting=1, median_seconds=30.25)
 
     async def test_first_response_median_of_an_even_count(
@@ -166,15 +170,15 @@ class StatisticsContract(PersistenceContract):
             ("h3", minutes(2), minutes(2) + timedelta(seconds=30)),
             ("h4", minutes(3), minutes(3) + timedelta(seconds=20.5)),
         )
-        first_response = await queries.statistics.first_response(A, START, END)
+        first_response = (await queries.statistics.period(A, START, END)).first_response
         assert first_response == FirstResponse(answered=4, waiting=0, median_seconds=25.25)
 
     async def test_first_response_without_answers_has_no_median(
         self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         await self._handoffs(uow_factory, ("h1", START, None), ("h2", minutes(1), None))
-        nothing_answered = await queries.statistics.first_response(A, START, END)
-        nothing = await queries.statistics.first_response(OTHER, START, END)
+        nothing_answered = (await queries.statistics.period(A, START, END)).first_response
+        nothing = (await queries.statistics.period(OTHER, START, END)).first_response
         assert nothing_answered == FirstResponse(answered=0, waiting=2, median_seconds=None)
         assert nothing == FirstResponse(answered=0, waiting=0, median_seconds=None)
 
@@ -194,14 +198,14 @@ class StatisticsContract(PersistenceContract):
             # again, not the one of minute 10 (later than the answer), not c2's.
             await uow.handoffs.mark_answered("c1", minutes(5))
             await uow.commit()
-        first_response = await queries.statistics.first_response(A, START, END)
+        first_response = (await queries.statistics.period(A, START, END)).first_response
         assert first_response == FirstResponse(answered=3, waiting=2, median_seconds=120.0)
 
     async def test_an_answer_at_the_handoff_time_waited_nothing(
         self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         await self._handoffs(uow_factory, ("c1", minutes(1), minutes(1)))
-        first_response = await queries.statistics.first_response(A, START, END)
+        first_response = (await queries.statistics.period(A, START, END)).first_response
         assert first_response == FirstResponse(answered=1, waiting=0, median_seconds=0.0)
 
     async def test_delivery_failures_are_failed_outbound_messages_in_the_period(
@@ -220,8 +224,8 @@ class StatisticsContract(PersistenceContract):
             message("c1", Author.BOT, START - TICK, failed),
             message("c9", Author.BOT, minutes(5), failed, association_id=OTHER),
         )
-        assert await queries.statistics.delivery_failures(A, START, END) == 3
-        assert await queries.statistics.delivery_failures(OTHER, START, END) == 1
+        assert (await queries.statistics.period(A, START, END)).delivery_failures == 3
+        assert (await queries.statistics.period(OTHER, START, END)).delivery_failures == 1
 
     async def test_messages_withheld_on_purpose_are_no_delivery_failures(
         self, uow_factory: UowFactory, queries: Queries
@@ -235,10 +239,10 @@ class StatisticsContract(PersistenceContract):
         ]
         await self._store(uow_factory, *withheld)
         async with uow_factory() as uow:
-            assert await queries.statistics.delivery_failures(A, START, END) == 1
+            assert (await queries.statistics.period(A, START, END)).delivery_failures == 1
             await uow.messages.delete_of_conversation(A, "c1")
             await uow.commit()
-        assert await queries.statistics.delivery_failures(A, START, END) == 1
+        assert (await queries.statistics.period(A, START, END)).delivery_failures == 1
 
     async def test_refused_webhooks_are_counted_by_scope_and_reason_for_a_day(
         self, uow_factory: UowFactory, queries: Queries

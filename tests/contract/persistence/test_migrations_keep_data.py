@@ -315,7 +315,7 @@ async def _session_event(uow: SqlUnitOfWork, queries: Queries) -> None:
 
 
 async def _handoff(uow: SqlUnitOfWork, queries: Queries) -> None:
-    by_reason = await queries.statistics.handoffs_by_reason(data.ASSOCIATION, *_PERIOD)
+    by_reason = (await queries.statistics.period(data.ASSOCIATION, *_PERIOD)).handoffs_by_reason
     assert by_reason == {"keyword": 1}
 
 
@@ -335,7 +335,7 @@ async def _audit_entry(uow: SqlUnitOfWork, queries: Queries) -> None:
 
 
 async def _rollup(uow: SqlUnitOfWork, queries: Queries) -> None:
-    hours = await queries.statistics.hourly_messages(data.ASSOCIATION, *_PERIOD)
+    hours = (await queries.statistics.period(data.ASSOCIATION, *_PERIOD)).hourly_messages
     rolled_up = data.T - timedelta(days=1)
     assert [(h.inbound, h.outbound) for h in hours if h.hour == rolled_up] == [(4, 3)]
 

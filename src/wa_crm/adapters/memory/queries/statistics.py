@@ -17,6 +17,7 @@ from wa_crm.domain.model.statistics import (
     MessageRollup,
     Satisfaction,
 )
+from wa_crm.ports.queries import PeriodFigures
 
 
 class InMemoryStatisticsQueries:
@@ -26,7 +27,19 @@ class InMemoryStatisticsQueries:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
 
-    async def hourly_messages(
+    async def period(self, association_id: str, start: datetime, end: datetime) -> PeriodFigures:
+        bounds = (association_id, start, end)
+        return PeriodFigures(
+            hourly_messages=self._hourly_messages(*bounds),
+            answered_conversations=self._answered_conversations(*bounds),
+            handoffs_by_reason=self._handoffs_by_reason(*bounds),
+            first_response=self._first_response(*bounds),
+            delivery_failures=self._delivery_failures(*bounds),
+            conversations_by_label=self._conversations_by_label(*bounds),
+            satisfaction=self._satisfaction(*bounds),
+        )
+
+    def _hourly_messages(
         self, association_id: str, start: datetime, end: datetime
     ) -> list[HourlyMessages]:
         inbound: Counter[datetime] = Counter()
@@ -43,7 +56,7 @@ class InMemoryStatisticsQueries:
             for hour in sorted(inbound.keys() | outbound.keys())
         ]
 
-    async def answered_conversations(
+    def _answered_conversations(
         self, association_id: str, start: datetime, end: datetime
     ) -> AnsweredConversations:
         by_bot, by_agent = set(), set()
@@ -59,14 +72,12 @@ class InMemoryStatisticsQueries:
                 by_agent.add(rollup.conversation_id)
         return AnsweredConversations(by_bot_only=len(by_bot - by_agent), by_humans=len(by_agent))
 
-    async def handoffs_by_reason(
+    def _handoffs_by_reason(
         self, association_id: str, start: datetime, end: datetime
     ) -> dict[str, int]:
         return dict(Counter(h.reason for h in self._handoffs(association_id, start, end)))
 
-    async def first_response(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> FirstResponse:
+    def _first_response(self, association_id: str, start: datetime, end: datetime) -> FirstResponse:
         waits, waiting = [], 0
         for handoff in self._handoffs(association_id, start, end):
             if handoff.answered_at is None:
@@ -76,13 +87,13 @@ class InMemoryStatisticsQueries:
         median = statistics.median(waits) if waits else None
         return FirstResponse(answered=len(waits), waiting=waiting, median_seconds=median)
 
-    async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
+    def _delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
         live = sum(
             1 for message in self._messages(association_id, start, end) if message.is_dead_letter
         )
         return live + sum(rollup.failed for rollup in self._rollups(association_id, start, end))
 
-    async def conversations_by_label(
+    def _conversations_by_label(
         self, association_id: str, start: datetime, end: datetime
     ) -> dict[str, int]:
         return dict(
@@ -95,9 +106,7 @@ class InMemoryStatisticsQueries:
             )
         )
 
-    async def satisfaction(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> Satisfaction:
+    def _satisfaction(self, association_id: str, start: datetime, end: datetime) -> Satisfaction:
         ratings = [
             conversation.rating
             for conversation in self._store.tables.conversations.values()

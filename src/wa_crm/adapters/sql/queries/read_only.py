@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import Executable, Row, RowMapping
@@ -19,16 +20,21 @@ class ReadOnlyQueries:
 
     ``engine`` comes from ``create_engine(url, read_only=True)``: its transactions cannot write,
     and on SQLite they read a snapshot beside the writer instead of taking its lock. Each query
-    checks a connection out, reads, and gives it back (the transaction rolls back).
+    checks a connection out, reads, and gives it back (the transaction rolls back); one that
+    needs several statements to agree runs them on one connection (``_reading``).
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    def _reading(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for several reads of one snapshot."""
+        return self._engine.connect()
+
     async def _rows(
         self, statement: StatementOf, parameters: Mapping[str, Any] | None = None
     ) -> Sequence[Row[Any]]:
-        async with self._engine.connect() as connection:
+        async with self._reading() as connection:
             built = statement(connection) if callable(statement) else statement
             return (await execute(connection, built, parameters)).all()
 

@@ -9,6 +9,7 @@ expression only when it is written the same way, and two bind parameters never a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -30,10 +31,11 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from wa_crm.adapters.sql.execution import per_dialect
+from wa_crm.adapters.sql.execution import execute, per_dialect
 from wa_crm.adapters.sql.json_arrays import json_array_values
-from wa_crm.adapters.sql.queries.read_only import ReadOnlyQueries, StatementOf
+from wa_crm.adapters.sql.queries.read_only import ReadOnlyQueries
 from wa_crm.adapters.sql.tables import (
     FAILED_OUTBOUND,
     NOT_WITHHELD,
@@ -50,6 +52,7 @@ from wa_crm.domain.model.statistics import (
     HourlyMessages,
     Satisfaction,
 )
+from wa_crm.ports.queries import PeriodFigures
 
 _CREATED_IN_PERIOD = [
     messages.c.association_id == bindparam("association_id"),
@@ -208,60 +211,43 @@ _SATISFACTION = select(
 
 
 class SqlStatisticsQueries(ReadOnlyQueries):
-    async def hourly_messages(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> list[HourlyMessages]:
-        rows = await self._run(_hourly, association_id, start, end)
-        return [HourlyMessages(row.hour, row.inbound, row.outbound) for row in rows]
-
-    async def answered_conversations(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> AnsweredConversations:
-        [row] = await self._run(_ANSWERED, association_id, start, end)
-        return AnsweredConversations(by_bot_only=row.by_bot_only, by_humans=row.by_humans)
-
-    async def handoffs_by_reason(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> dict[str, int]:
-        rows = await self._run(_BY_REASON, association_id, start, end)
-        return {row.reason: row.handoffs for row in rows}
-
-    async def first_response(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> FirstResponse:
-        [counts] = await self._run(_HANDOFF_COUNTS, association_id, start, end)
-        median = None
-        if counts.answered:
-            middle = {"offset": (counts.answered - 1) // 2, "limit": 2 - counts.answered % 2}
-            rows = await self._run(_middle_waits, association_id, start, end, middle)
-            waits = [row[0] for row in rows]
-            median = sum(waits) / len(waits)
-        return FirstResponse(counts.answered, counts.waiting, median)
-
-    async def delivery_failures(self, association_id: str, start: datetime, end: datetime) -> int:
-        [row] = await self._run(_FAILURES, association_id, start, end)
-        return int(row[0])
-
-    async def conversations_by_label(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> dict[str, int]:
-        rows = await self._run(_BY_LABEL, association_id, start, end)
-        return {row.label: row.conversations for row in rows}
-
-    async def satisfaction(
-        self, association_id: str, start: datetime, end: datetime
-    ) -> Satisfaction:
-        [row] = await self._run(_SATISFACTION, association_id, start, end)
-        average = None if row.average is None else float(row.average)
-        return Satisfaction(ratings=row.ratings, average=average)
-
-    async def _run(
-        self,
-        statement: StatementOf,
-        association_id: str,
-        start: datetime,
-        end: datetime,
-        extra: dict[str, Any] | None = None,
-    ) -> Sequence[Row[Any]]:
+    async def period(self, association_id: str, start: datetime, end: datetime) -> PeriodFigures:
         parameters = {"association_id": association_id, "start": start, "end": end}
-        return await self._rows(statement, parameters | (extra or {}))
+        async with self._reading() as connection:
+            run = functools.partial(_run, connection, parameters)
+            hours = await run(_hourly(connection))
+            [answered] = await run(_ANSWERED)
+            by_reason = await run(_BY_REASON)
+            [failures] = await run(_FAILURES)
+            by_label = await run(_BY_LABEL)
+            [satisfaction] = await run(_SATISFACTION)
+            first_response = await _first_response(connection, parameters)
+        average = None if satisfaction.average is None else float(satisfaction.average)
+        return PeriodFigures(
+            hourly_messages=[HourlyMessages(row.hour, row.inbound, row.outbound) for row in hours],
+            answered_conversations=AnsweredConversations(
+                by_bot_only=answered.by_bot_only, by_humans=answered.by_humans
+            ),
+            handoffs_by_reason={row.reason: row.handoffs for row in by_reason},
+            first_response=first_response,
+            delivery_failures=int(failures[0]),
+            conversations_by_label={row.label: row.conversations for row in by_label},
+            satisfaction=Satisfaction(ratings=satisfaction.ratings, average=average),
+        )
+
+
+async def _first_response(connection: AsyncConnection, parameters: dict[str, Any]) -> FirstResponse:
+    [counts] = await _run(connection, parameters, _HANDOFF_COUNTS)
+    median = None
+    if counts.answered:
+        middle = {"offset": (counts.answered - 1) // 2, "limit": 2 - counts.answered % 2}
+        rows = await _run(connection, parameters | middle, _middle_waits(connection))
+        waits = [row[0] for row in rows]
+        median = sum(waits) / len(waits)
+    return FirstResponse(counts.answered, counts.waiting, median)
+
+
+async def _run(
+    connection: AsyncConnection, parameters: dict[str, Any], statement: Executable
+) -> Sequence[Row[Any]]:
+    return (await execute(connection, statement, parameters)).all()

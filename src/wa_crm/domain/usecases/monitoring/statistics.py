@@ -83,26 +83,20 @@ class ComputeStatistics:
         if (last_day - first_day).days + 1 > MAX_DAYS:
             return Failure(InvalidInput(f"a period covers at most {MAX_DAYS} days"))
         start, end = day_bounds(first_day, last_day, tz)
-        association_id = request.association.id
-        stats = self.statistics
-        hours = list(await stats.hourly_messages(association_id, start, end))
-        answered = await stats.answered_conversations(association_id, start, end)
-        handoffs = await stats.handoffs_by_reason(association_id, start, end)
-        first_response = await stats.first_response(association_id, start, end)
-        failures = await stats.delivery_failures(association_id, start, end)
-        labels = await stats.conversations_by_label(association_id, start, end)
-        satisfaction = await stats.satisfaction(association_id, start, end)
+        figures = await self.statistics.period(request.association.id, start, end)
         return Success(
             Statistics(
                 first_day=first_day,
                 last_day=last_day,
                 timezone=timezone,
-                messages_by_day=messages_by_day(hours, first_day, last_day, tz),
-                answered=answered,
-                handoffs_by_reason=handoffs,
-                first_response=first_response,
-                delivery_failures=failures,
-                conversations_by_label=labels,
-                satisfaction=satisfaction,
+                messages_by_day=messages_by_day(
+                    list(figures.hourly_messages), first_day, last_day, tz
+                ),
+                answered=figures.answered_conversations,
+                handoffs_by_reason=figures.handoffs_by_reason,
+                first_response=figures.first_response,
+                delivery_failures=figures.delivery_failures,
+                conversations_by_label=figures.conversations_by_label,
+                satisfaction=figures.satisfaction,
             )
         )
