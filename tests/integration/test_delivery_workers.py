@@ -146,7 +146,8 @@ async def test_three_workers_drain_a_backlog_within_the_rate_limits(
         started = time.monotonic()
         await asyncio.gather(*(worker.start() for worker in workers))
         try:
-            await wait_until_sent(container, len(queued), within=90)
+            # only a guard against a hang: in a parallel run the other tests share the two cores
+            await wait_until_sent(container, len(queued), within=180)
             drained = time.monotonic() - started
             await asyncio.sleep(0.3)
         finally:
