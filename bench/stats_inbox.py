@@ -111,7 +111,7 @@ async def measure_ours(url: str, association: Association, runs: int) -> dict[st
 
     def inbox(query: ConversationQuery) -> Timed:
         async def page() -> None:
-            assert await queries.inbox.conversations(association.id, query)
+            assert (await queries.inbox.page(association.id, query, "agent")).conversations
 
         return page
 

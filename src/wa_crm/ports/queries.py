@@ -51,23 +51,25 @@ class ConversationQuery:
     limit: int = 50
 
 
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of the inbox list with what the list shows beside it, from one snapshot."""
+
+    conversations: Sequence[Conversation]
+    contacts: dict[str, Contact]
+    """The contacts of those conversations, by id."""
+    counts: dict[str, int]
+    """The association's conversations per status, every status present (zeros included)."""
+    mine: dict[str, int]
+    """The same, of the conversations assigned to the agent who asks."""
+
+
 class InboxQueries(Protocol):
     """The agents' inbox: the conversation list with its counts, and the canned replies."""
 
-    async def conversations(
-        self, association_id: str, query: ConversationQuery
-    ) -> Sequence[Conversation]: ...
-    async def count_by_status(
-        self, association_id: str, assignee_id: str | None = None
-    ) -> dict[str, int]:
-        """Conversations per status (every status present, zeros included), optionally only
-        those assigned to ``assignee_id``."""
-        ...
-
-    async def contacts(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
-        """The contacts that exist among ``contact_ids``, by id."""
-        ...
-
+    async def page(
+        self, association_id: str, query: ConversationQuery, agent_id: str
+    ) -> InboxPage: ...
     async def canned_replies(
         self, association_id: str, text: str, limit: int
     ) -> Sequence[CannedReply]:

@@ -50,7 +50,8 @@ class InboxContract(PersistenceContract):
         self, queries: Queries, ids: dict[str, str], query: ConversationQuery
     ) -> list[str]:
         by_id = {value: key for key, value in ids.items()}
-        return [by_id[c.id] for c in await queries.inbox.conversations(A, query)]
+        page = await queries.inbox.page(A, query, "agent-1")
+        return [by_id[c.id] for c in page.conversations]
 
     async def test_newest_activity_first_and_filters(
         self, uow_factory: UowFactory, queries: Queries
@@ -83,7 +84,8 @@ class InboxContract(PersistenceContract):
         seen: list[str] = []
         cursor = None
         while True:
-            page = await queries.inbox.conversations(A, ConversationQuery(after=cursor, limit=2))
+            listed = await queries.inbox.page(A, ConversationQuery(after=cursor, limit=2), "a")
+            page = listed.conversations
             if not page:
                 break
             seen += [c.id for c in page]
@@ -95,33 +97,39 @@ class InboxContract(PersistenceContract):
         self, uow_factory: UowFactory, queries: Queries
     ) -> None:
         await self._seed(uow_factory)
-        assert await queries.inbox.count_by_status(A) == {
+        page = await queries.inbox.page(A, ConversationQuery(), "agent-1")
+        assert page.counts == {
             "bot": 1,
             "pending": 1,
             "human": 2,
             "resolved": 1,
         }
-        assert await queries.inbox.count_by_status(A, "agent-1") == {
+        assert page.mine == {
             "bot": 0,
             "pending": 0,
             "human": 1,
             "resolved": 1,
         }
-        assert await queries.inbox.count_by_status("nobody") == {
-            "bot": 0,
-            "pending": 0,
-            "human": 0,
-            "resolved": 0,
-        }
+        nobody = await queries.inbox.page("nobody", ConversationQuery(), "agent-1")
+        assert (
+            nobody.counts
+            == nobody.mine
+            == {
+                "bot": 0,
+                "pending": 0,
+                "human": 0,
+                "resolved": 0,
+            }
+        )
 
     async def test_contacts_by_id_stay_in_their_association(
         self, uow_factory: UowFactory, queries: Queries
     ) -> None:
-        first, second = a_contact(A), a_contact("another-tenant")
-        async with uow_factory() as uow:
-            await uow.contacts.add(first)
-            await uow.contacts.add(second)
-            await uow.commit()
-        found = await queries.inbox.contacts(A, [first.id, second.id, "missing"])
-        assert found == {first.id: first}
-        assert await queries.inbox.contacts(A, []) == {}
+        ids = await self._seed(uow_factory)
+        page = await queries.inbox.page(A, ConversationQuery(limit=2), "agent-1")
+        listed = {c.contact_id for c in page.conversations}
+        assert set(page.contacts) == listed and len(listed) == 2
+        assert {contact.association_id for contact in page.contacts.values()} == {A}
+        assert [c.id for c in page.conversations] == [ids["Rita"], ids["Carlos 100%_off"]]
+        empty = await queries.inbox.page(A, ConversationQuery(text="nobody at all"), "agent-1")
+        assert empty.conversations == [] and empty.contacts == {}

@@ -161,8 +161,8 @@ class InboxToolsContract(PersistenceContract):
             await uow.commit()
 
         async def listed(**filters: Any) -> list[str]:
-            found = await queries.inbox.conversations("a1", ConversationQuery(**filters))
-            return [names[c.id] for c in found]
+            page = await queries.inbox.page("a1", ConversationQuery(**filters), "agent-1")
+            return [names[c.id] for c in page.conversations]
 
         both = next(key for key, name in names.items() if name == "both")
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from wa_crm.ports.queries import Queries
+from wa_crm.ports.queries import ConversationQuery, Queries
 
 from .base import PersistenceContract, UowFactory
 from .builders import T0, an_association
@@ -36,13 +36,15 @@ class QueriesContract(PersistenceContract):
             during = await asyncio.wait_for(
                 queries.statistics.period(association.id, *period), A_WHILE
             )
-            counts = await asyncio.wait_for(queries.inbox.count_by_status(association.id), A_WHILE)
+            inbox = await asyncio.wait_for(
+                queries.inbox.page(association.id, ConversationQuery(), "agent-1"), A_WHILE
+            )
             await writer.commit()
         after = await queries.statistics.period(association.id, *period)
 
         # The open unit's handoff is not committed yet.
         assert during.handoffs_by_reason == {"keyword": 1}
-        assert sum(counts.values()) == 0
+        assert sum(inbox.counts.values()) == 0
         assert after.handoffs_by_reason == {"keyword": 1, "max_turns": 1}
 
 

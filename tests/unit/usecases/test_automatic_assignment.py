@@ -130,7 +130,8 @@ class World:
             pass
 
     async def conversations(self) -> dict[str, Conversation]:
-        found = await self.queries.inbox.conversations(A, ConversationQuery(limit=1000))
+        listed = await self.queries.inbox.page(A, ConversationQuery(limit=1000), "nobody")
+        found = listed.conversations
         return {c.id: c for c in found}
 
     async def load(self) -> Counter[str | None]:

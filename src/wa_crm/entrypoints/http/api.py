@@ -89,10 +89,8 @@ async def list_conversations(request: Request, caller: Caller) -> Response:
     cursor pagination."""
     query = _query(request, caller)
     inbox = container_of(request).queries().inbox
-    page = await inbox.conversations(caller.association_id, query)
-    contacts = await inbox.contacts(caller.association_id, [c.contact_id for c in page])
-    counts = await inbox.count_by_status(caller.association_id)
-    mine = await inbox.count_by_status(caller.association_id, caller.agent.id)
+    listed = await inbox.page(caller.association_id, query, caller.agent.id)
+    page, contacts, mine = listed.conversations, listed.contacts, listed.mine
     note_audit(request, conversation_ids=[c.id for c in page])
     last = page[-1] if len(page) == query.limit else None
     return JSONResponse(
@@ -102,7 +100,7 @@ async def list_conversations(request: Request, caller: Caller) -> Response:
             if last
             else None,
             # Mine: what I hold, including what automatic assignment routed to me (pending).
-            "counts": {**counts, "mine": mine["human"] + mine["pending"]},
+            "counts": {**listed.counts, "mine": mine["human"] + mine["pending"]},
         }
     )
 

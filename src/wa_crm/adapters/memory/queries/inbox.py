@@ -10,7 +10,7 @@ from wa_crm.adapters.memory.store import InMemoryStore
 from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Conversation, ConversationStatus
 from wa_crm.domain.model.people import Contact
-from wa_crm.ports.queries import ConversationQuery
+from wa_crm.ports.queries import ConversationQuery, InboxPage
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -29,9 +29,30 @@ class InMemoryInboxQueries:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
 
-    async def conversations(
-        self, association_id: str, query: ConversationQuery
-    ) -> Sequence[Conversation]:
+    async def page(self, association_id: str, query: ConversationQuery, agent_id: str) -> InboxPage:
+        found = self._conversations(association_id, query)
+        return InboxPage(
+            conversations=found,
+            contacts=self._contacts(association_id, [c.contact_id for c in found]),
+            counts=self._count_by_status(association_id, None),
+            mine=self._count_by_status(association_id, agent_id),
+        )
+
+    async def canned_replies(
+        self, association_id: str, text: str, limit: int
+    ) -> Sequence[CannedReply]:
+        needle = _ascii_lower(text.strip())
+        found = [
+            reply
+            for reply in self._store.tables.canned_replies.values()
+            if reply.association_id == association_id
+            and any(
+                needle in _ascii_lower(part) for part in (reply.shortcut, reply.title, reply.text)
+            )
+        ]
+        return copy.deepcopy(sorted(found, key=lambda reply: reply.shortcut)[:limit])
+
+    def _conversations(self, association_id: str, query: ConversationQuery) -> list[Conversation]:
         contacts = self._store.tables.contacts
         text = query.text.strip().casefold()
 
@@ -63,9 +84,7 @@ class InMemoryInboxQueries:
         found = filter(matches, self._store.tables.conversations.values())
         return copy.deepcopy(sorted(found, key=activity_key, reverse=True)[: query.limit])
 
-    async def count_by_status(
-        self, association_id: str, assignee_id: str | None = None
-    ) -> dict[str, int]:
+    def _count_by_status(self, association_id: str, assignee_id: str | None) -> dict[str, int]:
         counts = dict.fromkeys((status.value for status in ConversationStatus), 0)
         for conversation in self._store.tables.conversations.values():
             if conversation.association_id == association_id and (
@@ -74,7 +93,7 @@ class InMemoryInboxQueries:
                 counts[conversation.status.value] += 1
         return counts
 
-    async def contacts(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
+    def _contacts(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
         stored = self._store.tables.contacts
         found = (stored.get(contact_id) for contact_id in set(contact_ids))
         return {
@@ -82,17 +101,3 @@ class InMemoryInboxQueries:
             for contact in found
             if contact is not None and contact.association_id == association_id
         }
-
-    async def canned_replies(
-        self, association_id: str, text: str, limit: int
-    ) -> Sequence[CannedReply]:
-        needle = _ascii_lower(text.strip())
-        found = [
-            reply
-            for reply in self._store.tables.canned_replies.values()
-            if reply.association_id == association_id
-            and any(
-                needle in _ascii_lower(part) for part in (reply.shortcut, reply.title, reply.text)
-            )
-        ]
-        return copy.deepcopy(sorted(found, key=lambda reply: reply.shortcut)[:limit])

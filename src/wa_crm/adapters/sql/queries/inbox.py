@@ -33,8 +33,10 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
+from wa_crm.adapters.sql.execution import execute
 from wa_crm.adapters.sql.json_arrays import json_array_values
 from wa_crm.adapters.sql.queries.read_only import ReadOnlyQueries
 from wa_crm.adapters.sql.tables import canned_replies, contacts, conversations
@@ -42,7 +44,7 @@ from wa_crm.adapters.sql.types import UtcDateTime
 from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Conversation, ConversationStatus
 from wa_crm.domain.model.people import Contact
-from wa_crm.ports.queries import ConversationQuery
+from wa_crm.ports.queries import ConversationQuery, InboxPage
 
 
 class _Filters(NamedTuple):
@@ -147,59 +149,16 @@ def _like_pattern(text: str) -> str:
 
 
 class SqlInboxQueries(ReadOnlyQueries):
-    async def conversations(
-        self, association_id: str, query: ConversationQuery
-    ) -> Sequence[Conversation]:
-        text = query.text.strip().lower()
-        filters = _Filters(
-            statuses=bool(query.statuses),
-            channel=query.channel is not None,
-            assignee=query.assignee_id is not None,
-            unassigned=query.unassigned,
-            text=bool(text),
-            label=query.label is not None,
-            snoozed=query.snoozed,
-            after=query.after is not None,
-        )
-        parameters: dict[str, Any] = {"association_id": association_id, "limit": query.limit}
-        if query.statuses:
-            parameters["statuses"] = [status.value for status in query.statuses]
-        if query.channel is not None:
-            parameters["channel"] = query.channel.value
-        if query.assignee_id is not None:
-            parameters["assignee_id"] = query.assignee_id
-        if text:
-            parameters["pattern"] = _like_pattern(text)
-        if query.label is not None:
-            parameters["label"] = query.label
-        if query.after is not None:
-            parameters["after_at"], parameters["after_id"] = query.after
-        rows = await self._mappings(_search(filters), parameters)
-        return [mappers.conversation_from_row(row) for row in rows]
-
-    async def count_by_status(
-        self, association_id: str, assignee_id: str | None = None
-    ) -> dict[str, int]:
-        where = [conversations.c.association_id == association_id]
-        if assignee_id is not None:
-            where.append(conversations.c.assignee_id == assignee_id)
-        statement = (
-            select(conversations.c.status, func.count().label("total"))
-            .where(*where)
-            .group_by(conversations.c.status)
-        )
-        counts = dict.fromkeys((status.value for status in ConversationStatus), 0)
-        for row in await self._rows(statement):
-            counts[row.status] = row.total
-        return counts
-
-    async def contacts(self, association_id: str, contact_ids: Sequence[str]) -> dict[str, Contact]:
-        if not contact_ids:
-            return {}
-        statement = select(contacts).where(
-            contacts.c.association_id == association_id, contacts.c.id.in_(list(set(contact_ids)))
-        )
-        return {row["id"]: mappers.contact_from_row(row) for row in await self._mappings(statement)}
+    async def page(self, association_id: str, query: ConversationQuery, agent_id: str) -> InboxPage:
+        async with self._reading() as connection:
+            found = await _conversations(connection, association_id, query)
+            contact_ids = [conversation.contact_id for conversation in found]
+            return InboxPage(
+                conversations=found,
+                contacts=await _contacts(connection, association_id, contact_ids),
+                counts=await _count_by_status(connection, association_id, None),
+                mine=await _count_by_status(connection, association_id, agent_id),
+            )
 
     async def canned_replies(
         self, association_id: str, text: str, limit: int
@@ -213,3 +172,63 @@ class SqlInboxQueries(ReadOnlyQueries):
         else:
             rows = await self._mappings(_REPLIES, parameters)
         return [CannedReply(**row) for row in rows]
+
+
+async def _conversations(
+    connection: AsyncConnection, association_id: str, query: ConversationQuery
+) -> list[Conversation]:
+    text = query.text.strip().lower()
+    filters = _Filters(
+        statuses=bool(query.statuses),
+        channel=query.channel is not None,
+        assignee=query.assignee_id is not None,
+        unassigned=query.unassigned,
+        text=bool(text),
+        label=query.label is not None,
+        snoozed=query.snoozed,
+        after=query.after is not None,
+    )
+    parameters: dict[str, Any] = {"association_id": association_id, "limit": query.limit}
+    if query.statuses:
+        parameters["statuses"] = [status.value for status in query.statuses]
+    if query.channel is not None:
+        parameters["channel"] = query.channel.value
+    if query.assignee_id is not None:
+        parameters["assignee_id"] = query.assignee_id
+    if text:
+        parameters["pattern"] = _like_pattern(text)
+    if query.label is not None:
+        parameters["label"] = query.label
+    if query.after is not None:
+        parameters["after_at"], parameters["after_id"] = query.after
+    result = await execute(connection, _search(filters), parameters)
+    return [mappers.conversation_from_row(row) for row in result.mappings()]
+
+
+async def _count_by_status(
+    connection: AsyncConnection, association_id: str, assignee_id: str | None
+) -> dict[str, int]:
+    where = [conversations.c.association_id == association_id]
+    if assignee_id is not None:
+        where.append(conversations.c.assignee_id == assignee_id)
+    statement = (
+        select(conversations.c.status, func.count().label("total"))
+        .where(*where)
+        .group_by(conversations.c.status)
+    )
+    counts = dict.fromkeys((status.value for status in ConversationStatus), 0)
+    for row in await execute(connection, statement):
+        counts[row.status] = row.total
+    return counts
+
+
+async def _contacts(
+    connection: AsyncConnection, association_id: str, contact_ids: Sequence[str]
+) -> dict[str, Contact]:
+    if not contact_ids:
+        return {}
+    statement = select(contacts).where(
+        contacts.c.association_id == association_id, contacts.c.id.in_(list(set(contact_ids)))
+    )
+    result = await execute(connection, statement)
+    return {row["id"]: mappers.contact_from_row(row) for row in result.mappings()}
