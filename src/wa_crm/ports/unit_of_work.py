@@ -1,12 +1,14 @@
 """The unit of work and its repositories.
 
 One unit of work is one transaction: use cases open it with ``async with uow_factory() as uow``,
-change state through its repositories, record events, and call ``commit()``. It holds what
-changes need, the reads they depend on included; what screens and reports only read goes
-through the query ports (``ports.queries``), outside any transaction that writes. Leaving the block
-without a commit rolls back. Repositories return ``None`` for "not found"; ``add`` of something
-whose unique key exists raises ``DuplicateKey`` (an infrastructure fault, since use cases check
-first), except the ``*_if_absent`` methods, which are the race-safe way to insert idempotently.
+change state through its repositories, record events, and call ``commit()``. Leaving the block
+without a commit rolls back. It holds one repository per aggregate, with the reads a change
+depends on; what screens and reports only read goes through the query ports (``ports.queries``),
+outside any transaction that writes.
+
+Repositories return ``None`` for "not found"; ``add`` of something whose unique key exists raises
+``DuplicateKey`` (an infrastructure fault, since use cases check first), except the
+``*_if_absent`` methods, which are the race-safe way to insert idempotently.
 """
 
 from __future__ import annotations
