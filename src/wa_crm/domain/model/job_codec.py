@@ -3,10 +3,10 @@
 A row holds the command's ``kind``, its ``association_id`` (in the job's own column) and the rest
 of its fields as a JSON payload: strings as they are, datetimes in ISO 8601 (the field types
 commands use; another needs its line in ``_decoded``), None left out (read back as the field's
-default). This is the format
-the jobs had before they were typed, so rows queued by an older release still run. A row that
-cannot be read back (a kind nobody handles, a payload entry missing or of the wrong type) is a
-``PermanentJobError``: retrying cannot help.
+default). This is the format the jobs had before they were typed, so rows queued by an older
+release still run; payload entries no field reads (the correlation id) are left alone. A row
+that cannot be read back (a kind nobody handles, a payload entry missing or of the wrong type)
+is a ``PermanentJobError``: retrying cannot help.
 """
 
 from __future__ import annotations
