@@ -143,10 +143,10 @@ class Message:
     """When its first send began: from then on the message may be on WhatsApp, whatever that
     send's outcome, so a later attempt looks for it before sending it again."""
     pending_facts: list[Fact] = field(default_factory=list, init=False, repr=False, compare=False)
-    """Raised and not yet collected: at most one ``MessageChanged``, made with the state at
-    collection, plus those of reactions."""
+    """Facts raised and not yet collected that carry more than the state (reactions)."""
     changed: bool = field(default=False, init=False, repr=False, compare=False)
-    """Something agents see changed since the last collection."""
+    """Something agents see changed since the last collection: one ``MessageChanged``, made
+    with the state at collection, however many changes there were."""
 
     def begin_sending(self, at: datetime, fixed_id: str | None) -> None:
         """The first send begins; ``fixed_id`` is the WhatsApp id fixed for it beforehand, when
