@@ -4,7 +4,8 @@
 - ``sqlite_url`` / ``sqlite_engine``: a fresh SQLite file per test, migrated to head (a copy of
   ``sqlite_template``, migrated once per session).
 - ``postgres_url`` / ``postgres_engine``: this session's PostgreSQL database (created with a
-  random name, migrated, dropped at the end), every table emptied before each test.
+  random name, migrated, dropped at the end), every table emptied before each test. Each
+  pytest-xdist worker is a session of its own, so parallel workers never share a database.
 - ``postgres_blank_url``: a fresh, never migrated PostgreSQL database, dropped after the test.
 
 The PostgreSQL server comes from ``WA_CRM_TEST_POSTGRES_URL`` (default
