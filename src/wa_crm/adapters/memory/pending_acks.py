@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from wa_crm.adapters.memory.store import Workspace
@@ -23,6 +24,17 @@ class InMemoryPendingAckRepository:
     async def take(self, association_id: str, external_id: str) -> MessageStatus | None:
         kept = self._workspace.tables.pending_acks.pop((association_id, external_id), None)
         return kept[0] if kept else None
+
+    async def forget_chats(self, association_id: str, chat_ids: Sequence[str]) -> int:
+        pending = self._workspace.tables.pending_acks
+        erased = [
+            key
+            for key in pending
+            if key[0] == association_id and any(f"_{chat}_" in key[1] for chat in chat_ids)
+        ]
+        for key in erased:
+            del pending[key]
+        return len(erased)
 
     async def forget_before(self, before: datetime, limit: int) -> int:
         pending = self._workspace.tables.pending_acks

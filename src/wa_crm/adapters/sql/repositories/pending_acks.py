@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Executable, Integer, bindparam, delete, select, tuple_, update
+from sqlalchemy import Executable, Integer, bindparam, delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
@@ -61,6 +62,20 @@ class SqlPendingAckRepository:
         key = {"key_association": association_id, "key_external": external_id}
         kept = (await execute(self._connection, _TAKE, key)).scalar_one_or_none()
         return MessageStatus(kept) if kept is not None else None
+
+    async def forget_chats(self, association_id: str, chat_ids: Sequence[str]) -> int:
+        if not chat_ids:
+            return 0
+        in_chats = or_(
+            *(
+                pending_acks.c.external_id.contains(f"_{chat}_", autoescape=True)
+                for chat in chat_ids
+            )
+        )
+        statement = delete(pending_acks).where(
+            (pending_acks.c.association_id == association_id) & in_chats
+        )
+        return (await execute(self._connection, statement)).rowcount
 
     async def forget_before(self, before: datetime, limit: int) -> int:
         result = await execute(self._connection, _FORGET, {"before": before, "limit": limit})
