@@ -332,6 +332,12 @@ class PendingAckRepository(Protocol):
         """The status kept for the id, if any, forgotten as it is taken."""
         ...
 
+    async def forget_chats(self, association_id: str, chat_ids: Sequence[str]) -> int:
+        """Forget the association's acks for messages in these chats: a WhatsApp message id
+        names its chat (``true_5511988887777@c.us_3EB0…``), so an erased contact's number must
+        not outlive them. How many were forgotten."""
+        ...
+
     async def forget_before(self, before: datetime, limit: int) -> int:
         """Forget at most ``limit`` acks, of every association, kept strictly before
         ``before``; returns how many were forgotten (fewer than ``limit``: none is left)."""
