@@ -86,7 +86,8 @@ async def page(browser: Any, service: Service) -> AsyncIterator[Any]:
 
 
 async def open_wizard(page: Any, service: Service, language: str) -> None:
-    """Sign in as Ada (once per browser context) and land on the wizard."""
+    """Sign in as Ada (once per browser context) and land on the wizard, its form filled from
+    the stored settings: typing before that would be overwritten (``fillForm`` in settings.js)."""
     from playwright.async_api import expect
 
     target = f"{service.service_url}/dashboard/e2e/settings/whatsapp?lang={language}"
@@ -96,6 +97,7 @@ async def open_wizard(page: Any, service: Service, language: str) -> None:
         await page.fill("#password", ADMIN_PASSWORD)
         await page.click("#login-submit")
     await expect(page).to_have_url(target)
+    await expect(page.locator("#waha-key-state")).not_to_be_empty()
 
 
 async def fits_every_size(page: Any, *buttons: str) -> None:
