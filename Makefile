@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/wa-crm demo
 
-# pytest-xdist workers: the tests mostly wait on servers, subprocesses and browsers, so four
-# workers keep this two-core machine busier than two (measured: README, "Tests and benchmarks").
-TEST_WORKERS ?= 4
+# pytest-xdist workers: the tests mostly wait on servers, subprocesses and browsers, so more
+# workers than cores pay; past three, the workers' own start-up and contention eat the gain on
+# this two-core machine (measured: README, "Tests and benchmarks").
+TEST_WORKERS ?= 3
 
 ## Every test: starts PostgreSQL and Redis when they are not running, then lint + pytest in
 ## parallel; prints how long it all took.
