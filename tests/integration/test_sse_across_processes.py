@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,18 +23,13 @@ from wa_crm.container import build_container, close_resources
 from wa_crm.domain.model.association import WhatsAppSettings
 from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 from wa_crm.settings import Settings
+from wa_crm.testing import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 REDIS_URL = os.environ.get("WA_CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "sse-secret"
 SECRET_KEY = "sse-secret-key-0123456789"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
