@@ -35,8 +35,8 @@ from wa_crm.domain.model.message import MessageType
 from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
-from wa_crm.domain.usecases.message_bus import MessageBus
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.runtime.message_bus import MessageBus
 
 
 def percentile(values: list[float], fraction: float) -> float:

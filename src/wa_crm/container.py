@@ -95,9 +95,6 @@ from wa_crm.domain.usecases.inbox.canned_replies import CannedReplies
 from wa_crm.domain.usecases.inbox.notes import Notes
 from wa_crm.domain.usecases.inbox.presence import ListAgents, PresenceTracker
 from wa_crm.domain.usecases.inbox.snooze import WakeSnoozed
-from wa_crm.domain.usecases.jobs.periodic import StartPeriodicJobs
-from wa_crm.domain.usecases.jobs.runner import JobRunner, RetryDeadJob
-from wa_crm.domain.usecases.message_bus import FactHandler, MessageBus
 from wa_crm.domain.usecases.monitoring.alerts import SendAlert
 from wa_crm.domain.usecases.monitoring.audit import ReadAuditLog, RecordAudit
 from wa_crm.domain.usecases.monitoring.session_health import (
@@ -119,6 +116,9 @@ from wa_crm.domain.usecases.registry.imports import (
     QueueImport,
     RunImport,
 )
+from wa_crm.domain.usecases.runtime.message_bus import FactHandler, MessageBus
+from wa_crm.domain.usecases.runtime.periodic import StartPeriodicJobs
+from wa_crm.domain.usecases.runtime.runner import JobRunner, RetryDeadJob
 from wa_crm.ports.ai import AIProvider
 from wa_crm.ports.events import EventBus, FactPublisher
 from wa_crm.ports.system import AlertSink, Clock, SecretCipher

@@ -39,8 +39,8 @@ from wa_crm.domain.model.jobs import Backoff
 from wa_crm.domain.model.message import Author
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.usecases.access.setup import NewAssociation
-from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.testing import SimulatorConfig, WahaSimulator, create_simulator_app, serve_app
 
 API_KEY = "delivery-waha-key"

@@ -20,8 +20,8 @@ from wa_crm.domain.model.message import Author, MessageType
 from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
-from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.ports.ai import AIProvider
 from wa_crm.testing import serve_app
 from wa_crm.testing.clock import FakeClock

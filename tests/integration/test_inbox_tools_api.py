@@ -15,7 +15,7 @@ from tests.support.webhook_driver import Waha
 from wa_crm.container import Container
 from wa_crm.domain.model.job_commands import WakeConversation
 from wa_crm.domain.usecases.access.setup import NewAgent
-from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.testing.clock import FakeClock
 
 OTHER_CONTACT = "5521977776666@c.us"

@@ -21,7 +21,7 @@ from wa_crm.adapters.sql.queries.monitoring import SqlMonitoringQueries
 from wa_crm.adapters.system.clock import SystemClock
 from wa_crm.domain.model.job_codec import new_job
 from wa_crm.domain.model.jobs import Attempt, JobStatus, NewJob
-from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.ports.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.postgres
@@ -92,7 +92,7 @@ from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
 from wa_crm.adapters.system.clock import SystemClock
 from tests.conftest import TestCipher
 from tests.support.job_commands import Echo
-from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 
 async def hang(command, attempt):
     print("running", command.label, flush=True)

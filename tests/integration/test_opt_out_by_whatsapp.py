@@ -25,8 +25,8 @@ from wa_crm.domain.model.association import BotSettings, PrivacySettings, WhatsA
 from wa_crm.domain.model.job_commands import BotTurn, JobCommand
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
-from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.outbound.delivery import OPTED_OUT
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.entrypoints.http import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig, running_simulator, serve_app

@@ -26,7 +26,7 @@ from wa_crm.adapters.sql.tables import processed_events
 from wa_crm.container import build_container
 from wa_crm.domain.model.job_commands import PruneEventIds
 from wa_crm.domain.model.jobs import JobStatus
-from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import serve_app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wa_crm.container import fact_handlers
-from wa_crm.domain.usecases.message_bus import MessageBus
+from wa_crm.domain.usecases.runtime.message_bus import MessageBus
 from wa_crm.ports.events import EventBus
 
 

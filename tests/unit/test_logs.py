@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
+import structlog
 
 from wa_crm.entrypoints.logs import configure_logging, mask_phone_numbers
+
+
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """``configure_logging`` points the root logger at this test's captured stderr, which is
+    closed after it: later tests (in any order, on any xdist worker) must log where they did."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
 
 
 @pytest.mark.parametrize(
@@ -32,6 +46,7 @@ def test_dates_ids_and_short_numbers_are_left_alone(text: str) -> None:
     assert mask_phone_numbers(text) == text
 
 
+@pytest.mark.usefixtures("logging_restored")
 def test_a_traceback_quoting_a_phone_number_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("json")
     try:

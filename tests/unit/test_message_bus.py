@@ -8,7 +8,7 @@ from wa_crm.adapters.memory.store import InMemoryStore
 from wa_crm.adapters.memory.unit_of_work import InMemoryUnitOfWork
 from wa_crm.domain.model.events import AlertRaised, Fact, SessionStatusChanged
 from wa_crm.domain.model.statistics import Alert
-from wa_crm.domain.usecases.message_bus import MessageBus
+from wa_crm.domain.usecases.runtime.message_bus import MessageBus
 from wa_crm.testing.clock import FakeClock
 
 ALERT = AlertRaised("a", Alert("session_down", "left WORKING", FakeClock().now()))

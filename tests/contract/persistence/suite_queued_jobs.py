@@ -22,7 +22,7 @@ from wa_crm.domain.model.job_commands import (
     PruneEventIds,
 )
 from wa_crm.domain.model.jobs import Attempt, JobStatus
-from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.testing.clock import FakeClock
 
 from .base import UowFactory

@@ -36,7 +36,7 @@ from wa_crm.domain.usecases.inbox.assignment import (
     request_assignment,
 )
 from wa_crm.domain.usecases.inbox.presence import ListAgents, PresenceTracker
-from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.ports.events import EventType, LiveEvent, PublishedEvent
 from wa_crm.ports.queries import ConversationQuery
 from wa_crm.testing.clock import T0, FakeClock, SequentialIds

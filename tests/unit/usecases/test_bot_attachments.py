@@ -27,10 +27,10 @@ from wa_crm.domain.model.people import ContactKind, Patient, PatientStatus
 from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
-from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511999998888@c.us"

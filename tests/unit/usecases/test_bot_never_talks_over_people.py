@@ -34,10 +34,10 @@ from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
 from wa_crm.domain.usecases.inbound.media import MediaLimits
 from wa_crm.domain.usecases.inbox.agent_actions import AgentActions, AgentRequest
-from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 CHAT = "5511988887777@c.us"

@@ -39,11 +39,11 @@ from wa_crm.domain.usecases.bot.bot_turn import RunBotTurn
 from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
 from wa_crm.domain.usecases.inbound.media import MediaLimits
 from wa_crm.domain.usecases.inbox.agent_actions import AgentActions, AgentRequest
-from wa_crm.domain.usecases.jobs.runner import JobHandler, JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import OPTED_OUT, DeliverConversationMessages
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
+from wa_crm.domain.usecases.runtime.runner import JobHandler, JobRunner
 from wa_crm.ports.ai import AIProvider, BotAction, BotReply, TurnRequest
 from wa_crm.ports.events import EventType, LiveEvent, PublishedEvent
 from wa_crm.ports.queries import AuditQuery

@@ -30,7 +30,7 @@ from wa_crm.domain.usecases.access.credentials import (
     NewToken,
     PasswordChange,
 )
-from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.testing.clock import FakeClock, SequentialIds
 
 A = "assoc-a"

@@ -26,11 +26,11 @@ from wa_crm.domain.model.message import Author, MessageStatus
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.model.whatsapp_events import DeliveryAck, IncomingEvent
 from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent, Outcome
-from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_outages import SessionOutages
 from wa_crm.domain.usecases.outbound.delivery import DeliverConversationMessages, RetryDeadLetter
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.ports.whatsapp import (
     Connection,
     GatewayError,

@@ -20,7 +20,7 @@ from wa_crm.domain.model.jobs import (
     Postpone,
     RetryLater,
 )
-from wa_crm.domain.usecases.jobs.runner import JobHandler, JobRunner, RetryDeadJob
+from wa_crm.domain.usecases.runtime.runner import JobHandler, JobRunner, RetryDeadJob
 from wa_crm.testing.clock import FakeClock
 
 

@@ -9,8 +9,8 @@ from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from wa_crm.domain.model.job_commands import PruneEventIds
 from wa_crm.domain.model.jobs import JobStatus
 from wa_crm.domain.usecases.inbound.event_ids import PruneProcessedEvents
-from wa_crm.domain.usecases.jobs.periodic import StartPeriodicJobs
-from wa_crm.domain.usecases.jobs.runner import JobRunner
+from wa_crm.domain.usecases.runtime.periodic import StartPeriodicJobs
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.testing.clock import FakeClock
 
 KEEP = timedelta(days=8)

@@ -22,12 +22,12 @@ from wa_crm.domain.model.message import (
     MessageStatus,
     MessageType,
 )
-from wa_crm.domain.usecases.jobs.periodic import StartPeriodicJobs, retention_purge
-from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.privacy.privacy_settings import UpdatePrivacySettings
 from wa_crm.domain.usecases.privacy.retention import (
     PurgeExpiredMessages,
 )
+from wa_crm.domain.usecases.runtime.periodic import StartPeriodicJobs, retention_purge
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.ports.queries import AuditQuery
 from wa_crm.testing.clock import FakeClock
 

@@ -15,8 +15,8 @@ from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.errors import InvalidInput
 from wa_crm.domain.model.imports import MAX_REPORTED_ERRORS, Import, ImportKind, ImportStatus
 from wa_crm.domain.model.job_commands import ImportRows
-from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.registry.imports import NewImport, QueueImport, RunImport
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.ports.unit_of_work import UnitOfWork
 from wa_crm.testing.clock import FakeClock, SequentialIds
 

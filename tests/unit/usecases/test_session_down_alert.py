@@ -15,11 +15,11 @@ from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.domain.model.association import Association, WhatsAppSettings
 from wa_crm.domain.model.job_commands import ConfirmSessionDown
-from wa_crm.domain.usecases.jobs.runner import JobRunner
 from wa_crm.domain.usecases.monitoring.session_health import (
     CheckSessionDown,
     record_session_status,
 )
+from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.testing.clock import FakeClock
 
 ALERT_AFTER = timedelta(minutes=10)

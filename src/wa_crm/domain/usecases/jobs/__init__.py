@@ -1,1 +1,0 @@
-"""Durable jobs: running them and the periodic ones."""
