@@ -1,4 +1,4 @@
-"""Service settings, read from ``WA_CRM_*`` environment variables (design section 8).
+"""Service settings, read from ``WA_CRM_*`` environment variables (architecture.md section 8).
 
 ``docs/settings.md`` is generated from this class; a test fails when it is out of date.
 """

@@ -22,7 +22,7 @@ from wa_crm.domain.model.events import ConversationChanged, ConversationOpened
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 S = ConversationStatus
 
-# The table of design section 2, written out independently of the implementation's table.
+# The table of architecture.md section 2, written out independently of the implementation's table.
 ALLOWED = {
     (S.BOT, S.PENDING),
     (S.BOT, S.HUMAN),

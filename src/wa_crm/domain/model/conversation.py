@@ -1,4 +1,4 @@
-"""The conversation aggregate and its status machine (design section 2).
+"""The conversation aggregate and its status machine (architecture.md section 2).
 
 Every status change goes through ``_move``, which consults ``TRANSITIONS``; anything not in the
 table is an ``InvalidTransition`` failure and leaves the conversation untouched.

@@ -30,7 +30,7 @@
         ├── SessionNotWorking        the WhatsApp session is not linked / running
         ├── SessionTaken             the WAHA server and session belong to another association
         ├── CoreNeedsDefaultSession  WAHA Core runs one session, named default
-        └── ContactOptedOut          the contact asked for no messages (design section 11)
+        └── ContactOptedOut          the contact asked for no messages (architecture.md section 11)
     UpstreamError                    (HTTP 502)
     └── WhatsAppServerError          WAHA failed a request an admin made
 

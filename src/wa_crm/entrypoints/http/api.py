@@ -1,4 +1,4 @@
-"""The agent API under ``/api/associations/{slug}/`` (design section 7)."""
+"""The agent API under ``/api/associations/{slug}/`` (architecture.md section 7)."""
 
 from __future__ import annotations
 

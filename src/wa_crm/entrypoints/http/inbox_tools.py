@@ -1,5 +1,5 @@
 """The inbox tools of the agent API under ``/api/associations/{slug}/``: canned replies, private
-notes, labels and snooze (design section 7).
+notes, labels and snooze (architecture.md section 7).
 
 Every agent reads canned replies and renders them for a conversation; only admins write them,
 since they speak for the whole association. The satisfaction survey is part of the assistant's

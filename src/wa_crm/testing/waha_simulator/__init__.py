@@ -1,7 +1,7 @@
 """A WAHA (WhatsApp HTTP API) simulator for tests and demos.
 
 It plays the other side of the wire, so it imports nothing from wa_crm outside
-`wa_crm.testing`. See design.md section 9 and `control.py` for the `/_sim/` API.
+`wa_crm.testing`. See architecture.md section 9 and `control.py` for the `/_sim/` API.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The `/_sim/` control API (not WAHA; no API key). Paths and fields are a public contract
-(design.md section 9):
+(architecture.md section 9):
 
 - `POST /_sim/{session}/inbound` `{"from", "text", "push_name", "media": {"mimetype",
   "filename", "data"}, "participant" (groups), "pn" (phone of a @lid sender)}` -> `{"id"}`

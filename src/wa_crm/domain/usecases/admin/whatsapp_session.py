@@ -1,5 +1,5 @@
 """An admin runs the association's WAHA session: start it, link a phone by QR, log out, read
-its status, send a test message (design section 7, admin routes).
+its status, send a test message (architecture.md section 7, admin routes).
 
 - Starting the session writes our webhook (URL from the public URL, our events, the HMAC key)
   into it; a missing webhook secret is generated then, since WAHA must sign what it sends us.

@@ -1,4 +1,4 @@
-"""An admin sets up the association's WhatsApp connection (design section 7, admin routes).
+"""An admin sets up the association's WhatsApp connection (architecture.md section 7, admin routes).
 
 - Settings: the WAHA address, API key, session name and webhook secret; a session name is unique
   per WAHA server (the webhook routing relies on it), comparing server identities

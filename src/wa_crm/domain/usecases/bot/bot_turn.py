@@ -1,5 +1,5 @@
 """One bot turn (the debounced ``bot_turn`` job): answer what the contact said since the last
-reply, or hand the conversation to the agents (design section 4).
+reply, or hand the conversation to the agents (architecture.md section 4).
 
 - The bot speaks only while the conversation is ``bot``; the status is checked again in the
   transaction that queues the reply, so an agent who claims meanwhile is never talked over.

@@ -1,4 +1,4 @@
-"""Handing a conversation from the bot to the agents (design section 4, item 5).
+"""Handing a conversation from the bot to the agents (architecture.md section 4, item 5).
 
 - The conversation moves to ``pending`` with the reason and a handoff note (reason, what the
   contact wants in at most two lines, the fields collected so far), shown first in the inbox.

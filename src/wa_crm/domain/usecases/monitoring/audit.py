@@ -1,4 +1,4 @@
-"""Writing to the audit log and reading it back (design section 11).
+"""Writing to the audit log and reading it back (architecture.md section 11).
 
 The HTTP edge records what agents do through ``RecordAudit``, in its own unit of work right
 after the action's answer is ready (see ``entrypoints/http/auth.agent_route``). What wa_crm does

@@ -1,4 +1,4 @@
-"""Circuit breakers per WAHA server and session (design section 5).
+"""Circuit breakers per WAHA server and session (architecture.md section 5).
 
 Delivery asks before each send and reports the outcome; bot turns ask whether the session is
 down, and hand off to people instead of answering into a dead line; readiness and monitoring

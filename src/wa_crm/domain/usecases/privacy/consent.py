@@ -1,5 +1,5 @@
-"""A contact's consent to hear from the association (design section 11): opting out and back in
-by WhatsApp message, and the outbound policy that follows from it.
+"""A contact's consent to hear from the association (architecture.md section 11): opting out and
+back in by WhatsApp message, and the outbound policy that follows from it.
 
 - A message that is only one of the association's opt-out keywords (any case, any accents,
   spaces, punctuation or emoji around it) records the opt-out with its time and source

@@ -1,4 +1,4 @@
-"""Export and erasure of one contact's data, by an admin (design section 11).
+"""Export and erasure of one contact's data, by an admin (architecture.md section 11).
 
 The contact's data: the contact itself, the patient records linked to it or owning its phone
 (with their phones and orders), its conversations, their messages and the messages' files, and

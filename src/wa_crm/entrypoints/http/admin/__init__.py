@@ -1,9 +1,9 @@
-"""The admin API under ``/api/associations/{slug}/`` (design section 7): the WhatsApp connection
-(``whatsapp``), the assistant's, assignment and privacy settings (``settings``), the export and
-erasure of a contact's data (``contact_data``), and statistics, alerts, the agents and the audit
-log (``monitoring``). Admins only; other agents get 403, except on the agent list (the inbox
+"""The admin API under ``/api/associations/{slug}/`` (architecture.md section 7): the WhatsApp
+connection (``whatsapp``), the assistant's, assignment and privacy settings (``settings``), the
+export and erasure of a contact's data (``contact_data``), and statistics, alerts, the agents and
+the audit log (``monitoring``). Admins only; other agents get 403, except on the agent list (the inbox
 needs it to assign conversations). Every change is audited; the audit log itself is read-only
-(design section 11).
+(architecture.md section 11).
 """
 
 from starlette.routing import Route
