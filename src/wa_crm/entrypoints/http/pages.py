@@ -1,6 +1,7 @@
 """Server-rendered pages (architecture.md section 7): ``GET /login``,
 ``GET /dashboard/{slug}/inbox`` and, for admins, ``/dashboard/{slug}/settings/whatsapp`` (the
-WhatsApp setup wizard), ``/dashboard/{slug}/monitoring`` and ``/dashboard/{slug}/team`` (agents, their access and tokens).
+WhatsApp setup wizard), ``/dashboard/{slug}/monitoring`` and ``/dashboard/{slug}/team`` (agents,
+their access and tokens).
 
 Jinja2 templates (auto-escaped) with plain JavaScript over the agent API and its SSE stream;
 everything a page loads is served from ``/static`` by this app: no build step, no CDN.

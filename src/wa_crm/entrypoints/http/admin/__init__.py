@@ -1,8 +1,8 @@
 """The admin API under ``/api/associations/{slug}/`` (architecture.md section 7): the WhatsApp
 connection (``whatsapp``), the assistant's, assignment and privacy settings (``settings``), the
 export and erasure of a contact's data (``contact_data``), and statistics, alerts, the agents and
-the audit log (``monitoring``). Admins only; other agents get 403, except on the agent list (the inbox
-needs it to assign conversations). Every change is audited; the audit log itself is read-only
+the audit log (``monitoring``). Admins only; other agents get 403, except on the agent list (the
+inbox needs it to assign conversations). Every change is audited; the audit log itself is read-only
 (architecture.md section 11).
 """
 
