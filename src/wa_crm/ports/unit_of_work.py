@@ -320,7 +320,9 @@ class ProcessedEventRepository(Protocol):
 class PendingAckRepository(Protocol):
     """Acks (``message.ack``) that came before the WhatsApp id of the message they are for was
     stored: WAHA may post the SERVER ack while our send still waits for its answer. Kept until
-    the id is stored, then applied, so ticks never stick at "sent"; forgotten after a while."""
+    the id is stored, then applied, so ticks never stick at "sent"; forgotten after a while.
+    Stored under a digest of the id (``early_ack_key``): the id names the chat, and an ack may
+    come after its contact was erased."""
 
     async def keep(
         self, association_id: str, external_id: str, status: MessageStatus, at: datetime
@@ -330,12 +332,6 @@ class PendingAckRepository(Protocol):
 
     async def take(self, association_id: str, external_id: str) -> MessageStatus | None:
         """The status kept for the id, if any, forgotten as it is taken."""
-        ...
-
-    async def forget_chats(self, association_id: str, chat_ids: Sequence[str]) -> int:
-        """Forget the association's acks for messages in these chats: a WhatsApp message id
-        names its chat (``true_5511988887777@c.us_3EB0…``), so an erased contact's number must
-        not outlive them. How many were forgotten."""
         ...
 
     async def forget_before(self, before: datetime, limit: int) -> int:

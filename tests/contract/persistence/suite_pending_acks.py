@@ -55,29 +55,3 @@ class PendingAckContract(PersistenceContract):
             assert await uow.pending_acks.take("assoc-1", "recent") is MessageStatus.SENT
             assert await uow.pending_acks.take("assoc-1", "c") is None
 
-    async def test_forget_chats_forgets_only_those_chats_of_the_association(
-        self, uow_factory: UowFactory
-    ) -> None:
-        """An erasure forgets the acks whose message ids name the contact's chats; a chat id
-        whose digits merely contain the erased one's, or another association's, stays."""
-        erased_lid = "true_123456789@lid_3EB0BBBB"
-        longer_number = "true_155119888877770@c.us_3EB0CCCC"
-        async with uow_factory() as uow:
-            for association_id, external_id in [
-                ("assoc-1", SENT_ID),
-                ("assoc-1", erased_lid),
-                ("assoc-1", longer_number),
-                ("assoc-2", SENT_ID),
-            ]:
-                await uow.pending_acks.keep(association_id, external_id, MessageStatus.SENT, T0)
-            await uow.commit()
-        async with uow_factory() as uow:
-            chats = ["5511988887777@c.us", "123456789@lid"]
-            assert await uow.pending_acks.forget_chats("assoc-1", chats) == 2
-            assert await uow.pending_acks.forget_chats("assoc-1", []) == 0
-            await uow.commit()
-        async with uow_factory() as uow:
-            assert await uow.pending_acks.take("assoc-1", SENT_ID) is None
-            assert await uow.pending_acks.take("assoc-1", erased_lid) is None
-            assert await uow.pending_acks.take("assoc-1", longer_number) is MessageStatus.SENT
-            assert await uow.pending_acks.take("assoc-2", SENT_ID) is MessageStatus.SENT

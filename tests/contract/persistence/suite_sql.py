@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,8 +22,9 @@ from wa_crm.adapters.sql import (
     upgrade,
 )
 from wa_crm.adapters.sql.migrate import head_revision
-from wa_crm.adapters.sql.tables import associations, metadata
+from wa_crm.adapters.sql.tables import associations, metadata, pending_acks
 from wa_crm.domain.model.conversation import Channel
+from wa_crm.domain.model.message import MessageStatus
 from wa_crm.ports.system import SecretCipher
 
 from .builders import SAO_PAULO, a_contact, a_conversation, a_message, an_association, at
@@ -69,6 +70,31 @@ class SqlStorageContract:
         assert whatsapp.api_key not in raw.waha_api_key
         assert cipher.decrypt(raw.waha_api_key) == whatsapp.api_key
         assert cipher.decrypt(raw.webhook_secret) == whatsapp.webhook_secret
+
+    async def test_an_early_ack_keeps_no_phone_number_and_one_kept_before_still_counts(
+        self, engine: AsyncEngine, cipher: SecretCipher
+    ) -> None:
+        """An ack may come after its contact was erased: its message id names the chat, so the
+        row holds a digest of it; a row kept before the digest (the id itself) is still taken."""
+        sent_id, kept_before_upgrade = "true_5511988887777@c.us_3EB0AAAA", "true_x@c.us_OLD"
+        async with SqlUnitOfWork(engine, cipher) as uow:
+            await uow.pending_acks.keep("assoc-1", sent_id, MessageStatus.DELIVERED, at(0))
+            await uow.commit()
+        async with engine.begin() as connection:
+            stored = (await connection.execute(select(pending_acks.c.external_id))).scalars()
+            assert [value for value in stored if "988887777" in value] == []
+            legacy_row = {
+                "association_id": "assoc-1",
+                "external_id": kept_before_upgrade,
+                "status": MessageStatus.READ.value,
+                "received_at": at(0),
+            }
+            await connection.execute(insert(pending_acks).values(legacy_row))
+        async with SqlUnitOfWork(engine, cipher) as uow:
+            assert await uow.pending_acks.take("assoc-1", sent_id) is MessageStatus.DELIVERED
+            assert await uow.pending_acks.take("assoc-1", kept_before_upgrade) is MessageStatus.READ
+            assert await uow.pending_acks.take("assoc-1", kept_before_upgrade) is None
+            await uow.commit()
 
     async def test_migrations_create_exactly_the_tables(self, engine: AsyncEngine) -> None:
         async with engine.connect() as connection:

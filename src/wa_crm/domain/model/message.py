@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -68,6 +69,14 @@ WITHHELD_REASONS = frozenset({SUPERSEDED, OPTED_OUT})
 
 # A send in flight or done whose WhatsApp id may still arrive with WAHA's ``message.any`` echo.
 AWAITING_ID_STATUSES = frozenset({MessageStatus.QUEUED, MessageStatus.SENT})
+
+
+def early_ack_key(external_id: str) -> str:
+    """What an ack that came before its message's id is kept under: a digest, never the id.
+    WhatsApp ids name their chat (``true_5511988887777@c.us_3EB0…``), and an ack may come
+    after its contact was erased, so the id in clear would keep the number; the digest cannot
+    give it back without the id's random part."""
+    return "sha256:" + hashlib.sha256(external_id.encode()).hexdigest()
 
 
 def status_progress(status: MessageStatus) -> float | None:

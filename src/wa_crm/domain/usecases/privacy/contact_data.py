@@ -189,7 +189,6 @@ class EraseContactData:
             deleted, notes = await _empty_conversations(uow, conversations, now)
             patients = await _delete_patients(uow, contact)
             await uow.send_slots.forget(chat_slot_key(association, contact.wa_chat_id))
-            await uow.pending_acks.forget_chats(association_id, _chats_of(contact))
             await uow.contacts.update(anonymised(contact))
             # Before the commit: should it fail, the erasure is run again, and no file is left
             # behind that no message points to any more.
@@ -232,7 +231,3 @@ async def _delete_patients(uow: UnitOfWork, contact: Contact) -> int:
         await uow.patients.delete(contact.association_id, patient.id)
     return len(patients)
 
-
-def _chats_of(contact: Contact) -> list[str]:
-    """The WhatsApp chat ids the contact wrote from: its chat id and its lid, when it has one."""
-    return [chat for chat in (contact.wa_chat_id, contact.lid) if chat]
