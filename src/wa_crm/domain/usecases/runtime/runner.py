@@ -84,11 +84,7 @@ class JobRunner:
     async def _run(self, job: Job) -> None:
         # A batch is claimed under one lease, but only the running job's lease is renewed: a
         # job further down the batch may have been taken over meanwhile. Renew it, or skip it.
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            held = await uow.jobs.extend_lease(job.id, self.worker_id, now + self.lease)
-            await uow.commit()
-        if not held:
+        if not await self._renew_lease(job):
             return
         if job.attempts > job.max_attempts:
             await self._fail(job, f"gave up after {job.max_attempts} attempts", retry_in=None)
@@ -156,12 +152,16 @@ class JobRunner:
         interval = self.lease.total_seconds() / 3
         while True:
             await asyncio.sleep(interval)
-            now = self.clock.now()
-            async with self.uow_factory() as uow:
-                held = await uow.jobs.extend_lease(job.id, self.worker_id, now + self.lease)
-                await uow.commit()
-            if not held:
+            if not await self._renew_lease(job):
                 return
+
+    async def _renew_lease(self, job: Job) -> bool:
+        """False when the worker no longer holds the job."""
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            held = await uow.jobs.extend_lease(job.id, self.worker_id, now + self.lease)
+            await uow.commit()
+        return held
 
 
 @dataclass(frozen=True)
