@@ -359,3 +359,39 @@ async def test_the_inbox_catches_up_after_the_stream_drops(page: Any, service: S
     await expect(row(page, "Lia").locator(".conv-name")).to_have_text(sneaky)
     assert await page.evaluate("window.__xss") is None
     assert len(streams) == 2 and "last_event_id=" in streams[1], streams
+
+
+async def test_a_list_answer_older_than_an_event_does_not_take_its_state_back(
+    page: Any, service: Service
+) -> None:
+    """The pending tab's list is read, the conversation is handed off, and only then does the
+    list's answer arrive: the row stays, with the event's state ("Pending"), although the older
+    answer has it with the bot and leaves it out."""
+    from playwright.async_api import expect
+
+    await sign_in(page, service, "?lang=en")
+    await service.patient_writes(MARIA, "Oi! Cadê meu pedido?", push_name="Maria")
+    await expect(row(page, "Maria").locator(".pill")).to_have_text("Bot")
+
+    read, release, answered = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def hold_the_answer(route: Any) -> None:
+        answer = await route.fetch()  # the server reads the list now: Maria is with the bot
+        read.set()
+        await release.wait()
+        await route.fulfill(response=answer)
+        answered.set()
+
+    def is_a_list_read(url: str) -> bool:
+        return "/conversations?" in url and not re.search(r"[?&]limit=1(&|$)", url)
+
+    await page.route(is_a_list_read, hold_the_answer)
+    await page.click("#tab-pending")
+    await asyncio.wait_for(read.wait(), 10)
+    await service.patient_writes(MARIA, "Quero falar com um atendente", push_name="Maria")
+    await expect(row(page, "Maria").locator(".pill")).to_have_text("Pending")
+    release.set()
+    await asyncio.wait_for(answered.wait(), 10)
+    await page.unroute(is_a_list_read)
+    await asyncio.sleep(0.5)  # the page takes the answer in
+    await expect(row(page, "Maria").locator(".pill")).to_have_text("Pending")

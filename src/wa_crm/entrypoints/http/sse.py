@@ -16,10 +16,11 @@ events, and ends once the session has ended, the token was revoked or the agent 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -109,6 +110,24 @@ class _Rendered:
 render = _Rendered()
 
 
+async def _subscribed_before(
+    subscription: AsyncIterator[PublishedEvent], first: Callable[[], Awaitable[None]]
+) -> AsyncIterator[PublishedEvent]:
+    """The subscription's events, with the subscription taken before ``first`` runs.
+
+    The inbox loads its lists once its stream is open: an event published after those reads
+    must reach it, so the bus subscription comes first, and the presence write (which may wait
+    for SQLite's writer) after it."""
+    upcoming = asyncio.ensure_future(anext(subscription))
+    try:
+        await first()
+        while True:
+            yield await upcoming
+            upcoming = asyncio.ensure_future(anext(subscription))
+    finally:
+        upcoming.cancel()
+
+
 @agent_route(audit=AuditAction.EVENTS_SUBSCRIBED)
 async def events(request: Request, caller: Caller) -> Response:
     """The association's live events (SSE), resumable with Last-Event-ID."""
@@ -127,9 +146,9 @@ async def events(request: Request, caller: Caller) -> Response:
     async def stream() -> AsyncIterator[ServerSentEvent]:
         gauge.inc()
         try:
-            await presence.opened()
             checked = time.monotonic()
-            async for event in bus.subscribe(association_id, after_id=after):
+            subscription = bus.subscribe(association_id, after_id=after)
+            async for event in _subscribed_before(subscription, presence.opened):
                 if time.monotonic() - checked >= RECHECK_SECONDS:
                     if not await still_valid():
                         return

@@ -6,7 +6,7 @@ import {
 } from "./helpers.js";
 import { moveInList } from "./keyboard.js";
 import { rowTags } from "./labels.js";
-import { ME, PAGE, TABS, remember, state } from "./state.js";
+import { ME, PAGE, TABS, eventMark, remember, state, toldSince } from "./state.js";
 import { showError } from "./toasts.js";
 import { $, T, api, h, t } from "./wacrm.js";
 
@@ -49,28 +49,54 @@ function byActivity(a, b) {
   return a < b ? 1 : -1;
 }
 
+/**
+ * A list page's conversations, except those an event told of since the read began (`mark`):
+ * the event's state is the fresher one.
+ * @param {import("./state.js").Conversation[]} items
+ * @param {number} mark
+ */
+function rememberListed(items, mark) {
+  const told = new Set(toldSince(mark));
+  for (const item of items) if (!told.has(item.id)) remember(item);
+}
+
+/**
+ * After a page is shown: the conversations an event told of since its read began are placed
+ * by their state now (one may have come into the view, or left it, meanwhile).
+ * @param {number} mark
+ */
+function placeToldSince(mark) {
+  const told = toldSince(mark);
+  for (const id of told) placeInList(state.conversations.get(id));
+  if (told.length) refreshCounts();
+}
+
 let listToken = 0;
 export async function loadList() {
   const token = ++listToken;
+  const mark = eventMark();
   const page = await api("GET", `/conversations?${queryFor()}`);
   if (token !== listToken) return;
-  for (const item of page.items) remember(item);
+  rememberListed(page.items, mark);
   state.list = page.items.map((c) => c.id);
   state.nextCursor = page.next_cursor;
   setCounts(page.counts);
   renderList();
+  placeToldSince(mark);
 }
 
 async function loadMore() {
   if (!state.nextCursor) return;
   const token = listToken;
+  const mark = eventMark();
   const page = await api("GET", `/conversations?${queryFor({ cursor: state.nextCursor })}`);
   if (token !== listToken) return;
-  for (const item of page.items) remember(item);
+  rememberListed(page.items, mark);
   const shown = new Set(state.list);
   state.list.push(...page.items.map((c) => c.id).filter((id) => !shown.has(id)));
   state.nextCursor = page.next_cursor;
   renderList();
+  placeToldSince(mark);
 }
 
 export const refreshCounts = debounce(async () => {

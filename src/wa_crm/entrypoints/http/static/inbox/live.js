@@ -9,12 +9,13 @@ import { onNote } from "./notes.js";
 import { waiting } from "./notifications.js";
 import { loadSidebar } from "./sidebar.js";
 import { backFromSnooze } from "./snooze.js";
-import { API, PAGE, remember, state, view, withContact } from "./state.js";
+import { API, PAGE, remember, state, toldByEvent, view, withContact } from "./state.js";
 import { showError, toast } from "./toasts.js";
 import { onTyping, stopContactTyping } from "./typing.js";
 import { $, T, api, t } from "./wacrm.js";
 
 async function onConversation(data, created) {
+  toldByEvent(data.id);
   let conversation = remember(data);
   noteStatus(conversation);
   if (!conversation.contact) {
@@ -96,13 +97,33 @@ let source = null;
 let lastEventId = "";
 let lostAt = 0;
 let retryDelay = 1000;
+let firstOpen = null;
 
-export function connect() {
+/**
+ * Open the stream. The promise settles when it first opens, or after `patienceMs` whatever
+ * happens: the server subscribes before the stream opens, so lists read after that miss nothing.
+ * @param {number} patienceMs
+ * @returns {Promise<void>}
+ */
+export function connectFirst(patienceMs) {
+  const opened = new Promise((resolve) => {
+    firstOpen = resolve;
+    setTimeout(resolve, patienceMs);
+  });
+  connect();
+  return opened;
+}
+
+function connect() {
   const query = lastEventId ? `?last_event_id=${encodeURIComponent(lastEventId)}` : "";
   source = new EventSource(`${API}/events${query}`);
   source.addEventListener("open", () => {
     retryDelay = 1000;
     $("banner-reconnecting").hidden = true;
+    if (firstOpen) {
+      firstOpen();
+      firstOpen = null;
+    }
     refreshAgents(); // this agent is online from now on
     if (lostAt) {
       lostAt = 0;

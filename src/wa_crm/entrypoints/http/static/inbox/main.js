@@ -2,8 +2,8 @@
 // the association's SSE stream), as native ES modules: no build step, no framework. Text from
 // data only ever reaches the page through textContent or attributes (never innerHTML).
 //
-// This entry wires each part to its controls, opens the stream, then loads the list and opens
-// the conversation the address names (?c=).
+// This entry wires each part to its controls, opens the stream, then (once it is open) loads the
+// list and opens the conversation the address names (?c=).
 import { wireActions } from "./actions.js";
 import { refreshAgents, wireAssignMenu } from "./assignment.js";
 import { wireCanned } from "./canned.js";
@@ -12,7 +12,7 @@ import { openConversation, wireConversation } from "./conversation.js";
 import { wireKeyboard } from "./keyboard.js";
 import { wireLabels } from "./labels.js";
 import { loadList, showSelectedTab, wireList } from "./list.js";
-import { connect } from "./live.js";
+import { connectFirst } from "./live.js";
 import { wireMessages } from "./messages.js";
 import { offerNotifications, renderSoundToggle, wireNotifications } from "./notifications.js";
 import { wireSnoozeMenu } from "./snooze.js";
@@ -21,6 +21,8 @@ import { showError } from "./toasts.js";
 import { api } from "./wacrm.js";
 
 const AGENTS_REFRESH_MS = 60000;
+// How long the list waits for the stream to open before it loads anyway (a proxy may hold it).
+const STREAM_PATIENCE_MS = 3000;
 
 function wire() {
   wireKeyboard(); // before the audio unlock: the order the page's keydown listeners run in
@@ -40,9 +42,10 @@ async function start() {
   wire();
   renderSoundToggle();
   offerNotifications();
-  connect(); // first, so nothing happening while the lists load is missed
+  const streamOpen = connectFirst(STREAM_PATIENCE_MS);
   setInterval(refreshAgents, AGENTS_REFRESH_MS);
   showSelectedTab();
+  await streamOpen; // the lists are read after the stream subscribed: nothing falls in between
   try {
     const [, waitingNow] = await Promise.all([
       loadList(),

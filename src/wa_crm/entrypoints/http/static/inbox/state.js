@@ -127,6 +127,30 @@ export const view = {
   composerMode: "reply",
 };
 
+// Which conversation an event last told of, by the number of events seen: a list read sent
+// before that event must not take its state back (the list answer may come after the event).
+const lastTold = new Map(); // conversation id -> event number
+let eventsSeen = 0;
+
+/** @param {string} id a conversation an event just told of */
+export function toldByEvent(id) {
+  lastTold.set(id, ++eventsSeen);
+}
+
+/** @returns {number} a mark to compare later events with (see `staleAfter`) */
+export function eventMark() {
+  return eventsSeen;
+}
+
+/**
+ * The conversations an event told of after `mark`: a list read from then is stale for them.
+ * @param {number} mark
+ * @returns {string[]}
+ */
+export function toldSince(mark) {
+  return [...lastTold].filter(([, told]) => told > mark).map(([id]) => id);
+}
+
 export const bubbles = new Map(); // message id -> {key, el}
 export const noteNodes = new Map(); // note id -> element (notes do not change)
 
