@@ -4,6 +4,7 @@ configured time, and then once; one that needs a person (FAILED, a QR to scan) a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from datetime import timedelta
 
@@ -101,3 +102,26 @@ async def test_the_time_counts_from_the_last_departure(world: World) -> None:
 async def test_a_status_only_a_person_can_change_alerts_at_once(world: World, status: str) -> None:
     await world.status(status)
     assert [f"WhatsApp session 'default' left WORKING: it is now {status}"] == await world.alerts()
+
+
+async def test_a_phone_learned_from_a_stale_read_keeps_settings_saved_meanwhile(
+    world: World,
+) -> None:
+    """A poll reads the association, asks WAHA (slow), then records the phone WAHA reported:
+    settings an admin saved during the call survive it."""
+    read_before_the_call = world.association
+    async with world.uow_factory() as uow:
+        saved = dataclasses.replace(
+            read_before_the_call, bot=dataclasses.replace(read_before_the_call.bot, enabled=False)
+        )
+        await uow.associations.update(saved)
+        await uow.commit()
+    async with world.uow_factory() as uow:
+        await record_session_status(
+            uow, read_before_the_call, "WORKING", "5511911112222", world.clock.now()
+        )
+        await uow.commit()
+    async with world.uow_factory() as uow:
+        stored = await uow.associations.get("a")
+    assert stored is not None
+    assert stored.whatsapp.phone == "5511911112222" and stored.bot.enabled is False

@@ -31,6 +31,7 @@ async def save_settings(
         case Success(settings):
             pass
     async with uow_factory() as uow:
+        await uow.associations.lock(association_id)  # the row is read, then written whole
         association = await uow.associations.get(association_id)
         if association is None:
             return Failure(UnknownAssociation("no such association"))

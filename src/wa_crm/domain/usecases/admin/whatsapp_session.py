@@ -168,6 +168,7 @@ class SessionControl:
 
     async def _with_new_webhook_secret(self, association: Association) -> Association:
         async with self.uow_factory() as uow:
+            await uow.associations.lock(association.id)  # the row is read, then written whole
             current = await uow.associations.get(association.id) or association
             whatsapp = dataclasses.replace(
                 current.whatsapp, webhook_secret=secrets.token_urlsafe(32)

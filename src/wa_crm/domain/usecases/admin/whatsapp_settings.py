@@ -54,6 +54,7 @@ class UpdateWhatsAppSettings:
         self, association_id: str, changes: WhatsAppChanges
     ) -> Result[Association, DomainError]:
         async with self.uow_factory() as uow:
+            await uow.associations.lock(association_id)  # the row is read, then written whole
             association = await uow.associations.get(association_id)
             if association is None:
                 return Failure(UnknownAssociation("no such association"))

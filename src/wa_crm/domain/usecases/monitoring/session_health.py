@@ -59,8 +59,12 @@ async def record_session_status(
     if reported_at is not None and latest and reported_at < latest.at:
         return
     if phone and phone != association.whatsapp.phone:
-        whatsapp = dataclasses.replace(association.whatsapp, phone=phone)
-        await uow.associations.update(dataclasses.replace(association, whatsapp=whatsapp))
+        # Read again under the lock: ``association`` may have been read before a poll's call
+        # to WAHA, and storing it would undo settings an admin saved meanwhile.
+        current = await uow.associations.get(association.id)
+        if current is not None:
+            whatsapp = dataclasses.replace(current.whatsapp, phone=phone)
+            await uow.associations.update(dataclasses.replace(current, whatsapp=whatsapp))
     if latest and latest.status == status:
         return
     session = association.whatsapp.session
