@@ -230,4 +230,3 @@ async def _delete_patients(uow: UnitOfWork, contact: Contact) -> int:
                 await uow.contacts.update(other)
         await uow.patients.delete(contact.association_id, patient.id)
     return len(patients)
-
