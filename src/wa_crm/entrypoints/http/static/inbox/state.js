@@ -137,7 +137,7 @@ export function toldByEvent(id) {
   lastTold.set(id, ++eventsSeen);
 }
 
-/** @returns {number} a mark to compare later events with (see `staleAfter`) */
+/** @returns {number} a mark to compare later events with (see `toldSince`) */
 export function eventMark() {
   return eventsSeen;
 }
