@@ -125,6 +125,15 @@ async def _requeue_offline(uow: UnitOfWork, association: Association, now: datet
         )
 
 
+async def _locked_if_assigning(uow: UnitOfWork, association_id: str) -> Association | None:
+    """The association, locked for one pass at a time, when automatic assignment is on."""
+    await uow.associations.lock(association_id)
+    association = await uow.associations.get(association_id)
+    if association is None or not association.assignment.enabled:
+        return None
+    return association
+
+
 @dataclass(frozen=True)
 class AssignWaiting:
     """The ``assign`` job: one pass over the association's queue."""
@@ -136,9 +145,8 @@ class AssignWaiting:
         association_id = command.association_id
         now = self.clock.now()
         async with self.uow_factory() as uow:
-            await uow.associations.lock(association_id)
-            association = await uow.associations.get(association_id)
-            if association is None or not association.assignment.enabled:
+            association = await _locked_if_assigning(uow, association_id)
+            if association is None:
                 return
             await _route_waiting(uow, association, now)
             await uow.commit()
@@ -157,9 +165,8 @@ class CheckAssignments:
         association_id = command.association_id
         now = self.clock.now()
         async with self.uow_factory() as uow:
-            await uow.associations.lock(association_id)
-            association = await uow.associations.get(association_id)
-            if association is None or not association.assignment.enabled:
+            association = await _locked_if_assigning(uow, association_id)
+            if association is None:
                 return
             await _requeue_offline(uow, association, now)
             await _route_waiting(uow, association, now)
