@@ -14,12 +14,27 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from wa_crm.domain.model.association import BotAttachment, LeadQuestion
+from wa_crm.domain.model.knowledge import Passage
+
+NO_ANSWER = "no_answer"
+"""A handoff ``reason``: the passages hold no answer to the contact's question."""
+MEDICAL_QUESTION = "medical_question"
+"""A handoff ``reason``: a question about health only a person may answer."""
 
 
 class BotAction(StrEnum):
     NONE = "none"
     HANDOFF = "handoff"
     OBJECTIVE_COMPLETE = "objective_complete"
+
+
+class TurnTask(StrEnum):
+    REPLY = "reply"
+    """Answer the contact (the bot turn)."""
+    SUGGEST_REPLY = "suggest_reply"
+    """Draft an answer for the agent, who edits and sends it; never sent by itself."""
+    SUMMARIZE = "summarize"
+    """Summarize the conversation for the agents (a private note)."""
 
 
 class Speaker(StrEnum):
@@ -51,6 +66,10 @@ class TurnRequest:
     """Files the assistant may send, by name."""
     completion_message: str = ""
     """What to say when the objective is complete."""
+    passages: tuple[Passage, ...] = ()
+    """The association's passages found for the contact's question, best first: the assistant
+    answers only from them and names the title it used."""
+    task: TurnTask = TurnTask.REPLY
 
 
 @dataclass(frozen=True)
@@ -64,6 +83,8 @@ class BotReply:
     """Fields learnt this turn (e.g. a lead's name, city, interest)."""
     attachments: tuple[str, ...] = ()
     """Names of the association's configured attachments to send with the text."""
+    sources: tuple[str, ...] = ()
+    """Titles of the documents the answer came from."""
 
 
 class AIProviderErrorKind(StrEnum):

@@ -251,6 +251,8 @@ def conversation_to_row(conversation: Conversation) -> dict[str, Any]:
         "rating_requested_at": conversation.rating_requested_at,
         "rated_at": conversation.rated_at,
         "snoozed_until": conversation.snoozed_until,
+        "urgent": conversation.urgent,
+        "sla_breached_at": conversation.sla_breached_at,
     }
 
 
@@ -283,6 +285,8 @@ def conversation_from_row(row: RowMapping) -> Conversation:
         rating_requested_at=row["rating_requested_at"],
         rated_at=row["rated_at"],
         snoozed_until=row["snoozed_until"],
+        urgent=bool(row["urgent"]),
+        sla_breached_at=row["sla_breached_at"],
     )
 
 
@@ -305,6 +309,7 @@ def message_to_row(message: Message) -> dict[str, Any]:
         "error": message.error,
         "created_at": message.created_at,
         "send_started_at": message.send_started_at,
+        "transcript": message.transcript,
     }
 
 
@@ -332,6 +337,7 @@ def message_from_row(row: RowMapping) -> Message:
         quoted_body=row["quoted_body"],
         error=row["error"],
         send_started_at=row["send_started_at"],
+        transcript=row["transcript"],
     )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     column,
+    false,
     or_,
     text,
 )
@@ -207,6 +208,8 @@ conversations = Table(
     Column("rating_requested_at", UtcDateTime),
     Column("rated_at", UtcDateTime),
     Column("snoozed_until", UtcDateTime),
+    Column("urgent", Boolean, nullable=False, server_default=false()),
+    Column("sla_breached_at", UtcDateTime),
     # The inbox list (``queries/inbox``), newest activity first, with a status filter and
     # without: ``id`` breaks ties as the list does, so a page is read in index order and stops
     # after ``limit`` rows, whatever the table's size. The first also serves counts per status.
@@ -279,6 +282,7 @@ messages = Table(
     Column("created_at", UtcDateTime, nullable=False),
     # when an outbound message's first send began: from then on it may be on WhatsApp
     Column("send_started_at", UtcDateTime),
+    Column("transcript", Text),  # a voice note's text, once transcribed
     UniqueConstraint("association_id", "external_id"),
     Index("ix_messages_conversation_id_created_at", "conversation_id", "created_at"),
     # The monitoring aggregates (``queries/statistics``) read one association's messages

@@ -213,6 +213,22 @@ class BotAttachment:
     caption: str = ""
 
 
+class UnansweredAction(StrEnum):
+    """What the assistant does when the association's documents hold no answer."""
+
+    HANDOFF = "handoff"
+    """Tell the contact the team will answer and hand off with reason ``no_answer``."""
+    NOTE = "note"
+    """Tell the contact the team will answer, record the question, keep the conversation."""
+
+
+class UntranscribedVoiceNotes(StrEnum):
+    """What the assistant does with a voice note it cannot read (no transcriber)."""
+
+    ASK_TO_WRITE = "ask_to_write"
+    HANDOFF = "handoff"
+
+
 DEFAULT_LEAD_QUESTIONS = (
     LeadQuestion("name", "Para começar, qual é o seu nome?"),
     LeadQuestion("city", "Em qual cidade você mora?"),
@@ -245,6 +261,33 @@ class BotSettings:
     business_hours: BusinessHours | None = None
     satisfaction_survey: SatisfactionSurvey = field(default_factory=SatisfactionSurvey)
     """Asked when an agent resolves a conversation (see ``satisfaction``)."""
+    medical_terms: tuple[str, ...] = ()
+    """Words or phrases that make a question medical, added to the built-in pt-BR list
+    (``guardrails``): such questions go to a person with reason ``medical_question``."""
+    medical_message: str = (
+        "Essa pergunta precisa ser respondida por uma pessoa da nossa equipe. "
+        "Já pedi para alguém falar com você."
+    )
+    emergency_message: str = (
+        "Se for uma emergência, ligue agora para o SAMU: 192. "
+        "Se precisar conversar com alguém, o CVV atende 24 horas pelo 188. "
+        "Já avisei nossa equipe."
+    )
+    unanswered_action: UnansweredAction = UnansweredAction.HANDOFF
+    no_answer_message: str = (
+        "Não encontrei essa informação nos nossos documentos. "
+        "Vou perguntar à equipe e retornamos em breve."
+    )
+    transcribe_voice_notes: bool = True
+    """Voice notes are transcribed when the deployment has a transcriber."""
+    untranscribed_voice_notes: UntranscribedVoiceNotes = UntranscribedVoiceNotes.ASK_TO_WRITE
+    voice_note_message: str = "Ainda não consigo ouvir áudios por aqui. Pode escrever sua mensagem?"
+    inactivity_close_hours: float = 24.0
+    """A bot conversation with no message from the contact this long is resolved."""
+    closing_message: str = (
+        "Como não tivemos mais notícias, estamos encerrando esta conversa. "
+        "Se precisar, é só escrever de novo."
+    )
 
     def may_answer(self, at: datetime) -> bool:
         """The bot speaks only when enabled and, if hours are set, within them."""

@@ -67,6 +67,12 @@ class HandoffReason(StrEnum):
     DELIVERY_UNAVAILABLE = "delivery_unavailable"
     BOT_DISABLED = "bot_disabled"
     OUTSIDE_BUSINESS_HOURS = "outside_business_hours"
+    NO_ANSWER = "no_answer"
+    """The association's documents hold no answer to the contact's question."""
+    MEDICAL_QUESTION = "medical_question"
+    EMERGENCY = "emergency"
+    VOICE_NOTE = "voice_note"
+    """A voice note the assistant cannot read (no transcriber), as the association chose."""
 
 
 S, T = ConversationStatus, Trigger
@@ -123,6 +129,10 @@ class Conversation:
     rated_at: datetime | None = None
     snoozed_until: datetime | None = None
     """While set, the conversation keeps its status but stays out of the default lists."""
+    urgent: bool = False
+    """Set by an emergency handoff: the inbox lists urgent conversations first."""
+    sla_breached_at: datetime | None = None
+    """When the association's first-response target passed with no agent's answer."""
     pending_facts: list[Fact | _StateFact] = field(
         default_factory=list, init=False, repr=False, compare=False
     )

@@ -149,6 +149,8 @@ class Message:
     older than our history, or deleted since."""
     error: str | None = None
     send_started_at: datetime | None = None
+    transcript: str | None = None
+    """What a voice note says, once transcribed; what the assistant reads in its place."""
     """When its first send began: from then on the message may be on WhatsApp, whatever that
     send's outcome, so a later attempt looks for it before sending it again."""
     pending_facts: list[Fact] = field(default_factory=list, init=False, repr=False, compare=False)
