@@ -20,7 +20,7 @@ reply, or hand the conversation to the agents (architecture.md section 4).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,7 @@ from wa_crm.domain.model.people import Contact, ContactKind, Patient
 from wa_crm.domain.model.privacy import Masker
 from wa_crm.domain.model.text import words
 from wa_crm.domain.usecases.bot.handoff import hand_off
+from wa_crm.domain.usecases.bot.masking import mask_values, unmask_reply
 from wa_crm.domain.usecases.inbound.contacts import connection_of
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
@@ -189,7 +190,7 @@ class RunBotTurn:
             )
             return _Decision(handoff=HandoffReason.AI_UNAVAILABLE, summary=said)
         if masker is not None:
-            reply = _unmask(reply, masker)
+            reply = unmask_reply(reply, masker)
         if reply.action is BotAction.NONE:
             return _Decision(reply=reply)
         reason = (
@@ -221,7 +222,7 @@ class RunBotTurn:
         )
         context = contact_context(contact, patient)
         if masker is not None:
-            context = _mask_values(context, masker)
+            context = mask_values(context, masker)
         return TurnRequest(
             system_prompt=hide(bot.system_prompt),
             objective=hide(bot.objective),
@@ -301,32 +302,3 @@ def _greeting(bot: BotSettings, contact: Contact, patient: Patient | None) -> st
 
 def _file_type(mimetype: str) -> MessageType:
     return MessageType.IMAGE if mimetype.startswith("image/") else MessageType.DOCUMENT
-
-
-def _unmask(reply: BotReply, masker: Masker) -> BotReply:
-    return BotReply(
-        text=masker.unmask(reply.text),
-        action=reply.action,
-        reason=reply.reason,
-        summary=masker.unmask(reply.summary),
-        collected=_unmask_values(reply.collected, masker),
-        attachments=reply.attachments,
-    )
-
-
-def _mask_values(data: dict[str, Any], masker: Masker) -> dict[str, Any]:
-    return {key: _walk(value, masker.mask) for key, value in data.items()}
-
-
-def _unmask_values(data: dict[str, Any], masker: Masker) -> dict[str, Any]:
-    return {key: _walk(value, masker.unmask) for key, value in data.items()}
-
-
-def _walk(value: Any, change: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return change(value)
-    if isinstance(value, dict):
-        return {key: _walk(item, change) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_walk(item, change) for item in value]
-    return value
