@@ -30,9 +30,11 @@
         ├── SessionNotWorking        the WhatsApp session is not linked / running
         ├── SessionTaken             the WAHA server and session belong to another association
         ├── CoreNeedsDefaultSession  WAHA Core runs one session, named default
-        └── ContactOptedOut          the contact asked for no messages (architecture.md section 11)
+        ├── ContactOptedOut          the contact asked for no messages (architecture.md section 11)
+        └── AssistUnavailable        the agents' assistant needs a model the association lacks
     UpstreamError                    (HTTP 502)
-    └── WhatsAppServerError          WAHA failed a request an admin made
+    ├── WhatsAppServerError          WAHA failed a request an admin made
+    └── AIUnavailable                (HTTP 503) the model failed an agent's request
 
 Errors state facts; the edge (HTTP, CLI) maps their family to a status code, and shows
 ``code`` and ``message``. Infrastructure faults and bugs are exceptions, never these.
@@ -204,6 +206,14 @@ class ContactOptedOut(Conflict):
 
 
 @dataclass(frozen=True)
+class AssistUnavailable(Conflict):
+    """The association's assistant is the local ``rules`` provider (or a model this server
+    has no key for): it cannot draft replies or summaries."""
+
+    code: ClassVar[str] = "assist_unavailable"
+
+
+@dataclass(frozen=True)
 class UpstreamError(DomainError):
     """A system we depend on failed a request made on a person's behalf (shown, not retried)."""
 
@@ -213,3 +223,10 @@ class UpstreamError(DomainError):
 @dataclass(frozen=True)
 class WhatsAppServerError(UpstreamError):
     code: ClassVar[str] = "waha_error"
+
+
+@dataclass(frozen=True)
+class AIUnavailable(UpstreamError):
+    """The association's model failed (or answered nothing); the agent may try again."""
+
+    code: ClassVar[str] = "ai_unavailable"

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 
 from wa_crm.domain.model.errors import (
+    AIUnavailable,
     Conflict,
     DomainError,
     InvalidInput,
@@ -21,6 +22,7 @@ _STATUS_BY_FAMILY: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422),
     (NotFound, 404),
     (Conflict, 409),
+    (AIUnavailable, 503),
     (UpstreamError, 502),
 )
 
