@@ -1,0 +1,144 @@
+"""The KnowledgeBase port in dicts, for tests and the library without a database
+(architecture.md section 3).
+
+Every passage of the association holding a question's term is a candidate, ranked with the
+shared scorer (``knowledge_text.rank_passages``) as the SQL adapters rank theirs, so all of them
+agree on the best passages.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from wa_crm.domain.model.knowledge import KnowledgeDocument, Passage, UnansweredQuestion
+from wa_crm.domain.model.knowledge_text import (
+    Candidate,
+    question_key,
+    rank_passages,
+    search_terms,
+)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    document: KnowledgeDocument
+    passages: tuple[Candidate, ...]
+
+
+class InMemoryKnowledgeBase:
+    def __init__(self) -> None:
+        self._documents: dict[tuple[str, str], _Stored] = {}
+        self._unanswered: dict[tuple[str, str], tuple[str, UnansweredQuestion]] = {}
+
+    async def save(
+        self,
+        document: KnowledgeDocument,
+        passages: Sequence[str],
+        embeddings: Sequence[Sequence[float]] | None = None,
+    ) -> None:
+        if embeddings is not None and len(embeddings) != len(passages):
+            raise ValueError("one embedding per passage")
+        candidates = tuple(
+            Candidate(
+                document_id=document.id,
+                position=position,
+                title=document.title,
+                text=text,
+                terms=tuple(search_terms(f"{document.title}\n{text}")),
+                embedding=None if embeddings is None else tuple(embeddings[position]),
+            )
+            for position, text in enumerate(passages)
+        )
+        stored = replace(document, chunks=len(passages))
+        self._documents[(document.association_id, document.id)] = _Stored(stored, candidates)
+
+    async def remove(self, association_id: str, document_id: str) -> bool:
+        return self._documents.pop((association_id, document_id), None) is not None
+
+    async def get(self, association_id: str, document_id: str) -> KnowledgeDocument | None:
+        stored = self._documents.get((association_id, document_id))
+        return stored.document if stored else None
+
+    async def documents(self, association_id: str) -> list[KnowledgeDocument]:
+        mine = [s.document for (a, _), s in self._documents.items() if a == association_id]
+        return sorted(mine, key=lambda d: (d.created_at, d.id), reverse=True)
+
+    async def search(
+        self,
+        association_id: str,
+        question: str,
+        limit: int,
+        embedding: Sequence[float] | None = None,
+    ) -> list[Passage]:
+        passages = [
+            candidate
+            for (owner, _), stored in self._documents.items()
+            if owner == association_id
+            for candidate in stored.passages
+        ]
+        terms = sorted(set(search_terms(question)))
+        candidates = [
+            candidate
+            for candidate in passages
+            if not set(terms).isdisjoint(candidate.terms)
+            or (embedding is not None and candidate.embedding is not None)
+        ]
+        ranked = rank_passages(terms, candidates, len(passages), limit, embedding)
+        return [
+            Passage(
+                document_id=entry.candidate.document_id,
+                title=entry.candidate.title,
+                text=entry.candidate.text,
+                score=entry.score,
+            )
+            for entry in ranked
+        ]
+
+    async def record_unanswered(
+        self, association_id: str, text: str, conversation_id: str | None, at: datetime
+    ) -> UnansweredQuestion:
+        key = question_key(text)
+        for (owner, _), (stored_key, question) in self._unanswered.items():
+            if owner == association_id and stored_key == key and question.answered_by is None:
+                counted = replace(question, times_asked=question.times_asked + 1, last_asked_at=at)
+                self._unanswered[(owner, question.id)] = (key, counted)
+                return counted
+        question = UnansweredQuestion(
+            id=str(uuid.uuid4()),
+            association_id=association_id,
+            text=text,
+            conversation_id=conversation_id,
+            first_asked_at=at,
+            last_asked_at=at,
+        )
+        self._unanswered[(association_id, question.id)] = (key, question)
+        return question
+
+    async def unanswered(self, association_id: str, limit: int) -> list[UnansweredQuestion]:
+        open_questions = [
+            question
+            for (owner, _), (_, question) in self._unanswered.items()
+            if owner == association_id and question.answered_by is None
+        ]
+        open_questions.sort(key=lambda q: (-q.times_asked, -q.last_asked_at.timestamp(), q.id))
+        return open_questions[:limit]
+
+    async def get_unanswered(
+        self, association_id: str, question_id: str
+    ) -> UnansweredQuestion | None:
+        stored = self._unanswered.get((association_id, question_id))
+        return stored[1] if stored else None
+
+    async def mark_answered(self, association_id: str, question_id: str, document_id: str) -> bool:
+        stored = self._unanswered.get((association_id, question_id))
+        if stored is None or stored[1].answered_by is not None:
+            return False
+        key, question = stored
+        self._unanswered[(association_id, question_id)] = (
+            key,
+            replace(question, answered_by=document_id),
+        )
+        return True

@@ -1,0 +1,259 @@
+"""How the knowledge base reads text: the terms a question and a passage are compared by, how
+a document is split into passages, and the one scorer every adapter ranks candidates with
+(architecture.md section 4, item 3).
+
+Terms are lowercase, unaccented Portuguese Snowball stems without stopwords, so "associacao",
+"Associação" and "associações" are one term and "entregas" finds "entrega". Adapters may find
+their candidates however their store does best (a dict, FTS5, a tsvector), but they all rank
+them with ``rank_passages``, so memory, SQLite and PostgreSQL agree on the best passages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import snowballstemmer
+
+PASSAGE_CHARS = 700
+"""A passage is paragraphs joined up to about this many characters."""
+
+MAX_PASSAGES = 1000
+"""A document is indexed up to this many passages (about 700 KB of prose); what a document
+of a thousand tiny sections has beyond them is left out rather than slowing every search."""
+
+_STEMMER = snowballstemmer.stemmer("portuguese")
+
+_STOPWORD_TEXT = """
+    a ao aos aquela aquelas aquele aqueles aquilo as ate com como contra da das de dela delas
+    dele deles depois do dos e ela elas ele eles em entre era eram essa essas esse esses esta
+    estas este estes estou eu foi for foram ha isso isto ja la lhe lhes mais mas me mesmo meu
+    meus minha minhas muito na nas nem no nos nossa nossas nosso nossos num numa o os ou para
+    pela pelas pelo pelos por pra pro qual quais qualquer quando que quem se sem ser seu seus so
+    sua suas tambem te tem tenho ter teu tua um uma umas uns voce voces vc vcs vos
+    e eh sao nao sim estar esta estao sobre ai aqui onde oi ola ok obrigado obrigada
+    gostaria queria quero preciso saber favor poderia pode podem posso consigo
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+"""Portuguese function words, question words and courtesy, unaccented: they carry no topic."""
+
+_NASAL_ENDINGS = (
+    ("coes", "ção"),
+    ("cao", "ção"),
+    ("oes", "ão"),
+    ("aes", "ão"),
+    ("aos", "ão"),
+    ("ao", "ão"),
+)
+"""Unaccented nasal endings put back to the singular "-ão" the Snowball stemmer knows, so a
+word typed without accents, or in the plural, stems as the accented singular does."""
+
+_WORD = re.compile(r"[^\W_]+")
+_HEADING = re.compile(r"^#{1,6}\s")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def unaccented(text: str) -> str:
+    """Lowercase without accents."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def search_terms(text: str) -> list[str]:
+    """The text's terms in order (repeats kept, stopwords dropped)."""
+    return [_term(word) for word in _WORD.findall(unaccented(text)) if word not in _STOPWORDS]
+
+
+def question_key(text: str) -> str:
+    """What makes two questions "the same": words without case, accents or punctuation."""
+    return " ".join(_WORD.findall(unaccented(text)))
+
+
+def _term(word: str) -> str:
+    if len(word) > 3:
+        for ending, accented in _NASAL_ENDINGS:
+            if word.endswith(ending):
+                word = word[: -len(ending)] + accented
+                break
+    return unaccented(_STEMMER.stemWord(word))
+
+
+def split_into_passages(text: str) -> list[str]:
+    """The text in passages, in order: a Markdown heading starts one (and stays in it, for
+    context); paragraphs are joined up to ``PASSAGE_CHARS``; a longer paragraph is split
+    between sentences, and only a sentence longer than that is cut between words."""
+    passages: list[str] = []
+    current: list[str] = []
+    for block in _blocks(text):
+        if current and (
+            _HEADING.match(block) or len("\n\n".join([*current, block])) > PASSAGE_CHARS
+        ):
+            passages.append("\n\n".join(current))
+            current = []
+        if len(block) <= PASSAGE_CHARS:
+            current.append(block)
+            continue
+        pieces = _pieces_of(block)
+        passages.extend(pieces[:-1])
+        current = [pieces[-1]]
+    if current:
+        passages.append("\n\n".join(current))
+    return passages[:MAX_PASSAGES]
+
+
+def _blocks(text: str) -> list[str]:
+    """Paragraphs (text between blank lines), a heading line always its own block's start."""
+    blocks: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines: list[str] = []
+        for line in paragraph.split("\n"):
+            if _HEADING.match(line.strip()) and lines:
+                blocks.append("\n".join(lines).strip())
+                lines = []
+            lines.append(line)
+        block = "\n".join(lines).strip()
+        if block:
+            blocks.append(block)
+    return [block for block in blocks if block]
+
+
+def _pieces_of(block: str) -> list[str]:
+    """A long paragraph in pieces of whole sentences, each at most ``PASSAGE_CHARS``."""
+    pieces: list[str] = []
+    current = ""
+    for sentence in _sentences(block):
+        joined = f"{current} {sentence}" if current else sentence
+        if len(joined) <= PASSAGE_CHARS:
+            current = joined
+            continue
+        if current:
+            pieces.append(current)
+        current = sentence
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _sentences(block: str) -> Iterable[str]:
+    for sentence in _SENTENCE_END.split(block):
+        yield from _cut_between_words(sentence.strip())
+
+
+def _cut_between_words(sentence: str) -> list[str]:
+    if len(sentence) <= PASSAGE_CHARS:
+        return [sentence] if sentence else []
+    cuts: list[str] = []
+    current = ""
+    for word in sentence.split():
+        while len(word) > PASSAGE_CHARS:
+            if current:
+                cuts.append(current)
+                current = ""
+            cuts.append(word[:PASSAGE_CHARS])
+            word = word[PASSAGE_CHARS:]
+        joined = f"{current} {word}" if current else word
+        if len(joined) <= PASSAGE_CHARS:
+            current = joined
+        else:
+            cuts.append(current)
+            current = word
+    if current:
+        cuts.append(current)
+    return cuts
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored passage that may answer the question; ``terms`` are its title's and text's."""
+
+    document_id: str
+    position: int
+    title: str
+    text: str
+    terms: Sequence[str]
+    embedding: Sequence[float] | None = None
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    score: float
+
+
+_K1 = 1.2
+_B = 0.75
+
+
+def rank_passages(
+    question_terms: Sequence[str],
+    candidates: Sequence[Candidate],
+    passage_count: int,
+    limit: int,
+    embedding: Sequence[float] | None = None,
+) -> list[Scored]:
+    """The best ``limit`` candidates, best first, with their scores from 0 to 1.
+
+    Full text: a score is the idf-weighted share of the question's distinct terms the passage
+    holds, idf over the association's ``passage_count`` passages (document frequencies are the
+    candidates': every passage holding a question's term must be among them). A passage holding
+    the question's rare terms answers it; one that shares only a common word, or misses words
+    no passage has ("capital", "França"), does not. Equal scores go by BM25, then document id
+    and position, so the order never depends on the candidates' order.
+
+    Hybrid (``embedding`` given, candidates then include every passage with an embedding): the
+    score is the better of the full-text score and the cosine similarity (below 0 counts as
+    0), so a paraphrase sharing no word can still be found, and a passage both find is not
+    ranked below either evidence alone; equal scores go by the full-text score, then as above.
+    """
+    wanted = list(dict.fromkeys(question_terms))
+    if limit <= 0 or (not wanted and embedding is None):
+        return []
+    counts = [Counter(candidate.terms) for candidate in candidates]
+    matching = [held for held in counts if any(term in held for term in wanted)]
+    total = max(passage_count, len(matching), 1)
+    frequency = {term: sum(1 for held in matching if term in held) for term in wanted}
+    idf = {
+        term: math.log(1 + (total - frequency[term] + 0.5) / (frequency[term] + 0.5))
+        for term in wanted
+    }
+    weight = sum(idf.values())
+    average_length = sum(sum(held.values()) for held in matching) / max(len(matching), 1)
+    ranked: list[tuple[float, float, float, Scored]] = []
+    for candidate, held in zip(candidates, counts, strict=True):
+        present = [term for term in wanted if term in held]
+        length = sum(held.values()) / max(average_length, 1.0)
+        bm25 = sum(
+            idf[term] * held[term] * (_K1 + 1) / (held[term] + _K1 * (1 - _B + _B * length))
+            for term in present
+        )
+        text_score = sum(idf[term] for term in present) / weight if weight else 0.0
+        similarity = 0.0
+        if embedding is not None and candidate.embedding is not None:
+            similarity = max(cosine(embedding, candidate.embedding), 0.0)
+        score = round(min(max(text_score, similarity), 1.0), 6)
+        if score <= 0:
+            continue
+        ranked.append((score, round(text_score, 6), round(bm25, 9), Scored(candidate, score)))
+    ranked.sort(
+        key=lambda item: (
+            -item[0],
+            -item[1],
+            -item[2],
+            item[3].candidate.document_id,
+            item[3].candidate.position,
+        )
+    )
+    return [entry for *_, entry in ranked[:limit]]
+
+
+def cosine(left: Sequence[float], right: Sequence[float]) -> float:
+    """Cosine similarity, 0 for vectors of different lengths or no length."""
+    if len(left) != len(right):
+        return 0.0
+    dot = sum(a * b for a, b in zip(left, right, strict=True))
+    norms = math.sqrt(sum(a * a for a in left)) * math.sqrt(sum(b * b for b in right))
+    return dot / norms if norms else 0.0
