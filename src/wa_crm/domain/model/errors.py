@@ -10,6 +10,8 @@
     │   ├── InvalidCredentials       (HTTP 401)
     │   │   └── AgentDisabled        the right password of an agent an admin disabled
     │   ├── NotConfirmed             an irreversible action without its typed confirmation
+    │   ├── InvalidKnowledge         a knowledge title, text, question or limit out of bounds
+    │   ├── UnreadableFile           an uploaded document whose text cannot be read
     │   └── UnsupportedFileType      bytes of no type we send (HTTP 415)
     ├── NotFound                     (HTTP 404)
     │   ├── UnknownAssociation
@@ -19,7 +21,9 @@
     │   ├── UnknownCannedReply
     │   ├── UnknownContact
     │   ├── UnknownToken
-    │   └── UnknownJob
+    │   ├── UnknownJob
+    │   ├── UnknownDocument          no such knowledge document
+    │   └── UnknownQuestion          no such open unanswered question
     └── Conflict                     (HTTP 409)
         ├── InvalidTransition        a conversation event the status machine does not allow
         ├── ConversationTaken        another agent already holds the conversation
@@ -98,6 +102,16 @@ class NotConfirmed(InvalidInput):
 
 
 @dataclass(frozen=True)
+class InvalidKnowledge(InvalidInput):
+    code: ClassVar[str] = "invalid_knowledge"
+
+
+@dataclass(frozen=True)
+class UnreadableFile(InvalidInput):
+    code: ClassVar[str] = "unreadable_file"
+
+
+@dataclass(frozen=True)
 class NotFound(DomainError):
     code: ClassVar[str] = "not_found"
 
@@ -140,6 +154,16 @@ class UnknownCannedReply(NotFound):
 @dataclass(frozen=True)
 class UnknownJob(NotFound):
     code: ClassVar[str] = "unknown_job"
+
+
+@dataclass(frozen=True)
+class UnknownDocument(NotFound):
+    code: ClassVar[str] = "unknown_document"
+
+
+@dataclass(frozen=True)
+class UnknownQuestion(NotFound):
+    code: ClassVar[str] = "unknown_question"
 
 
 @dataclass(frozen=True)
