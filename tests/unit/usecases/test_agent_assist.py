@@ -24,6 +24,7 @@ from wa_crm.domain.model.whatsapp_events import InboundMessage, IncomingEvent
 from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
 from wa_crm.domain.usecases.inbox.assist import AgentAssist
 from wa_crm.domain.usecases.inbox.notes import Notes
+from wa_crm.domain.usecases.knowledge.search import SearchKnowledge
 from wa_crm.ports.ai import AIProviderError, AIProviderErrorKind, BotReply, Speaker, TurnTask
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 from wa_crm.testing.clock import FakeClock, SequentialIds
@@ -70,10 +71,11 @@ class World:
     knowledge: FoundPassages
     conversation_id: str = ""
 
-    def assist(self, **changes: object) -> AgentAssist:
+    def assist(self, embedder: FailingEmbedder | None = None) -> AgentAssist:
         notes = Notes(self.uow_factory, self.clock, self.ids)
         providers = {"openai": self.model, "rules": RulesProvider()}
-        return AgentAssist(self.uow_factory, providers, self.knowledge, notes, **changes)  # type: ignore[arg-type]
+        search = SearchKnowledge(self.knowledge, embedder)  # type: ignore[arg-type]
+        return AgentAssist(self.uow_factory, providers, search, notes)
 
 
 async def world(provider: str = "openai", locale: Locale = Locale.PT_BR) -> World:
@@ -123,6 +125,7 @@ async def test_a_draft_comes_from_the_conversation_and_the_relevant_passages() -
 
     result = await w.assist().suggest_reply("a", w.conversation_id)
 
+    assert w.assist().offers(BotSettings(provider="openai"))
     suggestion = result.unwrap()
     assert suggestion.text == f"Vence no dia 10, CPF {CPF}."
     assert suggestion.sources == ("Estatuto",)  # Atas was not relevant, so never given
@@ -132,7 +135,8 @@ async def test_a_draft_comes_from_the_conversation_and_the_relevant_passages() -
     assert [turn.speaker for turn in request.history] == [Speaker.CONTACT] * 3
     assert request.history[1].text == "Meu CPF é [CPF_1]"
     assert CPF not in repr(request)
-    assert w.knowledge.questions[0][0].endswith("Quando vence a mensalidade?")
+    asked = [question for question, _ in w.knowledge.questions]
+    assert asked == ["Oi", "Meu CPF é [CPF_1]", "Quando vence a mensalidade?"]
     assert await notes_of(w) == []
 
 
@@ -144,8 +148,8 @@ async def test_a_failing_embedder_leaves_the_search_to_text_and_never_sees_the_c
     result = await w.assist(embedder=embedder).suggest_reply("a", w.conversation_id)
 
     assert result.unwrap().text == "Dia 10."
-    assert embedder.texts and CPF not in embedder.texts[0] and "[CPF_1]" in embedder.texts[0]
-    assert w.knowledge.questions[0][1] is None
+    assert embedder.texts[1] == "Meu CPF é [CPF_1]"
+    assert [embedding for _, embedding in w.knowledge.questions] == [None, None, None]
 
 
 async def test_a_summary_is_saved_as_the_agents_note_without_passages() -> None:
@@ -177,6 +181,7 @@ async def test_without_a_model_the_assistant_refuses_clearly(provider: str) -> N
     draft = await w.assist().suggest_reply("a", w.conversation_id)
     summary = await w.assist().summarize("a", w.conversation_id, "ana")
 
+    assert not w.assist().offers(BotSettings(provider=provider))
     for result in (draft, summary):
         assert isinstance(result.failure(), AssistUnavailable)
         assert "modelo de IA" in result.failure().message

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
-from wa_crm.domain.model.association import Locale
+from wa_crm.domain.model.association import BotSettings, Locale
 from wa_crm.domain.model.errors import (
     AIUnavailable,
     AssistUnavailable,
@@ -35,6 +35,7 @@ from wa_crm.domain.model.privacy import Masker
 from wa_crm.domain.usecases.bot.bot_turn import HISTORY_LIMIT, contact_context
 from wa_crm.domain.usecases.bot.masking import mask_values, unmask_reply
 from wa_crm.domain.usecases.inbox.notes import AuthoredNote, Notes
+from wa_crm.domain.usecases.knowledge.search import SearchKnowledge
 from wa_crm.ports.ai import (
     AIProvider,
     AIProviderError,
@@ -44,13 +45,12 @@ from wa_crm.ports.ai import (
     TurnRequest,
     TurnTask,
 )
-from wa_crm.ports.knowledge import Embedder, KnowledgeBase
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 
 PASSAGES = 4
 """The most passages a draft is written from."""
 QUESTION_MESSAGES = 3
-"""How many of the contact's last messages make the question the knowledge base is asked."""
+"""How many of the contact's last messages the knowledge base is asked about."""
 
 _UNAVAILABLE = {
     Locale.PT_BR: "O assistente precisa de um modelo de IA (OpenAI ou Anthropic): "
@@ -88,10 +88,14 @@ class _Asked:
 class AgentAssist:
     uow_factory: UnitOfWorkFactory
     providers: Mapping[str, AIProvider]
-    knowledge: KnowledgeBase
+    search: SearchKnowledge
     notes: Notes
-    embedder: Embedder | None = None
     local_providers: frozenset[str] = frozenset({"rules"})
+
+    def offers(self, bot: BotSettings) -> bool:
+        """Whether the assistant drafts for an association with these settings: its provider
+        is a model this server has configured (the inbox shows the buttons only then)."""
+        return bot.provider in self.providers and bot.provider not in self.local_providers
 
     async def suggest_reply(
         self, association_id: str, conversation_id: str
@@ -133,9 +137,9 @@ class AgentAssist:
                 )
             )
         bot, locale = association.bot, association.locale
-        provider = self.providers.get(bot.provider)
-        if provider is None or bot.provider in self.local_providers:
+        if not self.offers(bot):
             return Failure(AssistUnavailable(_UNAVAILABLE[locale]))
+        provider = self.providers[bot.provider]
         masker = Masker(frozenset(bot.sensitive_data))
         try:
             passages = (
@@ -168,26 +172,18 @@ class AgentAssist:
     async def _passages(
         self, association_id: str, history: Sequence[Message], masker: Masker
     ) -> tuple[Passage, ...]:
-        """The relevant passages for the contact's last messages; the embedder (an external
-        service) gets the question masked."""
+        """The relevant passages for the contact's last messages, each searched alone (a
+        greeting beside a question would dilute its score), best first. Searched masked: the
+        embedder is an external service."""
         said = [_text(m) for m in history if m.direction is Direction.IN and _text(m)]
-        question = "\n".join(said[-QUESTION_MESSAGES:])
-        if not question:
-            return ()
-        embedding = await self._embedding(masker.mask(question))
-        found = await self.knowledge.search(association_id, question, PASSAGES, embedding)
-        return tuple(passage for passage in found if passage.score >= RELEVANT_SCORE)
-
-    async def _embedding(self, question: str) -> list[float] | None:
-        """The question's vector, or None (full-text search alone) when there is no embedder
-        or it fails."""
-        if self.embedder is None:
-            return None
-        try:
-            return (await self.embedder.embed([question]))[0]
-        except AIProviderError as error:
-            _log.warning("Embedder failed; searching text only", extra={"kind": error.kind.value})
-            return None
+        best: dict[tuple[str, str], Passage] = {}
+        for text in said[-QUESTION_MESSAGES:]:
+            for passage in await self.search.passages(association_id, masker.mask(text), PASSAGES):
+                key = (passage.document_id, passage.text)
+                if passage.score >= RELEVANT_SCORE and passage.score > _score(best.get(key)):
+                    best[key] = passage
+        ranked = sorted(best.values(), key=lambda passage: passage.score, reverse=True)
+        return tuple(ranked[:PASSAGES])
 
 
 def _turns(history: Sequence[Message], masker: Masker) -> tuple[TurnMessage, ...]:
@@ -206,6 +202,10 @@ def _turns(history: Sequence[Message], masker: Masker) -> tuple[TurnMessage, ...
 def _text(message: Message) -> str:
     """What a message says: its text, caption, or a voice note's transcript."""
     return message.body or message.transcript or ""
+
+
+def _score(passage: Passage | None) -> float:
+    return -1.0 if passage is None else passage.score
 
 
 def _sources(asked: _Asked) -> tuple[str, ...]:
