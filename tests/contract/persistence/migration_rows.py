@@ -349,4 +349,41 @@ def rows(cipher: SecretCipher) -> dict[str, list[dict[str, Any]]]:
                 "lines_read": 11,
             }
         ],
+        "knowledge_documents": [
+            {
+                "id": "doc-1",
+                "association_id": ASSOCIATION,
+                "title": "Entregas",
+                "kind": "document",
+                "text": "As entregas são às terças e quintas.",
+                "filename": "entregas.md",
+                "chunks": 1,
+                "created_at": T,
+                "updated_at": later,
+            }
+        ],
+        "knowledge_passages": [
+            {
+                "id": 1,
+                "document_id": "doc-1",
+                "association_id": ASSOCIATION,
+                "position": 0,
+                "text": "As entregas são às terças e quintas.",
+                "terms": "entreg entreg terc quint",  # knowledge_text.search_terms, title first
+                "embedding": [0.6, 0.8],
+            }
+        ],
+        "knowledge_unanswered": [
+            {
+                "id": "question-1",
+                "association_id": ASSOCIATION,
+                "question_key": "aceitam pix",
+                "text": "Aceitam Pix?",
+                "conversation_id": CONVERSATION,
+                "first_asked_at": T,
+                "last_asked_at": later,
+                "times_asked": 2,
+                "answered_by": None,
+            }
+        ],
     }

@@ -517,3 +517,81 @@ imports = Table(
     Column("lines_read", Integer, nullable=False),
     Index("ix_imports_association_id_created_at", "association_id", "created_at"),
 )
+
+# The knowledge base (architecture.md section 4, item 3): an association's documents, their
+# passages with the search terms (``knowledge_text.search_terms``, space-separated) and optional
+# embeddings, and the questions no passage answered. Full-text indexes of the passages' terms
+# live outside this metadata (``KNOWLEDGE_SEARCH_OBJECTS``).
+knowledge_documents = Table(
+    "knowledge_documents",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("association_id", String, ForeignKey("associations.id"), nullable=False),
+    Column("title", String, nullable=False),
+    Column("kind", String, nullable=False),  # document | faq
+    Column("text", Text, nullable=False),
+    Column("filename", String),
+    Column("chunks", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_knowledge_documents_association_id_created_at", "association_id", "created_at"),
+)
+
+knowledge_passages = Table(
+    "knowledge_passages",
+    metadata,
+    # An integer key: SQLite's full-text table finds its passages by this rowid.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "document_id",
+        String,
+        ForeignKey("knowledge_documents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("association_id", String, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("terms", Text, nullable=False),
+    Column("embedding", NullableJSON),  # list of floats, when the association has a model
+    UniqueConstraint("document_id", "position"),
+    Index("ix_knowledge_passages_association_id", "association_id"),
+)
+
+KNOWLEDGE_OPEN_QUESTION = text("answered_by IS NULL")
+knowledge_unanswered = Table(
+    "knowledge_unanswered",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("association_id", String, ForeignKey("associations.id"), nullable=False),
+    Column("question_key", String, nullable=False),  # knowledge_text.question_key
+    Column("text", Text, nullable=False),
+    Column("conversation_id", String),
+    Column("first_asked_at", UtcDateTime, nullable=False),
+    Column("last_asked_at", UtcDateTime, nullable=False),
+    Column("times_asked", Integer, nullable=False),
+    Column("answered_by", String),  # the FAQ document that answered it
+    # One open record per question: asked again, it is counted (an upsert on this index).
+    Index(
+        "ix_knowledge_unanswered_open_question",
+        "association_id",
+        "question_key",
+        unique=True,
+        sqlite_where=KNOWLEDGE_OPEN_QUESTION,
+        postgresql_where=KNOWLEDGE_OPEN_QUESTION,
+    ),
+)
+
+KNOWLEDGE_FTS = "knowledge_passages_fts"
+KNOWLEDGE_TSVECTOR = "search_vector"
+KNOWLEDGE_SEARCH_OBJECTS = {
+    "sqlite": frozenset(
+        {
+            KNOWLEDGE_FTS,
+            *(f"{KNOWLEDGE_FTS}_{shadow}" for shadow in ("data", "idx", "docsize", "config")),
+        }
+    ),
+    "postgresql": frozenset({KNOWLEDGE_TSVECTOR, f"ix_knowledge_passages_{KNOWLEDGE_TSVECTOR}"}),
+}
+"""What migration 0010 makes outside this metadata, per dialect: SQLite's FTS5 table over the
+passages' terms (and the shadow tables FTS5 keeps), PostgreSQL's generated tsvector column of
+``knowledge_passages`` and its GIN index. Schema comparisons leave out exactly these names."""

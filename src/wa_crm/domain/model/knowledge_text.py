@@ -37,6 +37,9 @@ _STOPWORD_TEXT = """
     sua suas tambem te tem tenho ter teu tua um uma umas uns voce voces vc vcs vos
     e eh sao nao sim estar esta estao sobre ai aqui onde oi ola ok obrigado obrigada
     gostaria queria quero preciso saber favor poderia pode podem posso consigo
+    faco faz fazer fazem fazemos devo deve vou vai ir fica existe existem temos teria
+    alguem algum alguma alguns coisa tudo bem bom boa dia dias tarde noite entao tipo
+    quanto quanta quantos quantas
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 """Portuguese function words, question words and courtesy, unaccented: they carry no topic."""
