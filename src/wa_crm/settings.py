@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(
         50 * 1024 * 1024, ge=1, description="Largest patient or orders CSV file an admin uploads."
     )
+    knowledge_file_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1,
+        description="Largest document (Markdown, text, PDF, DOCX) an admin adds to the knowledge "
+        "base.",
+    )
     request_body_max_bytes: int = Field(
         1024 * 1024, ge=1, description="Largest JSON or form request body (routes without files)."
     )
@@ -134,6 +140,11 @@ class Settings(BaseSettings):
     )
     openai_use_tools: bool = Field(
         True, description="Offer the model tool calls; false asks for JSON replies instead."
+    )
+    openai_embeddings_model: str = Field(
+        "",
+        description="Embeddings model on `WA_CRM_OPENAI_BASE_URL` (e.g. `text-embedding-3-small`) "
+        "for the knowledge base's hybrid search; empty: full-text search alone.",
     )
     anthropic_api_key: SecretStr | None = Field(
         None, description="API key for associations whose bot provider is `anthropic`."

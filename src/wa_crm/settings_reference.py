@@ -18,6 +18,8 @@ def _default(value: object) -> str:
         return "(development value: set your own)"
     if value is None:
         return "unset"
+    if value == "":
+        return "empty"
     return f"`{json.dumps(value) if not isinstance(value, str) else value}`"
 
 
