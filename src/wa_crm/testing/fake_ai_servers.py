@@ -22,6 +22,14 @@ every request, and answers from a script. The control surface is a ``FakeAIServe
 When the script runs out the fake answers with ``fake.fallback`` (``Echo()``: "echo: " and the
 last user text), so a demo keeps talking. Rejected requests are recorded but do not use up the
 script.
+
+The OpenAI-compatible app also serves ``POST /v1/audio/transcriptions`` (Whisper's multipart
+form: ``file`` and ``model`` required, ``language`` and ``response_format`` optional) and
+answers from a table of audio bytes to text; audio it does not know is "corrupted or
+unsupported" (400), as real servers say of bytes that are not audio. Its own script goes first:
+
+    fake.transcripts[b"OggS...voice"] = "qual o status do meu pedido?"
+    fake.push_transcription(HttpError(503), Text("override"))
 """
 
 from __future__ import annotations
@@ -55,6 +63,7 @@ __all__ = [
     "Scripted",
     "Text",
     "ToolCall",
+    "TranscriptionScripted",
     "create_fake_anthropic_app",
     "create_fake_openai_app",
 ]
@@ -142,6 +151,8 @@ class RawJson:
 
 
 Scripted = Text | JsonText | ToolCall | Reply | Echo | HttpError | Delay | RawBody | RawJson
+TranscriptionScripted = Text | HttpError | Delay | RawBody | RawJson
+"""What a transcription may be answered with: ``Text`` is what was "heard"."""
 
 
 @dataclass
@@ -663,6 +674,9 @@ class FakeAIServer:
         self._script: deque[Scripted] = deque()
         self._serial = itertools.count(1)
         self._waiting: set[asyncio.Event] = set()
+        self.transcripts: dict[bytes, str] = {}
+        """Audio bytes to what the transcription endpoint hears in them."""
+        self._transcription_script: deque[TranscriptionScripted] = deque()
 
     def push(self, *items: Scripted) -> None:
         """Answer the next valid requests with these, in order."""
@@ -695,9 +709,14 @@ class FakeAIServer:
         for event in waiting:
             event.set()
 
+    def push_transcription(self, *items: TranscriptionScripted) -> None:
+        """Answer the next valid transcription requests with these, before the table."""
+        self._transcription_script.extend(items)
+
     def reset(self) -> None:
         self.release()
         self._script.clear()
+        self._transcription_script.clear()
         self.requests.clear()
         self.fallback = Echo()
 
@@ -791,20 +810,145 @@ class FakeAIServer:
                     await task
         return gone not in done
 
+    async def _transcription(self, request: Request) -> Response:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        raw = await request.body()
+        fields, audio = await _transcription_form(request)
+        record = ReceivedRequest(request.method, request.url.path, headers, fields, raw)
+        self.requests.append(record)
+        rejection = self._dialect.authorize(headers, self.api_key) or _transcription_problem(
+            headers, fields, audio
+        )
+        if rejection is not None:
+            response = self._error(rejection)
+        else:
+            assert audio is not None, "a valid transcription request has a file"
+            response = await self._transcribe(request, fields, audio)
+        record.status = response.status_code
+        return response
+
+    async def _transcribe(
+        self, request: Request, fields: Mapping[str, Any], audio: bytes
+    ) -> Response:
+        item = self._transcription_script.popleft() if self._transcription_script else None
+        match item:
+            case Delay(seconds=seconds, then=then):
+                if not await self._pause(request, seconds):
+                    return Response(status_code=499)
+                if then is not None:
+                    self._transcription_script.appendleft(then)  # type: ignore[arg-type]
+                return await self._transcribe(request, fields, audio)
+            case HttpError() | RawBody() | RawJson():
+                return await self._answer(item, request, None)
+            case Text(text=text):
+                heard = text
+            case _:
+                known = self.transcripts.get(audio)
+                if known is None:
+                    return self._error(
+                        _Rejection(
+                            400,
+                            "Audio file might be corrupted or unsupported",
+                            code="invalid_value",
+                            param="file",
+                        )
+                    )
+                heard = known
+        kind = fields.get("response_format") or "json"
+        if kind == "json":
+            return JSONResponse({"text": heard})
+        if kind == "verbose_json":
+            language = fields.get("language") or "portuguese"
+            return JSONResponse(
+                {"task": "transcribe", "language": language, "duration": 1.0, "text": heard}
+            )
+        return Response(heard, media_type="text/plain")
+
     def _error(self, rejection: _Rejection) -> Response:
         return JSONResponse(self._dialect.error_body(rejection), status_code=rejection.status)
+
+
+_TRANSCRIPTION_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+async def _transcription_form(request: Request) -> tuple[dict[str, Any], bytes | None]:
+    """The form's text fields, and the file's bytes (None without one); a body that is not a
+    multipart form has no fields. The file is recorded by name, type and size."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return {}, None
+    try:
+        form = await request.form()
+    except Exception:  # a malformed body is the client's: answered with 400
+        return {}, None
+    fields: dict[str, Any] = {}
+    audio: bytes | None = None
+    try:
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                fields[name] = value
+            elif name == "file":
+                audio = await value.read()
+                fields["file"] = {
+                    "filename": value.filename,
+                    "content_type": value.content_type,
+                    "size": len(audio),
+                }
+    finally:
+        await form.close()  # the spooled files
+    return fields, audio
+
+
+def _transcription_problem(
+    headers: Mapping[str, str], fields: Mapping[str, Any], audio: bytes | None
+) -> _Rejection | None:
+    if not headers.get("content-type", "").startswith("multipart/form-data"):
+        return _Rejection(
+            400,
+            "Invalid Content-Type header, expected multipart/form-data.",
+        )
+    if audio is None:
+        return _Rejection(
+            400,
+            "1 validation error for Request\nbody -> file\n  field required "
+            "(type=value_error.missing)",
+        )
+    if not fields.get("model"):
+        return _Rejection(400, "you must provide a model parameter")
+    language = fields.get("language")
+    if language is not None and not _LANGUAGE.match(language):
+        return _Rejection(
+            400,
+            f"Invalid language '{language}'. Language parameter must be specified in "
+            "ISO-639-1 format.",
+            param="language",
+        )
+    response_format = fields.get("response_format")
+    if response_format is not None and response_format not in _TRANSCRIPTION_FORMATS:
+        return _Rejection(
+            400,
+            f"Invalid value: '{response_format}'. Supported values are: 'json', 'text', "
+            "'srt', 'verbose_json', and 'vtt'.",
+            param="response_format",
+        )
+    if not audio:
+        return _Rejection(
+            400, "Audio file is too short. Minimum audio length is 0.1 seconds.", param="file"
+        )
+    return None
 
 
 def _create_app(
     dialect: _OpenAI | _Anthropic, api_key: str | None, models: Collection[str] | None
 ) -> Starlette:
     fake = FakeAIServer(dialect, api_key, models)
-    app = Starlette(
-        routes=[
-            Route(dialect.path, fake._endpoint, methods=["POST"]),
-            Route("/v1/models", fake._models, methods=["GET"]),
-        ]
-    )
+    routes = [
+        Route(dialect.path, fake._endpoint, methods=["POST"]),
+        Route("/v1/models", fake._models, methods=["GET"]),
+    ]
+    if isinstance(dialect, _OpenAI):
+        routes.append(Route("/v1/audio/transcriptions", fake._transcription, methods=["POST"]))
+    app = Starlette(routes=routes)
     app.state.fake = fake
     return app
 
@@ -812,8 +956,9 @@ def _create_app(
 def create_fake_openai_app(
     *, api_key: str | None = None, models: Collection[str] | None = None
 ) -> Starlette:
-    """An OpenAI-compatible chat completions server. ``api_key`` None: no ``Authorization``
-    is needed (like Ollama); ``models`` None: any model name is served."""
+    """An OpenAI-compatible chat completions and audio transcriptions server. ``api_key``
+    None: no ``Authorization`` is needed (like Ollama); ``models`` None: any model name is
+    served (transcriptions serve any model)."""
     return _create_app(_OpenAI(), api_key, models)
 
 
