@@ -77,7 +77,15 @@ class Embedder(Protocol):
 
 
 class UnreadableDocument(Exception):
-    """The file is not of a kind we read, or its text cannot be extracted; says which."""
+    """The file is not of a kind we read, or its text cannot be extracted; says which.
+
+    ``code`` is stable, for the caller's message in the admin's language: ``unsupported_type``,
+    ``not_utf8``, ``encrypted``, ``damaged`` or ``no_text``; the message is for logs (English,
+    never the file's content)."""
+
+    def __init__(self, message: str, code: str = "unreadable") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class DocumentReader(Protocol):
