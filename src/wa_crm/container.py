@@ -23,10 +23,14 @@ from wa_crm.adapters.ai import (
     OpenAIProvider,
     RulesProvider,
 )
+from wa_crm.adapters.ai.embeddings import OpenAIEmbedder
+from wa_crm.adapters.ai.transcription import WhisperTranscriber
+from wa_crm.adapters.documents.reader import DocumentFileReader
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.events.wire import LIVE_FACTS, PublishLiveEvent
 from wa_crm.adapters.media.filesystem import FilesystemMediaStore
 from wa_crm.adapters.sql.engine import create_engine, read_only_engine
+from wa_crm.adapters.sql.knowledge_base import SqlKnowledgeBase
 from wa_crm.adapters.sql.migrate import ensure_schema_current
 from wa_crm.adapters.sql.queries import sql_queries
 from wa_crm.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -56,6 +60,7 @@ from wa_crm.domain.model.job_commands import (
     PruneSessions,
     PurgeExpired,
     ResolveLid,
+    TranscribeVoiceNote,
     WakeConversation,
 )
 from wa_crm.domain.model.jobs import Backoff
@@ -85,16 +90,22 @@ from wa_crm.domain.usecases.inbound.ingest import IngestWhatsAppEvent
 from wa_crm.domain.usecases.inbound.media import FetchInboundMedia, MediaLimits
 from wa_crm.domain.usecases.inbound.reactions import ReactToMessage
 from wa_crm.domain.usecases.inbound.routing import SessionRouter
+from wa_crm.domain.usecases.inbound.voice_notes import TranscribeVoiceNotes
 from wa_crm.domain.usecases.inbox.agent_actions import AgentActions
 from wa_crm.domain.usecases.inbox.assignment import (
     AssignWaiting,
     CheckAssignments,
     UpdateAssignmentSettings,
 )
+from wa_crm.domain.usecases.inbox.assist import AgentAssist
 from wa_crm.domain.usecases.inbox.canned_replies import CannedReplies
 from wa_crm.domain.usecases.inbox.notes import Notes
 from wa_crm.domain.usecases.inbox.presence import ListAgents, PresenceTracker
 from wa_crm.domain.usecases.inbox.snooze import WakeSnoozed
+from wa_crm.domain.usecases.knowledge.documents import KnowledgeDocuments
+from wa_crm.domain.usecases.knowledge.search import SearchKnowledge
+from wa_crm.domain.usecases.knowledge.try_question import TryQuestion
+from wa_crm.domain.usecases.knowledge.unanswered import UnansweredQuestions
 from wa_crm.domain.usecases.monitoring.alerts import SendAlert
 from wa_crm.domain.usecases.monitoring.audit import ReadAuditLog, RecordAudit
 from wa_crm.domain.usecases.monitoring.session_health import (
@@ -121,6 +132,7 @@ from wa_crm.domain.usecases.runtime.periodic import StartPeriodicJobs
 from wa_crm.domain.usecases.runtime.runner import JobRunner, RetryDeadJob
 from wa_crm.ports.ai import AIProvider
 from wa_crm.ports.events import EventBus, FactPublisher
+from wa_crm.ports.knowledge import Embedder
 from wa_crm.ports.system import AlertSink, Clock, SecretCipher
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from wa_crm.settings import Settings
@@ -166,6 +178,27 @@ def _ai_providers(settings: Settings, clock: Clock) -> dict[str, AIProvider]:
         )
         available["anthropic"] = CircuitBreakerProvider(anthropic, clock)
     return available
+
+
+def _embedder(settings: Settings) -> Embedder | None:
+    """Vectors for the knowledge base's hybrid rank, from the OpenAI-compatible server, only
+    when both it and an embeddings model are configured; else full-text search alone."""
+    if not (settings.openai_base_url and settings.openai_embeddings_model):
+        return None
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return OpenAIEmbedder(settings.openai_base_url, key, settings.openai_embeddings_model)
+
+
+def _transcriber(settings: Settings) -> WhisperTranscriber | None:
+    """Voice notes to text, only when a transcription server is configured."""
+    if not settings.transcriber_base_url:
+        return None
+    key = settings.transcriber_api_key
+    return WhisperTranscriber(
+        settings.transcriber_base_url,
+        key.get_secret_value() if key else None,
+        settings.transcriber_model,
+    )
 
 
 def _event_bus(settings: Settings, clock: Clock) -> EventBus:
@@ -344,12 +377,22 @@ class Container(containers.DeclarativeContainer):
         outages=session_outages,
     )
     retry_dead_letter = providers.Factory(RetryDeadLetter, uow_factory=uow_factory, clock=clock)
+    transcriber = providers.Singleton(_transcriber, settings=settings)
     fetch_media = providers.Factory(
         FetchInboundMedia,
         uow_factory=uow_factory,
         gateway=gateway,
         media=media_store,
         limits=providers.Callable(_media_limits, settings),
+        clock=clock,
+        transcriber=providers.Callable(lambda found: found is not None, transcriber),
+    )
+    transcribe_voice_note = providers.Factory(
+        TranscribeVoiceNotes,
+        uow_factory=uow_factory,
+        media=media_store,
+        transcriber=transcriber,
+        clock=clock,
     )
     poll_session = providers.Factory(
         PollSessionStatus,
@@ -429,6 +472,33 @@ class Container(containers.DeclarativeContainer):
         CannedReplies, uow_factory=uow_factory, inbox=queries.provided.inbox, clock=clock, ids=ids
     )
     notes = providers.Factory(Notes, uow_factory=uow_factory, clock=clock, ids=ids)
+    knowledge_base = providers.Singleton(SqlKnowledgeBase, engine=engine, read_engine=read_engine)
+    embedder = providers.Singleton(_embedder, settings=settings)
+    document_reader = providers.Singleton(DocumentFileReader)
+    knowledge_documents = providers.Factory(
+        KnowledgeDocuments,
+        knowledge=knowledge_base,
+        reader=document_reader,
+        clock=clock,
+        ids=ids,
+        embedder=embedder,
+    )
+    search_knowledge = providers.Factory(
+        SearchKnowledge, knowledge=knowledge_base, embedder=embedder
+    )
+    agent_assist = providers.Factory(
+        AgentAssist,
+        uow_factory=uow_factory,
+        providers=ai_providers,
+        search=search_knowledge,
+        notes=notes,
+    )
+    unanswered_questions = providers.Factory(
+        UnansweredQuestions, knowledge=knowledge_base, documents=knowledge_documents
+    )
+    try_question = providers.Factory(
+        TryQuestion, uow_factory=uow_factory, providers=ai_providers, search=search_knowledge
+    )
     wake_snoozed = providers.Factory(WakeSnoozed, uow_factory=uow_factory, clock=clock)
     record_audit = providers.Factory(RecordAudit, uow_factory=uow_factory, clock=clock)
     read_audit_log = providers.Factory(ReadAuditLog, audit=queries.provided.audit)
@@ -447,6 +517,7 @@ class Container(containers.DeclarativeContainer):
             BotTurn: run_bot_turn,
             Deliver: deliver_messages,
             FetchMedia: fetch_media,
+            TranscribeVoiceNote: transcribe_voice_note,
             ImportRows: run_import,
             PollSession: poll_session,
             ConfirmSessionDown: check_session_down,
@@ -493,8 +564,14 @@ async def close_resources(container: Container) -> None:
     alerts = container.alerts()
     if isinstance(alerts, WebhookAlertSink):
         await alerts.aclose()
+    embedder = container.embedder()
+    if isinstance(embedder, OpenAIEmbedder):
+        await embedder.aclose()
     for provider in container.ai_providers().values():
         if isinstance(provider, CircuitBreakerProvider):
             await provider.aclose()
+    transcriber = container.transcriber()
+    if transcriber is not None:
+        await transcriber.aclose()
     await container.engine().dispose()
     await container.read_engine().dispose()

@@ -155,6 +155,19 @@ class Settings(BaseSettings):
     anthropic_base_url: str = Field(
         "https://api.anthropic.com", description="Anthropic Messages API address."
     )
+    transcriber_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible transcription server for voice notes (`POST "
+        "/v1/audio/transcriptions`: https://api.openai.com, or a self-hosted Whisper such as "
+        "faster-whisper-server, whisper.cpp's server or LocalAI). Unset: voice notes are not "
+        "transcribed, and the assistant does what each association chose for them.",
+    )
+    transcriber_api_key: SecretStr | None = Field(
+        None, description="Bearer key for the transcription server, if it needs one."
+    )
+    transcriber_model: str = Field(
+        "whisper-1", description="Transcription model the server is asked for."
+    )
 
     browser_session_hours: float = Field(
         12.0,

@@ -32,6 +32,7 @@ from wa_crm.domain.model.message import Author, Direction, Message, MessageStatu
 from wa_crm.domain.usecases.access.credentials import NewToken
 from wa_crm.domain.usecases.access.setup import NewAgent
 from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest, OutgoingFileUpload
+from wa_crm.domain.usecases.knowledge.documents import DocumentSource
 from wa_crm.domain.usecases.registry.imports import NewImport
 from wa_crm.entrypoints.http import create_app
 from wa_crm.entrypoints.http.pages import STRINGS
@@ -52,6 +53,8 @@ NOT_AUDITED = {
     ("GET", "assignment"),
     ("GET", "privacy"),
     ("GET", "canned-replies"),
+    ("GET", "knowledge/search"),
+    ("GET", "knowledge/documents"),
     ("GET", "stats"),
     ("GET", "alerts"),
     ("GET", "webhooks/refused"),
@@ -208,6 +211,13 @@ async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[World]:
             service.association.id, service.agent_id, NewToken("spare")
         )
         world.ids["token"] = issued.unwrap().details.id
+        known = DocumentSource("Entregas", "Entregamos às terças e quintas.")
+        added = await container.knowledge_documents().add(service.association.id, known)
+        world.ids["knowledge_document"] = added.unwrap().id
+        asked = await container.knowledge_base().record_unanswered(
+            service.association.id, "Vocês atendem em Campinas?", None, datetime.now(UTC)
+        )
+        world.ids["unanswered_question"] = asked.id
         yield world
 
 
@@ -479,6 +489,42 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         "canned_reply",
         Call("canned-replies/{id}/render", json={"conversation_id": ""}),
         Call("canned-replies/{id}/render", json={"conversation_id": "{conversation}"}),
+    ),
+    ("POST", "knowledge/documents"): Scenario(
+        AuditAction.KNOWLEDGE_DOCUMENT_ADDED,
+        "association",
+        Call("knowledge/documents", json={"title": "", "text": "Sem título"}),
+        Call("knowledge/documents", json={"title": "Taxas", "text": "A taxa é de R$ 10."}),
+    ),
+    ("PUT", "knowledge/documents/{id}"): Scenario(
+        AuditAction.KNOWLEDGE_DOCUMENT_REPLACED,
+        "knowledge_document",
+        Call("knowledge/documents/{id}", json={"title": "Entregas", "text": ""}),
+        Call("knowledge/documents/{id}", json={"title": "Entregas", "text": "Às terças."}),
+    ),
+    ("DELETE", "knowledge/documents/{id}"): Scenario(
+        AuditAction.KNOWLEDGE_DOCUMENT_REMOVED,
+        "knowledge_document",
+        Call("knowledge/documents/{id}", target_id="no-such-document"),
+        Call("knowledge/documents/{id}"),
+    ),
+    ("GET", "knowledge/unanswered"): Scenario(
+        AuditAction.UNANSWERED_LISTED,
+        "association",
+        Call("knowledge/unanswered", who="agent"),
+        Call("knowledge/unanswered"),
+    ),
+    ("POST", "knowledge/unanswered/{id}/answer"): Scenario(
+        AuditAction.UNANSWERED_ANSWERED,
+        "unanswered_question",
+        Call("knowledge/unanswered/{id}/answer", json={"answer": ""}),
+        Call("knowledge/unanswered/{id}/answer", json={"answer": "Sim, atendemos."}),
+    ),
+    ("POST", "knowledge/try"): Scenario(
+        AuditAction.QUESTION_TRIED,
+        "association",
+        Call("knowledge/try", json={"question": ""}),
+        Call("knowledge/try", json={"question": "Quando vocês entregam?"}),
     ),
     ("POST", "agents/{id}/tokens"): Scenario(
         AuditAction.TOKEN_ISSUED,

@@ -92,6 +92,8 @@ def json_routes(conversation_id: str) -> list[tuple[str, str]]:
         ("POST", "/whatsapp/test"),
         ("POST", "/whatsapp/test-message"),
         ("POST", "/canned-replies"),
+        ("POST", "/knowledge/documents"),
+        ("POST", "/knowledge/try"),
         ("POST", f"{conversation}/messages"),
         ("POST", f"{conversation}/notes"),
         ("PUT", f"{conversation}/labels"),
@@ -124,6 +126,8 @@ async def test_text_no_database_stores_is_refused_and_nothing_is_stored(api: Api
         ("POST", f"{conversation}/notes", {"text": bad}),
         ("POST", "/canned-replies", {"shortcut": "oi", "text": bad}),
         ("POST", "/canned-replies", {"shortcut": "oi", "text": "ok", "title": bad}),
+        ("POST", "/knowledge/documents", {"title": "Entregas", "text": bad}),
+        ("POST", "/knowledge/documents", {"title": bad, "text": "ok"}),
         ("POST", "/whatsapp/test-message", {"phone": "+5511988887777", "text": bad}),
         ("POST", f"{conversation}/messages", {"text": bad}),
         ("POST", f"{conversation}/messages", {"text": "ok", "reply_to": bad}),
@@ -154,6 +158,7 @@ async def test_text_no_database_stores_is_refused_and_nothing_is_stored(api: Api
     assert (await api.admin.get("/privacy")).json() == privacy_before
     assert (await api.admin.get(f"{conversation}/notes")).json()["items"] == []
     assert (await api.admin.get("/canned-replies")).json()["items"] == []
+    assert (await api.admin.get("/knowledge/documents")).json()["items"] == []
     assert await api.sent_texts() == texts_before
 
 

@@ -16,6 +16,7 @@ minute on two cores; the aim is every route's contract, not deep search.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +73,10 @@ async def _stored_picture(service: Service, conversation_id: str) -> str:
 
 
 async def _records(service: Service, bearer: dict[str, str]) -> dict[str, str]:
-    """Real ids for the ``{id}`` of each kind of path: a conversation whose patient sent text
-    and a picture (stored, so ``media/{id}`` serves it), a canned reply, an import, and an agent
-    who is not the admin the fuzzer runs as (so disabling it leaves the run logged in)."""
+    """Real ids for the ``{id}`` of each kind of path (the path before ``/{id}``): a
+    conversation whose patient sent text and a picture (stored, so ``media/{id}`` serves it), a
+    canned reply, an import, an agent who is not the admin the fuzzer runs as (so disabling it
+    leaves the run logged in), a knowledge document and an unanswered question."""
     await service.patient_writes(PATIENT, "Oi")
     await service.wait_for_texts(bool, PATIENT)  # the assistant's greeting
     picture = {"mimetype": "image/png", "filename": "foto.png", "data": PNG_BASE64}
@@ -91,6 +93,14 @@ async def _records(service: Service, bearer: dict[str, str]) -> dict[str, str]:
         content=PATIENTS_CSV,
         headers={**bearer, "Content-Type": "text/csv"},
     )
+    document = await service.http.post(
+        f"{api}/knowledge/documents",
+        json={"title": "Entregas", "text": "Entregamos às terças e quintas."},
+        headers=bearer,
+    )
+    question = await service.container.knowledge_base().record_unanswered(
+        service.association.id, "Vocês atendem em Campinas?", None, datetime.now(UTC)
+    )
     picture_id = await _stored_picture(service, conversation.id)
     return {
         "conversations": conversation.id,
@@ -100,13 +110,15 @@ async def _records(service: Service, bearer: dict[str, str]) -> dict[str, str]:
         "canned-replies": reply.json()["id"],
         "imports": queued.json()["id"],
         "agents": service.agent_id,
+        "knowledge/documents": document.json()["id"],
+        "knowledge/unanswered": question.id,
     }
 
 
 def _path_parameters(path: str, records: dict[str, str]) -> dict[str, str]:
     pinned = {"slug": SLUG} if "{slug}" in path else {}
     if "{id}" in path:
-        kind = path.removeprefix("/api/associations/{slug}/").split("/")[0]
+        kind = path.removeprefix("/api/associations/{slug}/").split("/{id}")[0]
         pinned["id"] = records[kind]  # a path this test does not know yet: add its record
     return pinned
 

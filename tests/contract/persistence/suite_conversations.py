@@ -7,7 +7,15 @@ import asyncio
 import pytest
 
 from wa_crm.domain.model.conversation import Channel, ConversationStatus, HandoffReason
-from wa_crm.domain.model.message import Author, Direction, Message, MessageStatus, Reaction
+from wa_crm.domain.model.message import (
+    UNTRANSCRIBABLE,
+    Author,
+    Direction,
+    Message,
+    MessageStatus,
+    MessageType,
+    Reaction,
+)
 from wa_crm.ports.unit_of_work import DuplicateKey
 
 from .base import PersistenceContract, UowFactory
@@ -170,6 +178,27 @@ class MessageContract(PersistenceContract):
             assert await uow.messages.get(ASSOCIATION, plain.id) == plain
             assert await uow.messages.get(ASSOCIATION, media.id) == media
             assert await uow.messages.get("other-association", plain.id) is None
+
+    async def test_a_voice_notes_transcript_is_kept_and_empty_is_not_none(
+        self, uow_factory: UowFactory
+    ) -> None:
+        heard = a_message(ASSOCIATION, "conv-1", type=MessageType.AUDIO, body="")
+        unheard = a_message(ASSOCIATION, "conv-1", type=MessageType.AUDIO, body="")
+        async with uow_factory() as uow:
+            await uow.messages.add(heard)
+            await uow.messages.add(unheard)
+            await uow.commit()
+        heard.transcribe("Qual o status do meu pedido?")
+        unheard.transcribe(UNTRANSCRIBABLE)
+        async with uow_factory() as uow:
+            await uow.messages.update(heard)
+            await uow.messages.update(unheard)
+            await uow.commit()
+        async with uow_factory() as uow:
+            loaded = await uow.messages.get(ASSOCIATION, heard.id)
+            empty = await uow.messages.get(ASSOCIATION, unheard.id)
+        assert loaded is not None and loaded.transcript == "Qual o status do meu pedido?"
+        assert empty is not None and empty.transcript == ""
 
     async def test_external_id_is_unique_per_association(self, uow_factory: UowFactory) -> None:
         message = a_message(ASSOCIATION, "conv-1")

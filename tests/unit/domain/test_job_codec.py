@@ -33,6 +33,7 @@ KINDS_QUEUED_ROWS_HOLD = {
     "BotTurn": "bot_turn",
     "Deliver": "deliver",
     "FetchMedia": "fetch_media",
+    "TranscribeVoiceNote": "transcribe_voice_note",
     "ImportRows": "import_rows",
     "PollSession": "poll_session",
     "ConfirmSessionDown": "check_session_down",

@@ -50,12 +50,6 @@ DELIVERY = (
 DUES = "A mensalidade da associação vence no dia 10 de cada mês e pode ser paga por Pix."
 
 
-class Unreadable(UnreadableDocument):
-    def __init__(self, code: str) -> None:
-        super().__init__(f"refused: {code}")
-        self.code = code
-
-
 @dataclass
 class FileReader:
     """Reads ``.txt`` files as UTF-8 and refuses anything else with ``refusal``."""
@@ -64,7 +58,7 @@ class FileReader:
 
     def text_of(self, filename: str, content_type: str, content: bytes) -> str:
         if not filename.endswith(".txt"):
-            raise Unreadable(self.refusal)
+            raise UnreadableDocument(f"refused {filename}", self.refusal)
         return content.decode()
 
 
@@ -152,6 +146,7 @@ async def test_a_file_is_read_and_titled_after_its_name() -> None:
     [
         ("unsupported_type", Locale.PT_BR, "Formato de arquivo não aceito"),
         ("encrypted", Locale.PT_BR, "protegido por senha"),
+        ("damaged", Locale.PT_BR, "corrompido"),
         ("no_text", Locale.EN, "no text we can read"),
         ("something_new", Locale.PT_BR, "Não conseguimos ler o arquivo"),
     ],

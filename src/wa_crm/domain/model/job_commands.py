@@ -64,6 +64,15 @@ class FetchMedia(JobCommand):
 
 
 @dataclass(frozen=True)
+class TranscribeVoiceNote(JobCommand):
+    """Turn a stored inbound voice note into text for the assistant and the agents."""
+
+    kind: ClassVar[str] = "transcribe_voice_note"
+    association_id: str
+    message_id: str
+
+
+@dataclass(frozen=True)
 class ImportRows(JobCommand):
     """Work through an uploaded registry file, a slice at a time."""
 

@@ -67,6 +67,11 @@ OPTED_OUT = "not sent: the contact opted out"
 WITHHELD_REASONS = frozenset({SUPERSEDED, OPTED_OUT})
 
 
+UNTRANSCRIBABLE = ""
+"""A voice note's transcript when none could be had: the transcriber refused it or gave up, or
+its file could not be fetched. Distinct from None, "not transcribed yet"."""
+
+
 # A send in flight or done whose WhatsApp id may still arrive with WAHA's ``message.any`` echo.
 AWAITING_ID_STATUSES = frozenset({MessageStatus.QUEUED, MessageStatus.SENT})
 
@@ -149,10 +154,11 @@ class Message:
     older than our history, or deleted since."""
     error: str | None = None
     send_started_at: datetime | None = None
-    transcript: str | None = None
-    """What a voice note says, once transcribed; what the assistant reads in its place."""
     """When its first send began: from then on the message may be on WhatsApp, whatever that
     send's outcome, so a later attempt looks for it before sending it again."""
+    transcript: str | None = None
+    """What a voice note says, once transcribed; what the assistant reads in its place. ""
+    when it could not be transcribed (``UNTRANSCRIBABLE``); None before any attempt."""
     pending_facts: list[Fact] = field(default_factory=list, init=False, repr=False, compare=False)
     """Facts raised and not yet collected that carry more than the state (reactions)."""
     changed: bool = field(default=False, init=False, repr=False, compare=False)
@@ -210,6 +216,11 @@ class Message:
         self.body = body
         self.changed = True
 
+    def transcribe(self, transcript: str) -> None:
+        """What the voice note says is known, or ``UNTRANSCRIBABLE``; agents see it live."""
+        self.transcript = transcript
+        self.changed = True
+
     def store_media(self, media: Media) -> None:
         """What is known of its file changed (fetched, stored, failed)."""
         self.media = media
@@ -257,6 +268,7 @@ class Message:
             },
             "reply_to": self.reply_to,
             "quoted_body": self.quoted_body,
+            "transcript": self.transcript,
             "status": self.status.value,
             "error": self.error,
             "created_at": self.created_at.isoformat(),

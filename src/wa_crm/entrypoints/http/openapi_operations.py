@@ -28,6 +28,7 @@ from wa_crm.entrypoints.http.openapi_shapes import (
     CONVERSATION_PAGE,
     DAY,
     ERASURE,
+    ERROR,
     FREE_OBJECT,
     IMPORT,
     MESSAGE,
@@ -111,6 +112,11 @@ READINESS = answer({"status": choice("ready", "not_ready")})
 CANNED_REPLY_FIELDS = dict.fromkeys(("shortcut", "text", "title"), STRING)
 TEXT_BODY = {JSON: request({"text": STRING}, required=("text",))}
 CSV_UPLOAD = {"text/csv": STRING, "multipart/form-data": request({"file": BINARY})}
+KNOWLEDGE_DOCUMENT_BODY = {
+    JSON: request({"title": STRING, "text": STRING}, required=("title", "text")),
+    "multipart/form-data": request({"file": BINARY, "title": STRING}, required=("file",)),
+}
+PASSAGE = answer({"document_id": STRING, "title": STRING, "text": STRING, "score": NUMBER})
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/healthz"): answers(answer({"status": STRING})),
@@ -224,6 +230,58 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         answer({"text": STRING}),
         body={JSON: request({"conversation_id": STRING}, required=("conversation_id",))},
     ),
+    ("GET", f"{PREFIX}/knowledge/search"): answers(
+        items_of(PASSAGE),
+        query=(
+            Query("q", STRING, "the question, 1 to 500 characters"),
+            Query("limit", {"type": "integer", "minimum": 1, "maximum": 20}, "at most"),
+        ),
+    ),
+    ("GET", f"{PREFIX}/knowledge/documents"): answers(items_of(ref("KnowledgeDocument"))),
+    ("POST", f"{PREFIX}/knowledge/documents"): answers(
+        ref("KnowledgeDocument"), status=201, body=KNOWLEDGE_DOCUMENT_BODY
+    ),
+    ("PUT", f"{PREFIX}/knowledge/documents/{{id}}"): answers(
+        ref("KnowledgeDocument"), body=KNOWLEDGE_DOCUMENT_BODY
+    ),
+    ("DELETE", f"{PREFIX}/knowledge/documents/{{id}}"): answers(answer({"deleted": STRING})),
+    ("GET", f"{PREFIX}/knowledge/unanswered"): answers(
+        items_of(
+            answer(
+                {
+                    "id": STRING,
+                    "text": STRING,
+                    "conversation_id": nullable(STRING),
+                    "first_asked_at": TIME,
+                    "last_asked_at": TIME,
+                    "times_asked": {"type": "integer"},
+                }
+            )
+        )
+    ),
+    ("POST", f"{PREFIX}/knowledge/unanswered/{{id}}/answer"): answers(
+        ref("KnowledgeDocument"),
+        status=201,
+        body={JSON: request({"answer": STRING}, required=("answer",))},
+    ),
+    ("POST", f"{PREFIX}/knowledge/try"): answers(
+        answer(
+            {
+                "answer": STRING,
+                "action": choice("none", "handoff", "objective_complete"),
+                "reason": STRING,
+                "sources": array(STRING),
+                "passages": array(PASSAGE),
+            }
+        ),
+        body={JSON: request({"question": STRING}, required=("question",))},
+        others={
+            "503": {
+                "description": "ai_unavailable: the assistant failed; try again",
+                "content": {JSON: {"schema": ERROR}},
+            }
+        },
+    ),
     ("GET", f"{PREFIX}/whatsapp"): answers(ref("WhatsAppSettings")),
     ("PUT", f"{PREFIX}/whatsapp"): answers(
         ref("WhatsAppSettings"),
@@ -328,6 +386,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         ("GET", f"/dashboard/{{slug}}/{page}"): Operation(
             answer={HTML: STRING}, query=(LANG,), redirects=True, html_errors=True
         )
-        for page in ("inbox", "settings/whatsapp", "monitoring", "team")
+        for page in ("inbox", "settings/whatsapp", "monitoring", "team", "knowledge")
     },
 }

@@ -165,6 +165,7 @@ COMPONENTS: dict[str, Schema] = {
             ),
             "reply_to": nullable(STRING),
             "quoted_body": nullable(STRING),
+            "transcript": nullable(STRING),
             "status": one_of(MessageStatus),
             "error": nullable(STRING),
             "created_at": TIME,
@@ -199,6 +200,17 @@ COMPONENTS: dict[str, Schema] = {
             "shortcut": STRING,
             "title": STRING,
             "text": STRING,
+            "created_at": TIME,
+            "updated_at": TIME,
+        }
+    ),
+    "KnowledgeDocument": answer(
+        {
+            "id": STRING,
+            "title": STRING,
+            "kind": choice("document", "faq"),
+            "chunks": INTEGER,
+            "filename": nullable(STRING),
             "created_at": TIME,
             "updated_at": TIME,
         }

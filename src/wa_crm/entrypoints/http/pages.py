@@ -1,7 +1,7 @@
 """Server-rendered pages (architecture.md section 7): ``GET /login``,
 ``GET /dashboard/{slug}/inbox`` and, for admins, ``/dashboard/{slug}/settings/whatsapp`` (the
-WhatsApp setup wizard), ``/dashboard/{slug}/monitoring`` and ``/dashboard/{slug}/team`` (agents,
-their access and tokens).
+WhatsApp setup wizard), ``/dashboard/{slug}/monitoring``, ``/dashboard/{slug}/team`` (agents,
+their access and tokens) and ``/dashboard/{slug}/knowledge`` (the knowledge base).
 
 Jinja2 templates (auto-escaped) with plain JavaScript over the agent API and its SSE stream;
 everything a page loads is served from ``/static`` by this app: no build step, no CDN.
@@ -266,6 +266,7 @@ def _admin_page(template: str, page: str) -> Callable[[Request], Awaitable[Respo
 settings_whatsapp_page = _admin_page("settings_whatsapp.html", "settings")
 monitoring_page = _admin_page("monitoring.html", "monitoring")
 team_page = _admin_page("team.html", "team")
+knowledge_page = _admin_page("knowledge.html", "knowledge")
 
 
 async def dashboard_home(request: Request) -> Response:
@@ -291,6 +292,7 @@ routes = [
     Route("/dashboard/{slug}/settings/whatsapp", settings_whatsapp_page, methods=["GET"]),
     Route("/dashboard/{slug}/monitoring", monitoring_page, methods=["GET"]),
     Route("/dashboard/{slug}/team", team_page, methods=["GET"]),
+    Route("/dashboard/{slug}/knowledge", knowledge_page, methods=["GET"]),
     Mount("/static/v/{version}", StaticFiles(directory=STATIC_DIR), name="versioned_static"),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

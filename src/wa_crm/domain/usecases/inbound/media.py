@@ -9,6 +9,8 @@
   never silently dropped. The size limit holds while downloading, not after.
 - The message records the type the bytes prove when they prove one (``file_types``), else the
   declared one; either way only proven raster images, audio and video are shown inline.
+- A contact's voice note, once stored, is queued for transcription in the same transaction
+  (``voice_notes``); one whose file cannot be had is marked untranscribable at once.
 """
 
 from __future__ import annotations
@@ -17,11 +19,19 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 
+from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.file_types import identify
 from wa_crm.domain.model.job_commands import FetchMedia
 from wa_crm.domain.model.jobs import Attempt
+from wa_crm.domain.model.message import UNTRANSCRIBABLE
 from wa_crm.domain.usecases.inbound.contacts import connection_of
+from wa_crm.domain.usecases.inbound.voice_notes import (
+    queue_transcription,
+    settle_transcript,
+    will_transcribe,
+)
 from wa_crm.ports.media import MediaStore
+from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
 from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
 
@@ -49,6 +59,9 @@ class FetchInboundMedia:
     gateway: WhatsAppGateway
     media: MediaStore
     limits: MediaLimits
+    clock: Clock
+    transcriber: bool = False
+    """The deployment has a transcriber: voice notes may be queued for one."""
 
     async def __call__(self, command: FetchMedia, attempt: Attempt) -> None:
         association_id, message_id = command.association_id, command.message_id
@@ -66,18 +79,18 @@ class FetchInboundMedia:
         except GatewayError as error:
             if error.retryable and not attempt.is_last:
                 raise
-            await self._record(association_id, message_id, error=f"not fetched: {error}")
+            await self._record(association, message_id, error=f"not fetched: {error}")
             return
         mimetype = identify(data, message.media.mimetype) or message.media.mimetype
         refusal = self.limits.refusal(mimetype, len(data))
         if refusal is not None:
-            await self._record(association_id, message_id, error=refusal)
+            await self._record(association, message_id, error=refusal)
             return
         key = media_key(association_id, message_id)
         await self.media.put(key, data, mimetype)
         checksum = hashlib.sha256(data).hexdigest()
         recorded = await self._record(
-            association_id,
+            association,
             message_id,
             url=key,
             mimetype=mimetype,
@@ -88,13 +101,21 @@ class FetchInboundMedia:
         if not recorded:  # purged or erased meanwhile: its file must not outlive it
             await self.media.delete(key)
 
-    async def _record(self, association_id: str, message_id: str, **changes: object) -> bool:
+    async def _record(self, association: Association, message_id: str, **changes: object) -> bool:
         """False when the message is gone."""
         async with self.uow_factory() as uow:
-            message = await uow.messages.get(association_id, message_id)
+            message = await uow.messages.get(association.id, message_id)
             if message is None or message.media is None:
                 return False
-            message.store_media(dataclasses.replace(message.media, **changes))  # type: ignore[arg-type]
-            await uow.messages.update(message)
+            media = dataclasses.replace(message.media, **changes)  # type: ignore[arg-type]
+            message.store_media(media)
+            transcribing = will_transcribe(association, message, self.transcriber)
+            now = self.clock.now()
+            if transcribing and not media.stored and message.transcript is None:
+                await settle_transcript(uow, association, message, UNTRANSCRIBABLE, now)
+            else:
+                await uow.messages.update(message)
+                if transcribing and media.stored:
+                    await queue_transcription(uow, message, now)
             await uow.commit()
         return True

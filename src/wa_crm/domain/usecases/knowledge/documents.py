@@ -47,6 +47,10 @@ _UNREADABLE: dict[str, dict[Locale, str]] = {
         Locale.PT_BR: "O PDF está protegido por senha; envie uma cópia sem senha.",
         Locale.EN: "The PDF is password-protected; send a copy without a password.",
     },
+    "damaged": {
+        Locale.PT_BR: "O arquivo está corrompido ou incompleto; exporte-o de novo e envie.",
+        Locale.EN: "The file is damaged or incomplete; export it again and send it.",
+    },
     "not_utf8": {
         Locale.PT_BR: "O arquivo de texto não está em UTF-8; salve-o em UTF-8 e envie de novo.",
         Locale.EN: "The text file is not UTF-8; save it as UTF-8 and send it again.",
@@ -170,9 +174,8 @@ class KnowledgeDocuments:
                     self.reader.text_of, upload.filename, upload.content_type, upload.content
                 )
             except UnreadableDocument as error:
-                code = str(getattr(error, "code", ""))
-                _log.info("Uploaded document refused", extra={"reason": code or str(error)})
-                messages = _UNREADABLE.get(code, _UNREADABLE_OTHERWISE)
+                _log.info("Uploaded document refused", extra={"reason": error.code})
+                messages = _UNREADABLE.get(error.code, _UNREADABLE_OTHERWISE)
                 return Failure(UnreadableFile(messages[locale]))
             if not (title or "").strip():
                 title = title_from_filename(upload.filename)
