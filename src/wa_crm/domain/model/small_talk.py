@@ -1,0 +1,55 @@
+"""Greetings and pleasantries, told apart from what the contact wants (architecture.md
+section 4, item 5).
+
+A turn whose messages are only greetings ("oi", "Olá, boa tarde", "tudo bem?", an emoji) is
+answered by the assistant itself, without a model; greetings in front of a question are
+dropped from the question the knowledge base is searched with and from the handoff note, so
+an agent never reads "Olá, boa tarde" as what the contact wants. Case, accents, repeated
+letters ("oiii") and punctuation do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_GREETING = (
+    r"(?:o+i+e*|ola+|opa+|alo+|e ai|eai|ei|hey|hi|hello|"
+    r"bom dia|boa tarde|boa noite|boas|good (?:morning|afternoon|evening)|"
+    r"tudo (?:bem|bom|certo|joia|tranquilo)|td (?:bem|bom)|tranquilo|beleza|blz|"
+    r"como vai(?: voce)?|como voce esta|how are you|"
+    r"e (?:voce|vc)|pessoal|gente|galera|everyone)"
+)
+_LEADING_GREETINGS = re.compile(rf"[\W_]*(?:\b{_GREETING}\b[\W_]*)*")
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """``text`` lowercased without accents, and for each of its characters the index of the
+    original character it came from (so a match maps back to the text as written)."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for part in unicodedata.normalize("NFKD", char.casefold()):
+            if not unicodedata.combining(part):
+                folded.append(part)
+                origin.append(index)
+    return "".join(folded), origin
+
+
+def _greeting_end(text: str) -> int:
+    """Where ``text`` goes on after its leading greetings (and the punctuation, spaces and
+    emojis around them)."""
+    folded, origin = _folded(text)
+    match = _LEADING_GREETINGS.match(folded)
+    end = match.end() if match else 0
+    return len(text) if end >= len(folded) else origin[end]
+
+
+def is_greeting(text: str) -> bool:
+    """Only greetings, pleasantries, punctuation or emojis: nothing to answer but hello."""
+    return bool(text.strip()) and _greeting_end(text) >= len(text)
+
+
+def without_greetings(text: str) -> str:
+    """``text`` from its first word that is not a greeting; "" when it is only greetings."""
+    return text[_greeting_end(text) :].strip()
