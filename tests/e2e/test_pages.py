@@ -159,3 +159,22 @@ async def test_a_failed_form_login_returns_to_the_form_with_the_reason(
         assert refused.status_code == 303
         page = await client.get(refused.headers["location"] + "&lang=en")
     assert "Wrong association, e-mail or password." in page.text
+
+
+async def test_the_knowledge_page_is_for_admins_and_linked_in_their_navigation(
+    service: Service,
+) -> None:
+    admin = NewAgent("e2e", "ada@e2e.org", "Ada", "admin", "admin-password")
+    (await service.container.create_agent()(admin)).unwrap()
+    async with browser_session(service, "e2e", "ana@e2e.org", "agent-password") as ana:
+        refused = await ana.get("/dashboard/e2e/knowledge")
+        assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
+    async with browser_session(service, "e2e", "ada@e2e.org", "admin-password") as ada:
+        inbox = await ada.get("/dashboard/e2e/inbox")
+        assert 'href="/dashboard/e2e/knowledge"' in inbox.text
+        page = await ada.get("/dashboard/e2e/knowledge?lang=en")
+        assert page.status_code == 200
+        assert "<h1>Knowledge base</h1>" in page.text
+        assert 'aria-current="page">Knowledge base</a>' in page.text
+        for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
+            assert (await ada.get(asset)).status_code == 200, asset
