@@ -12,13 +12,16 @@ import asyncio
 import socket
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import httpx
 import pytest
 
+from wa_crm.domain.model.knowledge import Passage
 from wa_crm.ports.ai import (
+    MEDICAL_QUESTION,
+    NO_ANSWER,
     AIProvider,
     AIProviderError,
     AIProviderErrorKind,
@@ -27,8 +30,16 @@ from wa_crm.ports.ai import (
     Speaker,
     TurnMessage,
     TurnRequest,
+    TurnTask,
 )
-from wa_crm.testing.fake_ai_servers import Delay, FakeAIServer, HttpError, RawBody, RawJson
+from wa_crm.testing.fake_ai_servers import (
+    Delay,
+    FakeAIServer,
+    HttpError,
+    RawBody,
+    RawJson,
+    Text,
+)
 
 API_KEY = "sk-contract-0123456789abcdefghijklmnop"
 MODEL = "contract-model"
@@ -52,6 +63,19 @@ HANDOFF_ARGS: dict[str, Any] = {
     "summary": "Quer óleo de CBD para a mãe.\nPrefere falar com um atendente.",
     "collected": {"name": "Ana", "city": "Campinas"},
 }
+DELIVERIES = Passage(
+    "d-1", "Regras de entrega", "Entregamos em Campinas às terças e quintas-feiras.", 0.8
+)
+MEMBERSHIP = Passage(
+    "d-2", "Como se associar", "Para se associar, envie a receita e um documento.", 0.4
+)
+WITH_PASSAGES = TurnRequest(
+    system_prompt=PROMPT,
+    objective=OBJECTIVE,
+    history=(TurnMessage(Speaker.CONTACT, "Vocês entregam em Campinas?"),),
+    contact={"kind": "member", "first_name": "Maria"},
+    passages=(DELIVERIES, MEMBERSHIP),
+)
 COMPLETE_ARGS: dict[str, Any] = {
     "summary": "Lead de Campinas interessada em óleo de CBD.",
     "collected": {"name": "Ana", "city": "Campinas", "interest": "óleo de CBD"},
@@ -320,3 +344,126 @@ class AIProviderContract:
             assert history_text[:20] not in text
         # a message that quotes nothing of the request is kept: it helps whoever configures it
         assert "does not exist" in str(errors[-1])
+
+    # ------------------------------------------------------------------ the association's documents
+
+    async def test_the_passages_reach_the_model_under_their_titles(self, driver: AIDriver) -> None:
+        driver.script_text("ok")
+
+        await driver.provider.reply(WITH_PASSAGES)
+
+        system = driver.seen().system
+        assert "Documentos da associação" in system
+        for passage in (DELIVERIES, MEMBERSHIP):
+            assert f"### {passage.title}\n{passage.text}" in system
+        assert system.index(DELIVERIES.title) < system.index(MEMBERSHIP.title)
+        assert '"Fonte: <title>"' in system
+        for reason in ("no_answer", "medical_question", "emergency"):
+            assert f'reason "{reason}"' in system
+        assert "dosage, symptoms, side effects, diagnosis, drug interactions" in system
+
+    async def test_no_passages_is_said_and_english_has_its_words(self, driver: AIDriver) -> None:
+        driver.script_text("ok")
+
+        await driver.provider.reply(TurnRequest(PROMPT, OBJECTIVE, HISTORY, locale="en"))
+
+        system = driver.seen().system
+        assert "The association's documents: none was found" in system
+        assert '"Source: <title>"' in system
+        assert "Reply in en." in system
+
+    async def test_the_sources_are_the_titles_the_answer_names(self, driver: AIDriver) -> None:
+        driver.script_text("Entregamos às terças e quintas.\n\nFonte: Regras de entrega")
+
+        reply = await driver.provider.reply(WITH_PASSAGES)
+
+        assert reply == BotReply(
+            text="Entregamos às terças e quintas.\n\nFonte: Regras de entrega",
+            sources=("Regras de entrega",),
+        )
+
+    async def test_an_answer_naming_no_title_has_no_sources(self, driver: AIDriver) -> None:
+        driver.script_text("Olá! Como posso ajudar?")
+
+        reply = await driver.provider.reply(WITH_PASSAGES)
+
+        assert reply.sources == ()
+
+    @pytest.mark.parametrize(
+        ("said", "reason"),
+        [
+            ("no_answer", NO_ANSWER),
+            ("No answer", NO_ANSWER),
+            ("medical_question", MEDICAL_QUESTION),
+            ("Medical-Question", MEDICAL_QUESTION),
+            ("emergency", "emergency"),
+            ("pede uma pessoa", "pede uma pessoa"),
+        ],
+    )
+    async def test_the_handoff_reasons_the_orchestrator_acts_on(
+        self, driver: AIDriver, said: str, reason: str
+    ) -> None:
+        driver.script_action("handoff", {"reason": said, "summary": "Entrega em Campinas?"})
+
+        reply = await driver.provider.reply(WITH_PASSAGES)
+
+        assert reply.action is BotAction.HANDOFF
+        assert reply.reason == reason
+        assert reply.summary == "Entrega em Campinas?"
+
+    # ------------------------------------------------------------------ the agents' tasks
+
+    async def test_a_suggested_reply_is_plain_text_from_the_passages_with_no_tools(
+        self, driver: AIDriver
+    ) -> None:
+        driver.fake.push(Text("Olá, Maria! Entregamos em Campinas às terças e quintas."))
+        history = (
+            *WITH_PASSAGES.history,
+            TurnMessage(Speaker.ASSISTANT, "Vou verificar."),
+        )
+        request = replace(WITH_PASSAGES, history=history, task=TurnTask.SUGGEST_REPLY)
+
+        reply = await driver.provider.reply(request)
+
+        assert reply == BotReply(text="Olá, Maria! Entregamos em Campinas às terças e quintas.")
+        body = driver.fake.last_body
+        assert "tools" not in body
+        assert "tool_choice" not in body
+        assert "response_format" not in body
+        seen = driver.seen()
+        assert "draft" in seen.system
+        assert f"### {DELIVERIES.title}" in seen.system
+        assert "Write in pt-BR." in seen.system
+        assert OBJECTIVE not in seen.system
+        assert seen.turns == [
+            (
+                "user",
+                "Conversation:\nContato: Vocês entregam em Campinas?\n"
+                "Associação: Vou verificar.\n\nDraft the agent's next message.",
+            )
+        ]
+
+    async def test_a_summary_is_plain_text_in_a_few_lines_with_no_tools(
+        self, driver: AIDriver
+    ) -> None:
+        driver.fake.push(Text("Maria pergunta se há entrega em Campinas.\nNada pendente."))
+        request = replace(WITH_PASSAGES, task=TurnTask.SUMMARIZE, locale="en")
+
+        reply = await driver.provider.reply(request)
+
+        assert reply == BotReply(text="Maria pergunta se há entrega em Campinas.\nNada pendente.")
+        assert "tools" not in driver.fake.last_body
+        seen = driver.seen()
+        assert "2 to 4 short lines" in seen.system
+        assert "Write in en." in seen.system
+        assert DELIVERIES.text not in seen.system
+        assert seen.turns[-1][1].endswith("Summarize this conversation.")
+        assert "Contact: Vocês entregam em Campinas?" in seen.turns[-1][1]
+
+    async def test_a_task_with_an_empty_answer_is_a_bad_reply(self, driver: AIDriver) -> None:
+        driver.fake.push(Text(""))
+
+        with pytest.raises(AIProviderError) as caught:
+            await driver.provider.reply(replace(WITH_PASSAGES, task=TurnTask.SUMMARIZE))
+
+        assert caught.value.kind is AIProviderErrorKind.BAD_REPLY

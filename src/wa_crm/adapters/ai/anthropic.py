@@ -2,7 +2,8 @@
 
 One ``POST /v1/messages`` per turn, with the system text top-level, the history as strictly
 alternating user/assistant messages that start with the user (consecutive messages of one
-speaker are joined by newlines), and the ``handoff`` and ``objective_complete`` tools. The
+speaker are joined by newlines), and the ``handoff`` and ``objective_complete`` tools; an agent's
+task (suggest a reply, summarize) sends the conversation as one transcript and no tools. The
 answer's ``text`` blocks are the text (joined by blank lines); its ``tool_use`` blocks the
 action.
 """
@@ -14,9 +15,9 @@ from typing import Any
 import httpx
 
 from wa_crm.adapters.ai.errors import bad_reply, error_for_response, error_for_transport
-from wa_crm.adapters.ai.prompt import TOOLS, alternating_turns, system_text
-from wa_crm.adapters.ai.replies import ToolCall, arguments_of, bot_reply
-from wa_crm.ports.ai import BotReply, TurnRequest
+from wa_crm.adapters.ai.prompt import TOOLS, alternating_turns, system_text, task_transcript
+from wa_crm.adapters.ai.replies import ToolCall, arguments_of, reply_for
+from wa_crm.ports.ai import BotReply, TurnRequest, TurnTask
 
 PROVIDER = "the Anthropic API"
 API_VERSION = "2023-06-01"
@@ -64,10 +65,18 @@ class AnthropicProvider:
             withhold = [system, *(message.text for message in request.history)]
             raise error_for_response(PROVIDER, response, api_key=self._api_key, withhold=withhold)
         text, calls = self._read(response)
-        return bot_reply(PROVIDER, text, calls)
+        return reply_for(PROVIDER, request, text, calls)
 
     def body(self, request: TurnRequest) -> dict[str, Any]:
-        """The Messages API request for one turn."""
+        """The Messages API request for one turn; an agent's task sends the conversation as one
+        transcript and no tools."""
+        if request.task is not TurnTask.REPLY:
+            return {
+                "model": request.model or self.model,
+                "max_tokens": self.max_tokens,
+                "system": system_text(request, json_mode=False),
+                "messages": [{"role": "user", "content": task_transcript(request)}],
+            }
         return {
             "model": request.model or self.model,
             "max_tokens": self.max_tokens,

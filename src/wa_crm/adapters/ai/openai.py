@@ -1,8 +1,10 @@
 """``OpenAIProvider``: the AIProvider port over an OpenAI-compatible chat completions API.
 
 Works with OpenAI, Ollama, vLLM and anything else that serves ``POST /v1/chat/completions``.
-One request per turn: a system message (prompt, objective, what is known of the contact and how
-to answer), then the history as user/assistant messages. With ``use_tools`` the model is
+One request per turn: a system message (prompt, objective, what is known of the contact, the
+association's passages and how to answer), then the history as user/assistant messages; an
+agent's task (suggest a reply, summarize) sends the conversation as one transcript and no tools,
+and reads the content as plain text. With ``use_tools`` the model is
 offered the ``handoff`` and ``objective_complete`` functions (``tool_choice: "auto"``); without
 (servers or models that lack tool calling) it is asked for a JSON object
 (``response_format: {"type": "json_object"}``), and a content that is not one is the text.
@@ -16,9 +18,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from wa_crm.adapters.ai.errors import bad_reply, error_for_response, error_for_transport
-from wa_crm.adapters.ai.prompt import TOOLS, system_text, turns
-from wa_crm.adapters.ai.replies import ToolCall, arguments_of, bot_reply, from_json_content
-from wa_crm.ports.ai import BotReply, TurnRequest
+from wa_crm.adapters.ai.prompt import TOOLS, system_text, task_transcript, turns
+from wa_crm.adapters.ai.replies import ToolCall, arguments_of, from_json_content, reply_for
+from wa_crm.ports.ai import BotReply, TurnRequest, TurnTask
 
 PROVIDER = "the OpenAI-compatible API"
 
@@ -68,16 +70,22 @@ class OpenAIProvider:
             raise error_for_response(
                 self._where, response, api_key=self._api_key, withhold=withhold
             )
-        text, calls = self._read(response)
-        return bot_reply(self._where, text, calls)
+        text, calls = self._read(response, json_mode=self._json_mode(request))
+        return reply_for(self._where, request, text, calls)
+
+    def _json_mode(self, request: TurnRequest) -> bool:
+        return not self.use_tools and request.task is TurnTask.REPLY
 
     def body(self, request: TurnRequest) -> dict[str, Any]:
-        """The chat completions request for one turn."""
-        messages: list[dict[str, Any]] = [
-            {"role": "system", "content": system_text(request, json_mode=not self.use_tools)}
-        ]
-        messages += [{"role": role, "content": text} for role, text in turns(request.history)]
+        """The chat completions request for one turn; an agent's task asks for plain text, with
+        no tools."""
+        system = system_text(request, json_mode=self._json_mode(request))
+        messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
         body: dict[str, Any] = {"model": request.model or self.model, "messages": messages}
+        if request.task is not TurnTask.REPLY:
+            messages.append({"role": "user", "content": task_transcript(request)})
+            return body
+        messages += [{"role": role, "content": text} for role, text in turns(request.history)]
         if self.use_tools:
             body["tools"] = [
                 {
@@ -91,7 +99,7 @@ class OpenAIProvider:
             body["response_format"] = {"type": "json_object"}
         return body
 
-    def _read(self, response: httpx.Response) -> tuple[str, list[ToolCall]]:
+    def _read(self, response: httpx.Response, *, json_mode: bool) -> tuple[str, list[ToolCall]]:
         try:
             data: Any = response.json()
         except ValueError:
@@ -107,7 +115,7 @@ class OpenAIProvider:
         if not text and isinstance(message.get("refusal"), str):
             text = message["refusal"]
         calls = [_tool_call(item) for item in message.get("tool_calls") or []]
-        if not self.use_tools and text:
+        if json_mode and text:
             text, envelope_calls = from_json_content(text)
             calls += envelope_calls
         return text, [call for call in calls if call is not None]

@@ -8,6 +8,10 @@
   a JSON object inside a Markdown code fence counts (small local models add one).
 - A reply with neither text nor action is a ``BAD_REPLY``: there would be nothing to send, and
   the orchestrator then hands the contact to a person instead of leaving them unanswered.
+- A handoff reason the orchestrator acts on (``no_answer``, ``medical_question``, ``emergency``)
+  is recognised however the model spelt it ("No answer", "medical-question"); the reply's
+  ``sources`` are the passages' titles its text names.
+- An agent's task (suggest a reply, summarize) is its text alone: tool calls are ignored.
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from wa_crm.adapters.ai.errors import bad_reply
-from wa_crm.adapters.ai.prompt import HANDOFF, OBJECTIVE_COMPLETE
-from wa_crm.ports.ai import BotAction, BotReply
+from wa_crm.adapters.ai.prompt import HANDOFF, OBJECTIVE_COMPLETE, REASONS, named_sources
+from wa_crm.ports.ai import BotAction, BotReply, TurnRequest, TurnTask
 
 _ACTIONS = {HANDOFF: BotAction.HANDOFF, OBJECTIVE_COMPLETE: BotAction.OBJECTIVE_COMPLETE}
 _FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*\n(.*)\n\s*```$", re.DOTALL)
@@ -57,6 +61,18 @@ def from_json_content(content: str) -> tuple[str, list[ToolCall]]:
     return _string(data.get("text")), calls
 
 
+def reply_for(
+    provider: str, request: TurnRequest, text: str, calls: Sequence[ToolCall]
+) -> BotReply:
+    """What the model answered to ``request``, as the reply of its task."""
+    if request.task is not TurnTask.REPLY:
+        if not text.strip():
+            raise bad_reply(provider, "with an empty text")
+        return BotReply(text=text.strip())
+    reply = bot_reply(provider, text, calls)
+    return replace(reply, sources=named_sources(reply.text, request))
+
+
 def bot_reply(provider: str, text: str, calls: Sequence[ToolCall]) -> BotReply:
     known = [call for call in calls if call.name in _ACTIONS]
     text = text.strip()
@@ -71,10 +87,15 @@ def bot_reply(provider: str, text: str, calls: Sequence[ToolCall]) -> BotReply:
     return BotReply(
         text=text,
         action=_ACTIONS[chosen.name],
-        reason=_string(chosen.arguments.get("reason")),
+        reason=_reason(_string(chosen.arguments.get("reason"))),
         summary=_string(chosen.arguments.get("summary")),
         collected=collected,
     )
+
+
+def _reason(reason: str) -> str:
+    spelt = "_".join(reason.lower().replace("-", " ").split())
+    return spelt if spelt in REASONS else reason
 
 
 def _string(value: object) -> str:
