@@ -11,6 +11,7 @@ yet (the wizard's starting point): the simulator has no session until the servic
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -44,6 +45,13 @@ class Service:
 
     async def patient_writes(self, chat_id: str, text: str, push_name: str = "") -> str:
         body = {"from": chat_id, "text": text, "push_name": push_name}
+        response = await self.http.post(f"{self.simulator_url}/_sim/{SESSION}/inbound", json=body)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    async def patient_sends_voice_note(self, chat_id: str, audio: bytes) -> str:
+        media = {"mimetype": "audio/ogg; codecs=opus", "data": base64.b64encode(audio).decode()}
+        body = {"from": chat_id, "media": media}
         response = await self.http.post(f"{self.simulator_url}/_sim/{SESSION}/inbound", json=body)
         response.raise_for_status()
         return str(response.json()["id"])
