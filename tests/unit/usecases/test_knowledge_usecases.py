@@ -175,6 +175,15 @@ async def test_passages_are_embedded_when_an_embedder_is_configured() -> None:
     assert added.chunks == 1
 
 
+async def test_a_question_reaches_the_embedder_with_personal_data_masked() -> None:
+    embedder = RecordingEmbedder()
+    w = await world(embedder)
+
+    await SearchKnowledge(w.knowledge, embedder)("a", "Meu CPF 123.456.789-09 está ativo?", 2)
+
+    assert embedder.calls == [["Meu CPF [CPF_1] está ativo?"]]
+
+
 async def test_an_embedder_that_fails_loses_no_document(caplog: pytest.LogCaptureFixture) -> None:
     w = await world(RecordingEmbedder(fails=True))
 

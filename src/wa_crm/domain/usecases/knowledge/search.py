@@ -2,7 +2,9 @@
 and the admins' "try a question" sees what the assistant would be given.
 
 With an ``Embedder`` configured the question's vector joins the search (the hybrid rank); an
-embedder that fails leaves full text alone, so a search never fails for it.
+embedder that fails leaves full text alone, so a search never fails for it. The embedder is an
+external service: the question reaches it with documents, e-mails, phones and addresses masked
+(a masked value carries no meaning a passage could match anyway).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.errors import DomainError
 from wa_crm.domain.model.knowledge import Passage
+from wa_crm.domain.model.privacy import Masker
 from wa_crm.domain.usecases.knowledge.limits import question_of, results_limit
 from wa_crm.ports.ai import AIProviderError
 from wa_crm.ports.knowledge import Embedder, KnowledgeBase
@@ -49,7 +52,7 @@ class SearchKnowledge:
         if self.embedder is None:
             return None
         try:
-            return (await self.embedder.embed([question]))[0]
+            return (await self.embedder.embed([Masker().mask(question)]))[0]
         except AIProviderError as error:
             _log.warning("Embedder failed; searching text only", extra={"kind": error.kind.value})
             return None
