@@ -233,6 +233,11 @@ async def test_an_agent_takes_over_a_conversation_live(page: Any, service: Servi
     await expect(messages.locator(".msg-bot").last).to_contain_text("o-1042")
     await expect(page.locator("#sidebar")).to_contain_text("Maria Aparecida Silva")
     await expect(page.locator("#sidebar .order")).to_have_count(2)
+    await expect(page.locator("#sidebar .order .order-status")).to_have_text(
+        ["shipped", "delivered"]
+    )
+    await expect(page.locator("#sidebar .order").first).to_contain_text("11/02/2026")
+    await expect(page.locator("#sidebar .order").first).to_contain_text("R$559.80")
 
     # Claim: the buttons follow the status machine.
     await page.click("#btn-claim")
@@ -338,6 +343,23 @@ async def test_the_inbox_speaks_the_associations_language(page: Any, service: Se
     await expect(page.locator("#btn-claim")).to_have_text("Assumir")
     await expect(page.locator("#message-list .msg-bot").first).to_contain_text("Olá")
     await expect(page.locator("#message-list .day").first).to_have_text("Hoje")
+
+    # A member's orders: the assistant and the sidebar say status, date and total in pt-BR.
+    await service.patient_writes(MARIA, "Cadê meu pedido?", push_name="Maria")
+    await row(page, "Maria").click()
+    await expect(page.locator("#message-list .msg-bot").last).to_contain_text(
+        "Seu último pedido (o-1042, de 02/11/2026) foi enviado. "
+        "Itens: Óleo CBD 3% 30ml x2. Total: R$ 559,80."
+    )
+    latest = page.locator("#sidebar .order").first
+    await expect(latest).to_contain_text("o-1042")
+    await expect(latest.locator(".order-status")).to_have_text("enviado")
+    await expect(latest).to_contain_text("02/11/2026")
+    await expect(latest).to_contain_text("R$ 559,80")
+    await expect(page.locator("#sidebar .order").last.locator(".order-status")).to_have_text(
+        "entregue"
+    )
+
     await page.goto(f"{service.service_url}/dashboard/e2e/inbox?lang=en")
     await expect(page.locator("#tab-pending")).to_contain_text("Pending")
 

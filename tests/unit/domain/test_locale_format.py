@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -18,6 +20,7 @@ from wa_crm.domain.model.locale_format import (
     order_status_phrase,
 )
 
+I18N = Path(__file__).resolve().parents[3] / "src/wa_crm/entrypoints/http/templates/i18n.json"
 PT_MONEY = re.compile(r"^-?R\$ \d{1,3}(\.\d{3})*,\d{2}$")
 EN_MONEY = re.compile(r"^-?R\$\d{1,3}(,\d{3})*\.\d{2}$")
 amounts = st.decimals(
@@ -101,3 +104,11 @@ def test_status_phrases() -> None:
     assert order_status_phrase("pending", "pt-BR") == "está pendente"
     assert order_status_phrase("shipped", "en") == "was shipped"
     assert order_status_phrase("Em separação", "pt-BR") == "está com a situação “Em separação”"
+
+
+def test_the_inbox_translations_say_the_statuses_as_the_assistant_does() -> None:
+    strings = json.loads(I18N.read_text(encoding="utf-8"))
+
+    for status in ORDER_STATUSES:
+        for locale in ("pt-BR", "en"):
+            assert strings[locale][f"order_status_{status}"] == order_status_label(status, locale)

@@ -31,7 +31,11 @@ export const longDate = new Intl.DateTimeFormat(boot.locale, {
   weekday: "long", day: "numeric", month: "long", year: "numeric",
 });
 export const dateOnly = new Intl.DateTimeFormat(boot.locale, { dateStyle: "medium" });
-export const money = new Intl.NumberFormat(boot.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+// orders: the date as the assistant writes it (02/11/2026) and amounts in reais (R$ 559,80)
+export const numericDate = new Intl.DateTimeFormat(boot.locale, {
+  day: "2-digit", month: "2-digit", year: "numeric",
+});
+export const reais = new Intl.NumberFormat(boot.locale, { style: "currency", currency: "BRL" });
 
 export function dayKey(date) {
   return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;

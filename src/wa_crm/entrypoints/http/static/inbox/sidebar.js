@@ -1,6 +1,6 @@
 // The contact sidebar: the contact, the patient and their orders when a member, earlier
 // conversations, and for admins the contact's data export and erasure.
-import { contactName, dateOnly, fieldLabel, formatPhone, money } from "./helpers.js";
+import { contactName, dateOnly, fieldLabel, formatPhone, numericDate, reais } from "./helpers.js";
 import { privacySection } from "./privacy.js";
 import { ADMIN, state, view } from "./state.js";
 import { showError } from "./toasts.js";
@@ -29,6 +29,12 @@ function facts(entries) {
     h("dt", { text: label }),
     h("dd", { text: typeof value === "string" ? value : JSON.stringify(value) }),
   ]));
+}
+
+/** An order's status in the agent's words; one the translations lack as it is. */
+function orderStatus(status) {
+  const key = `order_status_${String(status).trim().toLowerCase().replace(/[ -]/g, "_")}`;
+  return T[key] ?? status;
 }
 
 function renderSidebar(detail) {
@@ -71,11 +77,11 @@ function renderSidebar(detail) {
           { class: "order" },
           h("div", { class: "order-top" },
             h("span", { text: order.id }),
-            h("span", { class: "muted", text: dateOnly.format(new Date(`${order.date}T12:00:00`)) })),
+            h("span", { class: "muted", text: numericDate.format(new Date(`${order.date}T12:00:00`)) })),
           h("div", { class: "order-items", text: order.items }),
           h("div", { class: "order-bottom" },
-            h("span", { text: order.status }),
-            h("span", { text: `${T.order_total} ${money.format(Number(order.total))}` })),
+            h("span", { class: "order-status", text: orderStatus(order.status) }),
+            h("span", { text: `${T.order_total} ${reais.format(Number(order.total))}` })),
         )))
         : h("p", { class: "muted", text: T.no_orders }),
     ));
