@@ -8,6 +8,7 @@ secrets encrypted, enums as their strings, settings as JSON objects, times in UT
 
 from __future__ import annotations
 
+from array import array
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -370,7 +371,7 @@ def rows(cipher: SecretCipher) -> dict[str, list[dict[str, Any]]]:
                 "position": 0,
                 "text": "As entregas são às terças e quintas.",
                 "terms": "entreg entreg terc quint",  # knowledge_text.search_terms, title first
-                "embedding": [0.6, 0.8],
+                "embedding": array("f", [0.6, 0.8]).tobytes(),  # little-endian float32
             }
         ],
         "knowledge_unanswered": [

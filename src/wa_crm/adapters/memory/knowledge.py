@@ -19,6 +19,7 @@ from wa_crm.domain.model.knowledge_text import (
     question_key,
     rank_passages,
     search_terms,
+    stored_embedding,
 )
 
 
@@ -48,7 +49,7 @@ class InMemoryKnowledgeBase:
                 title=document.title,
                 text=text,
                 terms=tuple(search_terms(f"{document.title}\n{text}")),
-                embedding=None if embeddings is None else tuple(embeddings[position]),
+                embedding=None if embeddings is None else stored_embedding(embeddings[position]),
             )
             for position, text in enumerate(passages)
         )

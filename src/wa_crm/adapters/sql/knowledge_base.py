@@ -22,15 +22,17 @@ paraphrase sharing no word can still be found), and the scorer blends both evide
 
 from __future__ import annotations
 
+import sys
 import uuid
+from array import array
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Integer,
+    LargeBinary,
     String,
     Text,
     bindparam,
@@ -63,6 +65,7 @@ from wa_crm.domain.model.knowledge_text import (
     question_key,
     rank_passages,
     search_terms,
+    stored_embedding,
 )
 
 CANDIDATES = 100
@@ -155,7 +158,7 @@ def _candidates_statement(dialect: str, full_text: bool, embedded: bool) -> Text
         title=String,
         text=Text,
         terms=Text,
-        embedding=JSON,
+        embedding=LargeBinary,
         passage_count=Integer,
     )
 
@@ -210,7 +213,7 @@ class SqlKnowledgeBase:
                 "position": position,
                 "text": passage,
                 "terms": " ".join(search_terms(f"{document.title}\n{passage}")),
-                "embedding": None if embeddings is None else list(embeddings[position]),
+                "embedding": None if embeddings is None else _packed(embeddings[position]),
             }
             for position, passage in enumerate(passages)
         ]
@@ -271,7 +274,7 @@ class SqlKnowledgeBase:
                 title=row["title"],
                 text=row["text"],
                 terms=row["terms"].split(),
-                embedding=row["embedding"],
+                embedding=None if row["embedding"] is None else _unpacked(row["embedding"]),
             )
             for row in rows
         ]
@@ -328,6 +331,22 @@ class SqlKnowledgeBase:
         }
         async with self._engine.begin() as connection:
             return (await execute(connection, _MARK_ANSWERED, parameters)).rowcount > 0
+
+
+def _packed(vector: Sequence[float]) -> bytes:
+    """``stored_embedding`` as little-endian float32."""
+    values = array("f", stored_embedding(vector))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values.tobytes()
+
+
+def _unpacked(data: bytes) -> array[float]:
+    values = array("f")
+    values.frombytes(data)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
 
 
 def _document(row: Any) -> KnowledgeDocument:

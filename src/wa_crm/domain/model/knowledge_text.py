@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -184,6 +185,8 @@ class Candidate:
     text: str
     terms: Sequence[str]
     embedding: Sequence[float] | None = None
+    """``stored_embedding``: of unit length, so its cosine with the question's is a dot
+    product divided by the question's length alone."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ def rank_passages(
         for term in wanted
     }
     weight = sum(idf.values())
+    question_length = math.sqrt(sum(map(mul, embedding, embedding))) if embedding else 0.0
     average_length = sum(sum(held.values()) for held in matching) / max(len(matching), 1)
     ranked: list[tuple[float, float, float, Scored]] = []
     for candidate, held in zip(candidates, counts, strict=True):
@@ -240,8 +244,14 @@ def rank_passages(
         )
         text_score = sum(idf[term] for term in present) / weight if weight else 0.0
         similarity = 0.0
-        if embedding is not None and candidate.embedding is not None:
-            similarity = max(cosine(embedding, candidate.embedding), 0.0)
+        if (
+            embedding is not None
+            and question_length
+            and candidate.embedding is not None
+            and len(candidate.embedding) == len(embedding)
+        ):
+            dot = sum(map(mul, embedding, candidate.embedding))
+            similarity = max(dot / question_length, 0.0)
         score = round(min(max(text_score, similarity), 1.0), 6)
         if score <= 0:
             continue
@@ -258,9 +268,8 @@ def rank_passages(
     return [entry for *_, entry in ranked[:limit]]
 
 
-def cosine(left: Sequence[float], right: Sequence[float]) -> float:
-    """Cosine similarity, 0 for vectors of different lengths or no length."""
-    if len(left) != len(right):
-        return 0.0
-    norms = math.sqrt(sum(map(mul, left, left))) * math.sqrt(sum(map(mul, right, right)))
-    return sum(map(mul, left, right)) / norms if norms else 0.0
+def stored_embedding(vector: Sequence[float]) -> array[float]:
+    """The vector as every adapter keeps it: of unit length, in single precision (what the SQL
+    adapter stores, four bytes a value), so all of them rank with the same numbers."""
+    norm = math.sqrt(sum(map(mul, vector, vector)))
+    return array("f", [x / norm for x in vector] if norm else vector)

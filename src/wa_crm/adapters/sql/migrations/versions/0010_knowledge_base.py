@@ -77,7 +77,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("terms", sa.Text(), nullable=False),
-        sa.Column("embedding", sa.JSON(), nullable=True),
+        sa.Column("embedding", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["document_id"],
             ["knowledge_documents.id"],
