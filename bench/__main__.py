@@ -9,7 +9,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bot_turns, delivery_backlog, ingest_webhooks, sse_clients, stats_inbox
+from bench import (
+    bot_turns,
+    delivery_backlog,
+    ingest_webhooks,
+    knowledge_retrieval,
+    sse_clients,
+    stats_inbox,
+)
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -45,6 +52,7 @@ def main() -> None:
     lines += sse_clients.main([])
     lines += delivery_backlog.main([])
     lines += stats_inbox.main([])
+    lines += knowledge_retrieval.main([])
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {REPORT}", file=sys.stderr)
 

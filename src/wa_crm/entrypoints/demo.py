@@ -20,6 +20,7 @@ from wa_crm.container import Container, build_container, close_resources
 from wa_crm.domain.model.association import WhatsAppSettings
 from wa_crm.domain.model.errors import AlreadyExists
 from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
+from wa_crm.entrypoints.demo_knowledge import seed_demo_knowledge
 from wa_crm.entrypoints.http.app import create_app
 from wa_crm.settings import Settings
 from wa_crm.testing import SimulatorConfig, create_simulator_app
@@ -70,6 +71,7 @@ def welcome(accounts: DemoAccounts, service_url: str, waha_url: str) -> str:
     inbox = f"{service_url}/dashboard/{accounts.slug}/inbox"
     phone = f"{waha_url}/_sim/phone"
     lead = f"{phone}?phone=5511988887777&name=Lia"
+    knowledge = f"{service_url}/dashboard/{accounts.slug}/knowledge"
     return "\n".join(
         [
             "",
@@ -87,6 +89,8 @@ def welcome(accounts: DemoAccounts, service_url: str, waha_url: str) -> str:
             "  (the assistant answers), then “atendente”: the conversation waits for you in",
             "  Pending. Claim it and reply: the reply lands on the phone page, and its ticks in",
             "  the inbox go ✓, ✓✓, then blue as the phone reads it.",
+            "  Ask “quando é a entrega do óleo?”: the assistant answers from the association's",
+            f"  documents and names its source ({knowledge}).",
             "",
         ]
     )
@@ -104,6 +108,7 @@ async def run_demo(settings: Settings, simulator_port: int) -> None:
     container = build_container(settings)
     try:
         await seed(container, accounts, waha_url)
+        await seed_demo_knowledge(container, accounts.slug)
     finally:
         await close_resources(container)
     simulator = create_simulator_app(
