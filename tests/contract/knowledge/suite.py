@@ -249,6 +249,15 @@ class KnowledgeBaseContract:
         assert hybrid[0].score >= RELEVANT_SCORE > hybrid[2].score
         text_only = await knowledge.search(ASSOCIATION, question, 3)
         assert [p.document_id for p in text_only] == [f"{ASSOCIATION}-sem-vetor"]
+        no_words = await knowledge.search(ASSOCIATION, "o que é?", 3, [0.0, 1.0, 0.0])
+        assert [(p.document_id, p.score) for p in no_words] == [(f"{ASSOCIATION}-anuidade", 1.0)]
+        theirs = await knowledge.search(OTHER_ASSOCIATION, question, 3, embedding)
+        assert theirs == []
+
+    async def test_a_search_returns_at_most_its_limit(self, knowledge: KnowledgeBase) -> None:
+        await save_corpus(knowledge)
+        assert len(await knowledge.search(ASSOCIATION, "associação sede óleo receita", 2)) == 2
+        assert await knowledge.search(ASSOCIATION, "entregas", 0) == []
 
     async def test_a_question_asked_again_is_counted_on_its_open_record(
         self, knowledge: KnowledgeBase
