@@ -12,6 +12,7 @@ section 11).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,9 +22,11 @@ from typing import Any
 
 import httpx
 import pytest
+from dependency_injector import providers
 from starlette.routing import Route
 from tests.e2e.harness import Service, running_service
 
+from wa_crm.adapters.ai import ScriptedProvider
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction, AuditEntry
 from wa_crm.domain.model.canned_reply import CannedReplyDraft
@@ -36,6 +39,7 @@ from wa_crm.domain.usecases.knowledge.documents import DocumentSource
 from wa_crm.domain.usecases.registry.imports import NewImport
 from wa_crm.entrypoints.http import create_app
 from wa_crm.entrypoints.http.pages import STRINGS
+from wa_crm.ports.ai import BotReply
 from wa_crm.ports.queries import AuditQuery
 from wa_crm.settings import Settings
 
@@ -243,6 +247,19 @@ Prepare = Callable[[World], Awaitable[Any]]
 
 async def _nothing(world: World) -> None:
     return None
+
+
+async def _with_a_model(world: World) -> None:
+    """The association's assistant becomes a model that answers once."""
+    container = world.service.container
+    model = ScriptedProvider([BotReply(text="Resumo: pediu a receita.")])
+    container.ai_providers.override(providers.Object({**container.ai_providers(), "gpt": model}))
+    async with container.uow_factory()() as uow:
+        association = await uow.associations.get(world.ids["association"])
+        assert association is not None
+        bot = dataclasses.replace(association.bot, provider="gpt")
+        await uow.associations.update(dataclasses.replace(association, bot=bot))
+        await uow.commit()
 
 
 async def _release(world: World) -> None:
@@ -567,6 +584,21 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         "conversation",
         Call("conversations/{id}/notes", json={"text": 5}),
         Call("conversations/{id}/notes", json={"text": "Ligar amanhã"}),
+    ),
+    ("POST", "conversations/{id}/suggest-reply"): Scenario(
+        AuditAction.REPLY_SUGGESTED,
+        "conversation",
+        Call("conversations/{id}/suggest-reply"),  # the assistant is not a model: 409
+        Call("conversations/{id}/suggest-reply"),
+        prepare=_with_a_model,
+        details={"sources": 0},
+    ),
+    ("POST", "conversations/{id}/summary"): Scenario(
+        AuditAction.CONVERSATION_SUMMARIZED,
+        "conversation",
+        Call("conversations/{id}/summary"),  # the assistant is not a model: 409
+        Call("conversations/{id}/summary"),
+        prepare=_with_a_model,
     ),
     ("PUT", "conversations/{id}/labels"): Scenario(
         AuditAction.CONVERSATION_LABELLED,

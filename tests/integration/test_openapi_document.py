@@ -54,6 +54,7 @@ def test_no_description_is_left_for_a_route_that_is_gone(routes: list[Any]) -> N
 BODILESS_ACTIONS = {
     *("claim", "release", "resolve", "read", "retry"),
     *("start", "logout", "enable", "disable"),
+    *("suggest-reply", "summary"),
 }
 
 

@@ -199,6 +199,35 @@ async def test_a_passage_of_only_a_heading_is_quoted_without_its_mark() -> None:
     assert answer.text == "Sede fechada em dezembro\n\nFonte: Avisos"
 
 
+async def test_lines_wrapped_mid_sentence_are_quoted_whole() -> None:
+    wrapped = Passage(
+        "d-4",
+        "Retirada",
+        "## Retirada na sede\n\nQuem preferir pode retirar o óleo na sede, de segunda a sexta,\n"
+        "das 9h às 17h. Leve um documento com foto.\n\n- **Sábados**: só com agendamento\n"
+        "  pelo WhatsApp.",
+        0.9,
+    )
+
+    answer = await reply("posso retirar o óleo na sede no sábado?", passages=(wrapped,))
+
+    assert answer.text == (
+        "Quem preferir pode retirar o óleo na sede, de segunda a sexta, das 9h às 17h. "
+        "**Sábados**: só com agendamento pelo WhatsApp.\n\nFonte: Retirada"
+    )
+
+
+async def test_among_equal_scores_the_title_that_shares_the_question_wins() -> None:
+    tied = (
+        Passage("d-5", "Reuniões", "A associação é feita pelos seus associados.", 1.0),
+        Passage("d-2", "Como se associar", "Podem se associar pacientes com receita.", 1.0),
+    )
+
+    answer = await reply("como faço para me associar?", passages=tied)
+
+    assert answer.sources == ("Como se associar",)
+
+
 async def test_the_best_passage_is_the_highest_score() -> None:
     answer = await reply("como me associo?", passages=(MEMBERSHIP, DELIVERIES))
 

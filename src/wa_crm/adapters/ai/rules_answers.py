@@ -24,6 +24,7 @@ from wa_crm.domain.model.locale_format import (
 )
 
 QUOTED_SENTENCES = 3
+_TIE = 1e-9
 
 _HEADING_MARK = re.compile(r"^\s*#{1,6}\s+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -56,10 +57,26 @@ def order_status(contact: dict[str, Any], locale: str) -> str:
     return " ".join(parts)
 
 
-def relevant_passage(passages: Sequence[Passage]) -> Passage | None:
-    """The passage to answer from: the best one, when relevant."""
-    best = max(passages, key=lambda passage: passage.score, default=None)
-    return best if best is not None and best.score >= RELEVANT_SCORE else None
+def relevant_passage(question: str, passages: Sequence[Passage]) -> Passage | None:
+    """The passage to answer from: the best one, when relevant. Among passages of the same
+    best score (a question whose terms all appear in several), the one whose title shares the
+    most of the question's terms, then the one with the sentence sharing the most, then the
+    first."""
+    best = max((passage.score for passage in passages), default=0.0)
+    if best < RELEVANT_SCORE:
+        return None
+    asked = set(search_terms(question))
+    tied = [passage for passage in passages if passage.score >= best - _TIE]
+
+    def fit(passage: Passage) -> tuple[int, int]:
+        in_title = len(asked & set(search_terms(passage.title)))
+        in_sentence = max(
+            (len(asked & set(search_terms(sentence))) for sentence in _sentences(passage.text)),
+            default=0,
+        )
+        return in_title, in_sentence
+
+    return max(tied, key=fit)
 
 
 def quote(question: str, passage: Passage, locale: str) -> str:
@@ -82,11 +99,29 @@ def _sentences(text: str) -> list[str]:
     else (a heading is context for the search, not an answer)."""
     body: list[str] = []
     headings: list[str] = []
-    for line in text.splitlines():
-        found = headings if _HEADING_MARK.match(line) else body
-        line = _LIST_MARK.sub("", _HEADING_MARK.sub("", line)).strip()
+    for line, heading in _lines(text):
+        found = headings if heading else body
         found += [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
     return body or headings
+
+
+def _lines(text: str) -> list[tuple[str, bool]]:
+    """Headings, list items and paragraphs, each on one line (Markdown files are often wrapped
+    mid-sentence), with whether it is a heading."""
+    lines: list[tuple[str, bool]] = []
+    joining = False
+    for raw in text.splitlines():
+        if not raw.strip():
+            joining = False
+        elif _HEADING_MARK.match(raw):
+            lines.append((_HEADING_MARK.sub("", raw).strip(), True))
+            joining = False
+        elif _LIST_MARK.match(raw) or not joining:
+            lines.append((_LIST_MARK.sub("", raw).strip(), False))
+            joining = True
+        else:
+            lines[-1] = (f"{lines[-1][0]} {raw.strip()}", False)
+    return lines
 
 
 def _date(value: object, locale: str) -> str:

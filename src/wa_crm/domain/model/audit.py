@@ -26,6 +26,8 @@ class AuditAction(StrEnum):
     CONVERSATION_SNOOZED = "conversation.snoozed"
     NOTE_ADDED = "note.added"
     NOTES_LISTED = "notes.listed"
+    REPLY_SUGGESTED = "reply.suggested"
+    CONVERSATION_SUMMARIZED = "conversation.summarized"
     MESSAGES_LISTED = "messages.listed"
     MESSAGE_SENT = "message.sent"
     MESSAGE_REACTED = "message.reacted"

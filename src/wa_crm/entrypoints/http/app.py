@@ -20,6 +20,7 @@ from wa_crm.container import Container, build_container, check_database, close_r
 from wa_crm.entrypoints.http import (
     admin,
     api,
+    assist,
     health,
     imports,
     inbox_tools,
@@ -74,6 +75,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             *api.routes,
             *reactions.routes,
             *inbox_tools.routes,
+            *assist.routes,
             *imports.routes,
             *knowledge.routes,
             *admin.routes,

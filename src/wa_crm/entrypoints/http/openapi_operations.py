@@ -105,6 +105,16 @@ def answers(
     )
 
 
+ASSIST_REFUSALS: dict[str, Schema] = {
+    "409": {
+        "description": "assist_unavailable: the association's assistant is not an AI model",
+        "content": {JSON: {"schema": ERROR}},
+    },
+    "503": {
+        "description": "ai_unavailable: the AI model failed; try again",
+        "content": {JSON: {"schema": ERROR}},
+    },
+}
 LIMIT = Query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "page size")
 LANG = Query("lang", {"type": "string", "enum": list(LOCALES)}, "the page's language")
 PREFIX = "/api/associations/{slug}"
@@ -194,6 +204,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", f"{PREFIX}/conversations/{{id}}/notes"): answers(items_of(ref("Note"))),
     ("POST", f"{PREFIX}/conversations/{{id}}/notes"): answers(
         ref("Note"), status=201, body=TEXT_BODY
+    ),
+    ("POST", f"{PREFIX}/conversations/{{id}}/suggest-reply"): answers(
+        answer({"text": STRING, "sources": array(STRING)}), others=ASSIST_REFUSALS
+    ),
+    ("POST", f"{PREFIX}/conversations/{{id}}/summary"): answers(
+        ref("Note"), status=201, others=ASSIST_REFUSALS
     ),
     ("PUT", f"{PREFIX}/conversations/{{id}}/labels"): answers(
         CONVERSATION, body={JSON: request({"labels": array(STRING)}, required=("labels",))}

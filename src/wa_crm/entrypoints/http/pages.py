@@ -245,7 +245,10 @@ async def inbox_page(request: Request) -> Response:
         return viewer
     container: Container = request.app.state.container
     max_bytes = container.settings().media_max_bytes
-    return _render_dashboard(request, viewer, "inbox.html", "inbox", media_max_bytes=max_bytes)
+    assist = container.agent_assist().offers(viewer.identity.association.bot)
+    return _render_dashboard(
+        request, viewer, "inbox.html", "inbox", media_max_bytes=max_bytes, assist=assist
+    )
 
 
 def _admin_page(template: str, page: str) -> Callable[[Request], Awaitable[Response]]:

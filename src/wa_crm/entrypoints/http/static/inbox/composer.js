@@ -1,5 +1,6 @@
 // The composer: a reply to the contact (text, or a file with a caption, perhaps quoting a
 // message) or a private note, sent with Enter or the button.
+import { renderAssist } from "./assist.js";
 import { cannedKey, closeCanned, onComposerSlash } from "./canned.js";
 import { openConversationData } from "./conversation.js";
 import { formatBytes } from "./helpers.js";
@@ -59,6 +60,7 @@ export function renderComposer() {
   $("send").textContent = note ? T.add_note : T.send;
   $("send").disabled = closed || sending;
   $("attach").disabled = closed || note;
+  renderAssist(status === "resolved");
   const hints = { bot: T.hint_takeover, pending: T.hint_claim, resolved: T.hint_resolved };
   const other = status === "human" && conversation.assignee_id && conversation.assignee_id !== ME;
   const hint = $("composer-hint");

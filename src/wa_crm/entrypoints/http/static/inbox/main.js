@@ -6,6 +6,7 @@
 // list and opens the conversation the address names (?c=).
 import { wireActions } from "./actions.js";
 import { refreshAgents, wireAssignMenu } from "./assignment.js";
+import { wireAssist } from "./assist.js";
 import { wireCanned } from "./canned.js";
 import { wireComposer } from "./composer.js";
 import { openConversation, wireConversation } from "./conversation.js";
@@ -34,6 +35,7 @@ function wire() {
   wireAssignMenu();
   wireSnoozeMenu();
   wireComposer();
+  wireAssist();
   wireCanned();
   wireConversation();
 }
