@@ -97,11 +97,11 @@ def _guardrails(source_label: str) -> str:
         "Answer questions about the association only from its documents above, never from "
         "what you know otherwise, and end such an answer with a last line naming the title of "
         f'the document you used: "{source_label}: <title>". When the documents do not answer '
-        f'the question, call `{HANDOFF}` with reason "{NO_ANSWER}" and the question as the '
-        "summary (in JSON mode: action handoff with that reason). Never answer questions about "
+        f'the question, hand over (`{HANDOFF}`) with reason "{NO_ANSWER}" and the question as '
+        "the summary. Never answer questions about "
         "dosage, symptoms, side effects, diagnosis, drug interactions or changing a treatment: "
-        f'call `{HANDOFF}` with reason "{MEDICAL_QUESTION}". If the contact describes an '
-        f'emergency, call `{HANDOFF}` with reason "{EMERGENCY}".'
+        f'hand over with reason "{MEDICAL_QUESTION}". If the contact describes an emergency, '
+        f'hand over with reason "{EMERGENCY}".'
     )
 
 
