@@ -173,6 +173,8 @@ async def test_suggest_and_summarize_at_three_sizes(browser: Any, desk: Desk) ->
         assert CPF not in desk.model.requests[-1].raw.decode()
         assert await desk.service.texts(MARIA) == []
         await expect(page.locator(".msg-out")).to_have_count(0)
+        if width == 1366:
+            await page.screenshot(path=str(SCREENSHOTS / "inbox-assist.png"))
         await composer.fill("")
 
         # the summary is a note, shown at once
@@ -191,8 +193,6 @@ async def test_suggest_and_summarize_at_three_sizes(browser: Any, desk: Desk) ->
         await expect(suggest).to_be_enabled()
         await expect(composer).to_have_value("")
         await page.locator(".toast-error button").click()
-        if width == 1366:
-            await page.screenshot(path=str(SCREENSHOTS / "inbox-assist.png"))
         await page.context.close()
         assert problems == [], problems
     assert await desk.service.texts(MARIA) == []
