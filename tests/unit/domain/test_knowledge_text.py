@@ -45,6 +45,25 @@ def test_stopwords_and_punctuation_are_dropped() -> None:
     assert search_terms("o que é que você quer?") == ["quer"]
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("qnd é a entrega em BH?", "quando é a entrega em Belo Horizonte?"),
+        ("qto custa o frete pra SP", "quanto custa o frete para São Paulo"),
+        ("posso mandar os docs pelo zap", "posso mandar os documentos pelo WhatsApp"),
+        ("to sem o comprovante de pgto", "estou sem o comprovante de pagamento"),
+    ],
+)
+def test_abbreviations_give_the_words_they_stand_for(written: str, meant: str) -> None:
+    assert search_terms(written) == search_terms(meant)
+
+
+def test_a_hyphenated_word_finds_its_parts_and_the_word_joined() -> None:
+    assert set(search_terms("email")) < set(search_terms("mande um e-mail"))
+    assert set(search_terms("online")) < set(search_terms("encontro on-line"))
+    assert set(search_terms("terça")) < set(search_terms("terça-feira"))
+
+
 def test_the_same_question_has_one_key_whatever_its_case_accents_or_punctuation() -> None:
     assert question_key("  Qual o HORÁRIO,   de entrega?? ") == question_key(
         "qual o horario de entrega"

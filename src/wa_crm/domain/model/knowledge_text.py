@@ -58,7 +58,50 @@ _NASAL_ENDINGS = (
 """Unaccented nasal endings put back to the singular "-ão" the Snowball stemmer knows, so a
 word typed without accents, or in the plural, stems as the accented singular does."""
 
+_ABBREVIATIONS = {
+    "bh": "belo horizonte",
+    "sp": "sao paulo",
+    "rj": "rio de janeiro",
+    "qnd": "quando",
+    "qdo": "quando",
+    "qndo": "quando",
+    "qto": "quanto",
+    "qtos": "quantos",
+    "qts": "quantos",
+    "q": "que",
+    "pq": "porque",
+    "tb": "tambem",
+    "tbm": "tambem",
+    "hj": "hoje",
+    "td": "tudo",
+    "tds": "todos",
+    "msg": "mensagem",
+    "msgs": "mensagens",
+    "zap": "whatsapp",
+    "wpp": "whatsapp",
+    "whats": "whatsapp",
+    "pgto": "pagamento",
+    "pagto": "pagamento",
+    "doc": "documento",
+    "docs": "documentos",
+    "info": "informacao",
+    "tel": "telefone",
+    "cel": "celular",
+    "hr": "hora",
+    "hrs": "horas",
+    "mt": "muito",
+    "mto": "muito",
+    "dps": "depois",
+    "agr": "agora",
+    "oq": "o que",
+    "n": "nao",
+    "to": "estou",
+}
+"""How people write on WhatsApp, unaccented, put back as the words documents use ("bh" is
+"belo horizonte", "qnd" is "quando"); expanded in documents and questions alike."""
+
 _WORD = re.compile(r"[^\W_]+")
+_COMPOUND = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _HEADING = re.compile(r"^#{1,6}\s")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
@@ -70,8 +113,21 @@ def unaccented(text: str) -> str:
 
 
 def search_terms(text: str) -> list[str]:
-    """The text's terms in order (repeats kept, stopwords dropped)."""
-    return [_term(word) for word in _WORD.findall(unaccented(text)) if word not in _STOPWORDS]
+    """The text's terms in order (repeats kept, stopwords dropped), abbreviations expanded; a
+    hyphenated word gives its parts and the word joined, so "e-mail" finds "email" and
+    "on-line" finds "online"."""
+    return [
+        _term(word)
+        for compound in _COMPOUND.findall(unaccented(text))
+        for word in _words_of(compound)
+        if word not in _STOPWORDS
+    ]
+
+
+def _words_of(compound: str) -> list[str]:
+    parts = compound.split("-")
+    words = [*parts, "".join(parts)] if len(parts) > 1 else parts
+    return [expanded for word in words for expanded in _ABBREVIATIONS.get(word, word).split()]
 
 
 def question_key(text: str) -> str:
