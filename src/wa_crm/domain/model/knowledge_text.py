@@ -279,39 +279,17 @@ def rank_passages(
     wanted = list(dict.fromkeys(question_terms))
     if limit <= 0 or (not wanted and embedding is None):
         return []
-    counts = [Counter(candidate.terms) for candidate in candidates]
-    matching = [held for held in counts if any(term in held for term in wanted)]
-    total = max(passage_count, len(matching), 1)
-    frequency = {term: sum(1 for held in matching if term in held) for term in wanted}
-    idf = {
-        term: math.log(1 + (total - frequency[term] + 0.5) / (frequency[term] + 0.5))
-        for term in wanted
-    }
-    weight = sum(idf.values())
     question_length = math.sqrt(sum(map(mul, embedding, embedding))) if embedding else 0.0
-    average_length = sum(sum(held.values()) for held in matching) / max(len(matching), 1)
     ranked: list[tuple[float, float, float, Scored]] = []
-    for candidate, held in zip(candidates, counts, strict=True):
-        present = [term for term in wanted if term in held]
-        length = sum(held.values()) / max(average_length, 1.0)
-        bm25 = sum(
-            idf[term] * held[term] * (_K1 + 1) / (held[term] + _K1 * (1 - _B + _B * length))
-            for term in present
-        )
-        text_score = sum(idf[term] for term in present) / weight if weight else 0.0
+    for candidate, (text_score, bm25) in zip(
+        candidates, _text_scores(wanted, candidates, passage_count), strict=True
+    ):
         similarity = 0.0
-        if (
-            embedding is not None
-            and question_length
-            and candidate.embedding is not None
-            and len(candidate.embedding) == len(embedding)
-        ):
-            dot = sum(map(mul, embedding, candidate.embedding))
-            similarity = max(dot / question_length, 0.0)
+        if embedding is not None and question_length and candidate.embedding is not None:
+            similarity = _similarity(embedding, question_length, candidate.embedding)
         score = round(min(max(text_score, similarity), 1.0), 6)
-        if score <= 0:
-            continue
-        ranked.append((score, round(text_score, 6), round(bm25, 9), Scored(candidate, score)))
+        if score > 0:
+            ranked.append((score, round(text_score, 6), round(bm25, 9), Scored(candidate, score)))
     ranked.sort(
         key=lambda item: (
             -item[0],
@@ -322,6 +300,50 @@ def rank_passages(
         )
     )
     return [entry for *_, entry in ranked[:limit]]
+
+
+def _text_scores(
+    wanted: Sequence[str], candidates: Sequence[Candidate], passage_count: int
+) -> list[tuple[float, float]]:
+    """Each candidate's idf-weighted share of the question's terms, and its BM25; (0, 0) for
+    a candidate holding none of them (one found by its embedding alone)."""
+    looked_for = set(wanted)
+    counts = [
+        None if looked_for.isdisjoint(candidate.terms) else Counter(candidate.terms)
+        for candidate in candidates
+    ]
+    matching = [held for held in counts if held is not None]
+    total = max(passage_count, len(matching), 1)
+    frequency = {term: sum(1 for held in matching if term in held) for term in wanted}
+    idf = {
+        term: math.log(1 + (total - frequency[term] + 0.5) / (frequency[term] + 0.5))
+        for term in wanted
+    }
+    weight = sum(idf.values())
+    average_length = sum(sum(held.values()) for held in matching) / max(len(matching), 1)
+    scores: list[tuple[float, float]] = []
+    for held in counts:
+        if held is None:
+            scores.append((0.0, 0.0))
+            continue
+        present = [term for term in wanted if term in held]
+        length = sum(held.values()) / max(average_length, 1.0)
+        bm25 = sum(
+            idf[term] * held[term] * (_K1 + 1) / (held[term] + _K1 * (1 - _B + _B * length))
+            for term in present
+        )
+        scores.append((sum(idf[term] for term in present) / weight, bm25))
+    return scores
+
+
+def _similarity(
+    question: Sequence[float], question_length: float, passage: Sequence[float]
+) -> float:
+    """Cosine with a unit-length passage vector, below 0 as 0; 0 for another dimension."""
+    if len(passage) != len(question):
+        return 0.0
+    dot: float = sum(map(mul, question, passage))
+    return max(dot / question_length, 0.0)
 
 
 def stored_embedding(vector: Sequence[float]) -> array[float]:
