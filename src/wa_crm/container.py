@@ -51,6 +51,8 @@ from wa_crm.domain.model.job_commands import (
     AssignmentCheck,
     AssignmentPass,
     BotTurn,
+    CheckFirstResponse,
+    CloseInactive,
     ConfirmSessionDown,
     Deliver,
     FetchMedia,
@@ -99,6 +101,8 @@ from wa_crm.domain.usecases.inbox.assignment import (
 )
 from wa_crm.domain.usecases.inbox.assist import AgentAssist
 from wa_crm.domain.usecases.inbox.canned_replies import CannedReplies
+from wa_crm.domain.usecases.inbox.first_response import CheckFirstResponses
+from wa_crm.domain.usecases.inbox.inactivity import CloseInactiveConversations
 from wa_crm.domain.usecases.inbox.notes import Notes
 from wa_crm.domain.usecases.inbox.presence import ListAgents, PresenceTracker
 from wa_crm.domain.usecases.inbox.snooze import WakeSnoozed
@@ -510,6 +514,12 @@ class Container(containers.DeclarativeContainer):
     update_assignment_settings = providers.Factory(
         UpdateAssignmentSettings, uow_factory=uow_factory, clock=clock
     )
+    close_inactive = providers.Factory(
+        CloseInactiveConversations, uow_factory=uow_factory, clock=clock, ids=ids
+    )
+    check_first_responses = providers.Factory(
+        CheckFirstResponses, uow_factory=uow_factory, clock=clock
+    )
 
     job_handlers = providers.Dict(
         {
@@ -528,6 +538,8 @@ class Container(containers.DeclarativeContainer):
             AssignmentPass: assign_waiting,
             AssignmentCheck: check_assignments,
             PruneSessions: prune_sessions,
+            CloseInactive: close_inactive,
+            CheckFirstResponse: check_first_responses,
         }
     )
     job_runner = providers.Factory(

@@ -153,6 +153,7 @@ async def test_settings_are_admin_only_and_validated(world: World) -> None:
         "enabled": False,
         "max_open_per_agent": 10,
         "offline_reassign_minutes": 30,
+        "first_response_minutes": 30,
     }
     for wrong in (
         {"max_open_per_agent": 0},
@@ -160,6 +161,8 @@ async def test_settings_are_admin_only_and_validated(world: World) -> None:
         {"max_open_per_agent": 2.5},
         {"enabled": "yes"},
         {"offline_reassign_minutes": 0},
+        {"first_response_minutes": 1441},
+        {"first_response_minutes": "30"},
         {"colour": "blue"},
     ):
         response = await world.http.put(world.api("assignment"), json=wrong, headers=admin)
@@ -174,6 +177,7 @@ async def test_settings_are_admin_only_and_validated(world: World) -> None:
         "enabled": True,
         "max_open_per_agent": 10,
         "offline_reassign_minutes": None,
+        "first_response_minutes": 30,
     }
     assert (await world.http.get(world.api("assignment"), headers=admin)).json() == changed.json()
     for method in ("GET", "PUT"):

@@ -162,6 +162,21 @@ class ConversationRepository(Protocol):
     async def list_for_contact(
         self, association_id: str, contact_id: str
     ) -> Sequence[Conversation]: ...
+    async def idle_with_bot(
+        self, association_id: str, before: datetime, limit: int
+    ) -> Sequence[Conversation]:
+        """Bot conversations, not snoozed, whose last message (else their opening) came before
+        ``before``: the longest idle first, at most ``limit``. Not locked: a caller that
+        changes one reads it again with ``get``."""
+        ...
+
+    async def awaiting_answer(
+        self, association_id: str, since: datetime, limit: int
+    ) -> Sequence[tuple[Conversation, datetime]]:
+        """Pending conversations, not snoozed and not marked late, holding a handoff no agent
+        has answered made at or before ``since``; each with its oldest such handoff's time,
+        oldest first, at most ``limit``. Not locked, as ``idle_with_bot``."""
+        ...
 
 
 class MessageRepository(Protocol):

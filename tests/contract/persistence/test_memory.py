@@ -31,6 +31,7 @@ from .suite import (
     UnitOfWorkContract,
     UowFactory,
 )
+from .suite_conversation_clocks import ConversationClockContract
 
 
 class InMemoryAdapter:
@@ -75,6 +76,9 @@ class TestInMemoryContacts(InMemoryAdapter, ContactContract): ...
 
 
 class TestInMemoryConversations(InMemoryAdapter, ConversationContract): ...
+
+
+class TestInMemoryConversationClocks(InMemoryAdapter, ConversationClockContract): ...
 
 
 class TestInMemoryMessages(InMemoryAdapter, MessageContract): ...

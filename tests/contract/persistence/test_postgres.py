@@ -43,6 +43,7 @@ from .suite import (
     UnitOfWorkContract,
     UowFactory,
 )
+from .suite_conversation_clocks import ConversationClockContract
 from .suite_queued_jobs import QueuedJobContract
 
 pytestmark = pytest.mark.postgres
@@ -94,6 +95,9 @@ class TestPostgresContacts(PostgresAdapter, ContactContract): ...
 
 
 class TestPostgresConversations(PostgresAdapter, ConversationContract): ...
+
+
+class TestPostgresConversationClocks(PostgresAdapter, ConversationClockContract): ...
 
 
 class TestPostgresMessages(PostgresAdapter, MessageContract): ...

@@ -41,6 +41,7 @@ from .suite import (
     UnitOfWorkContract,
     UowFactory,
 )
+from .suite_conversation_clocks import ConversationClockContract
 from .suite_queued_jobs import QueuedJobContract
 
 
@@ -110,6 +111,9 @@ class TestSqliteContacts(SqliteAdapter, ContactContract): ...
 
 
 class TestSqliteConversations(SqliteAdapter, ConversationContract): ...
+
+
+class TestSqliteConversationClocks(SqliteAdapter, ConversationClockContract): ...
 
 
 class TestSqliteMessages(SqliteAdapter, MessageContract): ...

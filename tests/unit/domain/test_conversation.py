@@ -197,3 +197,24 @@ TestConversationMachine = ConversationMachine.TestCase
 @pytest.mark.parametrize("trigger", list(Trigger))
 def test_every_trigger_from_resolved_is_refused(trigger: Trigger) -> None:
     assert (S.RESOLVED, trigger) not in TRANSITIONS
+
+
+def test_late_once_while_waiting_until_an_agent_answers_or_it_leaves_the_agents() -> None:
+    conversation = new_conversation()
+    assert not conversation.mark_late(NOW)  # with the bot: no agent was asked yet
+    conversation.hand_off(HandoffReason.KEYWORD)
+    conversation.collect_facts()
+    assert conversation.mark_late(NOW)
+    assert [type(fact) for fact in conversation.collect_facts()] == [ConversationChanged]
+    assert not conversation.mark_late(NOW + timedelta(minutes=1))
+    assert conversation.snapshot()["sla_breached_at"] == NOW.isoformat()
+    conversation.claim("agent-1")  # taken, not answered: still late
+    assert conversation.snapshot()["sla_breached"] is True
+    conversation.answered_by_agent()
+    assert conversation.sla_breached_at is None
+    assert conversation.snapshot()["sla_breached"] is False
+
+    waiting = new_conversation(bot_available=False)
+    waiting.mark_late(NOW)
+    waiting.resolve(NOW)
+    assert waiting.sla_breached_at is None

@@ -44,6 +44,8 @@ KINDS_QUEUED_ROWS_HOLD = {
     "AssignmentPass": "assign",
     "AssignmentCheck": "assignment_check",
     "PruneSessions": "prune_sessions",
+    "CloseInactive": "close_inactive",
+    "CheckFirstResponse": "check_first_response",
 }
 """The kind strings in the jobs tables of running services: a command's may never change."""
 

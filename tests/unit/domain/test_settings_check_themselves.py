@@ -80,3 +80,20 @@ def test_the_first_broken_whatsapp_rule_is_named_and_a_new_session_forgets_the_p
     )
     moved = stored.changed(WhatsAppChanges(base_url=" http://waha:3000/ ", session=" other "))
     assert moved == Success(WhatsAppSettings(base_url="http://waha:3000", session="other"))
+
+
+def test_conversations_end_and_wait_within_bounds() -> None:
+    for hours in (0.5, 721.0):
+        assert BotSettings(inactivity_close_hours=hours).validated(PROVIDERS) == Failure(
+            InvalidInput("inactivity_close_hours must be from 1 to 720")
+        )
+    assert BotSettings(closing_message="x" * 4097).validated(PROVIDERS) == Failure(
+        InvalidInput("closing_message is at most 4096 characters")
+    )
+    for minutes in (0, 1441):
+        assert AssignmentSettings(first_response_minutes=minutes).validated() == Failure(
+            InvalidInput("first_response_minutes must be from 1 to 1440, or null (no target)")
+        )
+    for fine in (1, 1440, None):
+        settings = AssignmentSettings(first_response_minutes=fine)
+        assert settings.validated() == Success(settings)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 
 from wa_crm.adapters.memory.store import Workspace, insert, replace
-from wa_crm.domain.model.conversation import Channel, Conversation
+from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.events import FactLog
 from wa_crm.domain.model.message import (
     AWAITING_ID_STATUSES,
@@ -26,6 +26,10 @@ def _open_per_contact_channel(conversation: Conversation) -> Hashable | None:
     if not conversation.is_open:
         return None
     return (conversation.contact_id, conversation.channel)
+
+
+def _activity(conversation: Conversation) -> datetime:
+    return conversation.last_message_at or conversation.created_at
 
 
 def _stored(conversation: Conversation) -> Conversation:
@@ -67,6 +71,41 @@ class InMemoryConversationRepository:
         self, association_id: str, contact_id: str
     ) -> Sequence[Conversation]:
         return self._all(association_id, lambda conversation: conversation.contact_id == contact_id)
+
+    async def idle_with_bot(
+        self, association_id: str, before: datetime, limit: int
+    ) -> Sequence[Conversation]:
+        def idle(conversation: Conversation) -> bool:
+            return (
+                conversation.status is ConversationStatus.BOT
+                and conversation.snoozed_until is None
+                and _activity(conversation) < before
+            )
+
+        found = sorted(self._all(association_id, idle), key=lambda c: (_activity(c), c.id))
+        return found[:limit]
+
+    async def awaiting_answer(
+        self, association_id: str, since: datetime, limit: int
+    ) -> Sequence[tuple[Conversation, datetime]]:
+        unanswered: dict[str, datetime] = {}
+        for handoff in self._workspace.tables.handoffs:
+            if handoff.association_id == association_id and handoff.answered_at is None:
+                known = unanswered.get(handoff.conversation_id, handoff.at)
+                unanswered[handoff.conversation_id] = min(known, handoff.at)
+
+        def waiting(conversation: Conversation) -> bool:
+            return (
+                conversation.status is ConversationStatus.PENDING
+                and conversation.snoozed_until is None
+                and conversation.sla_breached_at is None
+                and conversation.id in unanswered
+                and unanswered[conversation.id] <= since
+            )
+
+        found = [(c, unanswered[c.id]) for c in self._all(association_id, waiting)]
+        found.sort(key=lambda pair: (pair[1], pair[0].id))
+        return found[:limit]
 
     @property
     def _rows(self) -> dict[str, Conversation]:

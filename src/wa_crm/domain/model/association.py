@@ -24,6 +24,8 @@ from wa_crm.domain.model.settings_limits import (
     MAX_BOT_TURNS,
     MAX_CHAT_GAP_SECONDS,
     MAX_DEBOUNCE_SECONDS,
+    MAX_FIRST_RESPONSE_MINUTES,
+    MAX_INACTIVITY_CLOSE_HOURS,
     MAX_MESSAGES_PER_SECOND,
     MAX_OFFLINE_MINUTES,
     MAX_OPEN_PER_AGENT,
@@ -308,6 +310,10 @@ class BotSettings:
             problems.append(f"debounce_seconds must be from 0 to {MAX_DEBOUNCE_SECONDS:g}")
         if not 0 <= self.typing_seconds <= MAX_TYPING_SECONDS:
             problems.append(f"typing_seconds must be from 0 to {MAX_TYPING_SECONDS:g}")
+        if not 1 <= self.inactivity_close_hours <= MAX_INACTIVITY_CLOSE_HOURS:
+            problems.append(
+                f"inactivity_close_hours must be from 1 to {MAX_INACTIVITY_CLOSE_HOURS:g}"
+            )
         if any(not keyword.strip() for keyword in self.handoff_keywords):
             problems.append("handoff_keywords must not contain empty keywords")
         fields = [question.field.strip() for question in self.lead_questions]
@@ -371,6 +377,9 @@ class AssignmentSettings:
     offline_reassign_minutes: int | None = 30
     """An agent offline this long has their open conversations put back in the queue; None
     never does."""
+    first_response_minutes: int | None = 30
+    """A conversation waiting for agents this long (counted within the business hours) with no
+    agent's answer is marked late and raises an ``sla_breached`` alert; None never does."""
 
     def validated(self) -> Result[AssignmentSettings, InvalidInput]:
         """These settings, or every rule they break."""
@@ -381,6 +390,12 @@ class AssignmentSettings:
         if minutes is not None and not 1 <= minutes <= MAX_OFFLINE_MINUTES:
             problems.append(
                 f"offline_reassign_minutes must be from 1 to {MAX_OFFLINE_MINUTES}, or null (never)"
+            )
+        target = self.first_response_minutes
+        if target is not None and not 1 <= target <= MAX_FIRST_RESPONSE_MINUTES:
+            problems.append(
+                f"first_response_minutes must be from 1 to {MAX_FIRST_RESPONSE_MINUTES}, "
+                "or null (no target)"
             )
         return _refused_or(self, problems)
 

@@ -214,6 +214,12 @@ class Conversation:
         self.handoff_reason, self.handoff_note = reason, note
         self.pending_facts.append(HandedOff(self.association_id, self.id, reason, note.summary))
 
+    def mark_urgent(self) -> None:
+        """An emergency: listed first in the inbox until the conversation is resolved."""
+        if not self.urgent:
+            self.urgent = True
+            self._raise_state(ConversationChanged)
+
     def claim(self, agent_id: str) -> Result[None, InvalidTransition | ConversationTaken]:
         """Idempotent for the agent who holds it; refused while another agent holds it."""
         if self.status is ConversationStatus.HUMAN:
@@ -268,9 +274,24 @@ class Conversation:
 
     def resolve(self, at: datetime) -> Result[None, InvalidTransition]:
         def close(_: None) -> None:
-            self.resolved_at, self.snoozed_until = at, None
+            self.resolved_at, self.snoozed_until, self.urgent = at, None, False
 
         return self._move(Trigger.RESOLVE).map(close)
+
+    def mark_late(self, at: datetime) -> bool:
+        """The first-response target passed at ``at`` while it waited for agents; False when it
+        no longer waits or is already marked (the mark and its alert come once)."""
+        if self.status is not ConversationStatus.PENDING or self.sla_breached_at is not None:
+            return False
+        self.sla_breached_at = at
+        self._raise_state(ConversationChanged)
+        return True
+
+    def answered_by_agent(self) -> None:
+        """An agent wrote to the contact: whatever the wait was, it is over."""
+        if self.sla_breached_at is not None:
+            self.sla_breached_at = None
+            self._raise_state(ConversationChanged)
 
     def set_labels(self, labels: tuple[str, ...]) -> None:
         """``labels`` as ``normalize_labels`` returns them."""
@@ -359,6 +380,8 @@ class Conversation:
             "rating_requested_at": _iso(self.rating_requested_at),
             "rated_at": _iso(self.rated_at),
             "snoozed_until": _iso(self.snoozed_until),
+            "sla_breached": self.sla_breached_at is not None,
+            "sla_breached_at": _iso(self.sla_breached_at),
         }
 
     def _move(self, trigger: Trigger) -> Result[None, InvalidTransition]:
@@ -368,6 +391,8 @@ class Conversation:
                 InvalidTransition(f"cannot {trigger.value} a conversation that is {self.status}")
             )
         self.status = target
+        if target not in (ConversationStatus.PENDING, ConversationStatus.HUMAN):
+            self.sla_breached_at = None  # late only while it is the agents' to answer
         self._raise_state(ConversationChanged)
         return Success(None)
 

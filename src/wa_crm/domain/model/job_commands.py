@@ -163,3 +163,21 @@ class PruneSessions(JobCommand):
     kind: ClassVar[str] = "prune_sessions"
     traced: ClassVar[bool] = False
     association_id: str
+
+
+@dataclass(frozen=True)
+class CloseInactive(JobCommand):
+    """Resolve the association's bot conversations whose contact stopped writing (periodic)."""
+
+    kind: ClassVar[str] = "close_inactive"
+    traced: ClassVar[bool] = False
+    association_id: str
+
+
+@dataclass(frozen=True)
+class CheckFirstResponse(JobCommand):
+    """Mark late the waiting conversations no agent answered in time, with an alert (periodic)."""
+
+    kind: ClassVar[str] = "check_first_response"
+    traced: ClassVar[bool] = False
+    association_id: str

@@ -25,6 +25,8 @@ MAX_OPEN_PER_AGENT = 500
 MAX_OFFLINE_MINUTES = 7 * 24 * 60
 MAX_MESSAGES_PER_SECOND = 50.0
 MAX_CHAT_GAP_SECONDS = 60.0
+MAX_INACTIVITY_CLOSE_HOURS = 30 * 24.0
+MAX_FIRST_RESPONSE_MINUTES = 24 * 60
 
 MAX_KEYWORDS = 50
 MAX_KEYWORD_LENGTH = 64
@@ -59,6 +61,7 @@ def bot_size_problems(bot: BotSettings) -> list[str]:
         "greeting_lead",
         "transition_message",
         "objective_complete_message",
+        "closing_message",
     ):
         problems += _too_long(name, getattr(bot, name), MAX_MESSAGE_LENGTH)
     problems += _list_problems(

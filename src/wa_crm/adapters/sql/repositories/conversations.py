@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable, Integer, Select, bindparam, insert, select, update
+from sqlalchemy import Executable, Integer, Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
@@ -17,9 +17,11 @@ from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
 from wa_crm.adapters.sql.repositories import message_deletion
 from wa_crm.adapters.sql.tables import (
     conversations,
+    handoffs,
     message_reactions,
     messages,
 )
+from wa_crm.adapters.sql.types import UtcDateTime
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.events import FactLog
 from wa_crm.domain.model.message import (
@@ -49,6 +51,42 @@ _OPEN_CONVERSATION = _CONVERSATIONS_OF_CONTACT.where(
     conversations.c.channel == bindparam("channel"),
     conversations.c.status != ConversationStatus.RESOLVED.value,
 ).with_for_update()
+
+# The periodic passes of ``usecases/inbox/conversation_clocks``: read without locks, the few
+# rows they change are read again with ``get``.
+_ACTIVITY = func.coalesce(conversations.c.last_message_at, conversations.c.created_at)
+_IDLE_WITH_BOT = (
+    select(conversations)
+    .where(
+        conversations.c.association_id == bindparam("association_id"),
+        conversations.c.status == ConversationStatus.BOT.value,
+        conversations.c.snoozed_until.is_(None),
+        bindparam("before", type_=UtcDateTime) > _ACTIVITY,
+    )
+    .order_by(_ACTIVITY, conversations.c.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+_UNANSWERED_SINCE = (
+    select(func.min(handoffs.c.at))
+    .where(handoffs.c.conversation_id == conversations.c.id, handoffs.c.answered_at.is_(None))
+    .scalar_subquery()
+)
+_WAITING = (
+    select(conversations, _UNANSWERED_SINCE.label("waiting_since"))
+    .where(
+        conversations.c.association_id == bindparam("association_id"),
+        conversations.c.status == ConversationStatus.PENDING.value,
+        conversations.c.snoozed_until.is_(None),
+        conversations.c.sla_breached_at.is_(None),
+    )
+    .subquery()
+)
+_AWAITING_ANSWER = (
+    select(_WAITING)
+    .where(_WAITING.c.waiting_since <= bindparam("since", type_=UtcDateTime))
+    .order_by(_WAITING.c.waiting_since, _WAITING.c.id)
+    .limit(bindparam("limit", type_=Integer))
+)
 
 _ADD_MESSAGE = insert(messages)
 _UPDATE_MESSAGE = update(messages).where(messages.c.id == bindparam("key_id"))
@@ -145,6 +183,21 @@ class SqlConversationRepository:
     ) -> Sequence[Conversation]:
         parameters = {"association_id": association_id, "contact_id": contact_id}
         return await self._all(_CONVERSATIONS_OF_CONTACT, parameters)
+
+    async def idle_with_bot(
+        self, association_id: str, before: datetime, limit: int
+    ) -> Sequence[Conversation]:
+        parameters = {"association_id": association_id, "before": before, "limit": limit}
+        return await self._all(_IDLE_WITH_BOT, parameters)
+
+    async def awaiting_answer(
+        self, association_id: str, since: datetime, limit: int
+    ) -> Sequence[tuple[Conversation, datetime]]:
+        parameters = {"association_id": association_id, "since": since, "limit": limit}
+        result = await execute(self._connection, _AWAITING_ANSWER, parameters)
+        return [
+            (mappers.conversation_from_row(row), row["waiting_since"]) for row in result.mappings()
+        ]
 
     async def _all(self, statement: Select[Any], parameters: dict[str, Any]) -> list[Conversation]:
         result = await execute(self._connection, statement, parameters)

@@ -226,6 +226,7 @@ class _Ingestion:
         if event.from_me:
             conversation.record_outbound(message.id, message.created_at)
             conversation.take_over_from_phone()  # only a bot conversation changes hands
+            conversation.answered_by_agent()
             await self.uow.handoffs.mark_answered(conversation.id, message.created_at)
         elif rating is not None:
             rating.record(self.now)

@@ -73,6 +73,7 @@ async def queue_outbound(
     await uow.messages.add(message)
     conversation.record_outbound(message.id, now)
     if outgoing.author is Author.AGENT:
+        conversation.answered_by_agent()
         await uow.handoffs.mark_answered(conversation.id, now)
     await uow.jobs.schedule(deliver_job(conversation.association_id, conversation.id, now), now)
     return message

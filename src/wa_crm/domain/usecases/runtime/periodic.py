@@ -1,5 +1,6 @@
 """The periodic jobs of every association: the session poll, the retention purge, (when on) the
-assignment check, and the pruning of expired browser sessions.
+assignment check, the pruning of expired browser sessions, the closing of inactive bot
+conversations and the first-response check.
 
 Each job reschedules itself when it runs. At start-up every association gets each job it should
 have and lacks, either none yet or one that died, so neither a crash nor a dead job stops it for
@@ -18,6 +19,8 @@ from wa_crm.domain.model.jobs import JobStatus, NewJob
 from wa_crm.domain.usecases.access.browser_sessions import prune_sessions_job
 from wa_crm.domain.usecases.inbound.event_ids import prune_event_ids_job
 from wa_crm.domain.usecases.inbox.assignment import check_job
+from wa_crm.domain.usecases.inbox.first_response import first_response_job
+from wa_crm.domain.usecases.inbox.inactivity import close_inactive_job
 from wa_crm.domain.usecases.monitoring.session_health import poll_job
 from wa_crm.domain.usecases.privacy.retention import purge_job
 from wa_crm.ports.system import Clock
@@ -43,11 +46,21 @@ def session_prune(association: Association, at: datetime) -> NewJob:
     return prune_sessions_job(association.id, at)
 
 
+def inactivity_close(association: Association, at: datetime) -> NewJob:
+    return close_inactive_job(association.id, at)
+
+
+def first_response_check(association: Association, at: datetime) -> NewJob:
+    return first_response_job(association.id, at)
+
+
 EVERY_ASSOCIATION: tuple[PeriodicJob, ...] = (
     session_poll,
     retention_purge,
     assignment_check,
     session_prune,
+    inactivity_close,
+    first_response_check,
 )
 ServiceJob = Callable[[datetime], NewJob]
 """A job the whole service has one of, at a time."""
