@@ -53,6 +53,7 @@ export function onMessage(message) {
   if (known && known.created_at === message.created_at && known.status === message.status
     && known.body === message.body && known.media?.url === message.media?.url
     && known.error === message.error && known.external_id === message.external_id
+    && known.media?.error === message.media?.error && known.transcript === message.transcript
     && (!message.reactions
       || JSON.stringify(known.reactions) === JSON.stringify(message.reactions))) return;
   state.open.messages.set(message.id, { ...known, ...message });
@@ -68,6 +69,11 @@ function onAlert(data) {
       ...(data.conversation_id
         ? { action: T.open, onAction: () => openConversation(data.conversation_id) }
         : {}),
+    });
+  } else if (data.kind === "sla_breached" && data.conversation_id) {
+    toast(T.sla_breached_toast, {
+      action: T.open,
+      onAction: () => openConversation(data.conversation_id),
     });
   } else if (data.kind === "session_down") {
     showSession(data.status);

@@ -59,6 +59,17 @@ function mediaNode(message) {
   );
 }
 
+// A voice note's text under its player: null until transcribed, "" when it could not be.
+function transcriptNode(message) {
+  if (typeof message.transcript !== "string") return null;
+  if (!message.transcript) {
+    return h("div", { class: "msg-transcript msg-transcript-failed", text: T.transcript_failed });
+  }
+  return h("div", { class: "msg-transcript" },
+    h("span", { class: "msg-transcript-label", text: T.transcript_label }),
+    ` ${message.transcript}`);
+}
+
 /**
  * A message's bubble, made again only when what it shows changed.
  * @param {import("./state.js").Message} message
@@ -67,7 +78,7 @@ function mediaNode(message) {
 function bubble(message) {
   const key = JSON.stringify([message.status, message.body, message.error, message.media?.url,
     message.media?.error, message.type, message.external_id, message.quoted_body,
-    message.reactions]);
+    message.reactions, message.transcript]);
   const cached = bubbles.get(message.id);
   if (cached && cached.key === key) return cached.el;
   const out = message.direction === "out";
@@ -93,6 +104,7 @@ function bubble(message) {
     author ? h("div", { class: "msg-author", text: author }) : null,
     quoteNode(message),
     mediaNode(message),
+    transcriptNode(message),
     body,
     message.status === "failed"
       ? h("div", {

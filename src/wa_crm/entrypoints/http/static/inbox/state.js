@@ -26,6 +26,7 @@ import { boot, api } from "./wacrm.js";
  * @property {string[]} [labels]
  * @property {string | null} [snoozed_until]
  * @property {number | null} [rating] 1 to 5, once resolved and rated
+ * @property {boolean} [sla_breached] no agent answered within the first-response target
  * @property {number} unread_count
  * @property {string | null} [handoff_reason]
  * @property {HandoffNote | null} [handoff_note]
@@ -57,6 +58,7 @@ import { boot, api } from "./wacrm.js";
  * @property {string | null} [external_id] WhatsApp's id: then it takes reactions and replies
  * @property {string | null} [reply_to]
  * @property {string | null} [quoted_body]
+ * @property {string | null} [transcript] a voice note's text; "" when it could not be transcribed
  * @property {{emoji: string, from_me: boolean}[]} [reactions] only a reaction's update carries them
  * @property {string} created_at
  */
