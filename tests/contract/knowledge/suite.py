@@ -146,7 +146,7 @@ class KnowledgeBaseContract:
         text = "As entregas agora são feitas por motoboy, só às sextas."
         later = T0 + timedelta(days=30)
         replaced = a_document("entregas", "Entregas por motoboy", text)
-        await knowledge.save(replace(replaced, updated_at=later), [text])
+        await knowledge.save(replace(replaced, created_at=later, updated_at=later), [text])
         found = await knowledge.get(ASSOCIATION, f"{ASSOCIATION}-entregas")
         assert found is not None
         assert (found.title, found.text, found.chunks) == ("Entregas por motoboy", text, 1)

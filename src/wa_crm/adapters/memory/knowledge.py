@@ -53,8 +53,11 @@ class InMemoryKnowledgeBase:
             )
             for position, text in enumerate(passages)
         )
-        stored = replace(document, chunks=len(passages))
-        self._documents[(document.association_id, document.id)] = _Stored(stored, candidates)
+        key = (document.association_id, document.id)
+        replaced = self._documents.get(key)
+        created_at = replaced.document.created_at if replaced else document.created_at
+        stored = replace(document, chunks=len(passages), created_at=created_at)
+        self._documents[key] = _Stored(stored, candidates)
 
     async def remove(self, association_id: str, document_id: str) -> bool:
         return self._documents.pop((association_id, document_id), None) is not None
