@@ -16,7 +16,7 @@ from wa_crm.domain.model.knowledge import (
     KnowledgeDocument,
     Passage,
 )
-from wa_crm.domain.model.knowledge_text import split_into_passages
+from wa_crm.domain.model.knowledge_text import MAX_QUESTION_TERMS, split_into_passages
 from wa_crm.ports.knowledge import KnowledgeBase
 
 ASSOCIATION = "assoc-a"
@@ -253,6 +253,15 @@ class KnowledgeBaseContract:
         assert [(p.document_id, p.score) for p in no_words] == [(f"{ASSOCIATION}-anuidade", 1.0)]
         theirs = await knowledge.search(OTHER_ASSOCIATION, question, 3, embedding)
         assert theirs == []
+
+    async def test_a_pasted_page_is_searched_by_its_first_terms(
+        self, knowledge: KnowledgeBase
+    ) -> None:
+        await save_corpus(knowledge)
+        filler = " ".join(f"palavra{n}" for n in range(MAX_QUESTION_TERMS))
+        assert await knowledge.search(ASSOCIATION, f"{filler} anuidade", 3) == []
+        found = await knowledge.search(ASSOCIATION, f"anuidade {filler}", 3)
+        assert [p.document_id for p in found] == [f"{ASSOCIATION}-anuidade"]
 
     async def test_a_search_returns_at_most_its_limit(self, knowledge: KnowledgeBase) -> None:
         await save_corpus(knowledge)

@@ -17,6 +17,7 @@ from wa_crm.domain.model.knowledge import KnowledgeDocument, Passage, Unanswered
 from wa_crm.domain.model.knowledge_text import (
     Candidate,
     question_key,
+    question_terms,
     rank_passages,
     search_terms,
     stored_embedding,
@@ -83,7 +84,7 @@ class InMemoryKnowledgeBase:
             if owner == association_id
             for candidate in stored.passages
         ]
-        terms = sorted(set(search_terms(question)))
+        terms = question_terms(question)
         candidates = [
             candidate
             for candidate in passages

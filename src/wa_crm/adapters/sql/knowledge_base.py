@@ -63,6 +63,7 @@ from wa_crm.domain.model.knowledge import (
 from wa_crm.domain.model.knowledge_text import (
     Candidate,
     question_key,
+    question_terms,
     rank_passages,
     search_terms,
     stored_embedding,
@@ -259,7 +260,7 @@ class SqlKnowledgeBase:
         limit: int,
         embedding: Sequence[float] | None = None,
     ) -> list[Passage]:
-        terms = sorted(set(search_terms(question)))
+        terms = question_terms(question)
         if limit <= 0 or (not terms and embedding is None):
             return []
         async with self._read_engine.connect() as connection:

@@ -29,6 +29,8 @@ MAX_PASSAGES = 1000
 """A document is indexed up to this many passages (about 700 KB of prose); what a document
 of a thousand tiny sections has beyond them is left out rather than slowing every search."""
 
+MAX_QUESTION_TERMS = 64
+
 _STEMMER = snowballstemmer.stemmer("portuguese")
 
 _STOPWORD_TEXT = """
@@ -128,6 +130,12 @@ def _words_of(compound: str) -> list[str]:
     parts = compound.split("-")
     words = [*parts, "".join(parts)] if len(parts) > 1 else parts
     return [expanded for word in words for expanded in _ABBREVIATIONS.get(word, word).split()]
+
+
+def question_terms(question: str) -> list[str]:
+    """The distinct terms a question is searched by, sorted: its first ``MAX_QUESTION_TERMS``
+    (a pasted page is still one bounded query)."""
+    return sorted(list(dict.fromkeys(search_terms(question)))[:MAX_QUESTION_TERMS])
 
 
 def question_key(text: str) -> str:
