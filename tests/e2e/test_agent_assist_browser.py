@@ -48,6 +48,10 @@ LABELS = {
     "en": ("Suggest reply", "Summarize", "Suggesting…"),
     "pt-BR": ("Sugerir resposta", "Resumir", "Sugerindo…"),
 }
+SOURCES = {
+    "en": "Assistant's draft, from: Estatuto",
+    "pt-BR": "Rascunho do assistente, com base em: Estatuto",
+}
 FAILED = {
     "en": "The AI model did not answer just now",
     "pt-BR": "O modelo de IA não respondeu agora",
@@ -158,7 +162,7 @@ async def test_suggest_and_summarize_at_three_sizes(browser: Any, desk: Desk) ->
             await _inside(page.locator("body"), button)
 
         # busy while the model thinks; then the draft in the composer, focused, and nothing sent
-        draft = f"Olá, Maria! A mensalidade vence no dia 10 ({width} px)."
+        draft = f"Olá, Maria! A mensalidade vence no dia 10 ({width} px). Fonte: Estatuto"
         desk.model.push(Delay(5, then=Text(draft)))
         await suggest.click()
         await expect(suggest).to_have_text(busy_label)
@@ -168,6 +172,7 @@ async def test_suggest_and_summarize_at_three_sizes(browser: Any, desk: Desk) ->
         desk.model.release()
         await expect(composer).to_have_value(draft)
         await expect(composer).to_be_focused()
+        await expect(page.locator("#assist-sources")).to_have_text(SOURCES[lang])
         await expect(suggest).to_have_text(suggest_label)
         await expect(suggest).to_be_enabled()
         assert CPF not in desk.model.requests[-1].raw.decode()
@@ -176,6 +181,7 @@ async def test_suggest_and_summarize_at_three_sizes(browser: Any, desk: Desk) ->
         if width == 1366:
             await page.screenshot(path=str(SCREENSHOTS / "inbox-assist.png"))
         await composer.fill("")
+        await expect(page.locator("#assist-sources")).to_be_hidden()  # the draft was dropped
 
         # the summary is a note, shown at once
         desk.model.push(Text(f"Maria quer saber do vencimento ({width} px)."))

@@ -109,13 +109,15 @@ async def test_a_suggested_reply_is_drafted_masked_and_never_sent(
 ) -> None:
     await desk.waha.set_bot(provider=model, enabled=False)
     fake = fakes[model][0]
-    fake.push(Text("Olá! Sua mensalidade vence no dia 10; CPF [CPF_1] conferido."))
+    fake.push(Text("Vence no dia 10 (Fonte: Estatuto); CPF [CPF_1] conferido."))
 
     response = await desk.post("suggest-reply")
 
     assert response.status_code == 200, response.text
-    assert response.json()["text"] == f"Olá! Sua mensalidade vence no dia 10; CPF {CPF} conferido."
-    assert isinstance(response.json()["sources"], list)
+    assert response.json() == {
+        "text": f"Vence no dia 10 (Fonte: Estatuto); CPF {CPF} conferido.",
+        "sources": ["Estatuto"],
+    }
     sent = reached(fake)
     assert CPF not in sent and "[CPF_1]" in sent
     assert "vence no dia 10 de cada m" in sent  # the passage reached the model

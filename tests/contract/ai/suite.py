@@ -443,6 +443,14 @@ class AIProviderContract:
             )
         ]
 
+    async def test_a_suggested_reply_names_the_documents_it_used(self, driver: AIDriver) -> None:
+        driver.fake.push(Text("Entregamos às terças.\nFonte: Regras de entrega"))
+        request = replace(WITH_PASSAGES, task=TurnTask.SUGGEST_REPLY)
+
+        reply = await driver.provider.reply(request)
+
+        assert reply.sources == (DELIVERIES.title,)
+
     async def test_a_summary_is_plain_text_in_a_few_lines_with_no_tools(
         self, driver: AIDriver
     ) -> None:

@@ -11,7 +11,8 @@
 - A handoff reason the orchestrator acts on (``no_answer``, ``medical_question``, ``emergency``)
   is recognised however the model spelt it ("No answer", "medical-question"); the reply's
   ``sources`` are the passages' titles its text names.
-- An agent's task (suggest a reply, summarize) is its text alone: tool calls are ignored.
+- An agent's task (suggest a reply, summarize) is its text alone: tool calls are ignored; a
+  suggested reply's ``sources`` are the titles it names, as a reply's are.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def reply_for(
     if request.task is not TurnTask.REPLY:
         if not text.strip():
             raise bad_reply(provider, "with an empty text")
-        return BotReply(text=text.strip())
+        drafted = request.task is TurnTask.SUGGEST_REPLY
+        return BotReply(text=text.strip(), sources=named_sources(text, request) if drafted else ())
     reply = bot_reply(provider, text, calls)
     return replace(reply, sources=named_sources(reply.text, request))
 
