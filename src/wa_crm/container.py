@@ -362,14 +362,6 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         recheck_every=providers.Callable(_session_recheck_every, settings),
     )
-    run_bot_turn = providers.Factory(
-        RunBotTurn,
-        uow_factory=uow_factory,
-        clock=clock,
-        ids=ids,
-        providers=ai_providers,
-        breakers=gateway_breakers,
-    )
     deliver_messages = providers.Factory(
         DeliverConversationMessages,
         uow_factory=uow_factory,
@@ -486,6 +478,17 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         ids=ids,
         embedder=embedder,
+    )
+    run_bot_turn = providers.Factory(
+        RunBotTurn,
+        uow_factory=uow_factory,
+        clock=clock,
+        ids=ids,
+        providers=ai_providers,
+        breakers=gateway_breakers,
+        knowledge=knowledge_base,
+        embedder=embedder,
+        transcriber_available=providers.Callable(lambda found: found is not None, transcriber),
     )
     search_knowledge = providers.Factory(
         SearchKnowledge, knowledge=knowledge_base, embedder=embedder

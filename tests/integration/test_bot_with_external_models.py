@@ -12,6 +12,7 @@ from tests.support.live_events import publishing_to
 from wa_crm.adapters.ai import AnthropicProvider, OpenAIProvider
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from wa_crm.adapters.memory.knowledge import InMemoryKnowledgeBase
 from wa_crm.adapters.system.ids import TimeOrderedIdGenerator
 from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
 from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
@@ -64,7 +65,14 @@ async def one_turn(provider: AIProvider) -> tuple[list[str], object]:
     inbound = InboundMessage("false_x_1", CHAT, False, MessageType.TEXT, SAID, clock.now())
     await IngestWhatsAppEvent(uow_factory, clock, ids)(IncomingEvent("a", "evt_1", inbound))
     clock.advance(bot.debounce_seconds)
-    turn = RunBotTurn(uow_factory, clock, ids, {"external": provider}, GatewayBreakers(clock))
+    turn = RunBotTurn(
+        uow_factory,
+        clock,
+        ids,
+        {"external": provider},
+        GatewayBreakers(clock),
+        InMemoryKnowledgeBase(),
+    )
     await JobRunner(uow_factory, clock, {BotTurn: turn}, "w").run_due()
     async with uow_factory() as uow:
         contact = await uow.contacts.find_by_chat_id("a", CHAT)

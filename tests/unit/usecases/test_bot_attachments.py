@@ -14,6 +14,7 @@ from wa_crm.adapters.memory import (
     InMemoryUnitOfWork,
     InMemoryWhatsAppGateway,
 )
+from wa_crm.adapters.memory.knowledge import InMemoryKnowledgeBase
 from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.domain.model.association import (
     Association,
@@ -71,7 +72,9 @@ async def test_a_member_asking_for_prices_gets_the_price_list_document() -> None
     await IngestWhatsAppEvent(uow_factory, clock, ids)(IncomingEvent("a", "evt", message))
     breakers = GatewayBreakers(clock)
     handlers = {
-        BotTurn: RunBotTurn(uow_factory, clock, ids, {"rules": RulesProvider()}, breakers),
+        BotTurn: RunBotTurn(
+            uow_factory, clock, ids, {"rules": RulesProvider()}, breakers, InMemoryKnowledgeBase()
+        ),
         Deliver: DeliverConversationMessages(
             uow_factory,
             gateway,

@@ -23,6 +23,7 @@ from wa_crm.adapters.memory import (
     InMemoryUnitOfWork,
     InMemoryWhatsAppGateway,
 )
+from wa_crm.adapters.memory.knowledge import InMemoryKnowledgeBase
 from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.domain.model.association import Association, BotSettings, WhatsAppSettings
 from wa_crm.domain.model.conversation import ConversationStatus
@@ -85,7 +86,7 @@ class Conversations(RuleBasedStateMachine):
                     self.ids,
                     {"rules": RulesProvider()},
                     GatewayBreakers(self.clock),
-                    Metrics(),
+                    InMemoryKnowledgeBase(),
                 )
             },
             "bot-worker",

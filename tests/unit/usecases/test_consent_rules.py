@@ -19,6 +19,7 @@ from wa_crm.adapters.memory import (
     InMemoryUnitOfWork,
     InMemoryWhatsAppGateway,
 )
+from wa_crm.adapters.memory.knowledge import InMemoryKnowledgeBase
 from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.adapters.system.metrics import Metrics
 from wa_crm.domain.model.association import (
@@ -91,6 +92,7 @@ class World:
             self.ids,
             {"rules": RulesProvider()},
             GatewayBreakers(self.clock),
+            InMemoryKnowledgeBase(),
         )
         deliver = DeliverConversationMessages(
             self.uow_factory,
@@ -254,7 +256,7 @@ async def test_a_contact_who_opts_out_while_the_model_thinks_gets_no_answer(
             return BotReply(text="Posso ajudar?", action=BotAction.HANDOFF)
 
     world.use_provider(OptOutMidTurn())
-    await world.contact_writes("Oi")
+    await world.contact_writes("Qual o horário de vocês?")  # a greeting would not ask it
     await world.run_jobs()
     assert world.gateway.texts(CHAT) == [OPT_OUT_CONFIRMATION], "no reply, no transition"
     conversation = await world.conversation()

@@ -5,16 +5,20 @@ reply, or hand the conversation to the agents (architecture.md section 4).
   transaction that queues the reply, so an agent who claims meanwhile is never talked over.
 - Nor to a contact who opted out (checked the same way): the turn sends nothing, not even a
   handoff's transition message, and leaves the conversation as it is.
-- Rules come first and need no model: a handoff keyword, media the bot cannot read, the
-  association's maximum of bot turns, business hours, and a WhatsApp session whose circuit
-  breaker is open (people will answer when it is back; the transition message waits in line).
-- Otherwise the association's provider answers. Text for an external provider has the personal
-  data the association marks as sensitive masked, and the reply has it restored.
+- What the rules decide without a model comes first (``turn_decision``): emergencies, the bot
+  turned off, business hours, keywords, medical questions, media, voice notes, greetings, the
+  maximum of bot turns. A voice note still being transcribed makes the turn wait.
+- Otherwise the association's provider answers, given the passages of the association's
+  documents relevant to the contact's question (greetings dropped). Text for an external
+  provider has the personal data the association marks as sensitive masked, and the reply has
+  it restored; the passages are the association's own text and go as they are.
 - A reply is formatted for WhatsApp and split into messages; the bot's first reply in a
-  conversation opens with the greeting for members or leads; fields the model collected are
-  stored on the contact.
+  conversation opens with the greeting for members or leads, unless the turn hands off;
+  fields the model collected are stored on the contact.
 - ``handoff`` or ``objective_complete`` from the model, or a provider failure
-  (``ai_unavailable``), hands off; the contact is never left without an answer.
+  (``ai_unavailable``), hands off; the contact is never left without an answer. An emergency
+  marks the conversation urgent and alerts the agents; a question the documents could not
+  answer is recorded for the admins once the turn is written.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from wa_crm.domain.model.association import Association, BotSettings
@@ -30,72 +33,40 @@ from wa_crm.domain.model.conversation import Conversation, HandoffReason
 from wa_crm.domain.model.formatting import split_message, to_whatsapp
 from wa_crm.domain.model.job_commands import BotTurn
 from wa_crm.domain.model.jobs import Attempt
+from wa_crm.domain.model.knowledge import RELEVANT_SCORE, Passage
 from wa_crm.domain.model.message import Author, Direction, Media, Message, MessageType
 from wa_crm.domain.model.people import Contact, ContactKind, Patient
 from wa_crm.domain.model.privacy import Masker
-from wa_crm.domain.model.text import words
+from wa_crm.domain.model.statistics import Alert
+from wa_crm.domain.usecases.bot.contact_said import new_inbound, question_in, said
 from wa_crm.domain.usecases.bot.handoff import hand_off
 from wa_crm.domain.usecases.bot.masking import mask_values, unmask_reply
+from wa_crm.domain.usecases.bot.turn_decision import TurnDecision, before_the_model, reading
 from wa_crm.domain.usecases.inbound.contacts import connection_of
+from wa_crm.domain.usecases.inbound.voice_notes import awaiting_transcript
+from wa_crm.domain.usecases.knowledge.limits import MAX_QUESTION
+from wa_crm.domain.usecases.knowledge.search import SearchKnowledge
+from wa_crm.domain.usecases.monitoring.alerts import raise_alert
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
 from wa_crm.domain.usecases.privacy.consent import outbound_refusal
 from wa_crm.ports.ai import (
     AIProvider,
     AIProviderError,
-    BotAction,
     BotReply,
     Speaker,
     TurnMessage,
     TurnRequest,
 )
+from wa_crm.ports.knowledge import Embedder, KnowledgeBase
 from wa_crm.ports.system import Clock, IdGenerator
-from wa_crm.ports.unit_of_work import UnitOfWorkFactory
+from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 HISTORY_LIMIT = 30
 RECENT_ORDERS = 3
+PASSAGES = 3
+"""The most passages of the association's documents one turn is given."""
 _log = logging.getLogger("wa_crm.bot")
-
-
-@dataclass(frozen=True)
-class _Decision:
-    """What a turn decided before anything is written."""
-
-    reply: BotReply | None = None
-    handoff: HandoffReason | None = None
-    summary: str = ""
-
-
-def _new_inbound(history: Sequence[Message]) -> list[Message]:
-    """The contact's messages since the last outbound one (history is oldest first)."""
-    unanswered: list[Message] = []
-    for message in reversed(history):
-        if message.direction is not Direction.IN:
-            break
-        unanswered.append(message)
-    return unanswered[::-1]
-
-
-def _mentions_keyword(texts: Sequence[str], keywords: Sequence[str]) -> bool:
-    said = set().union(*(words(text) for text in texts)) if texts else set()
-    return any(words(keyword) and words(keyword) <= said for keyword in keywords)
-
-
-def rules_first(
-    bot: BotSettings, conversation: Conversation, unanswered: Sequence[Message], now: datetime
-) -> HandoffReason | None:
-    """The handoff rules that need no model, in order of precedence."""
-    if not bot.enabled:
-        return HandoffReason.BOT_DISABLED
-    if not bot.may_answer(now):
-        return HandoffReason.OUTSIDE_BUSINESS_HOURS
-    if _mentions_keyword([m.body for m in unanswered], bot.handoff_keywords):
-        return HandoffReason.KEYWORD
-    if any(m.type is not MessageType.TEXT for m in unanswered):
-        return HandoffReason.UNSUPPORTED_MEDIA
-    if conversation.bot_turns >= bot.max_bot_turns:
-        return HandoffReason.MAX_TURNS
-    return None
 
 
 def contact_context(contact: Contact, patient: Patient | None) -> dict[str, Any]:
@@ -127,6 +98,10 @@ class RunBotTurn:
     ids: IdGenerator
     providers: Mapping[str, AIProvider]
     breakers: GatewayBreakers
+    knowledge: KnowledgeBase
+    embedder: Embedder | None = None
+    transcriber_available: bool = False
+    """The deployment transcribes voice notes: a turn waits for a transcript still to come."""
     local_providers: frozenset[str] = frozenset({"rules"})
 
     async def __call__(self, command: BotTurn, attempt: Attempt) -> None:
@@ -149,56 +124,73 @@ class RunBotTurn:
                     )
                 )
             )
-        unanswered = _new_inbound(history)
+        unanswered = new_inbound(history)
         if contact is None or contact.opted_out or not unanswered:
             return
-        decision = await self._decide(
-            association, conversation, contact, patient, history, unanswered
-        )
+        if any(awaiting_transcript(association, m, self.transcriber_available) for m in unanswered):
+            return  # the transcription job queues this turn again once the text is stored
+        decision = before_the_model(
+            association.bot,
+            association.locale,
+            conversation,
+            unanswered,
+            self.clock.now(),
+            self.breakers.is_down(connection_of(association)),
+            _next_lead_question(association.bot, contact),
+        ) or await self._ask(association, contact, patient, history, unanswered)
         greeted = any(message.author is Author.BOT for message in history)
-        await self._apply(association, conversation_id, contact, patient, decision, greeted)
+        written = await self._apply(
+            association, conversation_id, contact, patient, decision, greeted
+        )
+        if written and decision.unanswered:
+            await self.knowledge.record_unanswered(
+                association.id,
+                decision.unanswered[:MAX_QUESTION],
+                conversation_id,
+                self.clock.now(),
+            )
 
-    async def _decide(
+    async def _ask(
         self,
         association: Association,
-        conversation: Conversation,
         contact: Contact,
         patient: Patient | None,
         history: Sequence[Message],
         unanswered: Sequence[Message],
-    ) -> _Decision:
-        bot, now = association.bot, self.clock.now()
-        said = "\n".join(m.body for m in unanswered if m.body)
-        rule = rules_first(bot, conversation, unanswered, now)
-        if rule is None and self.breakers.is_down(connection_of(association)):
-            rule = HandoffReason.DELIVERY_UNAVAILABLE  # a reply could not reach the contact now
-        if rule is not None:
-            return _Decision(handoff=rule, summary=said)
+    ) -> TurnDecision:
+        bot = association.bot
+        question = question_in(unanswered)
         provider = self.providers.get(bot.provider)
         if provider is None:
             _log.error("AI provider not configured", extra={"provider": bot.provider})
-            return _Decision(handoff=HandoffReason.AI_UNAVAILABLE, summary=said)
-        masker = (
-            None if bot.provider in self.local_providers else Masker(frozenset(bot.sensitive_data))
+            return TurnDecision(handoff=HandoffReason.AI_UNAVAILABLE, summary=question)
+        masker = Masker(frozenset(bot.sensitive_data))
+        passages = await self._passages(association.id, question, masker)
+        external = bot.provider not in self.local_providers
+        request = self._request(
+            association, contact, patient, history, passages, masker if external else None
         )
-        request = self._request(association, contact, patient, history, masker)
         try:
             reply = await provider.reply(request)
         except AIProviderError as error:
             _log.warning(
                 "AI provider failed", extra={"provider": bot.provider, "kind": error.kind.value}
             )
-            return _Decision(handoff=HandoffReason.AI_UNAVAILABLE, summary=said)
-        if masker is not None:
+            return TurnDecision(handoff=HandoffReason.AI_UNAVAILABLE, summary=question)
+        if external:
             reply = unmask_reply(reply, masker)
-        if reply.action is BotAction.NONE:
-            return _Decision(reply=reply)
-        reason = (
-            HandoffReason.OBJECTIVE_COMPLETE
-            if reply.action is BotAction.OBJECTIVE_COMPLETE
-            else HandoffReason.AI_REQUEST
-        )
-        return _Decision(reply=reply, handoff=reason, summary=reply.summary or said)
+        return reading(bot, reply, question)
+
+    async def _passages(
+        self, association_id: str, question: str, masker: Masker
+    ) -> tuple[Passage, ...]:
+        """The relevant passages for the question, best first; the question is masked, since
+        an embedder may be an external service."""
+        if not question:
+            return ()
+        search = SearchKnowledge(self.knowledge, self.embedder)
+        found = await search.passages(association_id, masker.mask(question), PASSAGES)
+        return tuple(passage for passage in found if passage.score >= RELEVANT_SCORE)
 
     def _request(
         self,
@@ -206,6 +198,7 @@ class RunBotTurn:
         contact: Contact,
         patient: Patient | None,
         history: Sequence[Message],
+        passages: tuple[Passage, ...],
         masker: Masker | None,
     ) -> TurnRequest:
         def hide(text: str) -> str:
@@ -215,10 +208,10 @@ class RunBotTurn:
         turns = tuple(
             TurnMessage(
                 Speaker.CONTACT if message.direction is Direction.IN else Speaker.ASSISTANT,
-                hide(message.body),
+                hide(said(message)),
             )
             for message in history
-            if message.body
+            if said(message)
         )
         context = contact_context(contact, patient)
         if masker is not None:
@@ -233,6 +226,7 @@ class RunBotTurn:
             lead_questions=bot.lead_questions,
             attachments=bot.attachments,
             completion_message=bot.objective_complete_message,
+            passages=passages,
         )
 
     async def _apply(
@@ -241,44 +235,36 @@ class RunBotTurn:
         conversation_id: str,
         contact: Contact,
         patient: Patient | None,
-        decision: _Decision,
+        decision: TurnDecision,
         greeted: bool,
-    ) -> None:
+    ) -> bool:
+        """Write the decision in one transaction; False when the bot may no longer speak."""
         now = self.clock.now()
         async with self.uow_factory() as uow:
             conversation = await uow.conversations.get(association.id, conversation_id)
             if conversation is None or not conversation.bot_may_speak:
-                return  # an agent took the conversation while the model was thinking
+                return False  # an agent took the conversation while the model was thinking
             if await outbound_refusal(uow, conversation, Author.BOT) is not None:
-                return  # the contact opted out while the model was thinking
-            texts: list[str] = []
+                return False  # the contact opted out while the model was thinking
             reply = decision.reply
+            texts: list[str] = []
             if reply is not None:
-                if not greeted:
+                greeting = not greeted and decision.handoff is None
+                if greeting:
                     texts.append(_greeting(association.bot, contact, patient))
-                texts.append(reply.text)
+                if not (greeting and decision.replaced_by_greeting):
+                    texts.append(reply.text)
             for text in texts:
                 for chunk in split_message(to_whatsapp(text)):
                     await queue_outbound(
                         uow, self.ids, conversation, Outgoing(chunk, Author.BOT), now
                     )
             if reply is not None:
-                for attachment in association.bot.attachments:
-                    if attachment.name in reply.attachments:
-                        media = Media(
-                            attachment.media_key, attachment.mimetype, attachment.filename
-                        )
-                        document = Outgoing(
-                            attachment.caption, Author.BOT, _file_type(attachment.mimetype), media
-                        )
-                        await queue_outbound(uow, self.ids, conversation, document, now)
-                if reply.collected:
-                    stored = await uow.contacts.get(association.id, contact.id)
-                    if stored is not None:
-                        stored.fields = {**stored.fields, **reply.collected}
-                        await uow.contacts.update(stored)
-                        contact = stored
-            conversation.count_bot_turn()
+                contact = await self._attach_and_collect(
+                    uow, association, conversation, contact, reply
+                )
+            if not decision.small_talk:
+                conversation.count_bot_turn()
             if decision.handoff is not None:
                 await hand_off(
                     uow,
@@ -289,15 +275,64 @@ class RunBotTurn:
                     decision.summary,
                     contact.fields,
                     now,
+                    announce=not decision.announced,
+                )
+            if decision.urgent:
+                conversation.mark_urgent()
+                await raise_alert(
+                    uow,
+                    association.id,
+                    Alert(
+                        "emergency",
+                        "A contact reported an emergency; a person must answer now",
+                        now,
+                    ),
+                    {"conversation_id": conversation.id},
                 )
             await uow.conversations.update(conversation)
             await uow.commit()
+        return True
+
+    async def _attach_and_collect(
+        self,
+        uow: UnitOfWork,
+        association: Association,
+        conversation: Conversation,
+        contact: Contact,
+        reply: BotReply,
+    ) -> Contact:
+        """Send the files the reply names and store the fields it collected; the contact as
+        stored after that."""
+        now = self.clock.now()
+        for attachment in association.bot.attachments:
+            if attachment.name in reply.attachments:
+                media = Media(attachment.media_key, attachment.mimetype, attachment.filename)
+                document = Outgoing(
+                    attachment.caption, Author.BOT, _file_type(attachment.mimetype), media
+                )
+                await queue_outbound(uow, self.ids, conversation, document, now)
+        if not reply.collected:
+            return contact
+        stored = await uow.contacts.get(association.id, contact.id)
+        if stored is None:
+            return contact
+        stored.fields = {**stored.fields, **reply.collected}
+        await uow.contacts.update(stored)
+        return stored
 
 
 def _greeting(bot: BotSettings, contact: Contact, patient: Patient | None) -> str:
     if contact.kind is ContactKind.MEMBER and patient is not None:
         return bot.greeting_member.replace("{first_name}", patient.first_name)
     return bot.greeting_lead
+
+
+def _next_lead_question(bot: BotSettings, contact: Contact) -> str | None:
+    """What a lead is asked next in the association's interview, if anything."""
+    if contact.kind is not ContactKind.LEAD:
+        return None
+    pending = (q.question for q in bot.lead_questions if q.field not in contact.fields)
+    return next(pending, None)
 
 
 def _file_type(mimetype: str) -> MessageType:

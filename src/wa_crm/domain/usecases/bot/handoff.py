@@ -2,7 +2,9 @@
 
 - The conversation moves to ``pending`` with the reason and a handoff note (reason, what the
   contact wants in at most two lines, the fields collected so far), shown first in the inbox.
-- The association's transition message is queued once, and agents get an ``alert`` event.
+- The association's transition message is queued once, and agents get an ``alert`` event;
+  when the bot already told the contact why a person takes over (``announce=False``: no
+  answer in the documents, a medical question, an emergency), it is not added.
 - With automatic assignment on, the conversation gets an ``assign`` job (``assignment.py``).
 """
 
@@ -37,6 +39,8 @@ async def hand_off(
     summary: str,
     fields: dict[str, Any],
     now: datetime,
+    *,
+    announce: bool = True,
 ) -> Result[None, InvalidTransition]:
     note = HandoffNote(reason=reason, summary=two_lines(summary), fields=dict(fields))
     match conversation.hand_off(reason, note):
@@ -45,6 +49,6 @@ async def hand_off(
     await uow.handoffs.record(association.id, conversation.id, reason.value, now)
     await request_assignment(uow, association, conversation, now)
     transition = association.bot.transition_message.strip()
-    if transition:
+    if transition and announce:
         await queue_outbound(uow, ids, conversation, Outgoing(transition, Author.SYSTEM), now)
     return Success(None)
