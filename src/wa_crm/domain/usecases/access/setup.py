@@ -17,6 +17,8 @@ from wa_crm.domain.model.errors import (
 )
 from wa_crm.domain.model.people import Agent, AgentRole
 from wa_crm.domain.usecases.admin.session_ownership import session_claimed_elsewhere, session_taken
+from wa_crm.domain.usecases.inbox.first_response import first_response_job
+from wa_crm.domain.usecases.inbox.inactivity import close_inactive_job
 from wa_crm.domain.usecases.monitoring.session_health import poll_job
 from wa_crm.ports.system import Clock, IdGenerator, PasswordHasher
 from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWorkFactory
@@ -77,7 +79,12 @@ class CreateAssociation:
             except DuplicateKey:  # claimed meanwhile, or the slug taken meanwhile
                 return Failure(AlreadyExists("the slug or the WAHA session was taken meanwhile"))
             now = self.clock.now()
-            await uow.jobs.schedule(poll_job(association.id, now), now)
+            for job in (
+                poll_job(association.id, now),
+                close_inactive_job(association.id, now),
+                first_response_job(association.id, now),
+            ):
+                await uow.jobs.schedule(job, now)
             await uow.commit()
         return Success(association)
 
