@@ -365,6 +365,13 @@ async def test_bot_settings_round_trip_and_validation(world: World) -> None:
         ({"max_bot_turns": "many"}, "max_bot_turns"),
         ({"lead_questions": [{"field": "", "question": "?"}]}, "lead_questions"),
         ({"mood": "cheerful"}, "unknown fields: mood"),
+        ({"medical_terms": ["dose", " "]}, "medical_terms must not contain empty terms"),
+        ({"medical_terms": ["x" * 65]}, "each of medical_terms is at most 64 characters"),
+        ({"medical_terms": "dose"}, "medical_terms"),
+        ({"emergency_message": " "}, "emergency_message must not be empty"),
+        ({"no_answer_message": "x" * 5000}, "no_answer_message is at most"),
+        ({"unanswered_action": "shout"}, "unanswered_action"),
+        ({"untranscribed_voice_notes": "ignore"}, "untranscribed_voice_notes"),
     ):
         refused = await world.http.put(world.api("bot"), json=body, headers=world.admin)
         assert refused.status_code == 422, body

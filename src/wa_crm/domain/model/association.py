@@ -21,6 +21,7 @@ from returns.result import Failure, Result, Success
 from wa_crm.domain.model.errors import InvalidInput, InvalidSlug
 from wa_crm.domain.model.satisfaction import SatisfactionSurvey
 from wa_crm.domain.model.settings_limits import (
+    ASSISTANT_SAYS_WHY,
     MAX_BOT_TURNS,
     MAX_CHAT_GAP_SECONDS,
     MAX_DEBOUNCE_SECONDS,
@@ -316,6 +317,13 @@ class BotSettings:
             )
         if any(not keyword.strip() for keyword in self.handoff_keywords):
             problems.append("handoff_keywords must not contain empty keywords")
+        if any(not term.strip() for term in self.medical_terms):
+            problems.append("medical_terms must not contain empty terms")
+        problems += [
+            f"{name} must not be empty"
+            for name in ASSISTANT_SAYS_WHY
+            if not str(getattr(self, name)).strip()
+        ]
         fields = [question.field.strip() for question in self.lead_questions]
         if any(not name for name in fields) or len(set(fields)) != len(fields):
             problems.append("lead_questions need distinct, non-empty fields")

@@ -39,6 +39,14 @@ MAX_NAME_LENGTH = 100
 MAX_PROMPT_LENGTH = 8000
 MAX_FILE_FIELD_LENGTH = 255
 """An attachment's name, media key, file name and type."""
+ASSISTANT_SAYS_WHY = (
+    "medical_message",
+    "emergency_message",
+    "no_answer_message",
+    "voice_note_message",
+)
+"""The texts the assistant says in place of an answer; none may be blank, or the contact
+would be left without one (an emergency without the numbers to call)."""
 
 
 def _too_long(name: str, text: str, limit: int) -> list[str]:
@@ -62,8 +70,10 @@ def bot_size_problems(bot: BotSettings) -> list[str]:
         "transition_message",
         "objective_complete_message",
         "closing_message",
+        *ASSISTANT_SAYS_WHY,
     ):
         problems += _too_long(name, getattr(bot, name), MAX_MESSAGE_LENGTH)
+    problems += _list_problems("medical_terms", bot.medical_terms, MAX_KEYWORDS, MAX_KEYWORD_LENGTH)
     problems += _list_problems(
         "handoff_keywords", bot.handoff_keywords, MAX_KEYWORDS, MAX_KEYWORD_LENGTH
     )
