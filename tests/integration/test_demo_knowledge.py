@@ -1,42 +1,29 @@
 """The demo seeds its association's documents (``make run``): all of them once, however many
-times it starts, and the assistant's search finds the delivery calendar for the question the
-demo's instructions suggest."""
+times it starts, and the assistant answers the question the demo's instructions suggest from
+the delivery calendar, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from tests.support.waha_payloads import WaMessage, message_event
+from tests.support.webhook_driver import Waha
 
-import pytest
-
-from wa_crm.container import Container, build_container, close_resources
-from wa_crm.domain.usecases.access.setup import NewAssociation
+from wa_crm.container import Container
+from wa_crm.domain.model.message import Direction
 from wa_crm.entrypoints.demo import DemoAccounts, welcome
 from wa_crm.entrypoints.demo_knowledge import demo_documents, seed_demo_knowledge
-from wa_crm.settings import Settings
+from wa_crm.testing.clock import FakeClock
 
 SUGGESTED = "quando é a entrega do óleo?"
+DELIVERY_CALENDAR = "Calendário de entregas do óleo"
 
 
-@pytest.fixture
-async def container(sqlite_url: str) -> AsyncIterator[Container]:
-    container = build_container(Settings(database_url=sqlite_url, workers=0, secret_key="x" * 32))
-    (await container.create_association()(NewAssociation("demo", "Associação Demo"))).unwrap()
-    yield container
-    await close_resources(container)
+async def test_a_second_start_adds_no_document(waha: Waha, container: Container) -> None:
+    slug = waha.association.slug
 
+    first = await seed_demo_knowledge(container, slug)
+    second = await seed_demo_knowledge(container, slug)
 
-async def demo_association_id(container: Container) -> str:
-    async with container.uow_factory()() as uow:
-        association = await uow.associations.get_by_slug("demo")
-    assert association is not None
-    return association.id
-
-
-async def test_a_second_start_adds_no_document(container: Container) -> None:
-    first = await seed_demo_knowledge(container, "demo")
-    second = await seed_demo_knowledge(container, "demo")
-
-    stored = await container.knowledge_documents().listed(await demo_association_id(container))
+    stored = await container.knowledge_documents().listed(waha.association.id)
     assert (first, second) == (len(demo_documents()), 0)
     assert sorted(document.title for document in stored) == sorted(
         document.title for document in demo_documents()
@@ -44,15 +31,23 @@ async def test_a_second_start_adds_no_document(container: Container) -> None:
     assert all(document.chunks >= 3 for document in stored)
 
 
-async def test_the_suggested_question_finds_the_delivery_calendar(container: Container) -> None:
-    await seed_demo_knowledge(container, "demo")
+async def test_the_assistant_answers_the_suggested_question_from_the_delivery_calendar(
+    waha: Waha, container: Container, clock: FakeClock
+) -> None:
+    await seed_demo_knowledge(container, waha.association.slug)
 
-    passages = (
-        await container.search_knowledge()(await demo_association_id(container), SUGGESTED, 3)
-    ).unwrap()
+    await waha.deliver(message_event(WaMessage(body=SUGGESTED)))
+    clock.advance(60)  # past the debounce
+    await container.job_runner().run_due()
 
-    assert passages[0].title == "Calendário de entregas do óleo"
-    assert SUGGESTED in welcome(DemoAccounts(), "http://s", "http://w")
+    conversation = await waha.conversation(WaMessage().chat_id)
+    said = [
+        message.body or ""
+        for message in await waha.conversation_messages(conversation.id)
+        if message.direction is Direction.OUT
+    ]
+    assert any(DELIVERY_CALENDAR in body for body in said), said
+    assert SUGGESTED in welcome(DemoAccounts(), "http://service", "http://waha")
 
 
 def test_every_document_has_a_title_and_sections() -> None:
