@@ -167,6 +167,9 @@ export function renderRow(conversation) {
         "span",
         { class: "conv-bottom" },
         h("span", { class: `pill pill-${conversation.status}`, text: t(`status_${conversation.status}`) }),
+        conversation.sla_breached
+          ? h("span", { class: "pill pill-late", title: T.late_title, text: T.late })
+          : null,
         detail,
         unread ? h("span", {
           class: "unread-badge",
