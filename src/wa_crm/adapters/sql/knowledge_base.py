@@ -17,7 +17,9 @@ one round trip, tenant first:
 Both then rerank the best ``CANDIDATES`` with the shared scorer (``knowledge_text``), as the
 memory adapter ranks all of its passages, so the three agree on the top results. With the
 question's embedding, every passage of the association that has one is a candidate too (a
-paraphrase sharing no word can still be found), and the scorer blends both evidences.
+paraphrase sharing no word can still be found), scored by the better of its full-text score
+and its cosine similarity. Embeddings are stored as ``knowledge_text.stored_embedding`` in
+little-endian float32: parsing them as JSON took most of a hybrid search.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.selectable import TextualSelect
 
-from wa_crm.adapters.sql.execution import execute, upsert_insert
+from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
 from wa_crm.adapters.sql.tables import (
     KNOWLEDGE_FTS,
     KNOWLEDGE_OPEN_QUESTION,
@@ -173,6 +175,7 @@ def _match_query(dialect: str, terms: Sequence[str]) -> str:
 
 
 def _open_question_upsert(dialect: str) -> Any:
+    """Insert the question, or count it on the open record of the same question."""
     statement = upsert_insert(dialect, knowledge_unanswered)
     return statement.on_conflict_do_update(
         index_elements=[knowledge_unanswered.c.association_id, knowledge_unanswered.c.question_key],
@@ -182,6 +185,9 @@ def _open_question_upsert(dialect: str) -> Any:
             "last_asked_at": statement.excluded.last_asked_at,
         },
     ).returning(*knowledge_unanswered.c)
+
+
+_RECORD_QUESTION = per_dialect(_open_question_upsert)
 
 
 class SqlKnowledgeBase:
@@ -306,8 +312,9 @@ class SqlKnowledgeBase:
             "answered_by": None,
         }
         async with self._engine.begin() as connection:
-            statement = _open_question_upsert(connection.dialect.name)
-            recorded = (await execute(connection, statement, row)).mappings().one()
+            recorded = (
+                (await execute(connection, _RECORD_QUESTION(connection), row)).mappings().one()
+            )
         return _question(recorded)
 
     async def unanswered(self, association_id: str, limit: int) -> list[UnansweredQuestion]:
