@@ -364,5 +364,7 @@ def test_a_bot_turn_waits_only_for_a_transcript_that_will_come() -> None:
     lost = dataclasses.replace(voice, media=Media(None, "audio/ogg", error="not fetched"))
     assert not awaiting_transcript(association, lost, transcriber=True)
     assert not awaiting_transcript(association, dataclasses.replace(voice, transcript=""), True)
+    ours = dataclasses.replace(voice, direction=Direction.OUT, author=Author.AGENT)
+    assert not awaiting_transcript(association, ours, transcriber=True)
     text = dataclasses.replace(voice, type=MessageType.TEXT, media=None)
     assert not awaiting_transcript(association, text, transcriber=True)
