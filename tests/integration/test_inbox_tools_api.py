@@ -251,3 +251,27 @@ async def test_unknown_things_are_404_and_a_resolved_conversation_is_not_snoozed
     bad_filter = await agents.call("GET", "conversations?label=%3Cb%3E")
     assert bad_filter.status_code == 422
     assert (await agents.call("GET", "conversations?snoozed=maybe")).status_code == 422
+
+
+async def test_urgent_conversations_are_listed_apart_for_the_inbox_to_pin_them(
+    agents: Agents, waha: Waha, container: Container
+) -> None:
+    calm = await conversation_of(waha)
+    urgent = await conversation_of(waha, OTHER_CONTACT, "Socorro, estou com falta de ar")
+    newer = await conversation_of(waha, "5531966665555@c.us")
+    async with container.uow_factory()() as uow:
+        conversation = await uow.conversations.get(waha.association.id, urgent)
+        assert conversation is not None
+        conversation.mark_urgent()
+        await uow.conversations.update(conversation)
+        await uow.commit()
+
+    assert await agents.listed("urgent=true") == [urgent]
+    assert await agents.listed("urgent=false") == [newer, calm]
+    assert await agents.listed() == [newer, urgent, calm]
+    assert await agents.listed("urgent=false&limit=1") == [newer], "pages as before"
+    row = (await agents.call("GET", "conversations?urgent=true")).json()["items"][0]
+    assert row["urgent"] is True
+    refused = await agents.call("GET", "conversations?urgent=maybe")
+    assert refused.status_code == 422
+    assert "urgent must be true, false or any" in refused.text

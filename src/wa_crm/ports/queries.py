@@ -46,6 +46,8 @@ class ConversationQuery:
     """Only conversations with this (normalized) label."""
     snoozed: bool | None = False
     """False: conversations not snoozed (the default lists); True: only snoozed ones; None: both."""
+    urgent: bool | None = None
+    """True: only urgent ones (pinned above the inbox list); False: the others; None: both."""
     after: tuple[datetime, str] | None = None
     """The cursor: (activity, id) of the last conversation of the previous page."""
     limit: int = 50

@@ -380,6 +380,7 @@ class Conversation:
             "rating_requested_at": _iso(self.rating_requested_at),
             "rated_at": _iso(self.rated_at),
             "snoozed_until": _iso(self.snoozed_until),
+            "urgent": self.urgent,
             "sla_breached": self.sla_breached_at is not None,
             "sla_breached_at": _iso(self.sla_breached_at),
         }

@@ -22,7 +22,7 @@ from wa_crm.entrypoints.http.bodies import accepts_files
 from wa_crm.entrypoints.http.downloads import stored_file_response
 from wa_crm.entrypoints.http.errors import BadRequest, error_response
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
-from wa_crm.entrypoints.http.inbox_tools import label_filter, snoozed_filter
+from wa_crm.entrypoints.http.inbox_tools import label_filter, snoozed_filter, urgent_filter
 from wa_crm.entrypoints.http.json_input import json_body, require_storable
 from wa_crm.entrypoints.http.query_values import moment, page_limit, query_time
 from wa_crm.entrypoints.http.views import (
@@ -76,6 +76,7 @@ def _query(request: Request, caller: Caller) -> ConversationQuery:
         text=params.get("q", "")[:100],
         label=label_filter(params),
         snoozed=snoozed_filter(params),
+        urgent=urgent_filter(params),
         after=decode_cursor(params["cursor"]) if params.get("cursor") else None,
         limit=page_limit(request),
     )
@@ -85,7 +86,8 @@ def _query(request: Request, caller: Caller) -> ConversationQuery:
 @handles_bad_requests
 async def list_conversations(request: Request, caller: Caller) -> Response:
     """Conversations, newest activity first; filters status, channel, assignee (me, none or an
-    agent id), q (contact name or phone), label, snoozed (false by default, true or any);
+    agent id), q (contact name or phone), label, snoozed (false by default, true or any),
+    urgent (true, false or any, the default);
     cursor pagination."""
     query = _query(request, caller)
     inbox = container_of(request).queries().inbox

@@ -45,6 +45,15 @@ def label_filter(params: QueryParams) -> str | None:
     return label.unwrap()
 
 
+def urgent_filter(params: QueryParams) -> bool | None:
+    """The inbox list's ``urgent``: true (only urgent conversations, pinned above the list),
+    false (the others) or any (default)."""
+    raw = params.get("urgent") or "any"
+    if raw not in _SNOOZED:
+        raise BadRequest("urgent must be true, false or any")
+    return _SNOOZED[raw]
+
+
 def snoozed_filter(params: QueryParams) -> bool | None:
     """The inbox list's ``snoozed``: false (default, the conversations not snoozed), true (only
     snoozed ones) or any."""

@@ -168,6 +168,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             Query("q", STRING, "contact name or phone"),
             Query("label", STRING),
             Query("snoozed", choice("false", "true", "any")),
+            Query("urgent", choice("any", "true", "false"), "true: the pinned emergencies"),
             Query("cursor", STRING, "next_cursor of the previous page"),
             LIMIT,
         ),

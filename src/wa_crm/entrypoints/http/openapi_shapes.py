@@ -135,6 +135,7 @@ COMPONENTS: dict[str, Schema] = {
             "rating_requested_at": nullable(TIME),
             "rated_at": nullable(TIME),
             "snoozed_until": nullable(TIME),
+            "urgent": BOOLEAN,
             "sla_breached": BOOLEAN,
             "sla_breached_at": nullable(TIME),
             "contact": nullable(ref("Contact")),

@@ -78,6 +78,7 @@ class InMemoryInboxQueries:
                     query.snoozed is None
                     or query.snoozed == (conversation.snoozed_until is not None)
                 )
+                and (query.urgent is None or query.urgent == conversation.urgent)
                 and (query.after is None or activity_key(conversation) < query.after)
             )
 

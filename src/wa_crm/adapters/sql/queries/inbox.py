@@ -57,6 +57,7 @@ class _Filters(NamedTuple):
     text: bool
     label: bool
     snoozed: bool | None
+    urgent: bool | None
     after: bool
 
 
@@ -88,6 +89,8 @@ def _conditions(filters: _Filters) -> list[ColumnElement[bool]]:
     if filters.snoozed is not None:
         snoozed_until = conversations.c.snoozed_until
         where.append(snoozed_until.is_not(None) if filters.snoozed else snoozed_until.is_(None))
+    if filters.urgent is not None:
+        where.append(conversations.c.urgent.is_(filters.urgent))
     return where
 
 
@@ -186,6 +189,7 @@ async def _conversations(
         text=bool(text),
         label=query.label is not None,
         snoozed=query.snoozed,
+        urgent=query.urgent,
         after=query.after is not None,
     )
     parameters: dict[str, Any] = {"association_id": association_id, "limit": query.limit}

@@ -1,5 +1,6 @@
 // The conversation list: tabs, search and filters, pages of rows, the counts on the tabs, and
-// the rows live events move, add or drop.
+// the rows live events move, add or drop. Urgent conversations (an emergency) are loaded apart
+// and pinned above the paged list until they are resolved.
 import { openConversation } from "./conversation.js";
 import {
   activity, avatarColour, contactName, debounce, formatPhone, initials, listTime, reasonLabel,
@@ -75,9 +76,14 @@ let listToken = 0;
 export async function loadList() {
   const token = ++listToken;
   const mark = eventMark();
-  const page = await api("GET", `/conversations?${queryFor()}`);
+  const [urgent, page] = await Promise.all([
+    api("GET", `/conversations?${queryFor({ urgent: "true" })}`),
+    api("GET", `/conversations?${queryFor({ urgent: "false" })}`),
+  ]);
   if (token !== listToken) return;
+  rememberListed(urgent.items, mark);
   rememberListed(page.items, mark);
+  state.pinned = urgent.items.map((c) => c.id);
   state.list = page.items.map((c) => c.id);
   state.nextCursor = page.next_cursor;
   setCounts(page.counts);
@@ -89,7 +95,9 @@ async function loadMore() {
   if (!state.nextCursor) return;
   const token = listToken;
   const mark = eventMark();
-  const page = await api("GET", `/conversations?${queryFor({ cursor: state.nextCursor })}`);
+  const page = await api(
+    "GET", `/conversations?${queryFor({ urgent: "false", cursor: state.nextCursor })}`,
+  );
   if (token !== listToken) return;
   rememberListed(page.items, mark);
   const shown = new Set(state.list);
@@ -147,7 +155,7 @@ export function renderRow(conversation) {
     "button",
     {
       type: "button",
-      class: `conv${unread ? " unread" : ""}`,
+      class: `conv${unread ? " unread" : ""}${conversation.urgent ? " urgent" : ""}`,
       data: { id: conversation.id, status: conversation.status },
       "aria-current": isOpen ? "true" : null,
     },
@@ -166,6 +174,9 @@ export function renderRow(conversation) {
       h(
         "span",
         { class: "conv-bottom" },
+        conversation.urgent
+          ? h("span", { class: "pill pill-urgent", title: T.urgent_title, text: T.urgent })
+          : null,
         h("span", { class: `pill pill-${conversation.status}`, text: t(`status_${conversation.status}`) }),
         conversation.sla_breached
           ? h("span", { class: "pill pill-late", title: T.late_title, text: T.late })
@@ -189,7 +200,7 @@ export function renderRow(conversation) {
 export function renderList() {
   const list = $("conversation-list");
   const focusedId = document.activeElement?.closest?.(".conv")?.dataset.id;
-  const items = state.list.map((id) => renderRow(state.conversations.get(id)));
+  const items = [...state.pinned, ...state.list].map((id) => renderRow(state.conversations.get(id)));
   const current = Array.from(list.children);
   if (current.length !== items.length || current.some((el, i) => el !== items[i])) {
     list.replaceChildren(...items);
@@ -204,8 +215,16 @@ export function renderList() {
 
 /** Apply a conversation snapshot from an event to the list: update, insert, move or drop. */
 export function placeInList(conversation) {
-  const shown = state.list.includes(conversation.id);
+  const pinned = state.pinned.includes(conversation.id);
   const belongs = matchesView(conversation);
+  if (belongs && conversation.urgent) {
+    state.list = state.list.filter((id) => id !== conversation.id);
+    if (!pinned) state.pinned.unshift(conversation.id);
+    renderList();
+    return;
+  }
+  if (pinned) state.pinned = state.pinned.filter((id) => id !== conversation.id);
+  const shown = state.list.includes(conversation.id);
   if (belongs) {
     if (!shown) {
       const last = state.conversations.get(state.list[state.list.length - 1]);

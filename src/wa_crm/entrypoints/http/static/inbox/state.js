@@ -112,6 +112,7 @@ export const state = {
   conversations: new Map(),
   /** @type {string[]} the ids shown, in order */
   list: [],
+  pinned: [], // urgent conversations of the view, above the list (loaded apart, never paged)
   nextCursor: null,
   counts: null,
   pending: new Set(), // conversations known to wait for an agent (notified once each)

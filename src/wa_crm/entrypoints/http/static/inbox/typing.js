@@ -60,7 +60,7 @@ export function stopContactTyping(id) {
   clearTimeout(state.typing.get(id));
   if (state.typing.delete(id)) {
     const conversation = state.conversations.get(id);
-    if (conversation && state.list.includes(id)) renderRow(conversation);
+    if (conversation && (state.list.includes(id) || state.pinned.includes(id))) renderRow(conversation);
     renderTyping();
   }
 }
@@ -87,7 +87,7 @@ export function onTyping(data) {
     clearTimeout(state.typing.get(id));
     state.typing.set(id, setTimeout(() => stopContactTyping(id), CONTACT_TYPING_MS));
     const conversation = state.conversations.get(id);
-    if (conversation && state.list.includes(id)) renderRow(conversation);
+    if (conversation && (state.list.includes(id) || state.pinned.includes(id))) renderRow(conversation);
     renderTyping();
   } else {
     stopContactTyping(id);
