@@ -35,6 +35,7 @@ from wa_crm.domain.model.message import (
 from wa_crm.domain.usecases.inbound.media import FetchInboundMedia, MediaLimits
 from wa_crm.domain.usecases.inbound.voice_notes import (
     TranscribeVoiceNotes,
+    audio_filename,
     awaiting_transcript,
     queue_transcription,
 )
@@ -337,6 +338,20 @@ async def test_a_settled_transcript_is_not_asked_for_again() -> None:
     await world.run()
 
     assert len(transcriber.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("media", "name"),
+    [
+        (Media(None, "audio/ogg; codecs=opus"), "voice-note.ogg"),
+        (Media(None, "audio/mp4"), "voice-note.m4a"),
+        (Media(None, "audio/mpeg"), "voice-note.mp3"),
+        (Media(None, "audio/x-unheard-of"), "voice-note.ogg"),
+        (Media(None, "audio/mpeg", filename="recado.mp3"), "recado.mp3"),
+    ],
+)
+def test_a_nameless_voice_note_is_named_after_its_format(media: Media, name: str) -> None:
+    assert audio_filename(media) == name
 
 
 def test_a_bot_turn_waits_only_for_a_transcript_that_will_come() -> None:

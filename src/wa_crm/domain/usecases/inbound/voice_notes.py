@@ -23,7 +23,13 @@ from wa_crm.domain.model.association import Association, Locale
 from wa_crm.domain.model.job_codec import new_job
 from wa_crm.domain.model.job_commands import BotTurn, TranscribeVoiceNote
 from wa_crm.domain.model.jobs import Attempt
-from wa_crm.domain.model.message import UNTRANSCRIBABLE, Direction, Message, MessageType
+from wa_crm.domain.model.message import (
+    UNTRANSCRIBABLE,
+    Direction,
+    Media,
+    Message,
+    MessageType,
+)
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock
 from wa_crm.ports.transcriber import Transcriber, TranscriptionError
@@ -88,6 +94,26 @@ async def settle_transcript(
     )
 
 
+_EXTENSIONS = {
+    "audio/ogg": "ogg",
+    "audio/mpeg": "mp3",
+    "audio/mp4": "m4a",
+    "audio/aac": "m4a",
+    "audio/wav": "wav",
+    "audio/webm": "webm",
+    "audio/flac": "flac",
+}
+
+
+def audio_filename(media: Media) -> str:
+    """The file's name, or one whose extension says its format: WhatsApp's voice notes have no
+    name, and transcription servers tell the format by the extension."""
+    if media.filename:
+        return media.filename
+    base = media.mimetype.split(";", 1)[0].strip().lower()
+    return f"voice-note.{_EXTENSIONS.get(base, 'ogg')}"
+
+
 def transcription_language(association: Association) -> str:
     """The ISO-639-1 code transcription servers take."""
     return "en" if association.locale is Locale.EN else "pt"
@@ -116,7 +142,7 @@ class TranscribeVoiceNotes:
             try:
                 transcript = await self.transcriber.transcribe(
                     audio,
-                    media.filename or "voice-note.ogg",
+                    audio_filename(media),
                     media.mimetype,
                     transcription_language(association),
                 )
