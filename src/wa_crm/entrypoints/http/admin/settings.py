@@ -65,7 +65,8 @@ async def put_bot(request: Request, caller: Caller) -> Response:
 
 @agent_route(admin=True)
 async def get_assignment(request: Request, caller: Caller) -> Response:
-    """Automatic assignment's settings: enabled, max_open_per_agent, offline_reassign_minutes."""
+    """Automatic assignment's settings: enabled, max_open_per_agent, offline_reassign_minutes,
+    and the first-response target, first_response_minutes."""
     return JSONResponse(ASSIGNMENT_SETTINGS.dump(caller.identity.association.assignment))
 
 
@@ -73,7 +74,8 @@ async def get_assignment(request: Request, caller: Caller) -> Response:
 @handles_bad_requests
 async def put_assignment(request: Request, caller: Caller) -> Response:
     """Change any of enabled (boolean), max_open_per_agent (1-500), offline_reassign_minutes
-    (1-10080, or null: never); absent fields keep their value."""
+    (1-10080, or null: never), first_response_minutes (1-1440, or null: no target); absent
+    fields keep their value."""
     current = caller.identity.association.assignment
     settings = await _changed(request, ASSIGNMENT_SETTINGS, current, "assignment")
     update = container_of(request).update_assignment_settings()
