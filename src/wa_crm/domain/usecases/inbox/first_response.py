@@ -1,5 +1,6 @@
 """The first-response target: a conversation waiting for agents that none answered within the
-association's ``assignment.first_response_minutes`` is marked late (issue 17).
+association's ``assignment.first_response_minutes`` is marked late (issue 17; architecture.md
+section 5, periodic jobs).
 
 - The wait starts at the conversation's oldest handoff no agent has answered (the handoffs
   table, which the statistics read too) and counts only the opening hours of

@@ -1,5 +1,5 @@
 """Conversations that end: a bot conversation nobody wrote in for the association's
-``bot.inactivity_close_hours`` is resolved (issue 17).
+``bot.inactivity_close_hours`` is resolved (issue 17; architecture.md section 5, periodic jobs).
 
 - Only conversations with the bot: one waiting for agents (pending), held by one (human) or
   snoozed is the team's to close. Idle means no message since, from either side: the bot answers
