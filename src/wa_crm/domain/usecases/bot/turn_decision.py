@@ -39,7 +39,7 @@ from wa_crm.domain.model.association import (
 from wa_crm.domain.model.conversation import Conversation, HandoffReason
 from wa_crm.domain.model.guardrails import Guardrail, guardrail_for
 from wa_crm.domain.model.message import Message
-from wa_crm.domain.model.small_talk import is_greeting
+from wa_crm.domain.model.small_talk import is_greeting, without_greetings
 from wa_crm.domain.model.text import words
 from wa_crm.domain.usecases.bot.contact_said import (
     everything_said,
@@ -144,7 +144,7 @@ def before_the_model(
 
 def reading(bot: BotSettings, reply: BotReply, question: str) -> TurnDecision:
     """What the provider's reply means for the conversation."""
-    summary = reply.summary or question
+    summary = without_greetings(reply.summary) or question
     handing_off = reply.action is BotAction.HANDOFF
     if handing_off and reply.reason == HandoffReason.EMERGENCY.value:
         return emergency(bot, summary)
