@@ -168,9 +168,7 @@ async def test_a_member_question_is_answered_by_quoting_the_best_passage() -> No
 
 
 async def test_up_to_three_sentences_in_their_order_and_no_heading_marks() -> None:
-    answer = await reply(
-        "qual o horário de retirada na sede e o frete dos pedidos?", passages=(DELIVERIES,)
-    )
+    answer = await reply("e o frete dos pedidos e a retirada na sede?", passages=(DELIVERIES,))
 
     body, source = answer.text.split("\n\n")
     assert source == "Fonte: Entregas e retirada"
@@ -217,15 +215,37 @@ async def test_lines_wrapped_mid_sentence_are_quoted_whole() -> None:
     )
 
 
-async def test_among_equal_scores_the_title_that_shares_the_question_wins() -> None:
-    tied = (
-        Passage("d-5", "Reuniões", "A associação é feita pelos seus associados.", 1.0),
-        Passage("d-2", "Como se associar", "Podem se associar pacientes com receita.", 1.0),
+async def test_a_when_question_quotes_the_section_that_lists_the_days() -> None:
+    calendar = Passage(
+        "d-6",
+        "Calendário de entregas",
+        "## Dias de entrega por região\n\n- **BH**: toda terça-feira, das 9h às 17h.\n"
+        "- **São Paulo**: toda quarta-feira.\n- **Demais cidades**: pelos Correios.",
+        1.0,
     )
 
-    answer = await reply("como faço para me associar?", passages=tied)
+    answer = await reply("quando é a entrega?", passages=(calendar,))
 
-    assert answer.sources == ("Como se associar",)
+    assert answer.text == (
+        "**BH**: toda terça-feira, das 9h às 17h. **São Paulo**: toda quarta-feira. "
+        "**Demais cidades**: pelos Correios.\n\nFonte: Calendário de entregas"
+    )
+
+
+async def test_a_when_question_quotes_the_sentences_naming_days_and_hours() -> None:
+    opening = Passage(
+        "d-7",
+        "Reuniões",
+        "Os encontros servem para trocar experiências. A roda de conversa é todo último "
+        "sábado do mês, das 14h às 16h. Traga um familiar.",
+        1.0,
+    )
+
+    answer = await reply("quando tem encontro?", passages=(opening,))
+
+    assert answer.text == (
+        "A roda de conversa é todo último sábado do mês, das 14h às 16h.\n\nFonte: Reuniões"
+    )
 
 
 async def test_the_best_passage_is_the_highest_score() -> None:

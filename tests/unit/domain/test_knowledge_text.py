@@ -13,7 +13,9 @@ from wa_crm.domain.model.knowledge_text import (
     MAX_PASSAGES,
     PASSAGE_CHARS,
     Candidate,
+    answer_hints,
     question_key,
+    question_terms,
     rank_passages,
     search_terms,
     split_into_passages,
@@ -215,3 +217,42 @@ def test_scores_are_between_0_and_1_and_the_rank_ignores_candidate_order(
     assert [entry.score for entry in ranked] == sorted(
         (entry.score for entry in ranked), reverse=True
     )
+
+
+def _sections(title: str, *texts: str) -> list[Candidate]:
+    return [
+        Candidate("d", position, title, text, search_terms(f"{title} {text}"))
+        for position, text in enumerate(texts)
+    ]
+
+
+def test_among_passages_holding_every_term_the_section_about_it_comes_first() -> None:
+    candidates = _sections(
+        "Como se associar",
+        "A associação atende associados de todo o país, com documento e receita.",
+        "## Documentos necessários\n\n- Receita médica.\n- RG e CPF.",
+    )
+    question = "quais documentos preciso pra me associar?"
+
+    ranked = rank_passages(question_terms(question), candidates, 2, 2)
+
+    assert ranked[0].score == ranked[1].score == 1.0
+    assert ranked[0].candidate.position == 1
+
+
+def test_a_when_question_prefers_the_passage_naming_days() -> None:
+    candidates = _sections(
+        "Calendário de entregas do óleo",
+        "A associação entrega o óleo a cada região no seu dia fixo de entrega.",
+        "## Rotas\n\n- BH: toda terça-feira.\n- São Paulo: toda quarta-feira.",
+    )
+    question = "quando é a entrega do óleo?"
+
+    by_words = rank_passages(question_terms(question), candidates, 2, 2)
+    by_kind = rank_passages(
+        question_terms(question), candidates, 2, 2, hints=answer_hints(question)
+    )
+
+    assert by_words[0].candidate.position == 0
+    assert by_kind[0].candidate.position == 1
+    assert [s.score for s in by_kind] == [s.score for s in by_words]

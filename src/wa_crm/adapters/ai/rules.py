@@ -75,7 +75,7 @@ class RulesProvider:
         if is_order_question(latest):
             text = order_status(request.contact, request.locale)
             return BotReply(text, attachments=attachments)
-        passage = relevant_passage(latest, request.passages)
+        passage = relevant_passage(request.passages)
         if passage is not None:
             text = quote(latest, passage, request.locale)
             return BotReply(text, attachments=attachments, sources=(passage.title,))
@@ -118,7 +118,7 @@ class RulesProvider:
     ) -> BotReply:
         """A lead's question: the answer (or a note for the team), then the interview's next
         question, last, so that the lead knows what to answer."""
-        passage = relevant_passage(latest, request.passages)
+        passage = relevant_passage(request.passages)
         if passage is None and following is None:
             return BotReply(
                 "", action=BotAction.HANDOFF, reason=NO_ANSWER, summary=_summary(latest)

@@ -4,6 +4,11 @@ An answer from the association's documents quotes them, never paraphrases: the s
 best passage that share the most terms with the question (up to ``QUOTED_SENTENCES``, in their
 order in the passage, Markdown heading marks left out), then the document's title as the
 source (architecture.md section 4, item 3). A passage under ``RELEVANT_SCORE`` answers nothing.
+
+A question that asks *when* or *how much* wants days and hours, or amounts: sentences that hold
+one count as answering it, and up to ``LISTED_ANSWERS`` of them are quoted (a calendar is a list
+of days, one per region). Without this, "quando é a entrega do óleo?" quoted the calendar's
+introduction, which shares the question's words, rather than the days it asks for.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wa_crm.domain.model.knowledge import RELEVANT_SCORE, Passage
-from wa_crm.domain.model.knowledge_text import search_terms
+from wa_crm.domain.model.knowledge_text import answer_hints, search_terms
 from wa_crm.domain.model.locale_format import (
     format_date,
     format_money,
@@ -24,11 +29,29 @@ from wa_crm.domain.model.locale_format import (
 )
 
 QUOTED_SENTENCES = 3
-_TIE = 1e-9
+LISTED_ANSWERS = 6
 
 _HEADING_MARK = re.compile(r"^\s*#{1,6}\s+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+_ASKS_WHEN = re.compile(
+    r"\b(?:quando|qnd|que dia|qual dia|quais dias|que horas?|qual (?:o )?hor[aá]rio|"
+    r"what time|when|which day)\b",
+    re.IGNORECASE,
+)
+_ASKS_HOW_MUCH = re.compile(
+    r"\b(?:quanto|qto|quanta|qual (?:o )?(?:valor|pre[cç]o)|how much|price|cost)\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"\b(?:(?:segunda|ter[cç]a|quarta|quinta|sexta)s?(?:-feiras?)?|s[aá]bados?|domingos?|\d{1,2}h\d{0,2}|"
+    r"\d{1,2}:\d{2}|\d{1,2}/\d{1,2}|janeiro|fevereiro|mar[cç]o|abril|maio|junho|julho|"
+    r"agosto|setembro|outubro|novembro|dezembro|quinzenal\w*|mensal\w*|semanal\w*|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}\s?(?:am|pm))\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(r"R\$\s?\d|\b\d+(?:[.,]\d{2})\b|\breais\b|\bgr[aá]tis\b", re.IGNORECASE)
 
 
 def order_status(contact: dict[str, Any], locale: str) -> str:
@@ -57,41 +80,61 @@ def order_status(contact: dict[str, Any], locale: str) -> str:
     return " ".join(parts)
 
 
-def relevant_passage(question: str, passages: Sequence[Passage]) -> Passage | None:
-    """The passage to answer from: the best one, when relevant. Among passages of the same
-    best score (a question whose terms all appear in several), the one whose title shares the
-    most of the question's terms, then the one with the sentence sharing the most, then the
-    first."""
-    best = max((passage.score for passage in passages), default=0.0)
-    if best < RELEVANT_SCORE:
-        return None
-    asked = set(search_terms(question))
-    tied = [passage for passage in passages if passage.score >= best - _TIE]
-
-    def fit(passage: Passage) -> tuple[int, int]:
-        in_title = len(asked & set(search_terms(passage.title)))
-        in_sentence = max(
-            (len(asked & set(search_terms(sentence))) for sentence in _sentences(passage.text)),
-            default=0,
-        )
-        return in_title, in_sentence
-
-    return max(tied, key=fit)
+def relevant_passage(passages: Sequence[Passage]) -> Passage | None:
+    """The passage to answer from: the best, when relevant; among equal scores the first (the
+    knowledge base orders them by the section about the question, then by the kind of answer
+    it asks for)."""
+    best = max(passages, key=lambda passage: passage.score, default=None)
+    return best if best is not None and best.score >= RELEVANT_SCORE else None
 
 
 def quote(question: str, passage: Passage, locale: str) -> str:
     """The sentences of ``passage`` that answer ``question``, then a blank line and the
-    source: "Fonte: <title>" ("Source: <title>" in English)."""
+    source: "Fonte: <title>" ("Source: <title>" in English).
+
+    A section holding a list, whose heading names the question's subject ("Documentos
+    necessários" for "quais documentos preciso?") or the kind of answer it asks for ("Passo a
+    passo" for "como faço…?", ``answer_hints``), is the answer: quoted whole, up to
+    ``LISTED_ANSWERS`` sentences or list items. Otherwise the sentences naming what a "when"
+    or "how much" question asks for (those that also share the question's terms, when some
+    do); otherwise the ones sharing most of the question's terms."""
     sentences = _sentences(passage.text)
     asked = set(search_terms(question))
+    wanted = _wanted_kind(question)
     shared = [len(asked & set(search_terms(sentence))) for sentence in sentences]
     ranked = sorted(range(len(sentences)), key=lambda index: (-shared[index], index))
-    chosen = [index for index in ranked[:QUOTED_SENTENCES] if shared[index] > 0]
+    heading = set(search_terms(_heading(passage.text)))
+    if _holds_a_list(passage.text) and (asked | set(answer_hints(question))) & heading:
+        chosen = list(range(min(LISTED_ANSWERS, len(sentences))))
+    else:
+        answering = [i for i, s in enumerate(sentences) if wanted and wanted.search(s)]
+        on_subject = [index for index in answering if shared[index] > 0]
+        chosen = (on_subject or answering)[:LISTED_ANSWERS] or [
+            index for index in ranked[:QUOTED_SENTENCES] if shared[index] > 0
+        ]
     if not chosen:  # found by meaning (embeddings) rather than words: its opening
         chosen = list(range(min(QUOTED_SENTENCES, len(sentences))))
     quoted = " ".join(sentences[index] for index in sorted(chosen))
     label = "Source" if is_english(locale) else "Fonte"
     return f"{quoted}\n\n{label}: {passage.title}"
+
+
+def _holds_a_list(text: str) -> bool:
+    return sum(1 for line in text.splitlines() if _LIST_MARK.match(line)) >= 2
+
+
+def _heading(text: str) -> str:
+    first_line = text.lstrip().split("\n", 1)[0]
+    return _HEADING_MARK.sub("", first_line) if _HEADING_MARK.match(first_line) else ""
+
+
+def _wanted_kind(question: str) -> re.Pattern[str] | None:
+    """What a sentence must name to answer ``question``: days and hours, amounts, or None."""
+    if _ASKS_WHEN.search(question):
+        return _TIME
+    if _ASKS_HOW_MUCH.search(question):
+        return _AMOUNT
+    return None
 
 
 def _sentences(text: str) -> list[str]:

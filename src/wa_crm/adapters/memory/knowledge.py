@@ -16,6 +16,7 @@ from datetime import datetime
 from wa_crm.domain.model.knowledge import KnowledgeDocument, Passage, UnansweredQuestion
 from wa_crm.domain.model.knowledge_text import (
     Candidate,
+    answer_hints,
     question_key,
     question_terms,
     rank_passages,
@@ -91,7 +92,9 @@ class InMemoryKnowledgeBase:
             if not set(terms).isdisjoint(candidate.terms)
             or (embedding is not None and candidate.embedding is not None)
         ]
-        ranked = rank_passages(terms, candidates, len(passages), limit, embedding)
+        ranked = rank_passages(
+            terms, candidates, len(passages), limit, embedding, answer_hints(question)
+        )
         return [
             Passage(
                 document_id=entry.candidate.document_id,
@@ -147,3 +150,35 @@ class InMemoryKnowledgeBase:
             replace(question, answered_by=document_id),
         )
         return True
+
+    async def unanswered_of_conversations(
+        self, association_id: str, conversation_ids: Sequence[str]
+    ) -> list[UnansweredQuestion]:
+        wanted = set(conversation_ids)
+        found = [
+            question
+            for (owner, _), (_, question) in self._unanswered.items()
+            if owner == association_id and question.conversation_id in wanted
+        ]
+        return sorted(found, key=lambda q: (q.first_asked_at, q.id))
+
+    async def forget_unanswered(self, association_id: str, conversation_ids: Sequence[str]) -> int:
+        forgotten = await self.unanswered_of_conversations(association_id, conversation_ids)
+        for question in forgotten:
+            del self._unanswered[(association_id, question.id)]
+        return len(forgotten)
+
+    async def purge_unanswered_before(
+        self, association_id: str, before: datetime, limit: int
+    ) -> int:
+        expired = sorted(
+            (
+                question
+                for (owner, _), (_, question) in self._unanswered.items()
+                if owner == association_id and question.last_asked_at < before
+            ),
+            key=lambda q: (q.last_asked_at, q.id),
+        )[: max(limit, 0)]
+        for question in expired:
+            del self._unanswered[(association_id, question.id)]
+        return len(expired)

@@ -64,6 +64,7 @@ from wa_crm.domain.model.knowledge import (
 )
 from wa_crm.domain.model.knowledge_text import (
     Candidate,
+    answer_hints,
     question_key,
     question_terms,
     rank_passages,
@@ -122,6 +123,28 @@ _MARK_ANSWERED = (
         knowledge_unanswered.c.answered_by.is_(None),
     )
     .values(answered_by=bindparam("answer_id"))
+)
+_OF_CONVERSATIONS = (
+    knowledge_unanswered.c.association_id == bindparam("association_id"),
+    knowledge_unanswered.c.conversation_id.in_(bindparam("conversation_ids", expanding=True)),
+)
+_QUESTIONS_OF_CONVERSATIONS = (
+    select(knowledge_unanswered)
+    .where(*_OF_CONVERSATIONS)
+    .order_by(knowledge_unanswered.c.first_asked_at, knowledge_unanswered.c.id)
+)
+_FORGET_QUESTIONS = delete(knowledge_unanswered).where(*_OF_CONVERSATIONS)
+_EXPIRED_QUESTION_IDS = (
+    select(knowledge_unanswered.c.id)
+    .where(
+        knowledge_unanswered.c.association_id == bindparam("association_id"),
+        knowledge_unanswered.c.last_asked_at < bindparam("before"),
+    )
+    .order_by(knowledge_unanswered.c.last_asked_at, knowledge_unanswered.c.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+_PURGE_QUESTIONS = delete(knowledge_unanswered).where(
+    knowledge_unanswered.c.id.in_(_EXPIRED_QUESTION_IDS)
 )
 
 _CANDIDATE_COLUMNS = """
@@ -286,7 +309,9 @@ class SqlKnowledgeBase:
             for row in rows
         ]
         passage_count = rows[0]["passage_count"] if rows else 0
-        ranked = rank_passages(terms, candidates, passage_count, limit, embedding)
+        ranked = rank_passages(
+            terms, candidates, passage_count, limit, embedding, answer_hints(question)
+        )
         return [
             Passage(
                 document_id=entry.candidate.document_id,
@@ -339,6 +364,32 @@ class SqlKnowledgeBase:
         }
         async with self._engine.begin() as connection:
             return (await execute(connection, _MARK_ANSWERED, parameters)).rowcount > 0
+
+    async def unanswered_of_conversations(
+        self, association_id: str, conversation_ids: Sequence[str]
+    ) -> list[UnansweredQuestion]:
+        if not conversation_ids:
+            return []
+        parameters = {"association_id": association_id, "conversation_ids": list(conversation_ids)}
+        async with self._read_engine.connect() as connection:
+            result = await execute(connection, _QUESTIONS_OF_CONVERSATIONS, parameters)
+            return [_question(row) for row in result.mappings()]
+
+    async def forget_unanswered(self, association_id: str, conversation_ids: Sequence[str]) -> int:
+        if not conversation_ids:
+            return 0
+        parameters = {"association_id": association_id, "conversation_ids": list(conversation_ids)}
+        async with self._engine.begin() as connection:
+            return (await execute(connection, _FORGET_QUESTIONS, parameters)).rowcount
+
+    async def purge_unanswered_before(
+        self, association_id: str, before: datetime, limit: int
+    ) -> int:
+        if limit <= 0:
+            return 0
+        parameters = {"association_id": association_id, "before": before, "limit": limit}
+        async with self._engine.begin() as connection:
+            return (await execute(connection, _PURGE_QUESTIONS, parameters)).rowcount
 
 
 def _packed(vector: Sequence[float]) -> bytes:

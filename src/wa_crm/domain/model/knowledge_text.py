@@ -138,6 +138,34 @@ def question_terms(question: str) -> list[str]:
     return sorted(list(dict.fromkeys(search_terms(question)))[:MAX_QUESTION_TERMS])
 
 
+_ANSWER_HINTS = (
+    # A question asking when, how much, where or how wants a passage naming days and hours,
+    # amounts, places or steps; these words break ties among passages that hold all of the
+    # question's terms, and never count in a score (they are not what the question is about).
+    (
+        re.compile(r"\b(?:quando|qnd|que dia|qual dia|que horas?|horario|when|what time)\b"),
+        "dia semana horario data segunda terca quarta quinta sexta sabado domingo mes",
+    ),
+    (
+        re.compile(r"\b(?:quanto|qto|quanta|valor|preco|custa|how much|price)\b"),
+        "valor reais preco custo mensal pagamento",
+    ),
+    (re.compile(r"\b(?:onde|aonde|where)\b"), "endereco rua cidade local regiao"),
+    (re.compile(r"\b(?:como|how)\b"), "passo etapa primeiro preencha envie"),
+)
+
+
+def answer_hints(question: str) -> list[str]:
+    """Terms a passage answering this kind of question tends to hold (see ``_ANSWER_HINTS``)."""
+    said = unaccented(question)
+    return [
+        term
+        for pattern, hints in _ANSWER_HINTS
+        if pattern.search(said)
+        for term in dict.fromkeys(_term(word) for word in hints.split())
+    ]
+
+
 def question_key(text: str) -> str:
     """What makes two questions "the same": words without case, accents or punctuation."""
     return " ".join(_WORD.findall(unaccented(text)))
@@ -269,6 +297,7 @@ def rank_passages(
     passage_count: int,
     limit: int,
     embedding: Sequence[float] | None = None,
+    hints: Sequence[str] = (),
 ) -> list[Scored]:
     """The best ``limit`` candidates, best first, with their scores from 0 to 1.
 
@@ -276,8 +305,11 @@ def rank_passages(
     holds, idf over the association's ``passage_count`` passages (document frequencies are the
     candidates': every passage holding a question's term must be among them). A passage holding
     the question's rare terms answers it; one that shares only a common word, or misses words
-    no passage has ("capital", "França"), does not. Equal scores go by BM25, then document id
-    and position, so the order never depends on the candidates' order.
+    no passage has ("capital", "França"), does not. Equal scores go by how many of the
+    question's terms the document's title and the passage's own heading hold (the section
+    about it), then by how many ``hints`` (``answer_hints``: days for "quando", amounts for
+    "quanto") the passage holds, then BM25, then document id and position, so the order never
+    depends on the candidates' order.
 
     Hybrid (``embedding`` given, candidates then include every passage with an embedding): the
     score is the better of the full-text score and the cosine similarity (below 0 counts as
@@ -288,7 +320,8 @@ def rank_passages(
     if limit <= 0 or (not wanted and embedding is None):
         return []
     question_length = math.sqrt(sum(map(mul, embedding, embedding))) if embedding else 0.0
-    ranked: list[tuple[float, float, float, Scored]] = []
+    looked_for, hinted = set(wanted), set(hints)
+    ranked: list[tuple[float, float, int, int, float, Scored]] = []
     for candidate, (text_score, bm25) in zip(
         candidates, _text_scores(wanted, candidates, passage_count), strict=True
     ):
@@ -297,17 +330,37 @@ def rank_passages(
             similarity = _similarity(embedding, question_length, candidate.embedding)
         score = round(min(max(text_score, similarity), 1.0), 6)
         if score > 0:
-            ranked.append((score, round(text_score, 6), round(bm25, 9), Scored(candidate, score)))
+            on_topic = len(looked_for.intersection(_topic_terms(candidate)))
+            hint_count = len(hinted.intersection(candidate.terms))
+            ranked.append(
+                (
+                    score,
+                    round(text_score, 6),
+                    on_topic,
+                    hint_count,
+                    round(bm25, 9),
+                    Scored(candidate, score),
+                )
+            )
     ranked.sort(
         key=lambda item: (
             -item[0],
             -item[1],
             -item[2],
-            item[3].candidate.document_id,
-            item[3].candidate.position,
+            -item[3],
+            -item[4],
+            item[5].candidate.document_id,
+            item[5].candidate.position,
         )
     )
     return [entry for *_, entry in ranked[:limit]]
+
+
+def _topic_terms(candidate: Candidate) -> list[str]:
+    """The terms of the document's title and of the passage's heading, when it opens with one."""
+    first_line = candidate.text.lstrip().split("\n", 1)[0]
+    heading = first_line if _HEADING.match(first_line) else ""
+    return search_terms(f"{candidate.title} {heading}")
 
 
 def _text_scores(
