@@ -418,3 +418,47 @@ async def test_other_media_still_hands_off_as_unsupported(world: World) -> None:
     await world._receive(MessageType.IMAGE, "", Media("http://waha/p.jpg", "image/jpeg"))
     await world.run_turn()
     assert (await world.conversation()).handoff_reason is HandoffReason.UNSUPPORTED_MEDIA
+
+
+async def test_an_emergency_waiting_for_agents_still_gets_the_numbers_once() -> None:
+    world = World(dataclasses.replace(BOT, enabled=False))
+    await world.seed()
+    await world.writes("meu pai desmaiou agora")
+    await world.writes("ele desmaiou de novo")
+    await world.run_turn()
+    assert world.sent() == [BOT.emergency_message], "once, with the bot turned off"
+    conversation = await world.conversation()
+    assert conversation.status is ConversationStatus.PENDING
+    assert conversation.handoff_reason is HandoffReason.BOT_DISABLED
+    assert conversation.urgent
+    assert [alert.kind for _, alert in world.store.tables.alerts] == ["emergency"]
+
+
+async def test_an_emergency_in_an_agents_conversation_is_marked_and_alerted_only(
+    world: World,
+) -> None:
+    await world.writes("Qual o horário de vocês?")
+    await world.run_turn()
+    conversation_id = (await world.conversation()).id
+    async with world.uow_factory() as uow:
+        conversation = await uow.conversations.get("a", conversation_id)
+        assert conversation is not None
+        assert conversation.claim("ana") == Success(None)
+        await uow.conversations.update(conversation)
+        await uow.commit()
+    before = world.sent()
+    await world.writes("estou com dor no peito")
+    await world.run_turn()
+    assert world.sent() == before, "a person is already talking with the contact"
+    assert (await world.conversation()).urgent
+    assert [alert.kind for _, alert in world.store.tables.alerts] == ["emergency"]
+
+
+async def test_a_message_without_an_emergency_changes_nothing_for_the_agents() -> None:
+    world = World(dataclasses.replace(BOT, enabled=False))
+    await world.seed()
+    await world.writes("Qual a dosagem?")
+    await world.run_turn()
+    assert world.sent() == []
+    assert not (await world.conversation()).urgent
+    assert world.store.tables.alerts == []

@@ -37,8 +37,8 @@ from wa_crm.domain.model.knowledge import RELEVANT_SCORE, Passage
 from wa_crm.domain.model.message import Author, Direction, Media, Message, MessageType
 from wa_crm.domain.model.people import Contact, ContactKind, Patient
 from wa_crm.domain.model.privacy import Masker
-from wa_crm.domain.model.statistics import Alert
 from wa_crm.domain.usecases.bot.contact_said import new_inbound, question_in, said
+from wa_crm.domain.usecases.bot.emergency import mark_emergency
 from wa_crm.domain.usecases.bot.handoff import hand_off
 from wa_crm.domain.usecases.bot.masking import mask_values, unmask_reply
 from wa_crm.domain.usecases.bot.turn_decision import TurnDecision, before_the_model, reading
@@ -46,7 +46,6 @@ from wa_crm.domain.usecases.inbound.contacts import connection_of
 from wa_crm.domain.usecases.inbound.voice_notes import awaiting_transcript
 from wa_crm.domain.usecases.knowledge.limits import MAX_QUESTION
 from wa_crm.domain.usecases.knowledge.search import SearchKnowledge
-from wa_crm.domain.usecases.monitoring.alerts import raise_alert
 from wa_crm.domain.usecases.outbound.gateway_health import GatewayBreakers
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
 from wa_crm.domain.usecases.privacy.consent import outbound_refusal
@@ -254,11 +253,10 @@ class RunBotTurn:
                     texts.append(_greeting(association.bot, contact, patient))
                 if not (greeting and decision.replaced_by_greeting):
                     texts.append(reply.text)
+            author = Author.SYSTEM if decision.urgent else Author.BOT  # never withheld
             for text in texts:
                 for chunk in split_message(to_whatsapp(text)):
-                    await queue_outbound(
-                        uow, self.ids, conversation, Outgoing(chunk, Author.BOT), now
-                    )
+                    await queue_outbound(uow, self.ids, conversation, Outgoing(chunk, author), now)
             if reply is not None:
                 contact = await self._attach_and_collect(
                     uow, association, conversation, contact, reply
@@ -278,17 +276,7 @@ class RunBotTurn:
                     announce=not decision.announced,
                 )
             if decision.urgent:
-                conversation.mark_urgent()
-                await raise_alert(
-                    uow,
-                    association.id,
-                    Alert(
-                        "emergency",
-                        "A contact reported an emergency; a person must answer now",
-                        now,
-                    ),
-                    {"conversation_id": conversation.id},
-                )
+                await mark_emergency(uow, association.id, conversation, now)
             await uow.conversations.update(conversation)
             await uow.commit()
         return True

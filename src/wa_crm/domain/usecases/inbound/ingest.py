@@ -11,8 +11,10 @@
   resolves its phone through WAHA.
 - An inbound message goes to the contact's open conversation or opens one (with the bot when it
   may answer, else pending); in a bot conversation it (re)schedules the debounced bot turn,
-  unless the contact opted out. A message that is only an opt-out or opt-in keyword records the
-  contact's choice and is answered with its confirmation instead (``privacy/consent``).
+  unless the contact opted out; in one the bot does not answer, an emergency still gets the
+  emergency numbers and alerts the agents (``bot/emergency``). A message that is only an
+  opt-out or opt-in keyword records the contact's choice and is answered with its confirmation
+  instead (``privacy/consent``).
   It also ends a snooze. A message that answers a satisfaction survey is stored in the resolved
   conversation it rates, which records the rating, and opens no new one (satisfaction.py).
 - Our own messages (``fromMe``): one we sent updates our stored message; one typed on the
@@ -61,6 +63,7 @@ from wa_crm.domain.model.whatsapp_events import (
     SessionStatusReport,
     WhatsAppEvent,
 )
+from wa_crm.domain.usecases.bot.emergency import emergency_without_the_bot
 from wa_crm.domain.usecases.inbound.early_acks import apply_early_ack
 from wa_crm.domain.usecases.inbound.reactions import show_reactions
 from wa_crm.domain.usecases.inbox.assignment import request_assignment
@@ -243,6 +246,10 @@ class _Ingestion:
         elif consent is not None:  # the contact's message before our answer to it
             await record_choice(
                 self.uow, self.ids, self.association, conversation, contact, consent, self.now
+            )
+        elif not event.from_me and not contact.opted_out:
+            await emergency_without_the_bot(
+                self.uow, self.ids, self.association, conversation, message.body, self.now
             )
         return IngestResult(Outcome.STORED, message_id=message.id)
 
