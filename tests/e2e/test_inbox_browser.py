@@ -427,6 +427,7 @@ async def test_an_emergency_is_pinned_above_the_list_with_an_urgent_mark(
     await sign_in(page, service)  # pt-BR
     await service.patient_writes(JOAO, "Socorro, estou com dor no peito", push_name="João")
     await expect(row(page, "João").locator(".pill-urgent")).to_have_text("Urgente")
+    await expect(page.locator("#toasts")).to_contain_text("Um contato relatou uma emergência")
     await service.patient_writes(LIA, "Oi", push_name="Lia")  # newer, still below
     await expect(row(page, "Lia")).to_be_visible()
     first = page.locator("#conversation-list .conv").first

@@ -75,6 +75,12 @@ function onAlert(data) {
       action: T.open,
       onAction: () => openConversation(data.conversation_id),
     });
+  } else if (data.kind === "emergency" && data.conversation_id) {
+    toast(T.emergency_toast, {
+      error: true,
+      action: T.open,
+      onAction: () => openConversation(data.conversation_id),
+    });
   } else if (data.kind === "session_down") {
     showSession(data.status);
   } else if (data.kind === "snooze_ended" && data.conversation_id) {
