@@ -63,10 +63,29 @@ class KnowledgeBase(Protocol):
         self, association_id: str, question_id: str
     ) -> UnansweredQuestion | None: ...
 
-    async def mark_answered(
-        self, association_id: str, question_id: str, document_id: str
-    ) -> bool:
+    async def mark_answered(self, association_id: str, question_id: str, document_id: str) -> bool:
         """False when the association has no such open question."""
+        ...
+
+    async def unanswered_of_conversations(
+        self, association_id: str, conversation_ids: Sequence[str]
+    ) -> list[UnansweredQuestion]:
+        """The questions recorded from these conversations, answered ones too, oldest first:
+        what a contact's export lists (architecture.md section 11)."""
+        ...
+
+    async def forget_unanswered(self, association_id: str, conversation_ids: Sequence[str]) -> int:
+        """Delete the questions recorded from these conversations (a contact's erasure),
+        answered ones too; how many. Their FAQ documents stay: an admin wrote them. A question
+        is recorded with the conversation that first asked it; the same question asked from
+        another conversation only counted, so only the first asker's words are stored."""
+        ...
+
+    async def purge_unanswered_before(
+        self, association_id: str, before: datetime, limit: int
+    ) -> int:
+        """Delete at most ``limit`` questions last asked strictly before ``before`` (retention),
+        answered ones too, oldest first; how many. Their FAQ documents stay."""
         ...
 
 

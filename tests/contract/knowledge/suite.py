@@ -1,6 +1,7 @@
 """What every KnowledgeBase adapter promises (memory, SQLite, PostgreSQL): documents kept per
 association, Portuguese full-text search ranked by the shared scorer (so all adapters give the
-same top passages), the hybrid rank with embeddings, and the unanswered questions' counts."""
+same top passages), the hybrid rank with embeddings, the unanswered questions' counts, and
+their deletion with a contact's conversations (erasure) or after the retention period."""
 
 from __future__ import annotations
 
@@ -317,3 +318,79 @@ class KnowledgeBaseContract:
             ASSOCIATION, "aceitam pix", None, T0 + timedelta(days=1)
         )
         assert again.id != asked.id and again.times_asked == 1
+
+    async def test_a_contacts_questions_are_listed_then_forgotten_with_their_conversations(
+        self, knowledge: KnowledgeBase
+    ) -> None:
+        """Erasure (architecture.md section 11): the questions of the contact's conversations
+        go, answered ones too; the FAQ an admin wrote stays; nobody else's question moves."""
+        pix = await knowledge.record_unanswered(ASSOCIATION, "Aceitam Pix?", "conv-1", T0)
+        later = T0 + timedelta(hours=1)
+        cafe = await knowledge.record_unanswered(ASSOCIATION, "Tem café na sede?", "conv-2", later)
+        theirs = await knowledge.record_unanswered(ASSOCIATION, "Tem wifi?", "conv-3", T0)
+        tried = await knowledge.record_unanswered(ASSOCIATION, "Abrem sábado?", None, T0)
+        elsewhere = await knowledge.record_unanswered(
+            OTHER_ASSOCIATION, "Aceitam Pix?", "conv-1", T0
+        )
+        await knowledge.record_unanswered(ASSOCIATION, "aceitam pix", "conv-3", later)
+        faq = a_document(
+            "faq-cafe", "Tem café na sede?", "Sim, café e água.", kind=DocumentKind.FAQ
+        )
+        await knowledge.save(faq, [faq.text])
+        assert await knowledge.mark_answered(ASSOCIATION, cafe.id, faq.id)
+
+        listed = await knowledge.unanswered_of_conversations(ASSOCIATION, ["conv-1", "conv-2"])
+        forgotten = await knowledge.forget_unanswered(ASSOCIATION, ["conv-1", "conv-2"])
+
+        assert [(q.id, q.times_asked, q.answered_by) for q in listed] == [
+            (pix.id, 2, None),
+            (cafe.id, 1, faq.id),
+        ]
+        assert await knowledge.unanswered_of_conversations(ASSOCIATION, []) == []
+        assert forgotten == 2
+        assert await knowledge.get_unanswered(ASSOCIATION, pix.id) is None
+        assert await knowledge.get_unanswered(ASSOCIATION, cafe.id) is None
+        open_questions = await knowledge.unanswered(ASSOCIATION, 10)
+        assert {q.id for q in open_questions} == {theirs.id, tried.id}
+        assert await knowledge.unanswered(OTHER_ASSOCIATION, 10) == [elsewhere]
+        assert await knowledge.get(ASSOCIATION, faq.id) is not None
+        assert (await knowledge.search(ASSOCIATION, "café na sede", 1))[0].document_id == faq.id
+        assert await knowledge.forget_unanswered(ASSOCIATION, ["conv-1", "conv-2"]) == 0
+        assert await knowledge.forget_unanswered(ASSOCIATION, []) == 0
+
+    async def test_a_purge_takes_at_most_its_limit_of_questions_last_asked_before_the_cutoff(
+        self, knowledge: KnowledgeBase
+    ) -> None:
+        """Retention: oldest first, in batches; a question asked again at the cutoff stays."""
+        cutoff = T0 + timedelta(days=10)
+        tick = timedelta(microseconds=1)
+        oldest = await knowledge.record_unanswered(ASSOCIATION, "Aceitam Pix?", "conv-1", T0)
+        faq = a_document("faq-pix", "Aceitam Pix?", "Sim.", kind=DocumentKind.FAQ)
+        await knowledge.save(faq, [faq.text])
+        assert await knowledge.mark_answered(ASSOCIATION, oldest.id, faq.id)
+        older = await knowledge.record_unanswered(
+            ASSOCIATION, "Tem café?", "conv-1", T0 + timedelta(days=1)
+        )
+        just_before = await knowledge.record_unanswered(
+            ASSOCIATION, "Tem wifi?", "conv-2", cutoff - tick
+        )
+        asked_again = await knowledge.record_unanswered(ASSOCIATION, "Abrem sábado?", None, T0)
+        await knowledge.record_unanswered(ASSOCIATION, "abrem sabado", "conv-3", cutoff)
+        recent = await knowledge.record_unanswered(
+            ASSOCIATION, "Tem estacionamento?", "conv-4", cutoff + tick
+        )
+        elsewhere = await knowledge.record_unanswered(OTHER_ASSOCIATION, "Tem café?", None, T0)
+
+        first = await knowledge.purge_unanswered_before(ASSOCIATION, cutoff, 2)
+        assert first == 2
+        assert await knowledge.get_unanswered(ASSOCIATION, oldest.id) is None
+        assert await knowledge.get_unanswered(ASSOCIATION, older.id) is None
+        assert await knowledge.get_unanswered(ASSOCIATION, just_before.id) is not None
+        assert await knowledge.purge_unanswered_before(ASSOCIATION, cutoff, 0) == 0
+        assert await knowledge.purge_unanswered_before(ASSOCIATION, cutoff, 2) == 1
+        assert await knowledge.purge_unanswered_before(ASSOCIATION, cutoff, 2) == 0
+
+        left = await knowledge.unanswered(ASSOCIATION, 10)
+        assert {q.id for q in left} == {asked_again.id, recent.id}
+        assert await knowledge.unanswered(OTHER_ASSOCIATION, 10) == [elsewhere]
+        assert await knowledge.get(ASSOCIATION, faq.id) is not None
