@@ -455,20 +455,28 @@ class Container(containers.DeclarativeContainer):
     update_privacy_settings = providers.Factory(
         UpdatePrivacySettings, uow_factory=uow_factory, clock=clock
     )
+    knowledge_base = providers.Singleton(SqlKnowledgeBase, engine=engine, read_engine=read_engine)
     purge_expired = providers.Factory(
-        PurgeExpiredMessages, uow_factory=uow_factory, media=media_store, clock=clock
+        PurgeExpiredMessages,
+        uow_factory=uow_factory,
+        media=media_store,
+        clock=clock,
+        knowledge=knowledge_base,
     )
     export_contact_data = providers.Factory(
-        ExportContactData, uow_factory=uow_factory, media=media_store
+        ExportContactData, uow_factory=uow_factory, media=media_store, knowledge=knowledge_base
     )
     erase_contact_data = providers.Factory(
-        EraseContactData, uow_factory=uow_factory, media=media_store, clock=clock
+        EraseContactData,
+        uow_factory=uow_factory,
+        media=media_store,
+        clock=clock,
+        knowledge=knowledge_base,
     )
     canned_replies = providers.Factory(
         CannedReplies, uow_factory=uow_factory, inbox=queries.provided.inbox, clock=clock, ids=ids
     )
     notes = providers.Factory(Notes, uow_factory=uow_factory, clock=clock, ids=ids)
-    knowledge_base = providers.Singleton(SqlKnowledgeBase, engine=engine, read_engine=read_engine)
     embedder = providers.Singleton(_embedder, settings=settings)
     document_reader = providers.Singleton(DocumentFileReader)
     knowledge_documents = providers.Factory(

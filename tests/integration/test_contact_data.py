@@ -31,6 +31,7 @@ from sqlalchemy import inspect, text
 from tests.e2e.harness import Service, running_service
 
 from wa_crm.domain.model.association import BotSettings
+from wa_crm.domain.model.knowledge import UnansweredQuestion
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.statistics import Statistics
 from wa_crm.domain.usecases.access.setup import NewAgent
@@ -101,6 +102,14 @@ class World:
                     association.id, conversation.id
                 )
             ]
+
+    async def questions_of(self, chat_id: str) -> list[UnansweredQuestion]:
+        """What the knowledge base recorded from the contact's conversations as unanswered."""
+        conversation = await self.service.conversation_of(chat_id)
+        knowledge = self.service.container.knowledge_base()
+        return await knowledge.unanswered_of_conversations(
+            self.service.association.id, [conversation.id]
+        )
 
     async def statistics(self) -> Statistics:
         today = self.service.container.clock().now().date()
@@ -229,9 +238,12 @@ async def test_the_export_holds_every_item_of_the_contact_and_nothing_else(
         "conversations.json",
         "messages.json",
         "notes.json",
+        "unanswered_questions.json",
         *with_files.values(),
     }
     assert [note["text"] for note in json.loads(files["notes.json"])] == ["nota sobre a Maria"]
+    questions = json.loads(files["unanswered_questions.json"])
+    assert [q["id"] for q in questions] == [q.id for q in await world.questions_of(MARIA)]
     everything = b"".join(files.values()).decode("utf-8", errors="replace")
     for other in (*KEPT, "João", "Lia Souza", "977776666"):
         assert other not in everything, other
@@ -257,6 +269,7 @@ async def dump(world: World) -> str:
 async def test_after_an_erasure_nothing_of_the_contact_is_found(world: World) -> None:
     maria, lia = await world.contact_id(MARIA), await world.contact_id(LIA)
     marias_messages = len(await world.messages_of(MARIA))
+    marias_questions = await world.questions_of(MARIA)
     statistics = await world.statistics()
     before = await dump(world)
     for found in (*ERASED, *KEPT):  # the search does find what is there
@@ -280,6 +293,7 @@ async def test_after_an_erasure_nothing_of_the_contact_is_found(world: World) ->
         "conversations": 1,
         "patients": 1,
         "notes": 1,
+        "unanswered_questions": len(marias_questions),
     }
     erased_lead = await world.call(
         "POST", f"/contacts/{lia}/erase", json={"confirm_name": "LIA SOUZA"}

@@ -19,6 +19,7 @@ from tests.support.history import HistoryShape, generate, insert_history
 from wa_crm.adapters.media.filesystem import FilesystemMediaStore
 from wa_crm.adapters.sql import SqlUnitOfWork, create_engine
 from wa_crm.adapters.sql.engine import read_only_engine
+from wa_crm.adapters.sql.knowledge_base import SqlKnowledgeBase
 from wa_crm.adapters.sql.queries import statistics as queries
 from wa_crm.adapters.sql.queries.statistics import SqlStatisticsQueries
 from wa_crm.adapters.sql.tables import messages as messages_table
@@ -55,6 +56,13 @@ async def engine(backend_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def uow_factory(engine: AsyncEngine, cipher: SecretCipher) -> UowFactory:
     return lambda: SqlUnitOfWork(engine, cipher)
+
+
+@pytest.fixture
+async def knowledge(engine: AsyncEngine) -> AsyncIterator[SqlKnowledgeBase]:
+    reader = read_only_engine(engine)
+    yield SqlKnowledgeBase(engine, reader)
+    await reader.dispose()
 
 
 @pytest.fixture
@@ -116,11 +124,14 @@ def message(message_id: str, association_id: str, at: datetime, with_file: bool)
 
 
 async def test_the_job_purges_exactly_what_is_older_than_the_period_files_included(
-    uow_factory: UowFactory, tmp_path: Path, figures: StatisticsQueries
+    uow_factory: UowFactory,
+    tmp_path: Path,
+    figures: StatisticsQueries,
+    knowledge: SqlKnowledgeBase,
 ) -> None:
     clock = FakeClock(datetime(2026, 3, 31, 13, 30, 15, 250_000, tzinfo=UTC))
     media = FilesystemMediaStore(tmp_path / "media")
-    purge = PurgeExpiredMessages(uow_factory, media, clock, batch_size=3)
+    purge = PurgeExpiredMessages(uow_factory, media, clock, knowledge, batch_size=3)
     await add_association(uow_factory, "main", days=30)
     await add_association(uow_factory, "other", days=None)
     cutoff = clock.now() - timedelta(days=30)
@@ -176,7 +187,11 @@ MAIN, OTHER = HISTORY.associations
 
 
 async def test_statistics_of_a_purged_history_are_unchanged(
-    engine: AsyncEngine, uow_factory: UowFactory, tmp_path: Path, figures: StatisticsQueries
+    engine: AsyncEngine,
+    uow_factory: UowFactory,
+    tmp_path: Path,
+    figures: StatisticsQueries,
+    knowledge: SqlKnowledgeBase,
 ) -> None:
     """A random history (bots, agents, handoffs, failures), purged up to a cut-off in the
     middle of an hour: figures over local days in São Paulo and in UTC stay the same."""
@@ -188,7 +203,7 @@ async def test_statistics_of_a_purged_history_are_unchanged(
     await add_association(uow_factory, MAIN, days=15)
     await add_association(uow_factory, OTHER, days=None)
     clock = FakeClock(HISTORY.start + timedelta(days=30, minutes=21))
-    purge = PurgeExpiredMessages(uow_factory, FilesystemMediaStore(tmp_path), clock)
+    purge = PurgeExpiredMessages(uow_factory, FilesystemMediaStore(tmp_path), clock, knowledge)
     days = (date(2026, 1, 4), date(2026, 2, 5))
     weeks = [
         (date(2026, 1, 4) + timedelta(days=7 * n), date(2026, 1, 10) + timedelta(days=7 * n))

@@ -15,6 +15,7 @@ from tests.support.live_events import publishing_to
 
 from wa_crm.adapters.events.memory import InMemoryEventBus
 from wa_crm.adapters.memory import InMemoryMediaStore, InMemoryStore, InMemoryUnitOfWork
+from wa_crm.adapters.memory.knowledge import InMemoryKnowledgeBase
 from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.conversation import (
@@ -25,6 +26,7 @@ from wa_crm.domain.model.conversation import (
     HandoffReason,
 )
 from wa_crm.domain.model.errors import NotConfirmed, UnknownContact
+from wa_crm.domain.model.knowledge import DocumentKind, KnowledgeDocument
 from wa_crm.domain.model.message import (
     Author,
     Direction,
@@ -128,8 +130,9 @@ class World:
             InMemoryUnitOfWork, self.store, publishing_to(self.bus)
         )
         self.media = InMemoryMediaStore()
-        self.export = ExportContactData(self.uow_factory, self.media)
-        self.erase = EraseContactData(self.uow_factory, self.media, self.clock)
+        self.knowledge = InMemoryKnowledgeBase()
+        self.export = ExportContactData(self.uow_factory, self.media, self.knowledge)
+        self.erase = EraseContactData(self.uow_factory, self.media, self.clock, self.knowledge)
         self.association = Association(A, A, "A", self.clock.now())
         self.maria = a_contact(
             kind=ContactKind.MEMBER,
@@ -211,6 +214,22 @@ class World:
                 key = chat_slot_key(self.association, chat)
                 await uow.send_slots.reserve(key, self.clock.now(), timedelta(0))
             await uow.commit()
+        await self._ask_questions()
+
+    async def _ask_questions(self) -> None:
+        """Maria asked two questions the documents could not answer (an admin answered one with
+        an FAQ entry); João asked one, and asked Maria's first one again (only counted)."""
+        now = self.clock.now()
+        ask = self.knowledge.record_unanswered
+        self.marias_open = await ask(A, "Vocês entregam em Campinas?", "c1", now)
+        self.marias_answered = await ask(A, "Tem estacionamento?", "c2", now + timedelta(1))
+        self.joaos_question = await ask(A, "Aceitam Pix?", "c3", now)
+        await ask(A, "voces entregam em campinas", "c3", now + timedelta(2))
+        self.faq = KnowledgeDocument(
+            "faq-1", A, "Tem estacionamento?", "Sim, na rua.", DocumentKind.FAQ, now, now
+        )
+        await self.knowledge.save(self.faq, [self.faq.text])
+        assert await self.knowledge.mark_answered(A, self.marias_answered.id, self.faq.id)
 
     async def statistics(self) -> Statistics:
         compute = ComputeStatistics(in_memory_queries(self.store).statistics, self.clock)
@@ -238,6 +257,10 @@ async def test_the_export_holds_the_contact_and_nothing_of_anyone_else(world: Wo
         ExportedFile("m4", "ok.pdf", b"m4"),
     }
     assert export.notes == (world.notes[0],)
+    assert [(q.id, q.text, q.times_asked, q.answered_by) for q in export.unanswered_questions] == [
+        (world.marias_open.id, "Vocês entregam em Campinas?", 2, None),
+        (world.marias_answered.id, "Tem estacionamento?", 1, "faq-1"),
+    ]
 
 
 async def test_an_unknown_contact_is_neither_exported_nor_erased(world: World) -> None:
@@ -255,6 +278,7 @@ async def test_a_wrong_name_erases_nothing(world: World) -> None:
     assert isinstance(result.failure(), NotConfirmed)
     assert (dict(world.store.tables.messages), dict(world.store.tables.contacts)) == before
     assert world.media.files == files
+    assert len(await world.knowledge.unanswered(A, 10)) == 2
 
 
 async def test_an_erasure_leaves_only_anonymous_statistics(world: World) -> None:
@@ -264,7 +288,13 @@ async def test_an_erasure_leaves_only_anonymous_statistics(world: World) -> None
     erasure = await world.erase(A, "k1", "  maria SILVA ")
 
     assert erasure.unwrap() == Erasure(
-        "k1", messages=4, media_files=2, conversations=2, patients=1, notes=1
+        "k1",
+        messages=4,
+        media_files=2,
+        conversations=2,
+        patients=1,
+        notes=1,
+        unanswered_questions=2,
     )
     async with world.uow_factory() as uow:
         contact = await uow.contacts.get(A, "k1")
@@ -312,5 +342,24 @@ async def test_an_erased_contact_can_be_erased_again_by_its_placeholder(world: W
     (await world.erase(A, "k1", "Maria Silva")).unwrap()
     again = await world.erase(A, "k1", "erased:k1")
     assert again.unwrap() == Erasure(
-        "k1", messages=0, media_files=0, conversations=2, patients=0, notes=0
+        "k1",
+        messages=0,
+        media_files=0,
+        conversations=2,
+        patients=0,
+        notes=0,
+        unanswered_questions=0,
     )
+
+
+async def test_an_erasure_forgets_the_contacts_questions_and_keeps_the_faq_an_admin_wrote(
+    world: World,
+) -> None:
+    (await world.erase(A, "k1", "Maria Silva")).unwrap()
+
+    assert await world.knowledge.unanswered(A, 10) == [world.joaos_question]
+    assert await world.knowledge.get_unanswered(A, world.marias_open.id) is None
+    assert await world.knowledge.get_unanswered(A, world.marias_answered.id) is None
+    assert await world.knowledge.get(A, "faq-1") == dataclasses.replace(world.faq, chunks=1)
+    export = (await world.export(A, "k1")).unwrap()
+    assert export.unanswered_questions == ()

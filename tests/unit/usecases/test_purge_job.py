@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from wa_crm.adapters.memory import InMemoryMediaStore, InMemoryStore, InMemoryUnitOfWork
+from wa_crm.adapters.memory.knowledge import InMemoryKnowledgeBase
 from wa_crm.adapters.memory.queries import in_memory_queries
 from wa_crm.domain.model.association import Association, PrivacySettings
 from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction
 from wa_crm.domain.model.errors import InvalidInput, UnknownAssociation
 from wa_crm.domain.model.job_commands import PurgeExpired
 from wa_crm.domain.model.jobs import JobStatus
+from wa_crm.domain.model.knowledge import DocumentKind, KnowledgeDocument
 from wa_crm.domain.model.message import (
     Author,
     Direction,
@@ -33,6 +35,7 @@ from wa_crm.testing.clock import FakeClock
 
 A, B = "assoc-a", "assoc-b"
 DAYS = 30
+T = FakeClock().now()
 
 
 class World:
@@ -42,7 +45,10 @@ class World:
         self.uow_factory = functools.partial(InMemoryUnitOfWork, self.store)
         self.queries = in_memory_queries(self.store)
         self.media = InMemoryMediaStore()
-        purge = PurgeExpiredMessages(self.uow_factory, self.media, self.clock, batch_size=2)
+        self.knowledge = InMemoryKnowledgeBase()
+        purge = PurgeExpiredMessages(
+            self.uow_factory, self.media, self.clock, self.knowledge, batch_size=2
+        )
         self.runner = JobRunner(self.uow_factory, self.clock, {PurgeExpired: purge}, "worker")
         self.cutoff = self.clock.now() - timedelta(days=DAYS)
 
@@ -88,6 +94,20 @@ class World:
     async def remaining(self) -> set[str]:
         return set(self.store.tables.messages)
 
+    async def ask(self, association_id: str, text: str, age: timedelta) -> str:
+        """A question the documents could not answer, last asked ``age`` after the cutoff."""
+        asked = await self.knowledge.record_unanswered(
+            association_id, text, "c1", self.cutoff + age
+        )
+        return asked.id
+
+    async def questions_left(self, association_id: str) -> set[str]:
+        return {q.text for q in await self.knowledge.unanswered(association_id, 100)}
+
+    async def audited(self, association_id: str) -> list[dict[str, object]]:
+        entries = await self.queries.audit.entries(association_id, AuditQuery())
+        return [entry.details for _, entry in entries]
+
 
 @pytest.fixture
 def world() -> World:
@@ -115,7 +135,12 @@ async def test_a_run_purges_exactly_what_is_older_than_the_period(world: World) 
             SYSTEM_ACTOR,
             AuditAction.MESSAGES_PURGED,
             A,
-            {"messages": 3, "media_files": 2, "before": world.cutoff.isoformat()},
+            {
+                "messages": 3,
+                "media_files": 2,
+                "unanswered_questions": 0,
+                "before": world.cutoff.isoformat(),
+            },
         )
     ]
     assert nothing_audited == []
@@ -176,3 +201,56 @@ async def test_settings_are_checked_and_a_new_period_purges_now(world: World) ->
         job = await uow.jobs.get_by_key(f"{PurgeExpired.kind}:{A}")
     assert stored is not None and stored.privacy.retention_days == 3650
     assert job is not None and (job.status, job.run_after) == (JobStatus.PENDING, world.clock.now())
+
+
+async def test_a_run_purges_the_questions_last_asked_before_the_period_in_batches(
+    world: World,
+) -> None:
+    await world.seed(DAYS)
+    await world.ask(A, "Aceitam Pix?", -timedelta(days=400))
+    answered = await world.ask(A, "Tem café?", -timedelta(days=2))
+    faq = KnowledgeDocument("faq-1", A, "Tem café?", "Sim.", DocumentKind.FAQ, T, T)
+    await world.knowledge.save(faq, [faq.text])
+    assert await world.knowledge.mark_answered(A, answered, faq.id)
+    await world.ask(A, "Tem wifi?", -timedelta(microseconds=1))
+    await world.ask(A, "Abrem sábado?", -timedelta(days=100))
+    await world.ask(A, "abrem sabado", timedelta(0))  # asked again: last asked at the cutoff
+    await world.ask(A, "Tem estacionamento?", timedelta(days=1))
+    await world.ask(B, "Aceitam Pix?", -timedelta(days=400))  # B keeps everything
+    await StartPeriodicJobs(world.uow_factory, world.clock, (retention_purge,))()
+
+    assert await world.runner.run_due() == 2
+
+    assert await world.questions_left(A) == {"Abrem sábado?", "Tem estacionamento?"}
+    assert await world.knowledge.get_unanswered(A, answered) is None
+    assert await world.knowledge.get(A, faq.id) is not None
+    assert await world.questions_left(B) == {"Aceitam Pix?"}
+    assert await world.audited(A) == [
+        {
+            "messages": 3,
+            "media_files": 2,
+            "unanswered_questions": 3,
+            "before": world.cutoff.isoformat(),
+        }
+    ]
+
+
+async def test_a_run_that_purges_only_questions_is_audited(world: World) -> None:
+    async with world.uow_factory() as uow:
+        privacy = PrivacySettings(retention_days=DAYS)
+        await uow.associations.add(Association(A, A, "A", world.clock.now(), privacy=privacy))
+        await uow.commit()
+    await world.ask(A, "Aceitam Pix?", -timedelta(days=1))
+    await StartPeriodicJobs(world.uow_factory, world.clock, (retention_purge,))()
+
+    assert await world.runner.run_due() == 1
+
+    assert await world.questions_left(A) == set()
+    assert await world.audited(A) == [
+        {
+            "messages": 0,
+            "media_files": 0,
+            "unanswered_questions": 1,
+            "before": world.cutoff.isoformat(),
+        }
+    ]

@@ -1,6 +1,7 @@
 """One contact's data as a ZIP file: ``contact.json``, ``patient.json`` (the patient records, a
-list), ``conversations.json``, ``messages.json``, ``notes.json`` (the agents' private notes) and
-``media/<message id>-<file name>``.
+list), ``conversations.json``, ``messages.json``, ``notes.json`` (the agents' private notes),
+``unanswered_questions.json`` (what the knowledge base could not answer in their conversations)
+and ``media/<message id>-<file name>``.
 
 The JSON shapes are the API's; a message's ``media.file`` names its file inside the ZIP (null
 when the file is not in the media store), instead of a URL of this server.
@@ -14,9 +15,11 @@ import re
 import zipfile
 from typing import Any
 
+from wa_crm.domain.model.knowledge import UnansweredQuestion
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.usecases.privacy.contact_data import ContactExport
+from wa_crm.entrypoints.http.knowledge import question_view
 from wa_crm.entrypoints.http.views import patient_view
 
 _UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f/\\:]")
@@ -45,6 +48,11 @@ def _note_record(note: Note) -> dict[str, Any]:
     return record
 
 
+def _question_record(question: UnansweredQuestion) -> dict[str, Any]:
+    """As ``GET knowledge/unanswered`` lists it, with the FAQ entry that answered it, if any."""
+    return question_view(question) | {"answered_by": question.answered_by}
+
+
 def media_path(message_id: str, filename: str) -> str:
     """The file's path in the ZIP: no folders, no control characters, no hidden files."""
     safe = _UNSAFE_IN_NAME.sub("_", filename).lstrip(".") or "file"
@@ -71,6 +79,8 @@ def contact_zip(export: ContactExport) -> bytes:
         archive.writestr("conversations.json", _json([c.snapshot() for c in export.conversations]))
         archive.writestr("messages.json", _json(messages))
         archive.writestr("notes.json", _json([_note_record(note) for note in export.notes]))
+        questions = [_question_record(question) for question in export.unanswered_questions]
+        archive.writestr("unanswered_questions.json", _json(questions))
         for file in export.files:
             archive.writestr(paths[file.message_id], file.data)
     return buffer.getvalue()

@@ -318,6 +318,7 @@ ERASURE = answer(
         "conversations": INTEGER,
         "patients": INTEGER,
         "notes": INTEGER,
+        "unanswered_questions": INTEGER,
     }
 )
 STATISTICS = answer(

@@ -1,15 +1,19 @@
 """Export and erasure of one contact's data, by an admin (architecture.md section 11).
 
 The contact's data: the contact itself, the patient records linked to it or owning its phone
-(with their phones and orders), its conversations, their messages and the messages' files, and
-the agents' private notes on those conversations.
+(with their phones and orders), its conversations, their messages and the messages' files, the
+agents' private notes on those conversations, and the questions of those conversations the
+knowledge base could not answer (the patient's own words; ``KnowledgeBase``).
 
 Erasure is irreversible and confirmed by typing the contact's name (``erasure_name``):
 
 - Deleted: the messages (folded into the anonymous rollups first, so statistics stay as they
   were) and their files in the media store; the notes; the patient records above, so that a
   search for the name or the phone finds nothing (other contacts of such a patient become
-  leads); the chat's send slot, which is named after the chat.
+  leads); the chat's send slot, which is named after the chat; the conversations' unanswered
+  questions, answered ones too (the FAQ entries admins wrote for them stay). The knowledge base
+  is outside the unit of work, so they go after its commit: should that fail, the erasure is run
+  again with the contact's placeholder name (``erasure_name``) and finds the same conversations.
 - Anonymised: the contact keeps its id, without name, phone, lid, collected fields, patient link
   or opt-out state; its chat id becomes ``erased:<contact id>``, so the same person writing
   again is a new contact. Its conversations stay, with their handoffs, for the statistics, but
@@ -30,11 +34,13 @@ from returns.result import Failure, Result, Success
 
 from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.errors import DomainError, NotConfirmed, UnknownContact
+from wa_crm.domain.model.knowledge import UnansweredQuestion
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Contact, ContactKind, Patient
 from wa_crm.domain.usecases.outbound.delivery import chat_slot_key
 from wa_crm.domain.usecases.privacy.retention import delete_files
+from wa_crm.ports.knowledge import KnowledgeBase
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -103,12 +109,15 @@ class ContactExport:
     files: tuple[ExportedFile, ...]
     """The files of the messages that are still in the media store."""
     notes: tuple[Note, ...]
+    unanswered_questions: tuple[UnansweredQuestion, ...]
+    """Recorded from the contact's conversations, oldest first."""
 
 
 @dataclass(frozen=True)
 class ExportContactData:
     uow_factory: UnitOfWorkFactory
     media: MediaStore
+    knowledge: KnowledgeBase
 
     async def __call__(
         self, association_id: str, contact_id: str
@@ -138,6 +147,9 @@ class ExportContactData:
                 data = await self.media.get(media.url)
                 if data is not None:
                     files.append(ExportedFile(message.id, media.filename or "file", data))
+        questions = await self.knowledge.unanswered_of_conversations(
+            association_id, [conversation.id for conversation in conversations]
+        )
         return Success(
             ContactExport(
                 contact,
@@ -146,6 +158,7 @@ class ExportContactData:
                 tuple(messages),
                 tuple(files),
                 tuple(notes),
+                tuple(questions),
             )
         )
 
@@ -161,6 +174,7 @@ class Erasure:
     """Kept, anonymous."""
     patients: int
     notes: int
+    unanswered_questions: int
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,7 @@ class EraseContactData:
     uow_factory: UnitOfWorkFactory
     media: MediaStore
     clock: Clock
+    knowledge: KnowledgeBase
 
     async def __call__(
         self, association_id: str, contact_id: str, confirm_name: str
@@ -194,8 +209,11 @@ class EraseContactData:
             # behind that no message points to any more.
             files = await delete_files(self.media, deleted)
             await uow.commit()
+        questions = await self.knowledge.forget_unanswered(
+            association_id, [conversation.id for conversation in conversations]
+        )
         return Success(
-            Erasure(contact.id, len(deleted), files, len(conversations), patients, notes)
+            Erasure(contact.id, len(deleted), files, len(conversations), patients, notes, questions)
         )
 
 

@@ -7,6 +7,10 @@
   one transaction each: the messages go into their anonymous rollups (statistics stay as they
   were), and their files leave the media store before the commit, so a failed commit leaves at
   worst a message whose file is already gone, never a file nobody can find any more.
+- The knowledge base's unanswered questions last asked strictly before the same cutoff go too,
+  answered ones with them (an admin's FAQ entry stays): they are patients' own words. The
+  knowledge base is outside the unit of work, so they go in batches of their own, after the
+  messages.
 - What a run purged is logged and audited as counts, without any content.
 """
 
@@ -22,6 +26,7 @@ from wa_crm.domain.model.job_codec import new_job
 from wa_crm.domain.model.job_commands import PurgeExpired
 from wa_crm.domain.model.jobs import Attempt, NewJob
 from wa_crm.domain.model.message import Message
+from wa_crm.ports.knowledge import KnowledgeBase
 from wa_crm.ports.media import MediaStore
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
@@ -61,6 +66,12 @@ class Purge:
     before: datetime
     messages: int = 0
     files: int = 0
+    unanswered_questions: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was purged: nothing to audit."""
+        return not (self.messages or self.unanswered_questions)
 
     def audit_entry(self, association_id: str, at: datetime) -> AuditEntry:
         return AuditEntry(
@@ -73,6 +84,7 @@ class Purge:
             {
                 "messages": self.messages,
                 "media_files": self.files,
+                "unanswered_questions": self.unanswered_questions,
                 "before": self.before.isoformat(),
             },
         )
@@ -85,6 +97,7 @@ class PurgeExpiredMessages:
     uow_factory: UnitOfWorkFactory
     media: MediaStore
     clock: Clock
+    knowledge: KnowledgeBase
     batch_size: int = BATCH_SIZE
     every: timedelta = timedelta(days=1)
 
@@ -106,22 +119,31 @@ class PurgeExpiredMessages:
                     "retention_days": days,
                     "messages": purge.messages,
                     "media_files": purge.files,
+                    "unanswered_questions": purge.unanswered_questions,
                 },
             )
         async with self.uow_factory() as uow:
-            if purge is not None and purge.messages:
+            if purge is not None and not purge.empty:
                 await uow.audit.add(purge.audit_entry(association_id, now))
             await uow.jobs.schedule(purge_job(association_id, now + self.every), now)
             await uow.commit()
 
     async def _purge(self, association_id: str, before: datetime) -> Purge:
-        """Batch after batch until one comes back short."""
-        purge = Purge(before)
+        """Batch after batch until one comes back short: messages, then questions."""
+        messages = files = 0
         while True:
             async with self.uow_factory() as uow:
                 deleted = await uow.messages.purge_before(association_id, before, self.batch_size)
-                files = await delete_files(self.media, deleted)
+                files += await delete_files(self.media, deleted)
                 await uow.commit()
-            purge = Purge(before, purge.messages + len(deleted), purge.files + files)
+            messages += len(deleted)
             if len(deleted) < self.batch_size:
-                return purge
+                break
+        questions = 0
+        while True:
+            batch = await self.knowledge.purge_unanswered_before(
+                association_id, before, self.batch_size
+            )
+            questions += batch
+            if batch < self.batch_size:
+                return Purge(before, messages, files, questions)

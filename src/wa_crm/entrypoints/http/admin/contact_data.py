@@ -20,7 +20,8 @@ from wa_crm.entrypoints.http.json_input import json_body
 @agent_route(admin=True, audit=AuditAction.CONTACT_EXPORTED, target="contact")
 async def export_contact(request: Request, caller: Caller) -> Response:
     """Everything stored about a contact, as a ZIP: contact.json, patient.json,
-    conversations.json, messages.json, notes.json and media/<message id>-<file name>."""
+    conversations.json, messages.json, notes.json, unanswered_questions.json and
+    media/<message id>-<file name>."""
     export = container_of(request).export_contact_data()
     result = await export(caller.association_id, request.path_params["id"])
     match result:
@@ -34,6 +35,7 @@ async def export_contact(request: Request, caller: Caller) -> Response:
         messages=len(found.messages),
         media_files=len(found.files),
         notes=len(found.notes),
+        unanswered_questions=len(found.unanswered_questions),
     )
     return Response(
         contact_zip(found),
@@ -50,8 +52,9 @@ async def export_contact(request: Request, caller: Caller) -> Response:
 @handles_bad_requests
 async def erase_contact(request: Request, caller: Caller) -> Response:
     """Erase a contact's data, irreversibly: `{"confirm_name"}` must be the contact's name as
-    shown (trimmed, any case). Messages, files, notes, collected fields, name, phone and patient
-    records go; anonymous statistics stay. A later patient import brings the registry row back."""
+    shown (trimmed, any case). Messages, files, notes, the questions the knowledge base could not
+    answer, collected fields, name, phone and patient records go; anonymous statistics stay. A
+    later patient import brings the registry row back."""
     confirm_name = (await json_body(request)).get("confirm_name")
     if not isinstance(confirm_name, str):
         raise BadRequest("`confirm_name` must be the contact's name")
@@ -65,6 +68,7 @@ async def erase_contact(request: Request, caller: Caller) -> Response:
             "conversations": erasure.conversations,
             "patients": erasure.patients,
             "notes": erasure.notes,
+            "unanswered_questions": erasure.unanswered_questions,
         }
         note_audit(request, **counts)
         return {"contact_id": erasure.contact_id, **counts}
