@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from wa_crm.domain.model.association import Association, BotSettings
 from wa_crm.domain.model.conversation import Conversation, HandoffReason
@@ -34,14 +33,15 @@ from wa_crm.domain.model.formatting import split_message, to_whatsapp
 from wa_crm.domain.model.job_commands import BotTurn
 from wa_crm.domain.model.jobs import Attempt
 from wa_crm.domain.model.knowledge import RELEVANT_SCORE, Passage
-from wa_crm.domain.model.message import Author, Direction, Media, Message, MessageType
+from wa_crm.domain.model.message import Author, Media, Message, MessageType
 from wa_crm.domain.model.people import Contact, ContactKind, Patient
 from wa_crm.domain.model.privacy import Masker
-from wa_crm.domain.usecases.bot.contact_said import new_inbound, question_in, said
+from wa_crm.domain.usecases.bot.contact_said import new_inbound, question_in
 from wa_crm.domain.usecases.bot.emergency import mark_emergency
 from wa_crm.domain.usecases.bot.handoff import hand_off
-from wa_crm.domain.usecases.bot.masking import mask_values, unmask_reply
+from wa_crm.domain.usecases.bot.masking import unmask_reply
 from wa_crm.domain.usecases.bot.turn_decision import TurnDecision, before_the_model, reading
+from wa_crm.domain.usecases.bot.turn_request import turn_request
 from wa_crm.domain.usecases.inbound.contacts import connection_of
 from wa_crm.domain.usecases.inbound.voice_notes import awaiting_transcript
 from wa_crm.domain.usecases.knowledge.limits import MAX_QUESTION
@@ -53,41 +53,15 @@ from wa_crm.ports.ai import (
     AIProvider,
     AIProviderError,
     BotReply,
-    Speaker,
-    TurnMessage,
-    TurnRequest,
 )
 from wa_crm.ports.knowledge import Embedder, KnowledgeBase
 from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 HISTORY_LIMIT = 30
-RECENT_ORDERS = 3
 PASSAGES = 3
 """The most passages of the association's documents one turn is given."""
 _log = logging.getLogger("wa_crm.bot")
-
-
-def contact_context(contact: Contact, patient: Patient | None) -> dict[str, Any]:
-    context: dict[str, Any] = {
-        "kind": contact.kind.value,
-        "name": contact.display_name,
-        "collected": dict(contact.fields),
-    }
-    if patient is not None and contact.kind is ContactKind.MEMBER:
-        context["first_name"] = patient.first_name
-        context["profile"] = dict(patient.profile)
-        context["orders"] = [
-            {
-                "id": order.id,
-                "date": order.date.isoformat(),
-                "items": order.items,
-                "total": str(order.total),
-                "status": order.status,
-            }
-            for order in patient.orders[:RECENT_ORDERS]
-        ]
-    return context
 
 
 @dataclass(frozen=True)
@@ -166,7 +140,7 @@ class RunBotTurn:
         masker = Masker(frozenset(bot.sensitive_data))
         passages = await self._passages(association.id, question, masker)
         external = bot.provider not in self.local_providers
-        request = self._request(
+        request = turn_request(
             association, contact, patient, history, passages, masker if external else None
         )
         try:
@@ -190,43 +164,6 @@ class RunBotTurn:
         search = SearchKnowledge(self.knowledge, self.embedder)
         found = await search.passages(association_id, masker.mask(question), PASSAGES)
         return tuple(passage for passage in found if passage.score >= RELEVANT_SCORE)
-
-    def _request(
-        self,
-        association: Association,
-        contact: Contact,
-        patient: Patient | None,
-        history: Sequence[Message],
-        passages: tuple[Passage, ...],
-        masker: Masker | None,
-    ) -> TurnRequest:
-        def hide(text: str) -> str:
-            return masker.mask(text) if masker else text
-
-        bot = association.bot
-        turns = tuple(
-            TurnMessage(
-                Speaker.CONTACT if message.direction is Direction.IN else Speaker.ASSISTANT,
-                hide(said(message)),
-            )
-            for message in history
-            if said(message)
-        )
-        context = contact_context(contact, patient)
-        if masker is not None:
-            context = mask_values(context, masker)
-        return TurnRequest(
-            system_prompt=hide(bot.system_prompt),
-            objective=hide(bot.objective),
-            history=turns,
-            contact=context,
-            model=bot.model,
-            locale=association.locale.value,
-            lead_questions=bot.lead_questions,
-            attachments=bot.attachments,
-            completion_message=bot.objective_complete_message,
-            passages=passages,
-        )
 
     async def _apply(
         self,

@@ -32,8 +32,9 @@ from wa_crm.domain.model.knowledge import RELEVANT_SCORE, Passage
 from wa_crm.domain.model.message import Direction, Message
 from wa_crm.domain.model.note import MAX_NOTE_LENGTH
 from wa_crm.domain.model.privacy import Masker
-from wa_crm.domain.usecases.bot.bot_turn import HISTORY_LIMIT, contact_context
+from wa_crm.domain.usecases.bot.bot_turn import HISTORY_LIMIT
 from wa_crm.domain.usecases.bot.masking import mask_values, unmask_reply
+from wa_crm.domain.usecases.bot.turn_request import contact_context
 from wa_crm.domain.usecases.inbox.notes import AuthoredNote, Notes
 from wa_crm.domain.usecases.knowledge.search import SearchKnowledge
 from wa_crm.ports.ai import (
