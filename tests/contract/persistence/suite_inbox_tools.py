@@ -175,6 +175,39 @@ class InboxToolsContract(PersistenceContract):
         assert await listed(label="urg") == []
         assert await listed(label="urgente", after=(at(2), both)) == ["urgent"]
 
+    async def test_urgent_conversations_are_kept_and_listed_apart(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
+        names = {}
+        rows = [("calm", False), ("emergency", True), ("newer", False), ("newest", False)]
+        async with uow_factory() as uow:
+            for second, (name, urgent) in enumerate(rows, start=1):
+                contact = a_contact("a1")
+                await uow.contacts.add(contact)
+                conversation = a_conversation(
+                    "a1", contact.id, urgent=urgent, last_message_at=at(second)
+                )
+                await uow.conversations.add(conversation)
+                names[conversation.id] = name
+            other = a_contact("a2")
+            await uow.contacts.add(other)
+            await uow.conversations.add(a_conversation("a2", other.id, urgent=True))
+            await uow.commit()
+
+        async def listed(**filters: Any) -> list[str]:
+            page = await queries.inbox.page("a1", ConversationQuery(**filters), "agent-1")
+            return [names[c.id] for c in page.conversations]
+
+        newer = next(key for key, name in names.items() if name == "newer")
+        async with uow_factory() as uow:
+            stored = await uow.conversations.get("a1", newer)
+        assert stored is not None and not stored.urgent
+        assert await listed(urgent=True) == ["emergency"]
+        assert await listed(urgent=False) == ["newest", "newer", "calm"]
+        assert await listed() == ["newest", "newer", "emergency", "calm"]
+        assert await listed(urgent=False, after=(at(3), newer)) == ["calm"]
+        assert await listed(urgent=False, limit=1) == ["newest"]
+
     async def test_statistics_count_labels_and_average_ratings_in_the_period(
         self, uow_factory: UowFactory, queries: Queries
     ) -> None:
