@@ -77,7 +77,7 @@ async def test_an_erased_contacts_questions_leave_the_list_after_their_export(
     assert [d["title"] for d in documents.json()["items"]] == ["Vocês entregam em Campinas?"]
 
 
-async def test_the_retention_purge_takes_the_questions_last_asked_before_the_period(
+async def test_the_retention_purge_takes_the_questions_first_asked_before_the_period(
     client: httpx.AsyncClient, container: Container, waha: Waha, clock: FakeClock
 ) -> None:
     admin = await admin_headers(container)
@@ -86,7 +86,13 @@ async def test_the_retention_purge_takes_the_questions_last_asked_before_the_per
     await knowledge.record_unanswered(association, "Tem wifi?", None, now - timedelta(days=45))
     await knowledge.record_unanswered(association, "tem WIFI", None, now - timedelta(days=29))
     await knowledge.record_unanswered(association, "Tem café?", None, now - timedelta(days=31))
-    assert sorted(await listed(client, admin)) == ["Aceitam Pix?", "Tem café?", "Tem wifi?"]
+    await knowledge.record_unanswered(association, "Abrem sábado?", None, now - timedelta(days=29))
+    assert sorted(await listed(client, admin)) == [
+        "Abrem sábado?",
+        "Aceitam Pix?",
+        "Tem café?",
+        "Tem wifi?",
+    ]
 
     period = await client.put(
         "/api/associations/amigos/privacy", json={"retention_days": 30}, headers=admin
@@ -94,4 +100,4 @@ async def test_the_retention_purge_takes_the_questions_last_asked_before_the_per
     assert period.status_code == 200, period.text
     await container.job_runner().run_due()
 
-    assert await listed(client, admin) == ["Tem wifi?"]
+    assert await listed(client, admin) == ["Abrem sábado?"]

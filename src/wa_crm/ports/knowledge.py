@@ -84,8 +84,9 @@ class KnowledgeBase(Protocol):
     async def purge_unanswered_before(
         self, association_id: str, before: datetime, limit: int
     ) -> int:
-        """Delete at most ``limit`` questions last asked strictly before ``before`` (retention),
-        answered ones too, oldest first; how many. Their FAQ documents stay."""
+        """Delete at most ``limit`` questions first asked strictly before ``before``
+        (retention: the text is the first asker's words, however often asked since), answered
+        ones too, oldest first; how many. Their FAQ documents stay."""
         ...
 
 

@@ -175,9 +175,9 @@ class InMemoryKnowledgeBase:
             (
                 question
                 for (owner, _), (_, question) in self._unanswered.items()
-                if owner == association_id and question.last_asked_at < before
+                if owner == association_id and question.first_asked_at < before
             ),
-            key=lambda q: (q.last_asked_at, q.id),
+            key=lambda q: (q.first_asked_at, q.id),
         )[: max(limit, 0)]
         for question in expired:
             del self._unanswered[(association_id, question.id)]

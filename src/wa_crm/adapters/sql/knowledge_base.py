@@ -138,9 +138,9 @@ _EXPIRED_QUESTION_IDS = (
     select(knowledge_unanswered.c.id)
     .where(
         knowledge_unanswered.c.association_id == bindparam("association_id"),
-        knowledge_unanswered.c.last_asked_at < bindparam("before"),
+        knowledge_unanswered.c.first_asked_at < bindparam("before"),
     )
-    .order_by(knowledge_unanswered.c.last_asked_at, knowledge_unanswered.c.id)
+    .order_by(knowledge_unanswered.c.first_asked_at, knowledge_unanswered.c.id)
     .limit(bindparam("limit", type_=Integer))
 )
 _PURGE_QUESTIONS = delete(knowledge_unanswered).where(

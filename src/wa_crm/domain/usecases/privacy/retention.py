@@ -7,7 +7,7 @@
   one transaction each: the messages go into their anonymous rollups (statistics stay as they
   were), and their files leave the media store before the commit, so a failed commit leaves at
   worst a message whose file is already gone, never a file nobody can find any more.
-- The knowledge base's unanswered questions last asked strictly before the same cutoff go too,
+- The knowledge base's unanswered questions first asked strictly before the same cutoff go too,
   answered ones with them (an admin's FAQ entry stays): they are patients' own words. The
   knowledge base is outside the unit of work, so they go in batches of their own, after the
   messages.
