@@ -54,4 +54,3 @@ class PendingAckContract(PersistenceContract):
         async with uow_factory() as uow:
             assert await uow.pending_acks.take("assoc-1", "recent") is MessageStatus.SENT
             assert await uow.pending_acks.take("assoc-1", "c") is None
-
