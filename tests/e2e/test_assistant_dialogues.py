@@ -86,7 +86,7 @@ class Dialogue:
 
 DIALOGUES = [
     Dialogue(
-        "a member says hello, then asks where her order is",
+        "a member says hello, asks where her order is and thanks",
         member(1),
         (
             (("Oi",), ("Olá, Maria! Como podemos ajudar?",)),
@@ -97,6 +97,7 @@ DIALOGUES = [
                     "Itens: Óleo CBD 3% 30ml x2. Total: R$ 559,80.",
                 ),
             ),
+            (("Obrigada! 🙏",), ("Por nada! Se precisar de algo, é só escrever.",)),
         ),
         ConversationStatus.BOT,
     ),

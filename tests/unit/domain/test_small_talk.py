@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wa_crm.domain.model.small_talk import is_greeting, without_greetings
+from wa_crm.domain.model.small_talk import (
+    is_greeting,
+    is_small_talk,
+    thanks_in,
+    without_greetings,
+)
 
 GREETINGS = [
     "oi",
@@ -119,4 +124,18 @@ def test_what_remains_is_the_end_of_the_text_and_has_no_greeting_left(text: str)
     rest = without_greetings(text)
     assert text.rstrip().endswith(rest)
     assert without_greetings(rest) == rest
-    assert is_greeting(text) == (bool(text.strip()) and rest == "")
+    assert is_small_talk(text) == (bool(text.strip()) and rest == "")
+    assert is_greeting(text) == (is_small_talk(text) and not thanks_in(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["obrigada!", "Muito obrigado 🙏", "valeu 👍", "ok, obrigado, boa noite", "Entendi."]
+)
+def test_thanks_are_small_talk_but_not_greetings(text: str) -> None:
+    assert is_small_talk(text) and thanks_in(text) and not is_greeting(text)
+    assert without_greetings(text) == ""
+
+
+def test_a_question_after_thanks_is_kept() -> None:
+    assert without_greetings("Obrigado! E a entrega, quando é?") == "E a entrega, quando é?"
+    assert not thanks_in("oknão") and not is_small_talk("oknão")

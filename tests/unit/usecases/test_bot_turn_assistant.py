@@ -199,6 +199,19 @@ async def test_greetings_alone_get_the_greeting_then_a_short_offer_of_help() -> 
     assert conversation.bot_turns == 0, "greetings do not count toward the maximum"
 
 
+async def test_thanks_get_a_youre_welcome_without_a_model() -> None:
+    world = World()
+    await world.seed(member=True)
+    await world.writes("quando é a entrega do óleo?")
+    await world.run_turn()
+    await world.writes("ok, obrigada!")
+    await world.run_turn()
+    assert world.sent()[-1] == "Por nada! Se precisar de algo, é só escrever."
+    assert len(world.model.requests) == 1, "thanks are not a question for the documents"
+    assert (await world.conversation()).status is ConversationStatus.BOT
+    assert await world.knowledge.unanswered("a", 10) == []
+
+
 async def test_a_greeting_lead_is_greeted_and_asked_the_interviews_next_question(
     world: World,
 ) -> None:

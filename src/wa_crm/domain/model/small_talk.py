@@ -1,11 +1,12 @@
 """Greetings and pleasantries, told apart from what the contact wants (architecture.md
 section 4, item 5).
 
-A turn whose messages are only greetings ("oi", "Olá, boa tarde", "tudo bem?", an emoji) is
-answered by the assistant itself, without a model; greetings in front of a question are
-dropped from the question the knowledge base is searched with and from the handoff note, so
-an agent never reads "Olá, boa tarde" as what the contact wants. Case, accents, repeated
-letters ("oiii") and punctuation do not matter.
+A turn whose messages are only greetings ("oi", "Olá, boa tarde", "tudo bem?", an emoji) or
+thanks ("obrigada!", "valeu 👍", "ok, obrigado") is answered by the assistant itself, without a
+model: a thank-you is not a question the documents fail to answer. Greetings and thanks in
+front of a question are dropped from the question the knowledge base is searched with and from
+the handoff note, so an agent never reads "Olá, boa tarde" as what the contact wants. Case,
+accents, repeated letters ("oiii") and punctuation do not matter.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ _GREETING = (
     r"como vai(?: voce)?|como voce esta|how are you|"
     r"e (?:voce|vc)|pessoal|gente|galera|everyone)"
 )
-_LEADING_GREETINGS = re.compile(rf"[\W_]*(?:\b{_GREETING}\b[\W_]*)*")
+_THANKS = (
+    r"(?:(?:muito )?obrigad[oa]s?|brigad[oa]|obg|valeu|vlw|agradeco|grat[oa]|"
+    r"thanks|thank you|ok|okay|certo|entendi|perfeito|otimo|show|combinado)"
+)
+_LEADING_GREETINGS = re.compile(rf"[\W_]*(?:\b(?:{_GREETING}|{_THANKS})\b[\W_]*)*")
+_A_THANK_YOU = re.compile(rf"\b{_THANKS}\b")
 
 
 def _folded(text: str) -> tuple[str, list[int]]:
@@ -45,11 +51,23 @@ def _greeting_end(text: str) -> int:
     return len(text) if end >= len(folded) else origin[end]
 
 
-def is_greeting(text: str) -> bool:
-    """Only greetings, pleasantries, punctuation or emojis: nothing to answer but hello."""
+def is_small_talk(text: str) -> bool:
+    """Only greetings, thanks, punctuation or emojis: nothing to answer but hello, or you're
+    welcome."""
     return bool(text.strip()) and _greeting_end(text) >= len(text)
 
 
+def is_greeting(text: str) -> bool:
+    """Small talk without a thank-you: nothing to answer but hello."""
+    return is_small_talk(text) and not thanks_in(text)
+
+
+def thanks_in(text: str) -> bool:
+    """Whether ``text`` thanks or acknowledges ("obrigado", "valeu", "ok")."""
+    return _A_THANK_YOU.search(_folded(text)[0]) is not None
+
+
 def without_greetings(text: str) -> str:
-    """``text`` from its first word that is not a greeting; "" when it is only greetings."""
+    """``text`` from its first word that is not a greeting or a thank-you; "" when it is only
+    small talk."""
     return text[_greeting_end(text) :].strip()

@@ -10,9 +10,9 @@ Before any model, in order of precedence:
 4. Media the assistant cannot read: handoff; a voice note it cannot hear: ask the contact to
    write, or hand off, as the association chose.
 5. WhatsApp down: handoff (people answer when it is back).
-6. Only greetings: the assistant greets (or asks how it can help), without a model, and the
-   turn does not count toward the association's maximum; a lead's interview goes on with its
-   next question.
+6. Only greetings or thanks: the assistant greets (or asks how it can help, or says you're
+   welcome), without a model, and the turn does not count toward the association's maximum; a
+   lead's interview goes on with its next question.
 7. The maximum of bot turns reached: handoff.
 
 Then the provider answers, and its reply is read: ``emergency`` and ``medical_question`` as
@@ -39,7 +39,7 @@ from wa_crm.domain.model.association import (
 from wa_crm.domain.model.conversation import Conversation, HandoffReason
 from wa_crm.domain.model.guardrails import Guardrail, guardrail_for
 from wa_crm.domain.model.message import Message
-from wa_crm.domain.model.small_talk import is_greeting, without_greetings
+from wa_crm.domain.model.small_talk import is_small_talk, thanks_in, without_greetings
 from wa_crm.domain.model.text import words
 from wa_crm.domain.usecases.bot.contact_said import (
     everything_said,
@@ -52,6 +52,11 @@ from wa_crm.ports.ai import MEDICAL_QUESTION, NO_ANSWER, BotAction, BotReply
 
 HOW_CAN_I_HELP = {Locale.PT_BR: "Em que posso ajudar?", Locale.EN: "How can I help?"}
 """The answer to greetings once the association's greeting was said."""
+YOU_ARE_WELCOME = {
+    Locale.PT_BR: "Por nada! Se precisar de algo, é só escrever.",
+    Locale.EN: "You're welcome! If you need anything, just write.",
+}
+"""The answer to thanks ("obrigada!", "valeu", "ok")."""
 
 
 @dataclass(frozen=True)
@@ -131,12 +136,12 @@ def before_the_model(
         return _voice_note(bot, summary)
     if delivery_down:
         return TurnDecision(handoff=HandoffReason.DELIVERY_UNAVAILABLE, summary=summary)
-    if all(is_greeting(said(m)) for m in unanswered):
+    if all(is_small_talk(said(m)) for m in unanswered):
         if next_lead_question:
             return TurnDecision(reply=BotReply(next_lead_question), small_talk=True)
-        return TurnDecision(
-            reply=BotReply(HOW_CAN_I_HELP[locale]), small_talk=True, replaced_by_greeting=True
-        )
+        thanked = any(thanks_in(said(m)) for m in unanswered)
+        answer = (YOU_ARE_WELCOME if thanked else HOW_CAN_I_HELP)[locale]
+        return TurnDecision(reply=BotReply(answer), small_talk=True, replaced_by_greeting=True)
     if conversation.bot_turns >= bot.max_bot_turns:
         return TurnDecision(handoff=HandoffReason.MAX_TURNS, summary=summary)
     return None
