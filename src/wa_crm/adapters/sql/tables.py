@@ -53,6 +53,9 @@ NOT_WITHHELD = or_(column("error").is_(None), column("error").not_in(sorted(WITH
 LABELLED = text("labels IS NOT NULL")
 RATED = text("rated_at IS NOT NULL")
 SNOOZED = text("snoozed_until IS NOT NULL")
+# Urgent conversations (an emergency) are few and pinned atop the inbox list; the list's query
+# repeats this condition word for word so both databases read the partial index.
+URGENT = text("urgent = true")
 
 associations = Table(
     "associations",
@@ -244,6 +247,14 @@ conversations = Table(
         "rating",
         sqlite_where=RATED,
         postgresql_where=RATED,
+    ),
+    Index(
+        "ix_conversations_urgent",
+        "association_id",
+        "last_message_at",
+        "id",
+        sqlite_where=URGENT,
+        postgresql_where=URGENT,
     ),
     Index(
         "ix_conversations_snoozed",

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     Select,
     Subquery,
+    and_,
     bindparam,
     exists,
     func,
@@ -39,7 +40,7 @@ from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute
 from wa_crm.adapters.sql.json_arrays import json_array_values
 from wa_crm.adapters.sql.queries.read_only import ReadOnlyQueries
-from wa_crm.adapters.sql.tables import canned_replies, contacts, conversations
+from wa_crm.adapters.sql.tables import URGENT, canned_replies, contacts, conversations
 from wa_crm.adapters.sql.types import UtcDateTime
 from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Conversation, ConversationStatus
@@ -89,8 +90,10 @@ def _conditions(filters: _Filters) -> list[ColumnElement[bool]]:
     if filters.snoozed is not None:
         snoozed_until = conversations.c.snoozed_until
         where.append(snoozed_until.is_not(None) if filters.snoozed else snoozed_until.is_(None))
-    if filters.urgent is not None:
-        where.append(conversations.c.urgent.is_(filters.urgent))
+    if filters.urgent:
+        where.append(and_(URGENT))  # the partial index's own words
+    elif filters.urgent is not None:
+        where.append(conversations.c.urgent.is_(False))
     return where
 
 
