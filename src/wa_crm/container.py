@@ -389,6 +389,7 @@ class Container(containers.DeclarativeContainer):
         media=media_store,
         transcriber=transcriber,
         clock=clock,
+        ids=ids,
     )
     poll_session = providers.Factory(
         PollSessionStatus,

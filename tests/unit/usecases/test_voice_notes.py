@@ -32,6 +32,7 @@ from wa_crm.domain.model.message import (
     MessageStatus,
     MessageType,
 )
+from wa_crm.domain.model.people import Contact
 from wa_crm.domain.usecases.inbound.media import FetchInboundMedia, MediaLimits
 from wa_crm.domain.usecases.inbound.voice_notes import (
     TranscribeVoiceNotes,
@@ -41,7 +42,7 @@ from wa_crm.domain.usecases.inbound.voice_notes import (
 )
 from wa_crm.domain.usecases.runtime.runner import JobRunner
 from wa_crm.ports.transcriber import TranscriptionError
-from wa_crm.testing.clock import FakeClock
+from wa_crm.testing.clock import FakeClock, SequentialIds
 
 ASSOCIATION = "assoc-voice"
 WAHA_FILE = "http://waha.test/api/files/default/voice.oga"
@@ -76,6 +77,7 @@ class World:
         transcribe_voice_notes: bool = True,
     ) -> None:
         self.clock = FakeClock()
+        self.ids = SequentialIds()
         self.store = InMemoryStore()
         self.uow_factory = functools.partial(InMemoryUnitOfWork, self.store)
         self.media = InMemoryMediaStore()
@@ -99,7 +101,9 @@ class World:
             self.clock,
             transcriber=transcriber is not None,
         )
-        transcribe = TranscribeVoiceNotes(self.uow_factory, self.media, transcriber, self.clock)
+        transcribe = TranscribeVoiceNotes(
+            self.uow_factory, self.media, transcriber, self.clock, self.ids
+        )
         self.runner = JobRunner(
             self.uow_factory,
             self.clock,
@@ -137,8 +141,10 @@ class World:
             self.clock.now(),
             media=Media(WAHA_FILE, mimetype, "voice.oga"),
         )
+        contact = Contact("contact-1", ASSOCIATION, "5511988887777@c.us", self.clock.now())
         async with self.uow_factory() as uow:
             await uow.associations.add(self.association)
+            await uow.contacts.add(contact)
             await uow.conversations.add(conversation)
             await uow.messages.add(message)
             await uow.jobs.schedule(_fetch_job(message), self.clock.now())
@@ -223,6 +229,23 @@ async def test_a_conversation_with_people_gets_the_transcript_and_no_bot_turn() 
 
     assert (await world.message()).transcript == SAID
     assert await world.bot_turn_after() is None
+
+
+async def test_an_emergency_said_in_a_voice_note_to_people_gets_the_numbers_and_the_mark() -> None:
+    world = World(ScriptedTranscriber("Socorro, minha mãe desmaiou e está com falta de ar"))
+    await world.receive(with_bot=False)
+
+    await world.run()
+
+    async with world.uow_factory() as uow:
+        conversation = await uow.conversations.get(ASSOCIATION, "conv-1")
+        sent = await uow.messages.list_for_conversation(
+            ASSOCIATION, "conv-1", before=None, limit=10
+        )
+    assert conversation is not None and conversation.urgent
+    assert [m.body for m in sent if m.direction is Direction.OUT] == [
+        world.association.bot.emergency_message
+    ]
 
 
 @pytest.mark.parametrize(

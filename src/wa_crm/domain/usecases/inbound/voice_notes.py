@@ -30,8 +30,9 @@ from wa_crm.domain.model.message import (
     Message,
     MessageType,
 )
+from wa_crm.domain.usecases.bot.emergency import emergency_without_the_bot
 from wa_crm.ports.media import MediaStore
-from wa_crm.ports.system import Clock
+from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.transcriber import Transcriber, TranscriptionError
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -122,12 +123,16 @@ def transcription_language(association: Association) -> str:
 @dataclass(frozen=True)
 class TranscribeVoiceNotes:
     """The ``transcribe_voice_note`` job's handler. ``transcriber`` None: the deployment lost
-    its transcriber while jobs were queued, so they settle as untranscribable."""
+    its transcriber while jobs were queued, so they settle as untranscribable.
+
+    A transcript reporting an emergency in a conversation the bot does not answer gets what a
+    written one gets there (``emergency_without_the_bot``); the bot turn reads it otherwise."""
 
     uow_factory: UnitOfWorkFactory
     media: MediaStore
     transcriber: Transcriber | None
     clock: Clock
+    ids: IdGenerator
 
     async def __call__(self, command: TranscribeVoiceNote, attempt: Attempt) -> None:
         async with self.uow_factory() as uow:
@@ -161,5 +166,16 @@ class TranscribeVoiceNotes:
             message = await uow.messages.get(association.id, message_id)
             if message is None or message.transcript is not None:
                 return
-            await settle_transcript(uow, association, message, transcript, self.clock.now())
+            now = self.clock.now()
+            await settle_transcript(uow, association, message, transcript, now)
+            conversation = await uow.conversations.get(association.id, message.conversation_id)
+            contact = (
+                await uow.contacts.get(association.id, conversation.contact_id)
+                if conversation is not None
+                else None
+            )
+            if conversation is not None and contact is not None and not contact.opted_out:
+                await emergency_without_the_bot(
+                    uow, self.ids, association, conversation, transcript, now
+                )
             await uow.commit()
