@@ -17,6 +17,8 @@ from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest
 LEAD = "5511988887777@c.us"
 MEMBER_WITHOUT_NINTH_DIGIT = "551199998888@c.us"  # the registry has +55 11 99999-8888
 BOT = BotSettings(debounce_seconds=0.3, typing_seconds=0)
+WELCOME = "Olá! Bem-vindo(a)."
+"""The lead greeting without its question, when an answer or a question follows it."""
 PATIENTS = "id,full_name,phone,status\np-1,Maria Silva,+55 11 99999-8888,active\n"
 
 
@@ -31,7 +33,7 @@ async def test_a_lead_is_interviewed_until_the_objective_completes(service: Serv
     questions = [q.question for q in BOT.lead_questions]
     await service.patient_writes(LEAD, "Oi, boa tarde", push_name="Lia")
     texts = await service.wait_for_texts(lambda t: len(t) >= 2, LEAD)
-    assert texts == [BOT.greeting_lead, questions[0]]
+    assert texts == [WELCOME, questions[0]]
 
     for answer, expected in [("Lia Souza", questions[1]), ("Recife", questions[2])]:
         await service.patient_writes(LEAD, answer)
@@ -79,7 +81,7 @@ async def test_messages_within_the_debounce_window_get_one_answer(service: Servi
         await service.patient_writes(LEAD, text)
     await service.wait_for_texts(lambda t: len(t) >= 2, LEAD)
     await asyncio.sleep(0.8)
-    assert await service.texts(LEAD) == [BOT.greeting_lead, BOT.lead_questions[0].question]
+    assert await service.texts(LEAD) == [WELCOME, BOT.lead_questions[0].question]
 
 
 async def test_a_member_is_greeted_by_name_and_told_about_orders(service: Service) -> None:
@@ -97,7 +99,7 @@ async def test_a_member_is_greeted_by_name_and_told_about_orders(service: Servic
         await uow.commit()
     await service.patient_writes(MEMBER_WITHOUT_NINTH_DIGIT, "Cadê meu pedido?")
     texts = await service.wait_for_texts(lambda t: len(t) >= 2, MEMBER_WITHOUT_NINTH_DIGIT)
-    assert texts[0] == "Olá, Maria! Como podemos ajudar?"
+    assert texts[0] == "Olá, Maria!"  # an answer follows: no "how can we help?"
     assert "o-7" in texts[1] and "enviado" in texts[1]
 
 
@@ -117,4 +119,4 @@ async def test_an_agent_takes_over_and_the_bot_stays_silent(service: Service) ->
     await service.patient_writes(LEAD, "Lia Souza")
     texts = await service.wait_for_texts(lambda t: len(t) == 4, LEAD)
     assert texts[-1] == BOT.lead_questions[0].question, "back with the bot, greeted only once"
-    assert texts.count(BOT.greeting_lead) == 1
+    assert texts.count(WELCOME) == 1

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from wa_crm.domain.model.small_talk import (
     is_greeting,
     is_small_talk,
+    salutation,
     thanks_in,
     without_greetings,
 )
@@ -139,3 +140,17 @@ def test_thanks_are_small_talk_but_not_greetings(text: str) -> None:
 def test_a_question_after_thanks_is_kept() -> None:
     assert without_greetings("Obrigado! E a entrega, quando é?") == "E a entrega, quando é?"
     assert not thanks_in("oknão") and not is_small_talk("oknão")
+
+
+@pytest.mark.parametrize(
+    ("greeting", "opening"),
+    [
+        ("Olá, Maria! Como podemos ajudar?", "Olá, Maria!"),
+        ("Olá! Bem-vindo(a). Como podemos ajudar?", "Olá! Bem-vindo(a)."),
+        ("Como vai? Em que posso ajudar?", ""),
+        ("Bom dia, Maria.", "Bom dia, Maria."),
+        ("Oi! Tudo bem? Aqui é a Associação.", "Oi! Aqui é a Associação."),
+    ],
+)
+def test_the_salutation_is_the_greeting_without_its_questions(greeting: str, opening: str) -> None:
+    assert salutation(greeting) == opening

@@ -94,7 +94,7 @@ async def test_a_member_asking_for_prices_gets_the_price_list_document() -> None
     assert contact is not None and contact.kind is ContactKind.MEMBER
     kinds = [(sent.kind, sent.text or sent.caption, sent.filename) for sent in gateway.messages()]
     assert kinds == [
-        ("text", "Olá, Maria! Como podemos ajudar?", None),
+        ("text", "Olá, Maria!", None),
         ("text", "Segue o arquivo solicitado.", None),
         ("file", "Nossa tabela de preços", "tabela-de-precos.pdf"),
     ]

@@ -220,7 +220,7 @@ async def test_a_greeting_lead_is_greeted_and_asked_the_interviews_next_question
     await world.run_turn()
     await world.writes("oi")
     await world.run_turn()
-    assert world.sent() == [BOT.greeting_lead, first_question, first_question]
+    assert world.sent() == ["Olá! Bem-vindo(a).", first_question, first_question]
     assert world.model.requests == []
 
 
@@ -239,7 +239,7 @@ async def test_the_model_gets_the_question_without_greetings_and_the_relevant_pa
 ) -> None:
     await world.writes("Olá, boa tarde!", "Quando é a entrega do óleo?")
     await world.run_turn()
-    assert world.sent() == [BOT.greeting_lead, "Resposta do modelo."]
+    assert world.sent() == ["Olá! Bem-vindo(a).", "Resposta do modelo."]
     (request,) = world.model.requests
     assert [p.title for p in request.passages] == ["Calendário de entregas"]
     assert request.passages[0].text == DELIVERY_TEXT
@@ -348,7 +348,7 @@ async def test_an_association_that_only_takes_note_keeps_the_conversation_with_t
     world.model.answer = BotReply("", BotAction.HANDOFF, reason=NO_ANSWER)
     await world.writes("Vocês aceitam cartão?")
     await world.run_turn()
-    assert world.sent() == [BOT.greeting_lead, BOT.no_answer_message]
+    assert world.sent() == ["Olá! Bem-vindo(a).", BOT.no_answer_message]
     assert (await world.conversation()).status is ConversationStatus.BOT
     assert [q.text for q in await world.knowledge.unanswered("a", 10)] == ["Vocês aceitam cartão?"]
 
@@ -359,7 +359,7 @@ async def test_a_leads_unanswered_question_is_recorded_while_the_interview_goes_
     world.model.answer = BotReply("Vou anotar sua pergunta. Qual é o seu nome?", reason=NO_ANSWER)
     await world.writes("Vocês aceitam cartão?")
     await world.run_turn()
-    assert world.sent() == [BOT.greeting_lead, "Vou anotar sua pergunta. Qual é o seu nome?"]
+    assert world.sent() == ["Olá! Bem-vindo(a).", "Vou anotar sua pergunta. Qual é o seu nome?"]
     assert (await world.conversation()).status is ConversationStatus.BOT
     assert len(await world.knowledge.unanswered("a", 10)) == 1
 
@@ -413,7 +413,7 @@ async def test_a_voice_note_that_cannot_be_heard_asks_the_contact_to_write(
     await world.seed()
     await world.sends_voice_note(None if not transcriber else "")
     await world.run_turn()
-    assert world.sent() == [BOT.greeting_lead, BOT.voice_note_message]
+    assert world.sent() == ["Olá! Bem-vindo(a).", BOT.voice_note_message]
     assert (await world.conversation()).status is ConversationStatus.BOT
 
 

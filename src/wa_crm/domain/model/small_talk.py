@@ -71,3 +71,13 @@ def without_greetings(text: str) -> str:
     """``text`` from its first word that is not a greeting or a thank-you; "" when it is only
     small talk."""
     return text[_greeting_end(text) :].strip()
+
+
+_SENTENCE = re.compile(r"[^.!?]*[.!?]+|[^.!?]+$")
+
+
+def salutation(greeting: str) -> str:
+    """The greeting without its questions: what opens a reply that already answers ("Olá,
+    Maria!" rather than "Olá, Maria! Como podemos ajudar?" followed by the answer)."""
+    kept = [part.strip() for part in _SENTENCE.findall(greeting) if not part.strip().endswith("?")]
+    return " ".join(part for part in kept if part)

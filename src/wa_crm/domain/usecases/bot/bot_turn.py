@@ -36,6 +36,7 @@ from wa_crm.domain.model.knowledge import RELEVANT_SCORE, Passage
 from wa_crm.domain.model.message import Author, Media, Message, MessageType
 from wa_crm.domain.model.people import Contact, ContactKind, Patient
 from wa_crm.domain.model.privacy import Masker
+from wa_crm.domain.model.small_talk import salutation
 from wa_crm.domain.usecases.bot.contact_said import new_inbound, question_in
 from wa_crm.domain.usecases.bot.emergency import mark_emergency
 from wa_crm.domain.usecases.bot.handoff import hand_off
@@ -186,9 +187,12 @@ class RunBotTurn:
             texts: list[str] = []
             if reply is not None:
                 greeting = not greeted and decision.handoff is None
-                if greeting:
+                if greeting and decision.replaced_by_greeting:
                     texts.append(_greeting(association.bot, contact, patient))
-                if not (greeting and decision.replaced_by_greeting):
+                else:
+                    opening = salutation(_greeting(association.bot, contact, patient))
+                    if greeting and opening:  # an answer follows: no "how can we help?" first
+                        texts.append(opening)
                     texts.append(reply.text)
             author = Author.SYSTEM if decision.urgent else Author.BOT  # never withheld
             for text in texts:
