@@ -144,4 +144,5 @@ async def test_an_erasure_needs_the_typed_name(admin: Admin) -> None:
         "conversations": 0,
         "patients": 0,
         "notes": 0,
+        "unanswered_questions": 0,
     }
