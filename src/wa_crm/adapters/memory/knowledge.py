@@ -16,10 +16,9 @@ from datetime import datetime
 from wa_crm.domain.model.knowledge import KnowledgeDocument, Passage, UnansweredQuestion
 from wa_crm.domain.model.knowledge_text import (
     Candidate,
-    answer_hints,
+    best_passages,
     question_key,
     question_terms,
-    rank_passages,
     search_terms,
     stored_embedding,
 )
@@ -92,18 +91,7 @@ class InMemoryKnowledgeBase:
             if not set(terms).isdisjoint(candidate.terms)
             or (embedding is not None and candidate.embedding is not None)
         ]
-        ranked = rank_passages(
-            terms, candidates, len(passages), limit, embedding, answer_hints(question)
-        )
-        return [
-            Passage(
-                document_id=entry.candidate.document_id,
-                title=entry.candidate.title,
-                text=entry.candidate.text,
-                score=entry.score,
-            )
-            for entry in ranked
-        ]
+        return best_passages(question, candidates, len(passages), limit, embedding)
 
     async def record_unanswered(
         self, association_id: str, text: str, conversation_id: str | None, at: datetime

@@ -64,10 +64,9 @@ from wa_crm.domain.model.knowledge import (
 )
 from wa_crm.domain.model.knowledge_text import (
     Candidate,
-    answer_hints,
+    best_passages,
     question_key,
     question_terms,
-    rank_passages,
     search_terms,
     stored_embedding,
 )
@@ -309,18 +308,7 @@ class SqlKnowledgeBase:
             for row in rows
         ]
         passage_count = rows[0]["passage_count"] if rows else 0
-        ranked = rank_passages(
-            terms, candidates, passage_count, limit, embedding, answer_hints(question)
-        )
-        return [
-            Passage(
-                document_id=entry.candidate.document_id,
-                title=entry.candidate.title,
-                text=entry.candidate.text,
-                score=entry.score,
-            )
-            for entry in ranked
-        ]
+        return best_passages(question, candidates, passage_count, limit, embedding)
 
     async def record_unanswered(
         self, association_id: str, text: str, conversation_id: str | None, at: datetime

@@ -22,6 +22,8 @@ from operator import mul
 
 import snowballstemmer
 
+from wa_crm.domain.model.knowledge import Passage
+
 PASSAGE_CHARS = 700
 """A passage is paragraphs joined up to about this many characters."""
 
@@ -354,6 +356,34 @@ def rank_passages(
         )
     )
     return [entry for *_, entry in ranked[:limit]]
+
+
+def best_passages(
+    question: str,
+    candidates: Sequence[Candidate],
+    passage_count: int,
+    limit: int,
+    embedding: Sequence[float] | None = None,
+) -> list[Passage]:
+    """What every adapter answers a search with: its candidates ranked (``rank_passages``) for
+    the question, as passages."""
+    ranked = rank_passages(
+        question_terms(question),
+        candidates,
+        passage_count,
+        limit,
+        embedding,
+        answer_hints(question),
+    )
+    return [
+        Passage(
+            document_id=entry.candidate.document_id,
+            title=entry.candidate.title,
+            text=entry.candidate.text,
+            score=entry.score,
+        )
+        for entry in ranked
+    ]
 
 
 def _topic_terms(candidate: Candidate) -> list[str]:
