@@ -467,6 +467,19 @@ async def test_an_emergency_in_an_agents_conversation_is_marked_and_alerted_only
     assert [alert.kind for _, alert in world.store.tables.alerts] == ["emergency"]
 
 
+async def test_an_emergency_from_a_contact_who_opted_out_alerts_the_agents_and_sends_nothing(
+    world: World,
+) -> None:
+    await world.writes("SAIR")
+    await world.run_turn()
+    before = world.sent()
+    await world.writes("meu pai desmaiou agora")
+    await world.run_turn()
+    assert world.sent() == before, "no message to a contact who opted out"
+    assert (await world.conversation()).urgent
+    assert [alert.kind for _, alert in world.store.tables.alerts] == ["emergency"]
+
+
 async def test_a_message_without_an_emergency_changes_nothing_for_the_agents() -> None:
     world = World(dataclasses.replace(BOT, enabled=False))
     await world.seed()

@@ -6,6 +6,8 @@ alerted, whoever holds the conversation.
 - In one that waits for agents (the bot turned off, outside business hours, or already handed
   off), ingest calls ``emergency_without_the_bot``: the numbers are sent anyway and the agents
   alerted. In one an agent talks in, only the mark and the alert: a person is already there.
+- A contact who opted out is sent nothing (consent), and the bot does not answer them; their
+  emergency still marks the conversation and alerts the agents, whoever holds it.
 - The numbers go as a system message, which delivery never withholds when an agent takes the
   conversation a moment later; they are sent once per conversation (the urgent mark says so).
 """
@@ -44,15 +46,20 @@ async def emergency_without_the_bot(
     conversation: Conversation,
     text: str,
     now: datetime,
+    *,
+    contact_opted_out: bool,
 ) -> None:
-    """A contact's message in a conversation the bot does not answer: if it reports an
-    emergency not reported yet, the numbers (unless an agent is talking), the mark and the
-    alert. The caller has checked consent and commits."""
-    if conversation.bot_may_speak or conversation.urgent or not conversation.is_open:
+    """A contact's message in a conversation the bot does not answer (or to a contact who opted
+    out, whom it never answers): if it reports an emergency not reported yet, the numbers
+    (unless an agent is talking, or the contact opted out), the mark and the alert. The caller
+    commits."""
+    if conversation.urgent or not conversation.is_open:
         return
+    if conversation.bot_may_speak and not contact_opted_out:
+        return  # the bot turn answers it
     if guardrail_for(text) is not Guardrail.EMERGENCY:
         return
-    if conversation.status is ConversationStatus.PENDING:
+    if conversation.status is ConversationStatus.PENDING and not contact_opted_out:
         numbers = Outgoing(association.bot.emergency_message, Author.SYSTEM)
         await queue_outbound(uow, ids, conversation, numbers, now)
     await mark_emergency(uow, association.id, conversation, now)

@@ -247,9 +247,15 @@ class _Ingestion:
             await record_choice(
                 self.uow, self.ids, self.association, conversation, contact, consent, self.now
             )
-        elif not event.from_me and not contact.opted_out:
+        elif not event.from_me:
             await emergency_without_the_bot(
-                self.uow, self.ids, self.association, conversation, message.body, self.now
+                self.uow,
+                self.ids,
+                self.association,
+                conversation,
+                message.body,
+                self.now,
+                contact_opted_out=contact.opted_out,
             )
         return IngestResult(Outcome.STORED, message_id=message.id)
 

@@ -174,8 +174,14 @@ class TranscribeVoiceNotes:
                 if conversation is not None
                 else None
             )
-            if conversation is not None and contact is not None and not contact.opted_out:
+            if conversation is not None and contact is not None:
                 await emergency_without_the_bot(
-                    uow, self.ids, association, conversation, transcript, now
+                    uow,
+                    self.ids,
+                    association,
+                    conversation,
+                    transcript,
+                    now,
+                    contact_opted_out=contact.opted_out,
                 )
             await uow.commit()
