@@ -39,6 +39,23 @@ def parse_json(raw: bytes) -> Any:
     return document
 
 
+def only_fields(body: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The body, refused when it has a field not in ``names`` (each named, cut to 40
+    characters: a hostile key is not echoed back whole)."""
+    unknown = sorted(set(body) - set(names))
+    if unknown:
+        raise BadRequest(f"unknown fields: {', '.join(name[:40] for name in unknown)}")
+    return body
+
+
+def text_field(body: dict[str, Any], name: str, default: str | None = None) -> str:
+    """The body's text field ``name``; required unless a ``default`` is given."""
+    value = body.get(name, default)
+    if not isinstance(value, str):
+        raise BadRequest(f"`{name}` must be a string")
+    return value
+
+
 def require_storable(where: str, text: str) -> None:
     """Refuse text with a NUL character or a lone surrogate, naming where it was."""
     if "\x00" in text:

@@ -28,7 +28,12 @@ from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.bodies import accepts_files
 from wa_crm.entrypoints.http.errors import BadRequest
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
-from wa_crm.entrypoints.http.json_input import json_body, require_storable
+from wa_crm.entrypoints.http.json_input import (
+    json_body,
+    only_fields,
+    require_storable,
+    text_field,
+)
 
 PREFIX = "/api/associations/{slug}/knowledge"
 DEFAULT_RESULTS = 5
@@ -76,25 +81,12 @@ def tried_view(tried: TriedQuestion) -> dict[str, Any]:
     }
 
 
-def _string_field(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise BadRequest(f"`{name}` must be a string")
-    return value
-
-
-def _only_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(name[:40] for name in unknown)}")
-
-
 async def _document_source(request: Request) -> DocumentSource:
     """JSON ``{"title", "text"}``, or a multipart ``file`` with an optional ``title``."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         body = await json_body(request)
-        _only_fields(body, ("title", "text"))
-        return DocumentSource(_string_field(body, "title"), _string_field(body, "text"))
+        only_fields(body, "title", "text")
+        return DocumentSource(text_field(body, "title"), text_field(body, "text"))
     limit = container_of(request).settings().knowledge_file_max_bytes
     async with request.form(max_files=1, max_fields=1, max_part_size=limit + 1) as form:
         upload = form.get("file")
@@ -194,11 +186,11 @@ async def answer_unanswered(request: Request, caller: Caller) -> Response:
     """Answer a question: `{"answer"}` becomes an FAQ entry titled with the question, which the
     assistant uses from then on; the question leaves the list; 201 with the entry (admins)."""
     body = await json_body(request)
-    _only_fields(body, ("answer",))
+    only_fields(body, "answer")
     answered = (
         await container_of(request)
         .unanswered_questions()
-        .answer(caller.association_id, request.path_params["id"], _string_field(body, "answer"))
+        .answer(caller.association_id, request.path_params["id"], text_field(body, "answer"))
     )
     if is_successful(answered):
         note_audit(request, document_id=answered.unwrap().id)
@@ -211,8 +203,8 @@ async def try_question(request: Request, caller: Caller) -> Response:
     """What the assistant would answer `{"question"}` (at most 500 characters), from which
     documents, and the passages found with their scores; nothing is sent (admins)."""
     body = await json_body(request)
-    _only_fields(body, ("question",))
-    question = _string_field(body, "question")
+    only_fields(body, "question")
+    question = text_field(body, "question")
     tried = await container_of(request).try_question()(caller.association_id, question)
     return respond(tried, tried_view)
 

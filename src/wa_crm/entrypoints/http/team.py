@@ -26,7 +26,7 @@ from wa_crm.domain.usecases.access.credentials import IssuedToken, NewToken, Pas
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.errors import BadRequest, error_response
 from wa_crm.entrypoints.http.handlers import container_of, respond
-from wa_crm.entrypoints.http.json_input import json_body
+from wa_crm.entrypoints.http.json_input import json_body, only_fields, text_field
 
 PREFIX = "/api/associations/{slug}"
 
@@ -59,25 +59,11 @@ def _forbidden_unless_self_or_admin(request: Request, caller: Caller) -> Respons
     return error_response(403, "forbidden", "only the agent or an admin manages these tokens")
 
 
-def _text(body: dict[str, Any], name: str, default: str = "") -> str:
-    value = body.get(name, default)
-    if not isinstance(value, str):
-        raise BadRequest(f"`{name}` must be a string")
-    return value
-
-
-def _only(body: dict[str, Any], *names: str) -> dict[str, Any]:
-    unknown = sorted(set(body) - set(names))
-    if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
-    return body
-
-
 def _new_token(body: dict[str, Any]) -> NewToken:
     days = body.get("expires_in_days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, int)):
         raise BadRequest("`expires_in_days` must be a whole number of days, or null")
-    return NewToken(name=_text(body, "name"), expires_in_days=days)
+    return NewToken(name=text_field(body, "name", ""), expires_in_days=days)
 
 
 @agent_route()
@@ -96,7 +82,7 @@ async def issue_token(request: Request, caller: Caller) -> Response:
     valid until revoked); the answer holds the token, shown this once."""
     if refused := _forbidden_unless_self_or_admin(request, caller):
         return refused
-    command = _new_token(_only(await json_body(request), "name", "expires_in_days"))
+    command = _new_token(only_fields(await json_body(request), "name", "expires_in_days"))
     tokens = container_of(request).api_tokens()
     result = await tokens.issue(caller.association_id, request.path_params["id"], command)
 
@@ -139,12 +125,12 @@ async def enable_agent(request: Request, caller: Caller) -> Response:
 async def change_password(request: Request, caller: Caller) -> Response:
     """Change the caller's password: `{"current_password", "new_password"}`. The caller's
     other browser sessions end; this one stays."""
-    body = _only(await json_body(request), "current_password", "new_password")
+    body = only_fields(await json_body(request), "current_password", "new_password")
     change = PasswordChange(
         caller.association_id,
         caller.agent.id,
-        _text(body, "current_password"),
-        _text(body, "new_password"),
+        text_field(body, "current_password", ""),
+        text_field(body, "new_password", ""),
         keep_session=caller.session_id,
     )
     result = await container_of(request).change_password()(change)
