@@ -4,12 +4,13 @@ a DOCX written by python-docx; and each refusal with its code."""
 from __future__ import annotations
 
 import io
+import zipfile
 
 import docx
 import pypdf
 import pytest
 
-from wa_crm.adapters.documents.reader import DocumentFileReader
+from wa_crm.adapters.documents.reader import MAX_UNPACKED_BYTES, DocumentFileReader
 from wa_crm.ports.knowledge import UnreadableDocument
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -131,3 +132,24 @@ def test_what_cannot_be_read_is_refused_with_its_code(
     filename: str, content_type: str, content: bytes, code: str
 ) -> None:
     assert refusal(filename, content_type, content) == code
+
+
+def test_a_pdf_is_read_only_until_its_text_is_too_long_to_store() -> None:
+    short_reader = DocumentFileReader(max_chars=30)
+    pdf = a_pdf("Entregas na terca feira", "Pix e boleto", "Reunioes mensais")
+
+    read = short_reader.text_of("longo.pdf", "application/pdf", pdf)
+
+    assert read.split() == ["Entregas", "na", "terca", "feira", "Pix", "e", "boleto"]
+
+
+def test_a_docx_that_unpacks_to_far_more_than_its_text_is_refused_unparsed() -> None:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "a", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(io.BytesIO(a_docx())) as real:
+            for part in real.infolist():
+                archive.writestr(part, real.read(part))
+        archive.writestr("word/padding.xml", b" " * (MAX_UNPACKED_BYTES + 1))
+
+    assert len(packed.getvalue()) < 1024 * 1024
+    assert refusal("bomba.docx", DOCX_TYPE, packed.getvalue()) == "too_large"

@@ -51,6 +51,12 @@ _UNREADABLE: dict[str, dict[Locale, str]] = {
         Locale.PT_BR: "O arquivo está corrompido ou incompleto; exporte-o de novo e envie.",
         Locale.EN: "The file is damaged or incomplete; export it again and send it.",
     },
+    "too_large": {
+        Locale.PT_BR: "O arquivo se expande para muito mais do que o texto de um documento; "
+        "envie o texto em um arquivo menor.",
+        Locale.EN: "The file unpacks to far more than a document's text; send the text in a "
+        "smaller file.",
+    },
     "not_utf8": {
         Locale.PT_BR: "O arquivo de texto não está em UTF-8; salve-o em UTF-8 e envie de novo.",
         Locale.EN: "The text file is not UTF-8; save it as UTF-8 and send it again.",
