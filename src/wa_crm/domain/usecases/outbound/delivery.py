@@ -94,6 +94,11 @@ def chat_slot_key(association: Association, chat_id: str) -> str:
     return f"chat:{association.id}:{chat_id}"
 
 
+_PEOPLE_DECIDED = frozenset({ConversationStatus.HUMAN, ConversationStatus.RESOLVED})
+"""A bot message still queued when an agent took the conversation, or resolved it, is not
+sent: the bot never speaks after a person's decision (a resolved conversation's closing and
+survey messages are the system's)."""
+
 @dataclass(frozen=True)
 class DeliverConversationMessages:
     uow_factory: UnitOfWorkFactory
@@ -119,7 +124,7 @@ class DeliverConversationMessages:
                 )
             if message is None or association is None or conversation is None or contact is None:
                 return
-            if message.author is Author.BOT and conversation.status is ConversationStatus.HUMAN:
+            if message.author is Author.BOT and conversation.status in _PEOPLE_DECIDED:
                 await self._finish(message, MessageStatus.FAILED, SUPERSEDED)
                 continue
             if withheld(contact, message):
