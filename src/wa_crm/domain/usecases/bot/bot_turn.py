@@ -139,7 +139,7 @@ class RunBotTurn:
             _log.error("AI provider not configured", extra={"provider": bot.provider})
             return TurnDecision(handoff=HandoffReason.AI_UNAVAILABLE, summary=question)
         masker = Masker(frozenset(bot.sensitive_data))
-        passages = await self._passages(association.id, question, masker)
+        passages = await self._passages(association.id, question)
         external = bot.provider not in self.local_providers
         request = turn_request(
             association, contact, patient, history, passages, masker if external else None
@@ -155,15 +155,13 @@ class RunBotTurn:
             reply = unmask_reply(reply, masker)
         return reading(bot, reply, question)
 
-    async def _passages(
-        self, association_id: str, question: str, masker: Masker
-    ) -> tuple[Passage, ...]:
-        """The relevant passages for the question, best first; the question is masked, since
-        an embedder may be an external service."""
+    async def _passages(self, association_id: str, question: str) -> tuple[Passage, ...]:
+        """The relevant passages for the question, best first (``SearchKnowledge`` masks the
+        question for an embedder, an external service; full text never leaves)."""
         if not question:
             return ()
         search = SearchKnowledge(self.knowledge, self.embedder)
-        found = await search.passages(association_id, masker.mask(question), PASSAGES)
+        found = await search.passages(association_id, question, PASSAGES)
         return tuple(passage for passage in found if passage.score >= RELEVANT_SCORE)
 
     async def _apply(
