@@ -15,7 +15,6 @@ The browser setup is the inbox tests'; like them, these skip without Chromium, e
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from tests.e2e.harness import API_KEY, SESSION, Service, running_unconfigured_se
 
 from wa_crm.adapters.waha.gateway import OLDEST_SUPPORTED_VERSION
 from wa_crm.domain.usecases.access.setup import NewAgent
+from wa_crm.entrypoints.http.strings import STRINGS
 
 ADMIN_EMAIL = "ada@e2e.org"
 ADMIN_PASSWORD = "admin-password"
@@ -35,8 +35,7 @@ SIZES = (
     {"width": 1024, "height": 768},
     {"width": 390, "height": 844},
 )
-I18N = Path(__file__).resolve().parents[2] / "src/wa_crm/entrypoints/http/templates/i18n.json"
-TEXTS = json.loads(I18N.read_text(encoding="utf-8"))
+TEXTS = STRINGS
 PT, EN = TEXTS["pt-BR"], TEXTS["en"]
 
 browser = inbox_tests.browser

@@ -171,6 +171,7 @@ def rows(cipher: SecretCipher) -> dict[str, list[dict[str, Any]]]:
                 "rating_requested_at": later,
                 "rated_at": later,
                 "snoozed_until": T + timedelta(days=1),
+                "previous_conversation_id": None,
             }
         ],
         "messages": [
@@ -349,6 +350,9 @@ def rows(cipher: SecretCipher) -> dict[str, list[dict[str, Any]]]:
                 "file_offset": 512,
                 "lines_read": 11,
             }
+        ],
+        "labels": [
+            {"association_id": ASSOCIATION, "name": "urgent", "colour": "#d64545", "created_at": T}
         ],
         "knowledge_documents": [
             {

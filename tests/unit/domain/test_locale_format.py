@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -19,8 +17,8 @@ from wa_crm.domain.model.locale_format import (
     order_status_label,
     order_status_phrase,
 )
+from wa_crm.entrypoints.http.strings import STRINGS
 
-I18N = Path(__file__).resolve().parents[3] / "src/wa_crm/entrypoints/http/templates/i18n.json"
 PT_MONEY = re.compile(r"^-?R\$ \d{1,3}(\.\d{3})*,\d{2}$")
 EN_MONEY = re.compile(r"^-?R\$\d{1,3}(,\d{3})*\.\d{2}$")
 amounts = st.decimals(
@@ -107,7 +105,7 @@ def test_status_phrases() -> None:
 
 
 def test_the_inbox_translations_say_the_statuses_as_the_assistant_does() -> None:
-    strings = json.loads(I18N.read_text(encoding="utf-8"))
+    strings = STRINGS
 
     for status in ORDER_STATUSES:
         for locale in ("pt-BR", "en"):

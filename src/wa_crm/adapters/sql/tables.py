@@ -214,6 +214,8 @@ conversations = Table(
     Column("snoozed_until", UtcDateTime),
     Column("urgent", Boolean, nullable=False, server_default=false()),
     Column("sla_breached_at", UtcDateTime),
+    # The contact's conversation before this one, when it was resolved (labels carried forward).
+    Column("previous_conversation_id", String),
     # The inbox list (``queries/inbox``), newest activity first, with a status filter and
     # without: ``id`` breaks ties as the list does, so a page is read in index order and stops
     # after ``limit`` rows, whatever the table's size. The first also serves counts per status.
@@ -457,6 +459,17 @@ canned_replies = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("association_id", "shortcut"),
+)
+
+# The association's label catalog: what admins name and colour. Conversations keep their labels
+# names (``conversations.labels``); renaming or deleting one here rewrites them.
+labels = Table(
+    "labels",
+    metadata,
+    Column("association_id", String, ForeignKey("associations.id"), primary_key=True),
+    Column("name", String, primary_key=True),
+    Column("colour", String, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 # Private notes of agents on a conversation: never messages, so never queued for WhatsApp.

@@ -9,8 +9,8 @@ everything a page loads is served from ``/static`` by this app: no build step, n
 - Dashboard pages need a browser session (``POST /login``); without one they redirect to the
   login page, and an agent of another association gets the same 404 as for a missing
   association. An agent who is not an admin gets a 403 page for the admin pages.
-- Strings live in one dictionary, ``templates/i18n.json`` (``en`` and ``pt-BR``): templates read
-  it here, and the scripts get the page's language from the ``boot`` JSON in the page. The
+- Strings live in the translation files (``strings``: ``en`` and ``pt-BR``): templates read
+  them here, and the scripts get the page's language from the ``boot`` JSON in the page. The
   association's locale decides, ``?lang=en|pt-BR`` overrides it.
 - The session's CSRF token goes into ``<meta name="csrf-token">`` for the scripts' writes.
 """
@@ -18,7 +18,6 @@ everything a page loads is served from ``/static`` by this app: no build step, n
 from __future__ import annotations
 
 import hashlib
-import json
 import mimetypes
 import re
 import secrets
@@ -37,16 +36,11 @@ from starlette.staticfiles import StaticFiles
 from wa_crm.container import Container
 from wa_crm.domain.usecases.access.auth import Identity
 from wa_crm.entrypoints.http.auth import SESSION_KEY
+from wa_crm.entrypoints.http.strings import DEFAULT_LOCALE, LOCALES, STRINGS
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
-DEFAULT_LOCALE = "pt-BR"
-
-STRINGS: dict[str, dict[str, str]] = json.loads(
-    (TEMPLATES_DIR / "i18n.json").read_text(encoding="utf-8")
-)
-LOCALES = tuple(STRINGS)
 
 # Pages load nothing from elsewhere and run no inline script (the boot data is JSON, not code).
 SECURITY_HEADERS = {
