@@ -87,6 +87,12 @@ _templates = Environment(
 _templates.globals["static"] = lambda name: f"{VERSIONED_STATIC}/{name}"
 
 
+def mount_path(request: Request) -> str:
+    """Where the app is mounted ("" at the root, "/crm" under ``Mount("/crm", app)``): every
+    URL a page or script builds starts with it."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
 def pick_locale(request: Request, preferred: str | None = None) -> str:
     """``?lang=`` first, then the association's locale, then the browser's languages."""
     by_lower = {locale.lower(): locale for locale in LOCALES}
@@ -204,6 +210,7 @@ def _boot(request: Request, viewer: _Viewer, **extra: Any) -> dict[str, Any]:
     return {
         "slug": association.slug,
         "association": association.name,
+        "base": mount_path(request),
         "agent": {"id": agent.id, "name": agent.name, "role": agent.role.value},
         "locale": viewer.locale,
         "lang": request.query_params.get("lang") or None,
@@ -229,6 +236,7 @@ def _render_dashboard(
         agent=viewer.identity.agent,
         page=page,
         lang_query=_lang_query(request),
+        base=mount_path(request),
     )
 
 
