@@ -12,6 +12,7 @@
     │   ├── NotConfirmed             an irreversible action without its typed confirmation
     │   ├── InvalidKnowledge         a knowledge title, text, question or limit out of bounds
     │   ├── UnreadableFile           an uploaded document whose text cannot be read
+    │   ├── WeakPassword             a password the rules refuse (too short)
     │   └── UnsupportedFileType      bytes of no type we send (HTTP 415)
     ├── NotFound                     (HTTP 404)
     │   ├── UnknownAssociation
@@ -23,11 +24,13 @@
     │   ├── UnknownToken
     │   ├── UnknownJob
     │   ├── UnknownDocument          no such knowledge document
-    │   └── UnknownQuestion          no such open unanswered question
+    │   ├── UnknownQuestion          no such open unanswered question
+    │   └── UnknownLabel             no such label in the association's catalog
     └── Conflict                     (HTTP 409)
         ├── InvalidTransition        a conversation event the status machine does not allow
         ├── ConversationTaken        another agent already holds the conversation
         ├── AlreadyExists
+        ├── LastAdmin                the change would leave the association without an active admin
         ├── MessageNotFailed         only dead letters can be sent again
         ├── JobNotDead               only dead jobs can be retried
         ├── NotConfigured            the WhatsApp connection is not set up yet
@@ -112,6 +115,11 @@ class UnreadableFile(InvalidInput):
 
 
 @dataclass(frozen=True)
+class WeakPassword(InvalidInput):
+    code: ClassVar[str] = "weak_password"
+
+
+@dataclass(frozen=True)
 class NotFound(DomainError):
     code: ClassVar[str] = "not_found"
 
@@ -167,6 +175,11 @@ class UnknownQuestion(NotFound):
 
 
 @dataclass(frozen=True)
+class UnknownLabel(NotFound):
+    code: ClassVar[str] = "unknown_label"
+
+
+@dataclass(frozen=True)
 class Conflict(DomainError):
     code: ClassVar[str] = "conflict"
 
@@ -184,6 +197,11 @@ class ConversationTaken(Conflict):
 @dataclass(frozen=True)
 class AlreadyExists(Conflict):
     code: ClassVar[str] = "already_exists"
+
+
+@dataclass(frozen=True)
+class LastAdmin(Conflict):
+    code: ClassVar[str] = "last_admin"
 
 
 @dataclass(frozen=True)
