@@ -1,8 +1,11 @@
-"""Business time: what the first-response target counts (``model/business_time``)."""
+"""Business time: what the first-response target counts (``model/business_time``), and the
+holidays of business hours, closed all day in their time zone."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+import dataclasses
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -77,3 +80,65 @@ def test_overlapping_windows_count_each_moment_once() -> None:
     )
     monday = datetime(2026, 12, 7, tzinfo=UTC)
     assert business_time_between(monday, monday + timedelta(days=1), hours) == timedelta(hours=5)
+
+
+ZONES = ["UTC", "America/Sao_Paulo", "America/Manaus", "Europe/Lisbon", "America/New_York"]
+holiday_dates = st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31))
+hours_with_holidays = st.builds(
+    BusinessHours,
+    st.sampled_from(ZONES),
+    st.lists(windows, max_size=6).map(tuple),
+    st.lists(holiday_dates, max_size=8).map(tuple),
+)
+
+
+def _local_day(day: date, zone: str) -> tuple[datetime, datetime]:
+    """The holiday as UTC instants: from its local midnight to the next one."""
+    tz = ZoneInfo(zone)
+    return (
+        datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC),
+        datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC),
+    )
+
+
+@given(hours_with_holidays.filter(lambda hours: bool(hours.holidays)), st.data())
+def test_no_instant_on_a_holiday_is_open(hours: BusinessHours, data: st.DataObject) -> None:
+    day = data.draw(st.sampled_from(hours.holidays))
+    start, end = _local_day(day, hours.timezone)
+    moment = data.draw(
+        st.datetimes(
+            min_value=start.replace(tzinfo=None),
+            max_value=(end - timedelta(microseconds=1)).replace(tzinfo=None),
+            timezones=st.just(UTC),
+        )
+    )
+    assert moment.astimezone(ZoneInfo(hours.timezone)).date() == day
+    assert not hours.is_open(moment)
+
+
+@given(instants, instants, hours_with_holidays)
+def test_business_time_never_counts_holiday_time(
+    start: datetime, end: datetime, hours: BusinessHours
+) -> None:
+    """What holidays take away is exactly what the same hours without them count on those
+    days, so no moment of a holiday is ever counted."""
+    ordinary = dataclasses.replace(hours, holidays=())
+    on_holidays = timedelta(0)
+    for day in set(hours.holidays):
+        opens, closes = _local_day(day, hours.timezone)
+        on_holidays += business_time_between(max(start, opens), min(end, closes), ordinary)
+    assert business_time_between(start, end, hours) == (
+        business_time_between(start, end, ordinary) - on_holidays
+    )
+    for day in hours.holidays:
+        opens, closes = _local_day(day, hours.timezone)
+        assert business_time_between(opens, closes, hours) == timedelta(0)
+
+
+def test_christmas_on_a_friday_is_closed_and_not_counted() -> None:
+    christmas = dataclasses.replace(WEEKDAYS_9_TO_18, holidays=(date(2026, 12, 25),))
+    friday_10h = datetime(2026, 12, 25, 13, 0, tzinfo=UTC)  # 10:00 in São Paulo
+    assert WEEKDAYS_9_TO_18.is_open(friday_10h) and not christmas.is_open(friday_10h)
+    thursday_17h = datetime(2026, 12, 24, 20, 0, tzinfo=UTC)
+    monday_9h30 = datetime(2026, 12, 28, 12, 30, tzinfo=UTC)
+    assert business_time_between(thursday_17h, monday_9h30, christmas) == timedelta(minutes=90)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -187,9 +187,13 @@ class BusinessWindow:
 class BusinessHours:
     timezone: str
     windows: tuple[BusinessWindow, ...]
+    holidays: tuple[date, ...] = ()
+    """Dates closed all day, whatever the windows say, in the business hours' time zone."""
 
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(ZoneInfo(self.timezone))
+        if local.date() in self.holidays:
+            return False
         return any(
             window.weekday == local.weekday() and window.opens <= local.time() < window.closes
             for window in self.windows

@@ -2,7 +2,8 @@
 
 A contact who writes on Saturday night has not waited two days for an answer on Monday at
 nine if the team works weekdays: the first-response target (``AssignmentSettings``) counts
-only the opening hours of ``bot.business_hours``, and plain elapsed time when none are set.
+only the opening hours of ``bot.business_hours`` (none on its holidays), and plain elapsed time
+when none are set.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ def business_time_between(start: datetime, end: datetime, hours: BusinessHours |
     total = timedelta(0)
     day = start.astimezone(zone).date()  # a window lies within its own local day
     last = end.astimezone(zone).date()
+    holidays = frozenset(hours.holidays)
     while day <= last:
+        if day in holidays:
+            day += _ONE_DAY
+            continue
         for opens, closes in _open_intervals(hours, day, zone):
             overlap = min(closes, end) - max(opens, start)
             total += max(overlap, timedelta(0))

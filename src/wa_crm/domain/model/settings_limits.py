@@ -33,6 +33,8 @@ MAX_KEYWORD_LENGTH = 64
 MAX_LEAD_QUESTIONS = 20
 MAX_ATTACHMENTS = 20
 MAX_BUSINESS_WINDOWS = 7 * 4
+MAX_HOLIDAYS = 100
+"""Closed dates in the business hours: several years of national and local holidays."""
 MAX_SENSITIVE_KINDS = 20
 MAX_NAME_LENGTH = 100
 """Model names, lead question fields, attachment names and sensitive-data kinds."""
@@ -101,6 +103,8 @@ def bot_size_problems(bot: BotSettings) -> list[str]:
     hours = bot.business_hours
     if hours is not None and len(hours.windows) > MAX_BUSINESS_WINDOWS:
         problems.append(f"business_hours holds at most {MAX_BUSINESS_WINDOWS} windows")
+    if hours is not None and len(hours.holidays) > MAX_HOLIDAYS:
+        problems.append(f"business_hours holds at most {MAX_HOLIDAYS} holidays")
     return problems
 
 
