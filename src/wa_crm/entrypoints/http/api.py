@@ -24,6 +24,7 @@ from wa_crm.entrypoints.http.errors import BadRequest, error_response
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
 from wa_crm.entrypoints.http.inbox_tools import label_filter, snoozed_filter, urgent_filter
 from wa_crm.entrypoints.http.json_input import json_body, require_storable
+from wa_crm.entrypoints.http.mount import mount_path
 from wa_crm.entrypoints.http.query_values import moment, page_limit, query_time
 from wa_crm.entrypoints.http.views import (
     contact_summary,
@@ -145,7 +146,8 @@ async def list_messages(request: Request, caller: Caller) -> Response:
     return JSONResponse(
         {
             "items": [
-                message_view(m, slug) | {"reactions": reactions_view(reactions.get(m.id, []))}
+                message_view(m, slug, base=mount_path(request))
+                | {"reactions": reactions_view(reactions.get(m.id, []))}
                 for m in messages
             ],
             "next_before": messages[-1].created_at.isoformat() if len(messages) == limit else None,
@@ -199,7 +201,9 @@ async def send_message(request: Request, caller: Caller) -> Response:
         result = await actions.reply(_request(request, caller), text, reply_to)
     if is_successful(result):
         note_audit(request, message_id=result.unwrap().id)
-    return respond(result, lambda message: message_view(message, slug), status=201)
+    return respond(
+        result, lambda message: message_view(message, slug, base=mount_path(request)), status=201
+    )
 
 
 def _conversation_action(
@@ -304,7 +308,9 @@ async def list_dead_letters(request: Request, caller: Caller) -> Response:
     failed = await monitoring.failed_messages(caller.association_id, limit)
     note_audit(request, message_ids=[m.id for m in failed])
     slug = caller.identity.association.slug
-    return JSONResponse({"items": [message_view(m, slug) for m in failed]})
+    return JSONResponse(
+        {"items": [message_view(m, slug, base=mount_path(request)) for m in failed]}
+    )
 
 
 @agent_route(admin=True, audit=AuditAction.DEAD_LETTER_RETRIED, target="message")
@@ -313,7 +319,7 @@ async def retry_dead_letter(request: Request, caller: Caller) -> Response:
     retry = container_of(request).retry_dead_letter()
     result = await retry(caller.association_id, request.path_params["id"])
     slug = caller.identity.association.slug
-    return respond(result, lambda message: message_view(message, slug))
+    return respond(result, lambda message: message_view(message, slug, base=mount_path(request)))
 
 
 routes = [

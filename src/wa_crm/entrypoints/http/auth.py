@@ -43,6 +43,7 @@ from wa_crm.entrypoints.http.client_address import client_address
 from wa_crm.entrypoints.http.errors import BadRequest, error_response
 from wa_crm.entrypoints.http.json_input import json_body, require_storable
 from wa_crm.entrypoints.http.login_throttle import LoginThrottle
+from wa_crm.entrypoints.http.mount import mount_path
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_KEY = "sid"
@@ -199,7 +200,7 @@ async def login(request: Request) -> Response:
         if as_json:
             return error_response(status, code, message)
         query = urlencode({"association": slug[:63], "error": reason})
-        return RedirectResponse(f"/login?{query}", status_code=303)
+        return RedirectResponse(f"{mount_path(request)}/login?{query}", status_code=303)
 
     if not (slug and email and password):
         return refuse(422, "invalid_input", "association, email and password are needed", "missing")
@@ -230,7 +231,8 @@ async def login(request: Request) -> Response:
                 "csrf": csrf,
             }
         )
-    return RedirectResponse(f"/dashboard/{identity.association.slug}/inbox", status_code=303)
+    inbox = f"{mount_path(request)}/dashboard/{identity.association.slug}/inbox"
+    return RedirectResponse(inbox, status_code=303)
 
 
 async def logout(request: Request) -> Response:

@@ -22,6 +22,7 @@ from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.bodies import accepts_files
 from wa_crm.entrypoints.http.errors import BadRequest, error_response
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
+from wa_crm.entrypoints.http.mount import mount_path
 from wa_crm.entrypoints.http.query_values import page_limit
 
 PREFIX = "/api/associations/{slug}"
@@ -69,7 +70,8 @@ async def _upload(request: Request, kind: ImportKind, caller: Caller) -> Respons
         queued = result.unwrap()
         note_audit(request, import_id=queued.id)
         slug = caller.identity.association.slug
-        response.headers["Location"] = f"/api/associations/{slug}/imports/{queued.id}"
+        location = f"{mount_path(request)}/api/associations/{slug}/imports/{queued.id}"
+        response.headers["Location"] = location
     return response
 
 

@@ -1,7 +1,9 @@
 """Server-rendered pages (architecture.md section 7): ``GET /login``,
 ``GET /dashboard/{slug}/inbox`` and, for admins, ``/dashboard/{slug}/settings/whatsapp`` (the
 WhatsApp setup wizard), ``/dashboard/{slug}/monitoring``, ``/dashboard/{slug}/team`` (agents,
-their access and tokens) and ``/dashboard/{slug}/knowledge`` (the knowledge base).
+their access and tokens), ``/dashboard/{slug}/knowledge`` (the knowledge base) and the
+assistant's, assignment's and privacy settings (``/dashboard/{slug}/settings/bot``,
+``…/assignment``, ``…/privacy``); ``/dashboard/{slug}/settings`` opens the first settings page.
 
 Jinja2 templates (auto-escaped) with plain JavaScript over the agent API and its SSE stream;
 everything a page loads is served from ``/static`` by this app: no build step, no CDN.
@@ -27,7 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -36,6 +39,7 @@ from starlette.staticfiles import StaticFiles
 from wa_crm.container import Container
 from wa_crm.domain.usecases.access.auth import Identity
 from wa_crm.entrypoints.http.auth import SESSION_KEY
+from wa_crm.entrypoints.http.mount import full_path, mount_path
 from wa_crm.entrypoints.http.strings import DEFAULT_LOCALE, LOCALES, STRINGS
 
 HERE = Path(__file__).parent
@@ -55,6 +59,7 @@ SECURITY_HEADERS = {
 }
 
 _SAFE_NEXT = re.compile(r"^/dashboard/[a-z0-9-]+/[a-z/]*(\?[\w=&%.-]*)?$")
+"""A dashboard path after the mount path (which ``next`` must start with)."""
 _SLUG_IN_NEXT = re.compile(r"^/dashboard/([a-z0-9-]+)/")
 
 
@@ -84,13 +89,15 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_templates.globals["static"] = lambda name: f"{VERSIONED_STATIC}/{name}"
 
 
-def mount_path(request: Request) -> str:
-    """Where the app is mounted ("" at the root, "/crm" under ``Mount("/crm", app)``): every
-    URL a page or script builds starts with it."""
-    return str(request.scope.get("root_path", "")).rstrip("/")
+@pass_context
+def _static(context: Context, name: str) -> str:
+    """A static file's URL under the mount path: every page's context has ``base``."""
+    return f"{context['base']}{VERSIONED_STATIC}/{name}"
+
+
+_templates.globals["static"] = _static
 
 
 def pick_locale(request: Request, preferred: str | None = None) -> str:
@@ -117,9 +124,12 @@ def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
-def _safe_next(value: str | None) -> str | None:
-    """Only a dashboard path of this site, never another host (no open redirect)."""
-    return value if value and _SAFE_NEXT.match(value) else None
+def _safe_next(value: str | None, base: str) -> str | None:
+    """Only a dashboard path of this site under its mount path ``base``, never another host
+    (no open redirect)."""
+    if not value or not value.startswith(f"{base}/"):
+        return None
+    return value if _SAFE_NEXT.match(value[len(base) :]) else None
 
 
 async def _session_identity(request: Request) -> Identity | None:
@@ -141,18 +151,21 @@ def _not_found(request: Request, locale: str) -> HTMLResponse:
         status=404,
         locale=locale,
         t=STRINGS[locale],
-        login_url="/login" + _lang_query(request),
+        base=mount_path(request),
+        login_url=f"{mount_path(request)}/login{_lang_query(request)}",
     )
 
 
 async def login_page(request: Request) -> Response:
     """The sign-in page (HTML): association, e-mail and password."""
     locale = pick_locale(request)
-    next_path = _safe_next(request.query_params.get("next"))
+    base = mount_path(request)
+    next_path = _safe_next(request.query_params.get("next"), base)
     association = request.query_params.get("association", "")
-    if not association and next_path and (found := _SLUG_IN_NEXT.match(next_path)):
+    if not association and next_path and (found := _SLUG_IN_NEXT.match(next_path[len(base) :])):
         association = found.group(1)
     boot = {
+        "base": base,
         "locale": locale,
         "strings": STRINGS[locale],
         "next": next_path,
@@ -163,6 +176,7 @@ async def login_page(request: Request) -> Response:
         locale=locale,
         t=STRINGS[locale],
         boot=boot,
+        base=base,
         association=association[:63],
         error={
             "invalid": "login_invalid",
@@ -170,13 +184,13 @@ async def login_page(request: Request) -> Response:
             "throttled": "login_throttled",
             "disabled": "login_disabled",
         }.get(request.query_params.get("error", "")),
-        languages=[(code, _login_link(code, next_path, association)) for code in LOCALES],
+        languages=[(code, _login_link(base, code, next_path, association)) for code in LOCALES],
     )
 
 
-def _login_link(lang: str, next_path: str | None, association: str) -> str:
+def _login_link(base: str, lang: str, next_path: str | None, association: str) -> str:
     params = {"next": next_path, "association": association[:63], "lang": lang}
-    return "/login?" + urlencode({k: v for k, v in params.items() if v})
+    return f"{base}/login?" + urlencode({k: v for k, v in params.items() if v})
 
 
 @dataclass(frozen=True)
@@ -193,9 +207,9 @@ async def _viewer(request: Request) -> _Viewer | Response:
     session, the same 404 as a missing association for an agent of another one."""
     identity = await _session_identity(request)
     if identity is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = full_path(request) + (f"?{request.url.query}" if request.url.query else "")
         query = {"next": target, **({"lang": v} if (v := request.query_params.get("lang")) else {})}
-        return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
+        return RedirectResponse(f"{mount_path(request)}/login?{urlencode(query)}", status_code=303)
     association = identity.association
     if association.slug != request.path_params["slug"]:
         return _not_found(request, pick_locale(request))
@@ -207,16 +221,17 @@ async def _viewer(request: Request) -> _Viewer | Response:
 
 def _boot(request: Request, viewer: _Viewer, **extra: Any) -> dict[str, Any]:
     association, agent = viewer.identity.association, viewer.identity.agent
+    base = mount_path(request)
     return {
         "slug": association.slug,
         "association": association.name,
-        "base": mount_path(request),
+        "base": base,
         "agent": {"id": agent.id, "name": agent.name, "role": agent.role.value},
         "locale": viewer.locale,
         "lang": request.query_params.get("lang") or None,
         "strings": STRINGS[viewer.locale],
-        "api": f"/api/associations/{association.slug}",
-        "login_url": "/login?" + urlencode({"next": request.url.path}),
+        "api": f"{base}/api/associations/{association.slug}",
+        "login_url": f"{base}/login?" + urlencode({"next": full_path(request)}),
         **extra,
     }
 
@@ -224,7 +239,8 @@ def _boot(request: Request, viewer: _Viewer, **extra: Any) -> dict[str, Any]:
 def _render_dashboard(
     request: Request, viewer: _Viewer, template: str, page: str, status: int = 200, **boot: Any
 ) -> HTMLResponse:
-    """A dashboard page; ``page`` names it in the navigation (inbox, monitoring, settings)."""
+    """A dashboard page; ``page`` names it (inbox, monitoring, or a settings page: whatsapp,
+    bot…); the navigation marks the current settings page by its path, ``here``."""
     return _render(
         template,
         status=status,
@@ -235,6 +251,7 @@ def _render_dashboard(
         association=viewer.identity.association,
         agent=viewer.identity.agent,
         page=page,
+        here=request.url.path,
         lang_query=_lang_query(request),
         base=mount_path(request),
     )
@@ -253,8 +270,11 @@ async def inbox_page(request: Request) -> Response:
     )
 
 
-def _admin_page(template: str, page: str) -> Callable[[Request], Awaitable[Response]]:
-    """A page for the association's admins; another agent of it gets a 403 page."""
+def _admin_page(
+    template: str, page: str, boot: Callable[[Request], dict[str, Any]] | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """A page for the association's admins; another agent of it gets a 403 page. ``boot``:
+    the page's own boot data."""
 
     async def endpoint(request: Request) -> Response:
         viewer = await _viewer(request)
@@ -262,31 +282,58 @@ def _admin_page(template: str, page: str) -> Callable[[Request], Awaitable[Respo
             return viewer
         if not viewer.identity.agent.is_admin:
             return _render_dashboard(request, viewer, "forbidden.html", page, status=403)
-        return _render_dashboard(request, viewer, template, page)
+        return _render_dashboard(request, viewer, template, page, **(boot(request) if boot else {}))
 
     endpoint.__doc__ = f"The admins' {page} page (HTML)."
     return endpoint
 
 
-settings_whatsapp_page = _admin_page("settings_whatsapp.html", "settings")
+def _assistant_choices(request: Request) -> dict[str, Any]:
+    """What the assistant's page offers: the AI providers this deployment runs (the API refuses
+    others) and the model each uses when the association names none."""
+    container: Container = request.app.state.container
+    settings = container.settings()
+    default_models = {"openai": settings.openai_model, "anthropic": settings.anthropic_model}
+    return {
+        "providers": [
+            {"name": name, "default_model": default_models.get(name, "")}
+            for name in sorted(container.ai_providers())
+        ]
+    }
+
+
+settings_whatsapp_page = _admin_page("settings_whatsapp.html", "whatsapp")
 monitoring_page = _admin_page("monitoring.html", "monitoring")
 team_page = _admin_page("team.html", "team")
 knowledge_page = _admin_page("knowledge.html", "knowledge")
+settings_bot_page = _admin_page("settings_bot.html", "bot", _assistant_choices)
+settings_assignment_page = _admin_page("settings_assignment.html", "assignment")
+settings_privacy_page = _admin_page("settings_privacy.html", "privacy")
+
+
+async def settings_home(request: Request) -> Response:
+    """Configurações: the first settings page."""
+    slug = request.path_params["slug"]
+    first = f"{mount_path(request)}/dashboard/{slug}/settings/whatsapp{_lang_query(request)}"
+    return RedirectResponse(first, status_code=303)
 
 
 async def dashboard_home(request: Request) -> Response:
     """The dashboard's front door: the inbox."""
     slug = request.path_params["slug"]
-    return RedirectResponse(f"/dashboard/{slug}/inbox{_lang_query(request)}", status_code=303)
+    inbox = f"{mount_path(request)}/dashboard/{slug}/inbox{_lang_query(request)}"
+    return RedirectResponse(inbox, status_code=303)
 
 
 async def home(request: Request) -> Response:
     """The site's front door: the inbox when signed in, else the sign-in page."""
     identity = await _session_identity(request)
+    base = mount_path(request)
     if identity is None:
-        return RedirectResponse(f"/login{_lang_query(request)}", status_code=303)
+        return RedirectResponse(f"{base}/login{_lang_query(request)}", status_code=303)
     slug = identity.association.slug
-    return RedirectResponse(f"/dashboard/{slug}/inbox{_lang_query(request)}", status_code=303)
+    inbox = f"{base}/dashboard/{slug}/inbox{_lang_query(request)}"
+    return RedirectResponse(inbox, status_code=303)
 
 
 routes = [
@@ -294,7 +341,11 @@ routes = [
     Route("/login", login_page, methods=["GET"]),
     Route("/dashboard/{slug}", dashboard_home, methods=["GET"]),
     Route("/dashboard/{slug}/inbox", inbox_page, methods=["GET"]),
+    Route("/dashboard/{slug}/settings", settings_home, methods=["GET"]),
     Route("/dashboard/{slug}/settings/whatsapp", settings_whatsapp_page, methods=["GET"]),
+    Route("/dashboard/{slug}/settings/bot", settings_bot_page, methods=["GET"]),
+    Route("/dashboard/{slug}/settings/assignment", settings_assignment_page, methods=["GET"]),
+    Route("/dashboard/{slug}/settings/privacy", settings_privacy_page, methods=["GET"]),
     Route("/dashboard/{slug}/monitoring", monitoring_page, methods=["GET"]),
     Route("/dashboard/{slug}/team", team_page, methods=["GET"]),
     Route("/dashboard/{slug}/knowledge", knowledge_page, methods=["GET"]),

@@ -16,6 +16,7 @@ from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.errors import BadRequest
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
 from wa_crm.entrypoints.http.json_input import json_body
+from wa_crm.entrypoints.http.mount import mount_path
 from wa_crm.entrypoints.http.views import message_view
 
 PREFIX = "/api/associations/{slug}"
@@ -35,7 +36,7 @@ async def react(request: Request, caller: Caller) -> Response:
     slug = caller.identity.association.slug
 
     def view(reacted: Reacted) -> dict[str, object]:
-        return message_view(reacted.message, slug) | {
+        return message_view(reacted.message, slug, base=mount_path(request)) | {
             "reactions": reactions_view(reacted.reactions)
         }
 

@@ -33,7 +33,9 @@ from wa_crm.container import Container
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.entrypoints.http.auth import Caller, agent_route, credential_check
 from wa_crm.entrypoints.http.errors import error_response
+from wa_crm.entrypoints.http.mount import mount_path
 from wa_crm.entrypoints.http.presence import StreamPresence
+from wa_crm.entrypoints.http.views import media_url
 from wa_crm.ports.events import PublishedEvent
 
 PING_SECONDS = 15
@@ -74,11 +76,11 @@ class _CountedStream(EventSourceResponse):
             self._release()
 
 
-def _for_agents(event_type: str, data: dict[str, Any], slug: str) -> dict[str, Any]:
+def _for_agents(event_type: str, data: dict[str, Any], slug: str, base: str) -> dict[str, Any]:
     """Media of message events is served by us, as in the API's message view."""
     media = data.get("media") if event_type.startswith("message.") else None
     if isinstance(media, dict):
-        url = f"/api/associations/{slug}/media/{data['id']}" if media.get("stored") else None
+        url = media_url(base, slug, data["id"]) if media.get("stored") else None
         data = {**data, "media": {**media, "url": url}}
     return data
 
@@ -87,18 +89,19 @@ class _Rendered:
     """Each event is rendered once for all the association's clients, not once per client."""
 
     def __init__(self, size: int = 512) -> None:
-        self._cache: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._size = size
 
-    def __call__(self, event: PublishedEvent, slug: str) -> str:
-        key = (event.association, event.id)
+    def __call__(self, event: PublishedEvent, slug: str, base: str) -> str:
+        """``base``: the app's mount path, which the event's media links start with."""
+        key = (event.association, event.id, base)
         text = self._cache.get(key)
         if text is None:
             payload = {
                 "id": event.id,
                 "type": event.type,
                 "association": slug,
-                "data": _for_agents(event.type, event.data, slug),
+                "data": _for_agents(event.type, event.data, slug, base),
                 "at": event.at.isoformat(),
             }
             text = self._cache[key] = json.dumps(payload, ensure_ascii=False)
@@ -139,6 +142,7 @@ async def events(request: Request, caller: Caller) -> Response:
     after = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
     # Plain values only: a stream lives for hours, it should not keep the caller's objects.
     slug, association_id = caller.identity.association.slug, caller.association_id
+    base = mount_path(request)
     bus, gauge = container.event_bus(), container.metrics().sse_clients
     presence = StreamPresence(container.presence(), association_id, caller.agent.id)
     still_valid = credential_check(request, caller)
@@ -153,7 +157,7 @@ async def events(request: Request, caller: Caller) -> Response:
                     if not await still_valid():
                         return
                     checked = time.monotonic()
-                yield ServerSentEvent(data=render(event, slug), event=event.type, id=event.id)
+                yield ServerSentEvent(data=render(event, slug, base), event=event.type, id=event.id)
         finally:
             gauge.dec()
             await presence.closed()

@@ -32,12 +32,18 @@ def conversation_view(conversation: Conversation, contact: Contact | None) -> di
     return {**conversation.snapshot(), **consent, "contact": contact_summary(contact)}
 
 
-def message_view(message: Message, slug: str) -> dict[str, Any]:
-    """Media is served by us (``/media/{id}``), never from WAHA, once it is in our store."""
+def media_url(base: str, slug: str, message_id: str) -> str:
+    """Where a stored file is served, under the app's mount path ``base`` ("" at the root)."""
+    return f"{base}/api/associations/{slug}/media/{message_id}"
+
+
+def message_view(message: Message, slug: str, *, base: str) -> dict[str, Any]:
+    """Media is served by us (``/media/{id}``), never from WAHA, once it is in our store;
+    ``base`` is the app's mount path (``mount.mount_path``)."""
     data = message.snapshot()
     if data["media"] is not None:
         stored = message.media is not None and message.media.stored
-        data["media"]["url"] = f"/api/associations/{slug}/media/{message.id}" if stored else None
+        data["media"]["url"] = media_url(base, slug, message.id) if stored else None
     return data
 
 

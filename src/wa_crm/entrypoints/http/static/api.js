@@ -165,11 +165,11 @@ window.WaCrm = (() => {
 
   $("logout").addEventListener("click", async () => {
     try {
-      await fetch("/logout", {
+      await fetch(`${boot.base}/logout`, {
         method: "POST", headers: { "X-CSRF-Token": CSRF }, credentials: "same-origin",
       });
     } finally {
-      window.location.assign("/login");
+      window.location.assign(`${boot.base}/login`);
     }
   });
 

@@ -1,4 +1,5 @@
 // The sign-in page: posts the form as JSON to /login, shows errors in place, then opens the inbox.
+// Every URL starts with boot.base, where the app is mounted ("" at the root).
 "use strict";
 
 (() => {
@@ -28,7 +29,7 @@
     submit.textContent = T.signing_in;
     errorBox.hidden = true;
     try {
-      const response = await fetch("/login", {
+      const response = await fetch(`${boot.base}/login`, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify({ association, email, password }),
@@ -36,8 +37,8 @@
       });
       if (response.ok) {
         const body = await response.json();
-        const inbox = `/dashboard/${encodeURIComponent(body.association)}/inbox`;
-        let target = boot.next && boot.next.startsWith(`/dashboard/${body.association}/`)
+        const inbox = `${boot.base}/dashboard/${encodeURIComponent(body.association)}/inbox`;
+        let target = boot.next && boot.next.startsWith(`${boot.base}/dashboard/${body.association}/`)
           ? boot.next : inbox;
         if (boot.lang && !target.includes("lang=")) {
           target += (target.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(boot.lang);

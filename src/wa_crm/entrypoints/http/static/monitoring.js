@@ -204,7 +204,7 @@
       type: "button", class: "small", "aria-label": t("dl_retry_label", { when }), text: T.dl_retry,
     });
     retry.addEventListener("click", () => retryDeadLetter(message.id, retry));
-    const inbox = `/dashboard/${boot.slug}/inbox?c=${encodeURIComponent(message.conversation_id)}`;
+    const inbox = `${boot.base}/dashboard/${boot.slug}/inbox?c=${encodeURIComponent(message.conversation_id)}`;
     return h("tr", { data: { id: message.id } },
       h("td", { class: "nowrap" }, h("time", { datetime: message.created_at, text: when })),
       h("td", { class: "clip" }, h("a", { href: inbox, text: message.body || T[`msg_${message.type}`] || T.msg_other })),
@@ -251,7 +251,7 @@
     const text = T[key] ? t(key, { id: shortId(item.target_id) })
       : `${item.target_type} ${shortId(item.target_id)}`;
     if (item.target_type === "conversation") {
-      const href = `/dashboard/${boot.slug}/inbox?c=${encodeURIComponent(item.target_id)}`;
+      const href = `${boot.base}/dashboard/${boot.slug}/inbox?c=${encodeURIComponent(item.target_id)}`;
       return h("a", { href, title: item.target_id, text });
     }
     return h("span", { title: item.target_type === "association" ? null : item.target_id, text });
