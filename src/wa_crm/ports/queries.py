@@ -20,13 +20,16 @@ from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.imports import Import
 from wa_crm.domain.model.jobs import Job
+from wa_crm.domain.model.label_catalog import LabelUsage
 from wa_crm.domain.model.message import Message
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.model.statistics import (
+    AgentFigures,
     Alert,
     AnsweredConversations,
     FirstResponse,
     HourlyMessages,
+    Resolution,
     Satisfaction,
 )
 
@@ -99,6 +102,10 @@ class PeriodFigures:
     """Conversations created in the period per label; labels without any are absent."""
     satisfaction: Satisfaction
     """Over the ratings given in the period."""
+    by_agent: Sequence[AgentFigures] = ()
+    """Every agent who is enabled or has a figure, by name (see ``AgentFigures``)."""
+    resolution: Resolution = Resolution()
+    """Over conversations resolved in the period (see ``Resolution``)."""
 
 
 class StatisticsQueries(Protocol):
@@ -136,6 +143,14 @@ class AuditQueries(Protocol):
 
     async def agent_names(self, association_id: str) -> dict[str, str]:
         """The names of the association's agents, by id: who the actors are."""
+        ...
+
+    async def target_names(
+        self, association_id: str, contact_ids: Sequence[str], conversation_ids: Sequence[str]
+    ) -> dict[str, str]:
+        """The display names of these contacts, and of these conversations' contacts, by the
+        contact's or the conversation's id; ids of other associations and contacts without a
+        name are absent."""
         ...
 
 
@@ -185,6 +200,16 @@ class ImportQueries(Protocol):
         ...
 
 
+class LabelQueries(Protocol):
+    """The label catalog page and the inbox's label colours."""
+
+    async def catalog(self, association_id: str) -> Sequence[LabelUsage]:
+        """Every label of the catalog, and every label a conversation carries that the catalog
+        lacks (in ``label_catalog.DEFAULT_COLOUR``: conversations labelled before the catalog
+        existed), each with how many conversations carry it; by name."""
+        ...
+
+
 @dataclass(frozen=True)
 class Queries:
     """Every query port of one storage, for wiring."""
@@ -194,3 +219,4 @@ class Queries:
     audit: AuditQueries
     monitoring: MonitoringQueries
     imports: ImportQueries
+    labels: LabelQueries

@@ -26,6 +26,7 @@ from wa_crm.domain.model.conversation import Channel, Conversation
 from wa_crm.domain.model.credentials import ApiToken, BrowserSession
 from wa_crm.domain.model.imports import Import
 from wa_crm.domain.model.jobs import Job, NewJob
+from wa_crm.domain.model.label_catalog import Label
 from wa_crm.domain.model.message import Message, MessageStatus, Reaction
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
@@ -394,6 +395,33 @@ class CannedReplyRepository(Protocol):
     async def get(self, association_id: str, reply_id: str) -> CannedReply | None: ...
 
 
+class LabelRepository(Protocol):
+    """The association's label catalog, and the label names its conversations carry."""
+
+    async def get(self, association_id: str, name: str) -> Label | None: ...
+    async def add_if_absent(self, label: Label) -> bool:
+        """Insert unless the association has a label of that name (race-safe); True if added."""
+        ...
+
+    async def update(self, label: Label) -> None:
+        """Store the label's colour; nothing if there is no label of that name."""
+        ...
+
+    async def delete(self, association_id: str, name: str) -> bool:
+        """False when the catalog had no label of that name."""
+        ...
+
+    async def carried(self, association_id: str, name: str) -> int:
+        """How many of the association's conversations carry the label."""
+        ...
+
+    async def relabel(self, association_id: str, old: str, new: str | None) -> int:
+        """Replace ``old`` with ``new`` (remove it when None) on every conversation of the
+        association that carries it, as ``label_catalog.relabelled`` does; how many changed.
+        Conversations' other fields, ``updated_at`` included, stay as they were."""
+        ...
+
+
 class NoteRepository(Protocol):
     async def add(self, note: Note) -> None: ...
     async def list_for_conversation(
@@ -471,6 +499,7 @@ class UnitOfWork(Protocol):
     alerts: AlertRepository
     audit: AuditRepository
     canned_replies: CannedReplyRepository
+    labels: LabelRepository
     notes: NoteRepository
     assignment: AssignmentRepository
 

@@ -32,6 +32,7 @@ from .suite import (
     UowFactory,
 )
 from .suite_conversation_clocks import ConversationClockContract
+from .suite_labels import LabelContract
 
 
 class InMemoryAdapter:
@@ -118,3 +119,6 @@ class TestInMemoryImports(InMemoryAdapter, ImportContract): ...
 
 
 class TestInMemoryQueries(InMemoryAdapter, QueriesContract): ...
+
+
+class TestInMemoryLabels(InMemoryAdapter, LabelContract): ...

@@ -367,6 +367,12 @@ async def _import(uow: SqlUnitOfWork, queries: Queries) -> None:
     assert done is not None and done.imported == 9
 
 
+async def _label(uow: SqlUnitOfWork, queries: Queries) -> None:
+    label = await uow.labels.get(data.ASSOCIATION, "urgent")
+    assert label is not None and label.colour == "#d64545"
+    assert [usage.name for usage in await queries.labels.catalog(data.ASSOCIATION)] == ["urgent"]
+
+
 async def _knowledge_document(knowledge: SqlKnowledgeBase) -> None:
     document = await knowledge.get(data.ASSOCIATION, "doc-1")
     assert document is not None and document.chunks == 1
@@ -416,4 +422,5 @@ _READERS: dict[str, Callable[[SqlUnitOfWork, Queries], Awaitable[None]]] = {
     "conversation_notes": _note,
     "agent_presence": _presence,
     "imports": _import,
+    "labels": _label,
 }

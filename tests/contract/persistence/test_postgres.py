@@ -44,6 +44,7 @@ from .suite import (
     UowFactory,
 )
 from .suite_conversation_clocks import ConversationClockContract
+from .suite_labels import LabelContract
 from .suite_queued_jobs import QueuedJobContract
 
 pytestmark = pytest.mark.postgres
@@ -193,3 +194,6 @@ class TestPostgresQueries(PostgresAdapter, QueriesContract): ...
 
 
 class TestPostgresSqlQueries(PostgresAdapter, SqlQueriesContract): ...
+
+
+class TestPostgresLabels(PostgresAdapter, LabelContract): ...

@@ -42,6 +42,7 @@ from .suite import (
     UowFactory,
 )
 from .suite_conversation_clocks import ConversationClockContract
+from .suite_labels import LabelContract
 from .suite_queued_jobs import QueuedJobContract
 
 
@@ -162,3 +163,6 @@ class TestSqliteQueries(SqliteAdapter, QueriesContract): ...
 
 
 class TestSqliteSqlQueries(SqliteAdapter, SqlQueriesContract): ...
+
+
+class TestSqliteLabels(SqliteAdapter, LabelContract): ...

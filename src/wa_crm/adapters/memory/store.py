@@ -17,6 +17,7 @@ from wa_crm.domain.model.conversation import Conversation
 from wa_crm.domain.model.credentials import ApiToken, BrowserSession
 from wa_crm.domain.model.imports import Import
 from wa_crm.domain.model.jobs import Job
+from wa_crm.domain.model.label_catalog import Label
 from wa_crm.domain.model.message import Message, MessageStatus, Reaction
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.people import Agent, Contact, Order, Patient
@@ -73,6 +74,7 @@ class Tables:
     # (scope, minute, reason) -> count; see AlertRepository.count_refused_webhook
     webhook_refusals: dict[tuple[str, datetime, str], int] = field(default_factory=dict)
     canned_replies: dict[str, CannedReply] = field(default_factory=dict)
+    labels: dict[tuple[str, str], Label] = field(default_factory=dict)  # (association, name)
     notes: dict[str, Note] = field(default_factory=dict)
     presence: dict[tuple[str, str], Presence] = field(default_factory=dict)  # (assoc, agent)
     # (association id, hour, conversation id) -> the counts of its deleted messages

@@ -22,6 +22,7 @@ from wa_crm.adapters.memory.inbox_tools import (
     InMemoryNoteRepository,
 )
 from wa_crm.adapters.memory.jobs import InMemoryJobRepository
+from wa_crm.adapters.memory.labels import InMemoryLabelRepository
 from wa_crm.adapters.memory.monitoring import InMemoryAlertRepository, InMemoryHandoffRepository
 from wa_crm.adapters.memory.patients import InMemoryPatientRepository
 from wa_crm.adapters.memory.pending_acks import InMemoryPendingAckRepository
@@ -45,6 +46,7 @@ from wa_crm.ports.unit_of_work import (
     HandoffRepository,
     ImportRepository,
     JobRepository,
+    LabelRepository,
     MessageRepository,
     NoteRepository,
     PatientRepository,
@@ -90,6 +92,7 @@ class InMemoryUnitOfWork:
         self.handoffs: HandoffRepository = InMemoryHandoffRepository(self._workspace)
         self.alerts: AlertRepository = InMemoryAlertRepository(self._workspace, self._facts)
         self.canned_replies: CannedReplyRepository = InMemoryCannedReplyRepository(self._workspace)
+        self.labels: LabelRepository = InMemoryLabelRepository(self._workspace)
         self.notes: NoteRepository = InMemoryNoteRepository(self._workspace, self._facts)
         self.assignment: AssignmentRepository = InMemoryAssignmentRepository(self._workspace)
         self.audit: AuditRepository = InMemoryAuditRepository(self._workspace)

@@ -28,6 +28,7 @@ from wa_crm.adapters.sql.repositories.inbox_tools import (
     SqlCannedReplyRepository,
     SqlNoteRepository,
 )
+from wa_crm.adapters.sql.repositories.labels import SqlLabelRepository
 from wa_crm.adapters.sql.repositories.pending_acks import SqlPendingAckRepository
 from wa_crm.adapters.sql.repositories.sessions import (
     SqlSendSlotRepository,
@@ -48,6 +49,7 @@ from wa_crm.ports.unit_of_work import (
     HandoffRepository,
     ImportRepository,
     JobRepository,
+    LabelRepository,
     MessageRepository,
     NoteRepository,
     PatientRepository,
@@ -96,6 +98,7 @@ class SqlUnitOfWork:
     handoffs: HandoffRepository
     alerts: AlertRepository
     canned_replies: CannedReplyRepository
+    labels: LabelRepository
     notes: NoteRepository
     assignment: AssignmentRepository
     audit: AuditRepository
@@ -135,6 +138,7 @@ class SqlUnitOfWork:
         self.handoffs = SqlHandoffRepository(connection)
         self.alerts = SqlAlertRepository(connection, self._facts)
         self.canned_replies = SqlCannedReplyRepository(connection)
+        self.labels = SqlLabelRepository(connection)
         self.notes = SqlNoteRepository(connection, self._facts)
         self.assignment = SqlAssignmentRepository(connection)
         self.audit = SqlAuditRepository(connection)

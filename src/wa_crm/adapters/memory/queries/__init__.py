@@ -12,6 +12,7 @@ from __future__ import annotations
 from wa_crm.adapters.memory.queries.audit import InMemoryAuditQueries
 from wa_crm.adapters.memory.queries.imports import InMemoryImportQueries
 from wa_crm.adapters.memory.queries.inbox import InMemoryInboxQueries
+from wa_crm.adapters.memory.queries.labels import InMemoryLabelQueries
 from wa_crm.adapters.memory.queries.monitoring import InMemoryMonitoringQueries
 from wa_crm.adapters.memory.queries.statistics import InMemoryStatisticsQueries
 from wa_crm.adapters.memory.store import InMemoryStore
@@ -25,6 +26,7 @@ def in_memory_queries(store: InMemoryStore) -> Queries:
         audit=InMemoryAuditQueries(store),
         monitoring=InMemoryMonitoringQueries(store),
         imports=InMemoryImportQueries(store),
+        labels=InMemoryLabelQueries(store),
     )
 
 

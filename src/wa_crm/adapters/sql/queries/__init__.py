@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from wa_crm.adapters.sql.queries.audit import SqlAuditQueries
 from wa_crm.adapters.sql.queries.imports import SqlImportQueries
 from wa_crm.adapters.sql.queries.inbox import SqlInboxQueries
+from wa_crm.adapters.sql.queries.labels import SqlLabelQueries
 from wa_crm.adapters.sql.queries.monitoring import SqlMonitoringQueries
 from wa_crm.adapters.sql.queries.statistics import SqlStatisticsQueries
 from wa_crm.ports.queries import Queries
@@ -20,6 +21,7 @@ def sql_queries(read_engine: AsyncEngine) -> Queries:
         audit=SqlAuditQueries(read_engine),
         monitoring=SqlMonitoringQueries(read_engine),
         imports=SqlImportQueries(read_engine),
+        labels=SqlLabelQueries(read_engine),
     )
 
 
