@@ -27,6 +27,7 @@ from wa_crm.entrypoints.http import (
     knowledge,
     openapi,
     pages,
+    pwa,
     reactions,
     sse,
     team,
@@ -82,6 +83,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             *team.routes,
             *sse.routes,
             Route("/openapi.json", openapi.document, methods=["GET"]),
+            *pwa.routes,
             *pages.routes,
         ],
         middleware=[

@@ -398,6 +398,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             Query("error", STRING, "why the last attempt failed"),
         ),
     ),
+    ("GET", "/manifest.webmanifest"): Operation(
+        answer={"application/manifest+json": FREE_OBJECT}, query=(LANG,)
+    ),
+    ("GET", "/sw.js"): Operation(answer={"text/javascript": STRING}),
+    ("GET", "/offline"): Operation(answer={HTML: STRING}),
     ("GET", "/dashboard/{slug}"): Operation(redirects=True, query=(LANG,)),
     **{
         ("GET", f"/dashboard/{{slug}}/{page}"): Operation(
