@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.container import Container, build_container
@@ -122,6 +124,18 @@ async def _association_with_agent(
     return association, agent.id
 
 
+def _host(crm: Starlette, prefix: str) -> Starlette:
+    """A host app with wa_crm mounted under ``prefix``; the host runs wa_crm's lifespan
+    (Starlette does not run a mounted app's)."""
+
+    @asynccontextmanager
+    async def lifespan(host: Starlette) -> AsyncIterator[None]:
+        async with crm.router.lifespan_context(crm):
+            yield
+
+    return Starlette(routes=[Mount(prefix, app=crm)], lifespan=lifespan)
+
+
 @asynccontextmanager
 async def running_service(
     database_url: str,
@@ -129,16 +143,21 @@ async def running_service(
     bot: BotSettings | None = None,
     *,
     quick_sends: bool = False,
+    mounted_at: str = "",
     **settings: Any,
 ) -> AsyncIterator[Service]:
     """``settings``: Settings fields to override, e.g. a short ``request_body_timeout_seconds``.
+
+    ``mounted_at``: a prefix such as ``/crm`` mounts the app there in a host Starlette app, as
+    a backend embedding wa_crm does; ``Service.service_url`` then ends with it.
 
     ``quick_sends``: no gap between sends to a chat, for tests that pacing does not concern;
     otherwise a bot's second message waits out the default one-second gap, and stopping the
     service waits for it."""
     container = build_container(_settings(database_url, media_dir, **settings))
     app = create_app(container)
-    async with serve_app(app) as service_url:
+    async with serve_app(_host(app, mounted_at) if mounted_at else app) as host_url:
+        service_url = f"{host_url}{mounted_at}"
         simulator = SimulatorConfig(
             api_key=API_KEY,
             hook_url=f"{service_url}/api/webhooks/whatsapp",
