@@ -381,6 +381,7 @@ class Container(containers.DeclarativeContainer):
         media=media_store,
         limits=providers.Callable(_media_limits, settings),
         clock=clock,
+        ids=ids,
         transcriber=providers.Callable(lambda found: found is not None, transcriber),
     )
     transcribe_voice_note = providers.Factory(

@@ -45,13 +45,20 @@ _SESSION_DOWN = frozenset({GatewayErrorCode.SESSION_NOT_FOUND, GatewayErrorCode.
 
 class GatewayError(Exception):
     def __init__(
-        self, code: GatewayErrorCode, message: str, *, retry_after: float | None = None
+        self,
+        code: GatewayErrorCode,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        size: int | None = None,
     ) -> None:
         super().__init__(f"{code.value}: {message}")
         self.code = code
         self.message = message
         """One sentence for people, without the code."""
         self.retry_after = retry_after
+        self.size = size
+        """For TOO_LARGE: the file's size in bytes, when the server declared it."""
 
     @property
     def retryable(self) -> bool:
@@ -224,6 +231,7 @@ class WhatsAppGateway(Protocol):
         """The file a ``message`` webhook's media URL names, from the connection's own server.
 
         REJECTED, without any request, for a URL that is not one of the session's WAHA files;
-        TOO_LARGE as soon as more than ``max_bytes`` arrive (the rest is never read).
+        TOO_LARGE as soon as more than ``max_bytes`` arrive (the rest is never read), with the
+        file's ``size`` when the server declared it.
         """
         ...

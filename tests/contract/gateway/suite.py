@@ -377,6 +377,7 @@ class WhatsAppGatewayContract:
 
         assert caught.value.code is GatewayErrorCode.TOO_LARGE
         assert not caught.value.retryable
+        assert caught.value.size == len(data), "the size the server declared, for the inbox"
 
     @pytest.mark.parametrize("trick", ["/../../sessions/default", "?x-api-key=other", "/%2e%2e"])
     async def test_media_url_tricks_are_refused(self, driver: GatewayDriver, trick: str) -> None:

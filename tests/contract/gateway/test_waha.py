@@ -508,6 +508,7 @@ async def test_a_media_body_over_the_limit_is_cut_off_while_streaming() -> None:
         await gateway.aclose()
 
     assert caught.value.code is GatewayErrorCode.TOO_LARGE
+    assert caught.value.size is None, "no length declared: the size is unknown"
     assert sent_chunks <= 12
 
 
@@ -520,6 +521,7 @@ async def test_a_declared_length_over_the_limit_is_refused_before_reading() -> N
         await gateway.aclose()
 
     assert caught.value.code is GatewayErrorCode.TOO_LARGE
+    assert caught.value.size == 10**9
 
 
 async def test_the_spec_check_catches_what_waha_would_refuse() -> None:

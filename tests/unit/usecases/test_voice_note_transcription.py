@@ -99,6 +99,7 @@ class World:
             self.media,
             MediaLimits(),
             self.clock,
+            self.ids,
             transcriber=transcriber is not None,
         )
         transcribe = TranscribeVoiceNotes(

@@ -345,7 +345,9 @@ class InMemoryWhatsAppGateway:
         if data is None:
             raise GatewayError(GatewayErrorCode.REJECTED, f"no media at {url}")
         if len(data) > max_bytes:
-            raise GatewayError(GatewayErrorCode.TOO_LARGE, f"over the limit of {max_bytes} bytes")
+            raise GatewayError(
+                GatewayErrorCode.TOO_LARGE, f"over the limit of {max_bytes} bytes", size=len(data)
+            )
         return data
 
     # ------------------------------------------------------------------ internals

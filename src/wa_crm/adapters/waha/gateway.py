@@ -343,11 +343,12 @@ async def _bounded_body(response: httpx.Response, max_bytes: int) -> bytes:
             f"WAHA answered {response.status_code} to a media download; redirects are not followed",
         )
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
+    size = int(declared) if declared.isdigit() else None
+    if size is not None and size > max_bytes:
+        raise _too_large(max_bytes, size)
     body = await _head(response, max_bytes + 1)
     if len(body) > max_bytes:
-        raise _too_large(max_bytes)
+        raise _too_large(max_bytes, size)
     return body
 
 
@@ -361,8 +362,14 @@ async def _head(response: httpx.Response, limit: int) -> bytes:
     return bytes(body[:limit])
 
 
-def _too_large(max_bytes: int) -> GatewayError:
-    return GatewayError(GatewayErrorCode.TOO_LARGE, f"media is over the limit of {max_bytes} bytes")
+def _too_large(max_bytes: int, size: int | None) -> GatewayError:
+    """``size``: the declared length, kept only when it is over the limit (a lying server's
+    smaller figure is no size at all)."""
+    return GatewayError(
+        GatewayErrorCode.TOO_LARGE,
+        f"media is over the limit of {max_bytes} bytes",
+        size=size if size is not None and size > max_bytes else None,
+    )
 
 
 def _auth(connection: Connection) -> dict[str, str]:

@@ -289,6 +289,12 @@ class BotSettings:
     """Voice notes are transcribed when the deployment has a transcriber."""
     untranscribed_voice_notes: UntranscribedVoiceNotes = UntranscribedVoiceNotes.ASK_TO_WRITE
     voice_note_message: str = "Ainda não consigo ouvir áudios por aqui. Pode escrever sua mensagem?"
+    file_too_large_message: str = (
+        "Não consegui abrir o arquivo {filename} ({size}): ele é maior que o limite de {limit}. "
+        "Pode enviar um arquivo menor ou uma foto?"
+    )
+    """Said when a file the contact sent is over the size limit; ``{filename}``, ``{size}``
+    and ``{limit}`` are filled in (sizes in the association's language)."""
     inactivity_close_hours: float = 24.0
     """A bot conversation with no message from the contact this long is resolved."""
     closing_message: str = (

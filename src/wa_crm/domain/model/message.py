@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from wa_crm.domain.model.events import Fact, MessageAdded, MessageChanged
+from wa_crm.domain.model.media_refusal import problem_of, size_of
 
 
 class Direction(StrEnum):
@@ -105,7 +106,7 @@ class Media:
     stored: bool = False
     """True once the file is in our media store (``url`` is then the store key)."""
     error: str | None = None
-    """Why the file could not be fetched from WAHA, when it could not."""
+    """Why the file was not kept, when it was not: a ``media_refusal.MediaProblem`` code."""
 
 
 @dataclass(frozen=True)
@@ -262,9 +263,10 @@ class Message:
                 "url": media.url,
                 "mimetype": media.mimetype,
                 "filename": media.filename,
-                "size": media.size,
+                "size": size_of(media.size, media.error),
                 "stored": media.stored,
                 "error": media.error,
+                "error_code": problem_of(media.error),
             },
             "reply_to": self.reply_to,
             "quoted_body": self.quoted_body,

@@ -46,6 +46,7 @@ ASSISTANT_SAYS_WHY = (
     "emergency_message",
     "no_answer_message",
     "voice_note_message",
+    "file_too_large_message",
 )
 """The texts the assistant says in place of an answer; none may be blank, or the contact
 would be left without one (an emergency without the numbers to call)."""

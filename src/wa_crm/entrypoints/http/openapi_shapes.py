@@ -20,6 +20,7 @@ from wa_crm.adapters.sql.settings_json import (
 )
 from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.conversation import Channel, ConversationStatus, HandoffReason
+from wa_crm.domain.model.media_refusal import MediaProblem
 from wa_crm.domain.model.message import Author, Direction, MessageStatus, MessageType
 from wa_crm.domain.model.people import AgentRole, ContactKind, PatientStatus
 from wa_crm.ports.whatsapp import SessionStatus
@@ -163,6 +164,7 @@ COMPONENTS: dict[str, Schema] = {
                         "size": nullable(INTEGER),
                         "stored": BOOLEAN,
                         "error": nullable(STRING),
+                        "error_code": nullable(one_of(MediaProblem)),
                     }
                 )
             ),
@@ -340,6 +342,27 @@ STATISTICS = answer(
                 "average": nullable(NUMBER),
             }
         ),
+        "by_agent": array(
+            answer(
+                {
+                    "agent_id": STRING,
+                    "name": STRING,
+                    "handled": INTEGER,
+                    "first_response_median_seconds": nullable(NUMBER),
+                    "resolution_median_seconds": nullable(NUMBER),
+                    "csat_average": nullable(NUMBER),
+                    "csat_count": INTEGER,
+                    "messages_sent": INTEGER,
+                }
+            )
+        ),
+        "resolution": answer(
+            {
+                "resolved": INTEGER,
+                "median_seconds": nullable(NUMBER),
+                "p90_seconds": nullable(NUMBER),
+            }
+        ),
     }
 )
 _REFUSALS = answer(
@@ -380,6 +403,7 @@ AUDIT_PAGE = items_of(
             "action": one_of(AuditAction),
             "target_type": STRING,
             "target_id": nullable(STRING),
+            "target_name": nullable(STRING),
             "at": TIME,
             "details": nullable(FREE_OBJECT),
         }

@@ -5,8 +5,12 @@
 - The file is kept under a key of ours; the message records size, type and checksum, and
   agents fetch it from us, never from WAHA.
 - A file that cannot be had (too big, a type not allowed, WAHA lost it, a URL that is not one
-  of the session's WAHA files, attempts exhausted) is marked on the message with the reason,
-  never silently dropped. The size limit holds while downloading, not after.
+  of the session's WAHA files, attempts exhausted) is marked on the message with the reason
+  (a ``MediaProblem`` code, and the size of one too big when WAHA declared it), never silently
+  dropped. The size limit holds while downloading, not after.
+- A file too big, in a conversation the assistant is answering, is answered at once with the
+  association's ``file_too_large_message`` (``refused_media``): the bot turn, which may already
+  have run, cannot read a file that is not there.
 - The message records the type the bytes prove when they prove one (``file_types``), else the
   declared one; either way only proven raster images, audio and video are shown inline.
 - A contact's voice note, once stored, is queued for transcription in the same transaction
@@ -23,17 +27,19 @@ from wa_crm.domain.model.association import Association
 from wa_crm.domain.model.file_types import identify
 from wa_crm.domain.model.job_commands import FetchMedia
 from wa_crm.domain.model.jobs import Attempt
+from wa_crm.domain.model.media_refusal import MediaProblem, media_error
 from wa_crm.domain.model.message import UNTRANSCRIBABLE
 from wa_crm.domain.usecases.inbound.contacts import connection_of
+from wa_crm.domain.usecases.inbound.refused_media import tell_file_too_large
 from wa_crm.domain.usecases.inbound.voice_notes import (
     queue_transcription,
     settle_transcript,
     will_transcribe,
 )
 from wa_crm.ports.media import MediaStore
-from wa_crm.ports.system import Clock
+from wa_crm.ports.system import Clock, IdGenerator
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
-from wa_crm.ports.whatsapp import GatewayError, WhatsAppGateway
+from wa_crm.ports.whatsapp import GatewayError, GatewayErrorCode, WhatsAppGateway
 
 
 def media_key(association_id: str, message_id: str) -> str:
@@ -45,11 +51,11 @@ class MediaLimits:
     max_bytes: int = 16 * 1024 * 1024
     allowed_types: tuple[str, ...] = ("image/", "audio/", "video/", "application/pdf", "text/")
 
-    def refusal(self, mimetype: str, size: int) -> str | None:
+    def refusal(self, mimetype: str, size: int) -> MediaProblem | None:
         if size > self.max_bytes:
-            return f"file of {size} bytes is over the limit of {self.max_bytes}"
+            return MediaProblem.TOO_LARGE
         if not any(mimetype.startswith(allowed) for allowed in self.allowed_types):
-            return f"file type {mimetype} is not accepted"
+            return MediaProblem.TYPE_NOT_ACCEPTED
         return None
 
 
@@ -60,6 +66,7 @@ class FetchInboundMedia:
     media: MediaStore
     limits: MediaLimits
     clock: Clock
+    ids: IdGenerator
     transcriber: bool = False
     """The deployment has a transcriber: voice notes may be queued for one."""
 
@@ -79,12 +86,21 @@ class FetchInboundMedia:
         except GatewayError as error:
             if error.retryable and not attempt.is_last:
                 raise
-            await self._record(association, message_id, error=f"not fetched: {error}")
+            if error.code is GatewayErrorCode.TOO_LARGE:
+                await self._record(
+                    association,
+                    message_id,
+                    error=media_error(MediaProblem.TOO_LARGE),
+                    size=error.size,
+                )
+            else:
+                error_text = media_error(MediaProblem.NOT_FETCHED, str(error))
+                await self._record(association, message_id, error=error_text)
             return
         mimetype = identify(data, message.media.mimetype) or message.media.mimetype
         refusal = self.limits.refusal(mimetype, len(data))
         if refusal is not None:
-            await self._record(association, message_id, error=refusal)
+            await self._record(association, message_id, error=media_error(refusal), size=len(data))
             return
         key = media_key(association_id, message_id)
         await self.media.put(key, data, mimetype)
@@ -117,5 +133,9 @@ class FetchInboundMedia:
                 await uow.messages.update(message)
                 if transcribing and media.stored:
                     await queue_transcription(uow, message, now)
+            if media.error == MediaProblem.TOO_LARGE:
+                await tell_file_too_large(
+                    uow, self.ids, association, message, self.limits.max_bytes, now
+                )
             await uow.commit()
         return True
