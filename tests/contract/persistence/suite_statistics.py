@@ -25,8 +25,9 @@ from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics, Stat
 from wa_crm.ports.queries import Queries
 from wa_crm.testing.clock import FakeClock
 
-from .base import PersistenceContract, UowFactory
+from .base import UowFactory
 from .builders import SAO_PAULO, a_message, an_association
+from .suite_agent_statistics import AgentStatisticsContract
 
 A, OTHER = "assoc-stats", "assoc-stats-other"
 START = datetime(2026, 3, 2, tzinfo=UTC)
@@ -57,7 +58,7 @@ def message(
     )
 
 
-class StatisticsContract(PersistenceContract):
+class StatisticsContract(AgentStatisticsContract):
     async def _store(self, uow_factory: UowFactory, *messages: Message) -> None:
         async with uow_factory() as uow:
             for stored in messages:

@@ -53,6 +53,39 @@ class Satisfaction:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """Conversations resolved in the period that people had (handed off, or with an assignee
+    when resolved), and the time from their first handoff (else their creation) to the resolve:
+    the median (of an even count, the mean of the two middle times) and the 90th percentile
+    (nearest rank: the smallest time that at least 90% of them did not exceed)."""
+
+    resolved: int = 0
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class AgentFigures:
+    """One agent's work over a period.
+
+    ``handled``: conversations the agent wrote in during the period, or resolved in it (a
+    conversation is resolved by the agent it is assigned to when resolved). The first response
+    is over the period's answered handoffs whose first agent message was this agent's; the
+    resolution over the conversations they resolved in the period (as ``Resolution``); the CSAT
+    over the ratings given in the period to conversations they resolved. Messages sent count the
+    agent's messages still stored: retention keeps only anonymous counts of deleted ones."""
+
+    agent_id: str
+    name: str
+    handled: int = 0
+    first_response_median_seconds: float | None = None
+    resolution_median_seconds: float | None = None
+    csat_average: float | None = None
+    csat_count: int = 0
+    messages_sent: int = 0
+
+
+@dataclass(frozen=True)
 class DailyMessages:
     day: date
     inbound: int
@@ -75,6 +108,9 @@ class Statistics:
     conversations_by_label: dict[str, int] = field(default_factory=dict)
     """Conversations created in the period, per label."""
     satisfaction: Satisfaction = field(default_factory=Satisfaction)
+    by_agent: tuple[AgentFigures, ...] = ()
+    """The association's agents who are enabled or did something in the period, by name."""
+    resolution: Resolution = field(default_factory=Resolution)
 
 
 @dataclass(frozen=True)

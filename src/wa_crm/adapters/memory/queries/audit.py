@@ -40,3 +40,23 @@ class InMemoryAuditQueries:
             for agent in self._store.tables.agents.values()
             if agent.association_id == association_id
         }
+
+    async def target_names(
+        self, association_id: str, contact_ids: Sequence[str], conversation_ids: Sequence[str]
+    ) -> dict[str, str]:
+        tables = self._store.tables
+        contacts = {
+            contact.id: contact.display_name
+            for contact in tables.contacts.values()
+            if contact.association_id == association_id and contact.display_name
+        }
+        names = {id_: contacts[id_] for id_ in contact_ids if id_ in contacts}
+        for id_ in conversation_ids:
+            conversation = tables.conversations.get(id_)
+            if (
+                conversation is not None
+                and conversation.association_id == association_id
+                and conversation.contact_id in contacts
+            ):
+                names[id_] = contacts[conversation.contact_id]
+        return names

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from wa_crm.adapters.memory.queries.agent_statistics import AgentStatistics
 from wa_crm.adapters.memory.store import InMemoryStore, StoredHandoff
 from wa_crm.domain.model.message import Author, Direction, Message
 from wa_crm.domain.model.statistics import (
@@ -29,6 +30,7 @@ class InMemoryStatisticsQueries:
 
     async def period(self, association_id: str, start: datetime, end: datetime) -> PeriodFigures:
         bounds = (association_id, start, end)
+        by_agent, resolution = AgentStatistics(self._store, *bounds).figures()
         return PeriodFigures(
             hourly_messages=self._hourly_messages(*bounds),
             answered_conversations=self._answered_conversations(*bounds),
@@ -37,6 +39,8 @@ class InMemoryStatisticsQueries:
             delivery_failures=self._delivery_failures(*bounds),
             conversations_by_label=self._conversations_by_label(*bounds),
             satisfaction=self._satisfaction(*bounds),
+            by_agent=by_agent,
+            resolution=resolution,
         )
 
     def _hourly_messages(

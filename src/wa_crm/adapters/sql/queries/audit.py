@@ -11,16 +11,33 @@ import functools
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy import Integer, Select, bindparam, select, union_all
 
 from wa_crm.adapters.sql.queries.read_only import ReadOnlyQueries
-from wa_crm.adapters.sql.tables import agents, audit_log
+from wa_crm.adapters.sql.tables import agents, audit_log, contacts, conversations
 from wa_crm.adapters.sql.types import UtcDateTime
 from wa_crm.domain.model.audit import AuditAction, AuditEntry
 from wa_crm.ports.queries import AuditQuery
 
 _AGENT_NAMES = select(agents.c.id, agents.c.name).where(
     agents.c.association_id == bindparam("association_id")
+)
+
+_NAMED = contacts.c.display_name != ""
+_TARGET_NAMES = union_all(
+    select(contacts.c.id, contacts.c.display_name).where(
+        contacts.c.association_id == bindparam("association_id"),
+        contacts.c.id.in_(bindparam("contact_ids", expanding=True)),
+        _NAMED,
+    ),
+    select(conversations.c.id, contacts.c.display_name)
+    .join(contacts, contacts.c.id == conversations.c.contact_id)
+    .where(
+        conversations.c.association_id == bindparam("association_id"),
+        contacts.c.association_id == bindparam("association_id"),
+        conversations.c.id.in_(bindparam("conversation_ids", expanding=True)),
+        _NAMED,
+    ),
 )
 
 
@@ -89,3 +106,16 @@ class SqlAuditQueries(ReadOnlyQueries):
     async def agent_names(self, association_id: str) -> dict[str, str]:
         rows = await self._rows(_AGENT_NAMES, {"association_id": association_id})
         return {row.id: row.name for row in rows}
+
+    async def target_names(
+        self, association_id: str, contact_ids: Sequence[str], conversation_ids: Sequence[str]
+    ) -> dict[str, str]:
+        if not contact_ids and not conversation_ids:
+            return {}
+        parameters = {
+            "association_id": association_id,
+            "contact_ids": list(contact_ids),
+            "conversation_ids": list(conversation_ids),
+        }
+        rows = await self._mappings(_TARGET_NAMES, parameters)
+        return {row["id"]: row["display_name"] for row in rows}

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql.execution import execute, per_dialect
 from wa_crm.adapters.sql.json_arrays import json_array_values
+from wa_crm.adapters.sql.queries.agent_statistics import agent_figures
 from wa_crm.adapters.sql.queries.read_only import ReadOnlyQueries
 from wa_crm.adapters.sql.tables import (
     FAILED_OUTBOUND,
@@ -222,6 +223,7 @@ class SqlStatisticsQueries(ReadOnlyQueries):
             by_label = await run(_BY_LABEL)
             [satisfaction] = await run(_SATISFACTION)
             first_response = await _first_response(connection, parameters)
+            by_agent, resolution = await agent_figures(connection, parameters)
         average = None if satisfaction.average is None else float(satisfaction.average)
         return PeriodFigures(
             hourly_messages=[HourlyMessages(row.hour, row.inbound, row.outbound) for row in hours],
@@ -233,6 +235,8 @@ class SqlStatisticsQueries(ReadOnlyQueries):
             delivery_failures=int(failures[0]),
             conversations_by_label={row.label: row.conversations for row in by_label},
             satisfaction=Satisfaction(ratings=satisfaction.ratings, average=average),
+            by_agent=by_agent,
+            resolution=resolution,
         )
 
 

@@ -8,6 +8,7 @@ the change itself, with ``uow.audit.add``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,15 @@ from wa_crm.domain.model.audit import AuditAction, AuditEntry
 from wa_crm.ports.queries import AuditQueries, AuditQuery
 from wa_crm.ports.system import Clock
 from wa_crm.ports.unit_of_work import UnitOfWorkFactory
+
+_PHONE_CHARACTERS = re.compile(r"[\s+().\d-]+")
+
+
+def _is_phone_like(name: str) -> bool:
+    """A display name that is a phone number (WhatsApp shows the number when a contact has no
+    name): the audit log never shows one."""
+    return bool(_PHONE_CHARACTERS.fullmatch(name)) and sum(c.isdigit() for c in name) >= 6
+
 
 AuditDetails = Mapping[str, str | int | list[str]]
 """Ids, counts and names of settings: never a phone number, a person's name or message text."""
@@ -59,6 +69,9 @@ class AuditPage:
     """Newest first, each with its id."""
     agent_names: Mapping[str, str]
     """The names of the association's agents, by id (actors that are agents)."""
+    target_names: Mapping[str, str]
+    """The display names of the contacts the entries are about (a contact, or a conversation's
+    contact), by target id; never a phone number."""
     next_before_id: int | None
     """The cursor of the next page; None on the last one."""
 
@@ -70,5 +83,13 @@ class ReadAuditLog:
     async def __call__(self, association_id: str, query: AuditQuery) -> AuditPage:
         entries = await self.audit.entries(association_id, query)
         agent_names = await self.audit.agent_names(association_id)
+        targets = {
+            kind: sorted({e.target_id for _, e in entries if e.target_type == kind})
+            for kind in ("contact", "conversation")
+        }
+        names = await self.audit.target_names(
+            association_id, targets["contact"], targets["conversation"]
+        )
+        shown = {id_: name for id_, name in names.items() if not _is_phone_like(name)}
         full = len(entries) == query.limit
-        return AuditPage(entries, agent_names, entries[-1][0] if full and entries else None)
+        return AuditPage(entries, agent_names, shown, entries[-1][0] if full and entries else None)

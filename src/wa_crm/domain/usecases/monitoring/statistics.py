@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from returns.result import Failure, Result, Success
 
-from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.association import Association, Locale
 from wa_crm.domain.model.errors import InvalidInput
 from wa_crm.domain.model.statistics import DailyMessages, HourlyMessages, Statistics
 from wa_crm.ports.queries import StatisticsQueries
@@ -26,9 +26,17 @@ def zone(name: str) -> Result[ZoneInfo, InvalidInput]:
         return Failure(InvalidInput(f"time zone {name[:64]!r} is not an IANA zone like UTC"))
 
 
+NATURAL_ZONES = {Locale.PT_BR: "America/Sao_Paulo"}
+"""Where an association of each locale most likely is, when its business hours do not say."""
+
+
 def default_timezone(association: Association) -> str:
+    """The zone of the association's business hours, else its locale's natural zone (São Paulo
+    for pt-BR), else UTC: the zone its days are counted in."""
     hours = association.bot.business_hours
-    return hours.timezone if hours else "UTC"
+    if hours:
+        return hours.timezone
+    return NATURAL_ZONES.get(association.locale, "UTC")
 
 
 def day_bounds(first_day: date, last_day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -59,7 +67,7 @@ class StatisticsRequest:
     first_day: date | None = None
     last_day: date | None = None
     timezone: str | None = None
-    """None: the association's business-hours zone, else UTC."""
+    """None: ``default_timezone``."""
 
 
 @dataclass(frozen=True)
@@ -98,5 +106,7 @@ class ComputeStatistics:
                 delivery_failures=figures.delivery_failures,
                 conversations_by_label=figures.conversations_by_label,
                 satisfaction=figures.satisfaction,
+                by_agent=tuple(figures.by_agent),
+                resolution=figures.resolution,
             )
         )

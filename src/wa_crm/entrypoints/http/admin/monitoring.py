@@ -41,6 +41,24 @@ def _statistics_view(stats: Statistics) -> dict[str, Any]:
             "ratings": stats.satisfaction.ratings,
             "average": stats.satisfaction.average,
         },
+        "by_agent": [
+            {
+                "agent_id": one.agent_id,
+                "name": one.name,
+                "handled": one.handled,
+                "first_response_median_seconds": one.first_response_median_seconds,
+                "resolution_median_seconds": one.resolution_median_seconds,
+                "csat_average": one.csat_average,
+                "csat_count": one.csat_count,
+                "messages_sent": one.messages_sent,
+            }
+            for one in stats.by_agent
+        ],
+        "resolution": {
+            "resolved": stats.resolution.resolved,
+            "median_seconds": stats.resolution.median_seconds,
+            "p90_seconds": stats.resolution.p90_seconds,
+        },
     }
 
 
@@ -48,7 +66,8 @@ def _statistics_view(stats: Statistics) -> dict[str, Any]:
 @handles_bad_requests
 async def get_stats(request: Request, caller: Caller) -> Response:
     """Statistics for local days `from`..`to` (dates) in `tz` (IANA zone; default the
-    business-hours zone, else UTC); the default period is the last 30 days."""
+    business-hours zone, else the locale's: São Paulo for pt-BR); the default period is the
+    last 30 days. With the reports: each agent's figures and the resolution time."""
     stats_request = StatisticsRequest(
         caller.identity.association,
         first_day=query_day(request, "from"),
@@ -118,6 +137,9 @@ def _audit_view(page: AuditPage) -> dict[str, Any]:
                 "action": entry.action.value,
                 "target_type": entry.target_type,
                 "target_id": entry.target_id,
+                "target_name": page.target_names.get(entry.target_id)
+                if entry.target_type in ("contact", "conversation")
+                else None,
                 "at": entry.at.isoformat(),
                 "details": entry.details,
             }
