@@ -24,7 +24,7 @@ import mimetypes
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -37,6 +37,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from wa_crm.container import Container
+from wa_crm.domain.model.association import BotSettings
+from wa_crm.domain.model.canned_reply import PLACEHOLDERS as CANNED_PLACEHOLDERS
 from wa_crm.domain.usecases.access.auth import Identity
 from wa_crm.entrypoints.http.auth import SESSION_KEY
 from wa_crm.entrypoints.http.mount import full_path, mount_path
@@ -290,15 +292,21 @@ def _admin_page(
 
 def _assistant_choices(request: Request) -> dict[str, Any]:
     """What the assistant's page offers: the AI providers this deployment runs (the API refuses
-    others) and the model each uses when the association names none."""
+    others), the model each uses when the association names none, and the default texts."""
     container: Container = request.app.state.container
     settings = container.settings()
     default_models = {"openai": settings.openai_model, "anthropic": settings.anthropic_model}
+    defaults = BotSettings()
     return {
         "providers": [
             {"name": name, "default_model": default_models.get(name, "")}
             for name in sorted(container.ai_providers())
-        ]
+        ],
+        "defaults": {
+            field.name: value
+            for field in fields(BotSettings)
+            if isinstance(value := getattr(defaults, field.name), str)
+        },
     }
 
 
@@ -309,6 +317,12 @@ knowledge_page = _admin_page("knowledge.html", "knowledge")
 settings_bot_page = _admin_page("settings_bot.html", "bot", _assistant_choices)
 settings_assignment_page = _admin_page("settings_assignment.html", "assignment")
 settings_privacy_page = _admin_page("settings_privacy.html", "privacy")
+settings_labels_page = _admin_page("settings_labels.html", "labels")
+settings_canned_page = _admin_page(
+    "settings_canned_replies.html",
+    "canned_replies",
+    lambda request: {"placeholders": list(CANNED_PLACEHOLDERS)},
+)
 
 
 async def settings_home(request: Request) -> Response:
@@ -346,6 +360,8 @@ routes = [
     Route("/dashboard/{slug}/settings/bot", settings_bot_page, methods=["GET"]),
     Route("/dashboard/{slug}/settings/assignment", settings_assignment_page, methods=["GET"]),
     Route("/dashboard/{slug}/settings/privacy", settings_privacy_page, methods=["GET"]),
+    Route("/dashboard/{slug}/settings/labels", settings_labels_page, methods=["GET"]),
+    Route("/dashboard/{slug}/settings/canned-replies", settings_canned_page, methods=["GET"]),
     Route("/dashboard/{slug}/monitoring", monitoring_page, methods=["GET"]),
     Route("/dashboard/{slug}/team", team_page, methods=["GET"]),
     Route("/dashboard/{slug}/knowledge", knowledge_page, methods=["GET"]),
