@@ -1,8 +1,11 @@
 // The composer: a reply to the contact (text, or a file with a caption, perhaps quoting a
-// message) or a private note, sent with Enter or the button.
+// message) or a private note, sent with Enter or the button (disabled while there is nothing to
+// send). A reply with WhatsApp formatting shows a preview of how it will look; the emoji picker
+// inserts at the caret.
 import { renderAssist } from "./assist.js";
 import { cannedKey, closeCanned, onComposerSlash } from "./canned.js";
 import { openConversationData } from "./conversation.js";
+import { insertAtCaret, wireEmojiPicker } from "./emoji.js";
 import { formatBytes } from "./helpers.js";
 import { renderMessages } from "./messages.js";
 import { addNote } from "./notes.js";
@@ -10,6 +13,7 @@ import { ME, state, view } from "./state.js";
 import { showError, toast } from "./toasts.js";
 import { agentTypes, stopTyping } from "./typing.js";
 import { $, T, api, boot, t } from "./wacrm.js";
+import { renderWhatsApp } from "./whatsapp_format.js";
 
 /** @type {import("./state.js").Message | null} the message the reply quotes */
 let replyingTo = null;
@@ -58,8 +62,9 @@ export function renderComposer() {
   box.setAttribute("aria-label", note ? T.note_label : T.composer_label);
   box.disabled = closed;
   $("send").textContent = note ? T.add_note : T.send;
-  $("send").disabled = closed || sending;
   $("attach").disabled = closed || note;
+  $("emoji-toggle").disabled = closed;
+  refreshText();
   renderAssist(status === "resolved");
   const hints = { bot: T.hint_takeover, pending: T.hint_claim, resolved: T.hint_resolved };
   const other = status === "human" && conversation.assignee_id && conversation.assignee_id !== ME;
@@ -70,10 +75,24 @@ export function renderComposer() {
 
 // --- the text, the attachment, sending ---------------------------------------------------------
 
+/** Fit the box to its text, and refresh what the text decides (Send, the preview): every
+ * module that changes the text calls this. */
 export function autosize() {
   const box = $("composer-text");
   box.style.height = "auto";
   box.style.height = `${Math.min(box.scrollHeight + 2, 160)}px`;
+  refreshText();
+}
+
+/** Send only with something to send; the preview only for a reply with formatting. */
+function refreshText() {
+  const box = $("composer-text");
+  const text = box.value;
+  $("send").disabled = box.disabled || sending || (!text.trim() && !attachment);
+  const preview = $("composer-preview");
+  const shown = view.composerMode !== "note" && !box.disabled && text.trim() ? renderWhatsApp(text) : null;
+  preview.hidden = !shown?.formatted;
+  $("composer-preview-body").replaceChildren(...(shown?.formatted ? shown.nodes : []));
 }
 
 export function clearAttachment() {
@@ -84,6 +103,7 @@ export function clearAttachment() {
   preview.removeAttribute("src");
   preview.hidden = true;
   $("attachment").hidden = true;
+  refreshText();
 }
 
 function chooseFile(file) {
@@ -107,6 +127,7 @@ function chooseFile(file) {
     preview.hidden = false;
   }
   $("attachment").hidden = false;
+  refreshText();
   $("composer-text").focus();
 }
 
@@ -188,5 +209,6 @@ export function wireComposer() {
     stopReplyTo();
     text.focus();
   });
+  wireEmojiPicker((emoji) => insertAtCaret(text, emoji));
   window.addEventListener("beforeunload", stopTyping);
 }

@@ -57,11 +57,24 @@ export function listTime(iso) {
   return day || shortDate.format(date);
 }
 
+const sizeFormats = new Map();
+
+function sizeFormat(unit, digits) {
+  const key = `${unit}:${digits}`;
+  if (!sizeFormats.has(key)) {
+    sizeFormats.set(key, new Intl.NumberFormat(boot.locale, {
+      style: "unit", unit, maximumFractionDigits: digits,
+    }));
+  }
+  return sizeFormats.get(key);
+}
+
+/** A file's size in the locale's format: "23 MB", "1,5 MB" (pt-BR), "800 kB", "12 B". */
 export function formatBytes(size) {
   if (!size && size !== 0) return "";
   if (size < 1024) return `${size} B`;
-  if (size < 1024 * 1024) return `${Math.round(size / 1024)} KB`;
-  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+  const [value, unit] = size < 1024 * 1024 ? [size / 1024, "kilobyte"] : [size / 1024 / 1024, "megabyte"];
+  return sizeFormat(unit, value < 10 ? 1 : 0).format(value);
 }
 
 /** +5511999998888 -> +55 11 99999-8888 (Brazil); other numbers stay as they are. */

@@ -9,7 +9,8 @@ import { actionsNode, quoteNode, reactionsNode } from "./message_extras.js";
 import { noteNode, timeline } from "./notes.js";
 import { ME, PAGE, bubbles, state, view } from "./state.js";
 import { showError } from "./toasts.js";
-import { $, T, api, h, t } from "./wacrm.js";
+import { $, T, api, boot, h, t } from "./wacrm.js";
+import { formatWhatsApp } from "./whatsapp_format.js";
 
 // Queued shows a clock icon (⏱ needs an emoji font, which not every desktop has).
 const TICKS = { queued: "", sent: "✓", delivered: "✓✓", read: "✓✓", played: "✓✓", failed: "⚠" };
@@ -29,13 +30,31 @@ function authorLabel(message) {
 
 const RASTER_IMAGES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
+/** Why the contact's file is not here, in the agent's language, with its name and size. */
+function refusedNode(message) {
+  const media = message.media;
+  const name = media.filename || t(`msg_${message.type}`);
+  const code = media.error_code || "not_fetched";
+  let text;
+  if (code === "too_large") {
+    const size = media.size
+      ? formatBytes(media.size)
+      : t("media_size_over", { limit: formatBytes(boot.media_max_bytes) });
+    text = t("media_too_large", { name, size });
+  } else {
+    text = t(code === "type_not_accepted" ? "media_type_refused" : "media_not_fetched", { name });
+  }
+  return h("div", { class: "media-refused", data: { problem: code } },
+    h("span", { class: "doc-icon" }, icon("document", 20)),
+    h("span", { class: "media-refused-text", text }));
+}
+
 function mediaNode(message) {
   const media = message.media;
   if (!media) return null;
+  if (media.error) return refusedNode(message);
   const url = ownUrl(media.url);
-  if (!url) {
-    return h("div", { class: "media-pending", text: media.error ? T.media_failed : T.media_pending });
-  }
+  if (!url) return h("div", { class: "media-pending", text: T.media_pending });
   const mimetype = (media.mimetype || "").split(";")[0].trim().toLowerCase();
   const filename = media.filename || t(`msg_${message.type}`);
   // The server shows only these inline (by their bytes); an SVG or other file is a download.
@@ -84,7 +103,7 @@ function bubble(message) {
   const out = message.direction === "out";
   const author = authorLabel(message);
   const body = message.body
-    ? h("div", { class: "msg-body", text: message.body })
+    ? h("div", { class: "msg-body" }, ...formatWhatsApp(message.body))
     : (!message.media ? h("div", { class: "msg-body msg-note", text: t(`msg_${message.type}`) }) : null);
   const created = new Date(message.created_at);
   const tick = out && message.status in TICKS

@@ -5,6 +5,7 @@ import { icon, longDate, timeFormat } from "./helpers.js";
 import { renderMessages, sortedMessages } from "./messages.js";
 import { ME, noteNodes, state } from "./state.js";
 import { $, T, api, h } from "./wacrm.js";
+import { formatWhatsApp } from "./whatsapp_format.js";
 
 export function noteNode(note) {
   let el = noteNodes.get(note.id);
@@ -20,7 +21,7 @@ export function noteNode(note) {
         class: "note-author",
         text: note.agent_id === ME ? T.author_you : (note.agent_name || T.agent_other),
       })),
-    h("div", { class: "note-body", text: note.text }),
+    h("div", { class: "note-body" }, ...formatWhatsApp(note.text)),
     h("div", { class: "msg-meta" }, h("time", {
       datetime: note.created_at, title: longDate.format(created), text: timeFormat.format(created),
     })),
