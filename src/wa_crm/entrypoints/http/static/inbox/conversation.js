@@ -4,10 +4,12 @@ import { renderAssignee } from "./assignment.js";
 import { closeCanned } from "./canned.js";
 import { autosize, clearAttachment, renderComposer, stopReplyTo } from "./composer.js";
 import { contactName, debounce, fieldLabel, formatPhone, reasonLabel } from "./helpers.js";
+import { renderReadOnly } from "./history.js";
 import { closeLabelInput, renderLabels } from "./labels.js";
 import { renderList } from "./list.js";
 import { closeMenus } from "./menus.js";
 import { renderMessages } from "./messages.js";
+import { conversationShown } from "./panes.js";
 import { renderRating } from "./rating.js";
 import { loadSidebar } from "./sidebar.js";
 import { renderSnooze } from "./snooze.js";
@@ -21,7 +23,7 @@ import { $, T, api, h, t } from "./wacrm.js";
  * @param {string} id
  */
 export async function openConversation(id) {
-  document.querySelector(".layout").classList.add("conversation-open"); // phones: one pane
+  conversationShown(id); // the address, and on a phone the pane
   if (state.open?.id === id) return;
   stopTyping();
   dropToasts(id);
@@ -38,9 +40,6 @@ export async function openConversation(id) {
   stopReplyTo();
   $("composer-text").value = "";
   autosize();
-  const params = new URLSearchParams(window.location.search);
-  params.set("c", id);
-  window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
   $("conv-placeholder").hidden = true;
   $("conv-view").hidden = false;
   $("message-list").replaceChildren(h("p", { class: "muted", text: T.loading }));
@@ -122,12 +121,10 @@ export function renderHeader() {
   renderAssignee(conversation);
   renderComposer();
   renderTyping();
+  renderReadOnly(conversation);
 }
 
 export function wireConversation() {
-  $("conv-back").addEventListener("click", () => {
-    document.querySelector(".layout").classList.remove("conversation-open");
-  });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && openConversationData()?.unread_count > 0) markRead();
   });

@@ -7,15 +7,18 @@
 import { wireActions } from "./actions.js";
 import { refreshAgents, wireAssignMenu } from "./assignment.js";
 import { wireAssist } from "./assist.js";
+import { wireBulk } from "./bulk.js";
 import { wireCanned } from "./canned.js";
 import { wireComposer } from "./composer.js";
 import { openConversation, wireConversation } from "./conversation.js";
+import { startFilters, wireFilters } from "./filters.js";
 import { wireKeyboard } from "./keyboard.js";
 import { wireLabels } from "./labels.js";
 import { loadList, showSelectedTab, wireList } from "./list.js";
 import { connectFirst } from "./live.js";
 import { wireMessages } from "./messages.js";
 import { offerNotifications, renderSoundToggle, wireNotifications } from "./notifications.js";
+import { wirePanes } from "./panes.js";
 import { wireSnoozeMenu } from "./snooze.js";
 import { state } from "./state.js";
 import { showError } from "./toasts.js";
@@ -29,6 +32,8 @@ function wire() {
   wireKeyboard(); // before the audio unlock: the order the page's keydown listeners run in
   wireNotifications();
   wireList();
+  wireFilters();
+  wireBulk();
   wireMessages();
   wireActions();
   wireLabels();
@@ -38,6 +43,7 @@ function wire() {
   wireAssist();
   wireCanned();
   wireConversation();
+  wirePanes(openConversation);
 }
 
 async function start() {
@@ -46,6 +52,7 @@ async function start() {
   offerNotifications();
   const streamOpen = connectFirst(STREAM_PATIENCE_MS);
   setInterval(refreshAgents, AGENTS_REFRESH_MS);
+  startFilters(); // the address's search and filters, before the list is read
   showSelectedTab();
   await streamOpen; // the lists are read after the stream subscribed: nothing falls in between
   try {
