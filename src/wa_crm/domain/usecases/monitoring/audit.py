@@ -26,6 +26,25 @@ def _is_phone_like(name: str) -> bool:
     return bool(_PHONE_CHARACTERS.fullmatch(name)) and sum(c.isdigit() for c in name) >= 6
 
 
+READS = frozenset(
+    {
+        AuditAction.CONVERSATION_VIEWED,
+        AuditAction.CONVERSATION_LISTED,
+        AuditAction.NOTES_LISTED,
+        AuditAction.MESSAGES_LISTED,
+        AuditAction.MEDIA_VIEWED,
+        AuditAction.CONTACT_VIEWED,
+        AuditAction.EVENTS_SUBSCRIBED,
+        AuditAction.DEAD_LETTERS_LISTED,
+        AuditAction.IMPORTS_LISTED,
+        AuditAction.IMPORT_VIEWED,
+        AuditAction.CANNED_REPLY_RENDERED,
+        AuditAction.UNANSWERED_LISTED,
+        AuditAction.QUESTION_TRIED,
+    }
+)
+"""Actions that change nothing: the audit log page groups their repeats, never a write's."""
+
 AuditDetails = Mapping[str, str | int | list[str]]
 """Ids, counts and names of settings: never a phone number, a person's name or message text."""
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from wa_crm.domain.model.statistics import Statistics
-from wa_crm.domain.usecases.monitoring.audit import AuditPage
+from wa_crm.domain.usecases.monitoring.audit import READS, AuditPage
 from wa_crm.domain.usecases.monitoring.statistics import StatisticsRequest
 from wa_crm.entrypoints.http.auth import Caller, agent_route
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
@@ -135,6 +135,7 @@ def _audit_view(page: AuditPage) -> dict[str, Any]:
                 "actor": entry.actor,
                 "actor_name": page.agent_names.get(entry.actor),
                 "action": entry.action.value,
+                "read": entry.action in READS,
                 "target_type": entry.target_type,
                 "target_id": entry.target_id,
                 "target_name": page.target_names.get(entry.target_id)

@@ -1,37 +1,27 @@
 // The monitoring page: the WhatsApp session now (with what its status means) and its history,
-// the webhooks refused in the last hour, alerts, the figures of a period
-// (messages per day drawn as an SVG bar chart, answered conversations, handoffs by reason, the
-// median time to a first human response, delivery failures), the dead letters to retry, and the
-// audit log (filtered by agent, paged back with "load more"). The session and the alerts follow
-// the stream's session.status and alert events.
+// the webhooks refused in the last hour, alerts, the figures of a period in the association's
+// time zone (messages per day drawn as an SVG bar chart, answered conversations, handoffs by
+// reason, the median time to a first human response, delivery failures, the resolution time,
+// satisfaction, conversations by label, each agent's figures), the dead letters to retry, and
+// the audit log (filtered by agent, paged back with "load more", repeated reads grouped). Every
+// table exports as CSV (reports.js). The session and the alerts follow the stream's
+// session.status and alert events.
 "use strict";
 
 (() => {
   const { boot, T, $, t, h, s, api, errorText, busy, toast, formatTime, formatPhone, statusLabel,
     statusSentence, listen } = window.WaCrm;
+  const { duration, count, average, percent, csvButton } = window.WaCrmReports;
   const TONES = { WORKING: "ok", STARTING: "warn", SCAN_QR_CODE: "warn", FAILED: "error" };
-  const UNITS = [[86400, "dur_d"], [3600, "dur_h"], [60, "dur_min"], [1, "dur_s"]];
   const CHART_HEIGHT = 240;
   const AUDIT_PAGE = 50;
-  const numbers = new Intl.NumberFormat(boot.locale);
   const dayLabel = new Intl.DateTimeFormat(boot.locale, { day: "numeric", month: "short" });
+  const dayCell = new Intl.DateTimeFormat(boot.locale, { dateStyle: "short" });
   let days = [];
+  let stats = null;
+  let deadLetters = [];
 
   // --- formatting --------------------------------------------------------------------------------
-
-  /** 250 -> "4 min 10 s": the two largest units from the first that is not zero. */
-  function duration(seconds) {
-    if (seconds === null || seconds === undefined) return "—";
-    let rest = Math.round(seconds);
-    const parts = [];
-    for (const [size, key] of UNITS) {
-      const count = Math.floor(rest / size);
-      rest -= count * size;
-      if (count > 0 || parts.length) parts.push([count, key]);
-    }
-    const shown = parts.slice(0, 2).filter(([count]) => count > 0);
-    return shown.length ? shown.map(([n, key]) => t(key, { n })).join(" ") : t("dur_s", { n: 0 });
-  }
 
   /** "2026-11-02" as that calendar day (not midnight UTC). */
   function calendarDay(text) {
@@ -39,8 +29,12 @@
     return new Date(year, month - 1, day);
   }
 
-  function count(value) {
-    return numbers.format(value);
+  function reasonLabel(reason) {
+    return T[`reason_${reason}`] || reason.replace(/_/g, " ");
+  }
+
+  function inboxLink(conversationId) {
+    return `${boot.base}/dashboard/${boot.slug}/inbox?c=${encodeURIComponent(conversationId)}`;
   }
 
   // --- figures and chart -------------------------------------------------------------------------
@@ -62,6 +56,11 @@
       t("first_response_detail", { answered: count(first.answered), waiting: count(first.waiting) }));
     setFigure("failures", count(stats.delivery_failures));
     $("figure-failures").classList.toggle("figure-alert", stats.delivery_failures > 0);
+    const resolution = stats.resolution;
+    setFigure("resolution", duration(resolution.median_seconds),
+      t("fig_resolution_detail", { p90: duration(resolution.p90_seconds), n: count(resolution.resolved) }));
+    setFigure("csat", average(stats.satisfaction.average),
+      t("fig_csat_detail", { n: count(stats.satisfaction.ratings) }));
   }
 
   /** A round top for the y axis, in four steps of 1, 2 or 5 times a power of ten. */
@@ -113,32 +112,67 @@
     }, grid, bars));
   }
 
+  /** Entries of ``{name: count}``, largest first. */
+  const largestFirst = (counts) => Object.entries(counts).sort((a, b) => b[1] - a[1]);
+
   function renderHandoffs(byReason) {
-    const entries = Object.entries(byReason).sort((a, b) => b[1] - a[1]);
+    const entries = largestFirst(byReason);
     const most = Math.max(1, ...entries.map(([, n]) => n));
+    const total = entries.reduce((sum, [, n]) => sum + n, 0);
     $("handoffs").replaceChildren(...entries.map(([reason, n]) => {
       const fill = h("span", { class: "bar-fill" });
       fill.style.width = `${(n / most) * 100}%`;
       return h("tr", {},
-        h("td", { text: T[`reason_${reason}`] || reason.replace(/_/g, " ") }),
+        h("td", { text: reasonLabel(reason) }),
         h("td", { class: "bar-col" }, h("span", { class: "bar-track" }, fill)),
-        h("td", { class: "num", text: count(n) }));
+        h("td", { class: "num nowrap", text: `${count(n)} (${percent(n, total)})` }));
     }));
     $("handoffs-table").hidden = entries.length === 0;
     $("handoffs-empty").hidden = entries.length > 0;
   }
 
+  function renderLabels(byLabel) {
+    const entries = largestFirst(byLabel);
+    const total = entries.reduce((sum, [, n]) => sum + n, 0);
+    $("labels").replaceChildren(...entries.map(([label, n]) => h("tr", {},
+      h("td", { class: "clip", text: label }),
+      h("td", { class: "num", text: count(n) }),
+      h("td", { class: "num", text: percent(n, total) }))));
+    $("labels-table").hidden = entries.length === 0;
+    $("labels-empty").hidden = entries.length > 0;
+  }
+
+  function csatText(agent) {
+    if (!agent.csat_count) return "—";
+    return t("csat_value", { average: average(agent.csat_average), n: count(agent.csat_count) });
+  }
+
+  function renderAgents(byAgent) {
+    $("agents").replaceChildren(...byAgent.map((agent) => h("tr", { data: { agent: agent.agent_id } },
+      h("th", { scope: "row", class: "agent-name", text: agent.name }),
+      h("td", { class: "num", text: count(agent.handled) }),
+      h("td", { class: "num nowrap", text: duration(agent.first_response_median_seconds) }),
+      h("td", { class: "num nowrap", text: duration(agent.resolution_median_seconds) }),
+      h("td", { class: "num nowrap", text: csatText(agent) }),
+      h("td", { class: "num", text: count(agent.messages_sent) }))));
+    $("agents-table").hidden = byAgent.length === 0;
+    $("agents-empty").hidden = byAgent.length > 0;
+  }
+
   async function loadStats(query) {
     $("period-error").hidden = true;
     try {
-      const stats = await api("GET", `/stats${query}`);
+      stats = await api("GET", `/stats${query}`);
       $("period-from").value = stats.from;
       $("period-to").value = stats.to;
       days = stats.messages_by_day;
       renderFigures(stats);
       drawChart();
       $("chart-zone").textContent = t("chart_zone", { tz: stats.timezone });
+      $("period-zone").textContent = t("period_zone", { tz: stats.timezone });
       renderHandoffs(stats.handoffs_by_reason);
+      renderLabels(stats.labels);
+      renderAgents(stats.by_agent);
     } catch (error) {
       const box = $("period-error");
       box.textContent = error.status === 422 ? t("period_invalid", { message: error.message })
@@ -204,16 +238,16 @@
       type: "button", class: "small", "aria-label": t("dl_retry_label", { when }), text: T.dl_retry,
     });
     retry.addEventListener("click", () => retryDeadLetter(message.id, retry));
-    const inbox = `${boot.base}/dashboard/${boot.slug}/inbox?c=${encodeURIComponent(message.conversation_id)}`;
     return h("tr", { data: { id: message.id } },
       h("td", { class: "nowrap" }, h("time", { datetime: message.created_at, text: when })),
-      h("td", { class: "clip" }, h("a", { href: inbox, text: message.body || T[`msg_${message.type}`] || T.msg_other })),
+      h("td", { class: "clip" }, h("a", { href: inboxLink(message.conversation_id), text: message.body || T[`msg_${message.type}`] || T.msg_other })),
       h("td", { class: "clip muted", text: deadLetterReason(message.error) }),
       h("td", { class: "num" }, retry));
   }
 
   async function loadDeadLetters() {
     const dead = await api("GET", "/dead-letters");
+    deadLetters = dead.items;
     $("dead-letters").replaceChildren(...dead.items.map(deadLetterRow));
     $("dead-letters-table").hidden = dead.items.length === 0;
     $("dead-letters-empty").hidden = dead.items.length > 0;
@@ -233,7 +267,8 @@
 
   // --- audit log ---------------------------------------------------------------------------------
 
-  const audit = { actor: "", cursor: null, ticket: 0 };
+  const audit = { actor: "", cursor: null, ticket: 0, items: [], open: new Set() };
+  const GROUP_WINDOW_MS = 10 * 60 * 1000;
 
   function shortId(id) {
     return id.length > 8 ? `…${id.slice(-8)}` : id;
@@ -246,13 +281,18 @@
     return item.actor;
   }
 
-  function auditTarget(item) {
+  /** The contact's name where the admin may see it, else "Conversa …1a2b3c4d". */
+  function targetText(item) {
+    if (item.target_name) return item.target_name;
     const key = `audit_on_${item.target_type}`;
-    const text = T[key] ? t(key, { id: shortId(item.target_id) })
+    return T[key] ? t(key, { id: shortId(item.target_id) })
       : `${item.target_type} ${shortId(item.target_id)}`;
+  }
+
+  function auditTarget(item) {
+    const text = targetText(item);
     if (item.target_type === "conversation") {
-      const href = `${boot.base}/dashboard/${boot.slug}/inbox?c=${encodeURIComponent(item.target_id)}`;
-      return h("a", { href, title: item.target_id, text });
+      return h("a", { href: inboxLink(item.target_id), title: item.target_id, text });
     }
     return h("span", { title: item.target_type === "association" ? null : item.target_id, text });
   }
@@ -271,8 +311,26 @@
     return T[`audit_${action.replace(/\./g, "_")}`] || action;
   }
 
-  function auditRow(item) {
-    return h("tr", {},
+  /** Consecutive reads (newest first) of one actor, action and kind of target within ten
+   * minutes of the group's newest, as groups; a write is always alone. */
+  function auditGroups(items) {
+    const groups = [];
+    for (const item of items) {
+      const last = groups[groups.length - 1];
+      const first = last && last[0];
+      if (first && item.read && first.read && item.actor === first.actor
+        && item.action === first.action && item.target_type === first.target_type
+        && new Date(first.at) - new Date(item.at) <= GROUP_WINDOW_MS) {
+        last.push(item);
+      } else {
+        groups.push([item]);
+      }
+    }
+    return groups;
+  }
+
+  function auditRow(item, nested) {
+    return h("tr", { class: nested ? "audit-member" : null },
       h("td", { class: "nowrap" }, h("time", { datetime: item.at, text: formatTime(item.at) })),
       h("td", { class: "clip", text: actorName(item) }),
       h("td", { class: "clip", text: actionLabel(item.action) }),
@@ -280,7 +338,59 @@
       h("td", { class: "clip muted", text: auditDetails(item.details) }));
   }
 
-  /** The first page for the chosen agent, or (``more``) the next one. */
+  /** What a group's target cell says: its one target, or how many. */
+  function groupTarget(group) {
+    const targets = new Set(group.map((item) => item.target_id));
+    if (targets.size === 1) return auditTarget(group[0]);
+    const key = `audit_targets_${group[0].target_type}`;
+    return h("span", { text: t(T[key] ? key : "audit_targets", { n: count(targets.size) }) });
+  }
+
+  /** One line for a group, "Listou conversas ×12" with its time range, and its entries (hidden
+   * until the line is opened). The group's key is its newest entry's time and action, so that
+   * an open group stays open when a page more arrives. */
+  function groupRows(group) {
+    const [newest] = group;
+    const oldest = group[group.length - 1];
+    const key = `${newest.at}|${newest.actor}|${newest.action}`;
+    const open = audit.open.has(key);
+    const members = group.map((item) => {
+      const row = auditRow(item, true);
+      row.hidden = !open;
+      return row;
+    });
+    const toggle = h("button", {
+      type: "button", class: "link audit-toggle", "aria-expanded": String(open),
+      text: t("audit_group", { action: actionLabel(newest.action), n: count(group.length) }),
+    });
+    toggle.addEventListener("click", () => {
+      const opening = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(opening));
+      for (const row of members) row.hidden = !opening;
+      if (opening) audit.open.add(key);
+      else audit.open.delete(key);
+    });
+    const range = t("audit_group_range", { from: formatTime(oldest.at), to: formatTime(newest.at) });
+    const line = h("tr", { class: "audit-group" },
+      h("td", { class: "nowrap" }, h("time", { datetime: newest.at, text: range })),
+      h("td", { class: "clip", text: actorName(newest) }),
+      h("td", { class: "clip" }, toggle),
+      h("td", { class: "clip" }, groupTarget(group)),
+      h("td", { class: "clip muted" }));
+    return [line, ...members];
+  }
+
+  function renderAudit() {
+    const rows = auditGroups(audit.items).flatMap((group) =>
+      (group.length > 1 ? groupRows(group) : [auditRow(group[0], false)]));
+    $("audit").replaceChildren(...rows);
+    const empty = audit.items.length === 0;
+    $("audit-table").hidden = empty;
+    $("audit-empty").hidden = !empty;
+  }
+
+  /** The first page for the chosen agent, or (``more``) the next one; the groups are made
+   * again over every page loaded, so a group that a page boundary cut is whole again. */
   async function loadAudit(more) {
     const ticket = more ? audit.ticket : ++audit.ticket;
     const query = new URLSearchParams({ limit: String(AUDIT_PAGE) });
@@ -288,14 +398,62 @@
     if (more && audit.cursor) query.set("cursor", audit.cursor);
     const page = await api("GET", `/audit?${query}`);
     if (ticket !== audit.ticket) return; // another agent was chosen meanwhile
-    const rows = page.items.map(auditRow);
-    if (more) $("audit").append(...rows);
-    else $("audit").replaceChildren(...rows);
+    audit.items = more ? [...audit.items, ...page.items] : page.items;
     audit.cursor = page.next_cursor;
-    const empty = $("audit").children.length === 0;
-    $("audit-table").hidden = empty;
-    $("audit-empty").hidden = !empty;
+    renderAudit();
     $("audit-more").hidden = !page.next_cursor;
+  }
+
+  // --- CSV of each table ---------------------------------------------------------------------------
+
+  /** A period's table's file name: "atendentes-2026-03-01-2026-03-30". */
+  const periodName = (name) => (stats ? `${name}-${stats.from}-${stats.to}` : name);
+  const inSeconds = (key) => t("csv_seconds", { column: T[key] });
+
+  const TABLES = {
+    days: () => ({
+      name: periodName(T.csv_name_days),
+      header: [T.days_col_day, T.chart_in, T.chart_out],
+      rows: days.map((day) => [dayCell.format(calendarDay(day.day)), day.inbound, day.outbound]),
+    }),
+    handoffs: () => ({
+      name: periodName(T.csv_name_handoffs),
+      header: [T.handoff_reason, T.handoff_count],
+      rows: largestFirst(stats ? stats.handoffs_by_reason : {})
+        .map(([reason, n]) => [reasonLabel(reason), n]),
+    }),
+    labels: () => ({
+      name: periodName(T.csv_name_labels),
+      header: [T.label_col_name, T.label_col_count],
+      rows: largestFirst(stats ? stats.labels : {}),
+    }),
+    agents: () => ({
+      name: periodName(T.csv_name_agents),
+      header: [T.agent_col_name, T.agent_col_handled, inSeconds("agent_col_first_response"),
+        inSeconds("agent_col_resolution"), T.agent_col_csat, T.csv_csat_count, T.agent_col_messages],
+      rows: (stats ? stats.by_agent : []).map((agent) => [agent.name, agent.handled,
+        agent.first_response_median_seconds, agent.resolution_median_seconds, agent.csat_average,
+        agent.csat_count, agent.messages_sent]),
+    }),
+    "dead-letters": () => ({
+      name: T.csv_name_dead_letters,
+      header: [T.dl_when, T.dl_message, T.dl_error],
+      rows: deadLetters.map((message) => [formatTime(message.created_at),
+        message.body || T[`msg_${message.type}`] || T.msg_other, deadLetterReason(message.error)]),
+    }),
+    audit: () => ({
+      name: T.csv_name_audit,
+      header: [T.audit_when, T.audit_who, T.audit_action, T.audit_target, T.audit_details],
+      rows: audit.items.map((item) => [formatTime(item.at), actorName(item),
+        actionLabel(item.action), targetText(item), auditDetails(item.details)]),
+    }),
+  };
+
+  function addCsvButtons() {
+    for (const [slot, table] of Object.entries(TABLES)) {
+      const title = $(slot === "days" ? "chart-title" : `${slot}-title`).textContent;
+      $(`${slot}-csv`).append(csvButton(title, table));
+    }
   }
 
   async function loadAgents() {
@@ -339,6 +497,7 @@
     $("audit-more").addEventListener("click", () =>
       busy($("audit-more"), T.loading, () => quietly(() => loadAudit(true))));
     listen({ "session.status": () => quietly(loadSession), alert: onAlert });
+    addCsvButtons();
     loadStats("");
     quietly(loadSession);
     quietly(loadAlerts);
