@@ -45,11 +45,13 @@
 
 Errors state facts; the edge (HTTP, CLI) maps their family to a status code, and shows
 ``code`` and ``message``. Infrastructure faults and bugs are exceptions, never these.
+``field`` (keyword only) names the input at fault when there is one, so the HTTP edge can say
+which field a person must correct, in their language.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 
@@ -58,6 +60,7 @@ class DomainError:
     """Base of every expected failure; ``code`` is stable, ``message`` is for people."""
 
     message: str
+    field: str | None = field(default=None, kw_only=True)
     code: ClassVar[str] = "domain_error"
 
     def __str__(self) -> str:

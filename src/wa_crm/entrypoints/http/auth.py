@@ -180,7 +180,7 @@ async def _credentials(request: Request) -> dict[str, str]:
     for name in _LOGIN_FIELDS:
         value = fields.get(name, "")
         if not isinstance(value, str):
-            raise BadRequest(f"`{name}` must be a string")
+            raise BadRequest(f"`{name}` must be a string", field=name, reason="wrong_type")
         require_storable(name, value)
     return {name: fields.get(name, "") for name in _LOGIN_FIELDS}
 

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from wa_crm.container import Container
 from wa_crm.domain.model.errors import DomainError
 from wa_crm.entrypoints.http.auth import Caller, Handler
-from wa_crm.entrypoints.http.errors import BadRequest, domain_error_response, error_response
+from wa_crm.entrypoints.http.errors import BadRequest, domain_error_response, refused_response
 
 
 def container_of(request: Request) -> Container:
@@ -41,6 +41,6 @@ def handles_bad_requests(handler: Handler) -> Handler:
         try:
             return await handler(request, caller)
         except BadRequest as problem:
-            return error_response(422, "invalid_input", str(problem))
+            return refused_response(problem)
 
     return wrapped

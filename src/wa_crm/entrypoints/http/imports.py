@@ -59,7 +59,9 @@ async def _upload(request: Request, kind: ImportKind, caller: Caller) -> Respons
         async with request.form(max_files=1, max_fields=2) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
-                raise BadRequest("a multipart import needs a `file` part")
+                raise BadRequest(
+                    "a multipart import needs a `file` part", field="file", reason="required"
+                )
             new = NewImport(caller.association_id, kind, caller.agent.id, _file_part(upload))
             result = await queue(new)
     else:

@@ -41,7 +41,7 @@ def label_filter(params: QueryParams) -> str | None:
         return None
     label = normalize_label(raw)
     if not is_successful(label):
-        raise BadRequest(label.failure().message)
+        raise BadRequest(label.failure().message, field="label", reason="invalid_format")
     return label.unwrap()
 
 
@@ -50,7 +50,7 @@ def urgent_filter(params: QueryParams) -> bool | None:
     false (the others) or any (default)."""
     raw = params.get("urgent") or "any"
     if raw not in _SNOOZED:
-        raise BadRequest("urgent must be true, false or any")
+        raise BadRequest("urgent must be true, false or any", field="urgent", reason="not_allowed")
     return _SNOOZED[raw]
 
 
@@ -59,20 +59,24 @@ def snoozed_filter(params: QueryParams) -> bool | None:
     snoozed ones) or any."""
     raw = params.get("snoozed") or "false"
     if raw not in _SNOOZED:
-        raise BadRequest("snoozed must be true, false or any")
+        raise BadRequest(
+            "snoozed must be true, false or any", field="snoozed", reason="not_allowed"
+        )
     return _SNOOZED[raw]
 
 
 def _text_fields(body: dict[str, Any], required: tuple[str, ...]) -> dict[str, str]:
     unknown = sorted(set(body) - set(_REPLY_FIELDS))
     if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
+        raise BadRequest(
+            f"unknown fields: {', '.join(unknown)}", field=unknown[0][:40], reason="not_allowed"
+        )
     for name in required:
         if name not in body:
-            raise BadRequest(f"`{name}` is required")
+            raise BadRequest(f"`{name}` is required", field=name, reason="required")
     for name, value in body.items():
         if not isinstance(value, str):
-            raise BadRequest(f"`{name}` must be a string")
+            raise BadRequest(f"`{name}` must be a string", field=name, reason="wrong_type")
     return body
 
 
@@ -127,7 +131,11 @@ async def render_canned_reply(request: Request, caller: Caller) -> Response:
     agent sends it (perhaps edited) as an ordinary message."""
     conversation_id = (await json_body(request)).get("conversation_id")
     if not isinstance(conversation_id, str) or not conversation_id:
-        raise BadRequest("`conversation_id` must be a conversation's id")
+        raise BadRequest(
+            "`conversation_id` must be a conversation's id",
+            field="conversation_id",
+            reason="required",
+        )
     replies = container_of(request).canned_replies()
     result = await replies.render(
         caller.association_id, request.path_params["id"], conversation_id, caller.agent.id
@@ -158,7 +166,7 @@ async def add_note(request: Request, caller: Caller) -> Response:
     does."""
     text = (await json_body(request)).get("text")
     if not isinstance(text, str):
-        raise BadRequest("`text` must be a string")
+        raise BadRequest("`text` must be a string", field="text", reason="wrong_type")
     notes = container_of(request).notes()
     result = await notes.add(
         caller.association_id, request.path_params["id"], caller.agent.id, text
@@ -179,7 +187,7 @@ async def set_labels(request: Request, caller: Caller) -> Response:
     letters, digits, spaces, `_` or `-`)."""
     labels = (await json_body(request)).get("labels")
     if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-        raise BadRequest("`labels` must be a list of strings")
+        raise BadRequest("`labels` must be a list of strings", field="labels", reason="wrong_type")
     result = await container_of(request).agent_actions().label(_request(request, caller), labels)
     note_audit(request, labels=len(labels))
     return respond(result, lambda conversation: conversation_view(conversation, None))
@@ -192,7 +200,11 @@ async def snooze(request: Request, caller: Caller) -> Response:
     time zone, at most 30 days ahead); `{"until": null}` brings it back now."""
     body = await json_body(request)
     if "until" not in body:
-        raise BadRequest("`until` is required (a time, or null to end the snooze)")
+        raise BadRequest(
+            "`until` is required (a time, or null to end the snooze)",
+            field="until",
+            reason="required",
+        )
     until = None if body["until"] is None else moment(body["until"], "until")
     result = await container_of(request).agent_actions().snooze(_request(request, caller), until)
     return respond(result, lambda conversation: conversation_view(conversation, None))

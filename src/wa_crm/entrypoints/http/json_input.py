@@ -44,28 +44,37 @@ def only_fields(body: dict[str, Any], *names: str) -> dict[str, Any]:
     characters: a hostile key is not echoed back whole)."""
     unknown = sorted(set(body) - set(names))
     if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(name[:40] for name in unknown)}")
+        raise BadRequest(
+            f"unknown fields: {', '.join(name[:40] for name in unknown)}",
+            field=unknown[0][:40],
+            reason="not_allowed",
+        )
     return body
 
 
 def text_field(body: dict[str, Any], name: str, default: str | None = None) -> str:
     """The body's text field ``name``; required unless a ``default`` is given."""
     value = body.get(name, default)
+    if value is None:
+        raise BadRequest(f"`{name}` must be a string", field=name, reason="required")
     if not isinstance(value, str):
-        raise BadRequest(f"`{name}` must be a string")
+        raise BadRequest(f"`{name}` must be a string", field=name, reason="wrong_type")
     return value
 
 
 def require_storable(where: str, text: str) -> None:
     """Refuse text with a NUL character or a lone surrogate, naming where it was."""
+    field = where.split(".")[0].split(" ")[0]
     if "\x00" in text:
-        raise BadRequest(f"`{where}` contains a NUL character")
+        raise BadRequest(f"`{where}` contains a NUL character", field=field, reason="not_storable")
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise BadRequest(
-                f"`{where}` contains an unpaired surrogate (\\ud800-\\udfff), not Unicode text"
+                f"`{where}` contains an unpaired surrogate (\\ud800-\\udfff), not Unicode text",
+                field=field,
+                reason="not_storable",
             ) from None
 
 

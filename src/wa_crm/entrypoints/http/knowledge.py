@@ -91,10 +91,12 @@ async def _document_source(request: Request) -> DocumentSource:
     async with request.form(max_files=1, max_fields=1, max_part_size=limit + 1) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise BadRequest("a multipart document needs a `file` part")
+            raise BadRequest(
+                "a multipart document needs a `file` part", field="file", reason="required"
+            )
         title = form.get("title") or ""
         if not isinstance(title, str):
-            raise BadRequest("`title` must be text, not a file")
+            raise BadRequest("`title` must be text, not a file", field="title", reason="wrong_type")
         require_storable("title", title)
         filename = upload.filename or "document"
         require_storable("file name", filename)
@@ -110,7 +112,12 @@ async def search(request: Request, caller: Caller) -> Response:
     question = request.query_params.get("q", "")
     raw_limit = request.query_params.get("limit", str(DEFAULT_RESULTS))
     if not raw_limit.isascii() or not raw_limit.isdigit() or len(raw_limit) > 2:
-        raise BadRequest(f"limit must be a whole number from 1 to {MAX_RESULTS}")
+        raise BadRequest(
+            f"limit must be a whole number from 1 to {MAX_RESULTS}",
+            field="limit",
+            reason="out_of_range",
+            params={"min": 1, "max": MAX_RESULTS},
+        )
     require_storable("q", question)
     found = await container_of(request).search_knowledge()(
         caller.association_id, question, int(raw_limit)

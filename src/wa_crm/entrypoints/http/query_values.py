@@ -29,14 +29,27 @@ def moment(raw: object, name: str) -> datetime:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise BadRequest(f"`{name}` must be an ISO 8601 time with a time zone")
+        raise BadRequest(
+            f"`{name}` must be an ISO 8601 time with a time zone",
+            field=name,
+            reason="invalid_format",
+        )
     try:
         in_range = EARLIEST <= parsed <= LATEST
     except OverflowError:  # the offset moves it past year 1 or 9999
         in_range = False
     if not in_range:
-        raise BadRequest(f"`{name}` must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
+        raise _out_of_range(name)
     return parsed
+
+
+def _out_of_range(name: str) -> BadRequest:
+    return BadRequest(
+        f"`{name}` must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}",
+        field=name,
+        reason="out_of_range",
+        params={"min": f"{EARLIEST:%Y-%m-%d}", "max": f"{LATEST:%Y-%m-%d}"},
+    )
 
 
 def query_time(request: Request, name: str) -> datetime | None:
@@ -53,16 +66,23 @@ def query_day(request: Request, name: str) -> date | None:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise BadRequest(f"`{name}` must be a date like 2026-01-31") from None
+        raise BadRequest(
+            f"`{name}` must be a date like 2026-01-31", field=name, reason="invalid_format"
+        ) from None
     if not EARLIEST.date() <= day < LATEST.date():
-        raise BadRequest(f"`{name}` must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
+        raise _out_of_range(name)
     return day
 
 
 def page_limit(request: Request, default: int = 50) -> int:
     raw = request.query_params.get("limit", str(default))
     if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE}")
+        raise BadRequest(
+            f"limit must be a whole number from 1 to {MAX_PAGE}",
+            field="limit",
+            reason="out_of_range",
+            params={"min": 1, "max": MAX_PAGE},
+        )
     return int(raw)
 
 
@@ -72,5 +92,7 @@ def numeric_cursor(request: Request) -> int | None:
     if raw is None:
         return None
     if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_CURSOR:
-        raise BadRequest("cursor is not one this API gave out")
+        raise BadRequest(
+            "cursor is not one this API gave out", field="cursor", reason="invalid_format"
+        )
     return int(raw)

@@ -28,7 +28,11 @@ async def react(request: Request, caller: Caller) -> Response:
     """React to a message with an emoji: `{"emoji"}` ("" removes the reaction)."""
     emoji = (await json_body(request)).get("emoji")
     if not isinstance(emoji, str):
-        raise BadRequest("`emoji` must be a string: one emoji, or empty to remove the reaction")
+        raise BadRequest(
+            "`emoji` must be a string: one emoji, or empty to remove the reaction",
+            field="emoji",
+            reason="wrong_type",
+        )
     message_id = request.path_params["message_id"]
     command = Reacting(caller.association_id, request.path_params["id"], message_id, emoji)
     result = await container_of(request).react_to_message()(command)

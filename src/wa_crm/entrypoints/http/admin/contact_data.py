@@ -57,7 +57,9 @@ async def erase_contact(request: Request, caller: Caller) -> Response:
     later patient import brings the registry row back."""
     confirm_name = (await json_body(request)).get("confirm_name")
     if not isinstance(confirm_name, str):
-        raise BadRequest("`confirm_name` must be the contact's name")
+        raise BadRequest(
+            "`confirm_name` must be the contact's name", field="confirm_name", reason="required"
+        )
     erase = container_of(request).erase_contact_data()
     result = await erase(caller.association_id, request.path_params["id"], confirm_name)
 

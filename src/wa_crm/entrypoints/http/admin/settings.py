@@ -19,7 +19,8 @@ from wa_crm.domain.model.audit import AuditAction
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.errors import BadRequest
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
-from wa_crm.entrypoints.http.json_input import json_body
+from wa_crm.entrypoints.http.json_input import json_body, only_fields
+from wa_crm.entrypoints.http.validation import validation_reason
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -41,17 +42,24 @@ def _validation_message(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
+def _refusal(error: ValidationError) -> BadRequest:
+    """The first problem's field, reason and limits (pydantic's ``loc``, ``type``, ``ctx``)
+    beside the English message of all of them."""
+    first = error.errors()[0]
+    reason, params = validation_reason(first["type"], first.get("ctx") or {})
+    field = str(first["loc"][0]) if first["loc"] else None
+    return BadRequest(_validation_message(error), field=field, reason=reason, params=params)
+
+
 async def _changed(request: Request, codec: SettingsJson[T], current: T, name: str) -> T:
     """The settings with the body's fields changed (absent fields keep their value)."""
     body = await json_body(request)
-    unknown = sorted(set(body) - codec.fields)
-    if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
+    only_fields(body, *codec.fields)
     note_audit(request, settings=name, fields=sorted(body))
     try:
         return codec.merge(current, body)
     except ValidationError as error:
-        raise BadRequest(_validation_message(error)) from error
+        raise _refusal(error) from error
 
 
 @agent_route(admin=True, audit=AuditAction.SETTINGS_CHANGED)

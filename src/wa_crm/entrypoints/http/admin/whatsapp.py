@@ -46,15 +46,19 @@ def _whatsapp_view(request: Request, association: Association) -> dict[str, Any]
 def _fields(body: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
     unknown = sorted(set(body) - set(allowed))
     if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(unknown)}")
+        raise BadRequest(
+            f"unknown fields: {', '.join(unknown)}", field=unknown[0][:40], reason="not_allowed"
+        )
     for name in set(body) & set(_TEXT_FIELDS):
         if not isinstance(body[name], str):
-            raise BadRequest(f"`{name}` must be a string")
+            raise BadRequest(f"`{name}` must be a string", field=name, reason="wrong_type")
         if len(body[name]) > 2048:
-            raise BadRequest(f"`{name}` is too long")
+            raise BadRequest(
+                f"`{name}` is too long", field=name, reason="too_long", params={"max": 2048}
+            )
     for name in set(body) & set(_NUMBER_FIELDS):
         if isinstance(body[name], bool) or not isinstance(body[name], int | float):
-            raise BadRequest(f"`{name}` must be a number")
+            raise BadRequest(f"`{name}` must be a number", field=name, reason="wrong_type")
     return body
 
 
@@ -184,9 +188,9 @@ async def test_message(request: Request, caller: Caller) -> Response:
     body = await json_body(request)
     phone, text = body.get("phone"), body.get("text")
     if not isinstance(phone, str) or not phone.strip():
-        raise BadRequest("`phone` must be a phone number")
+        raise BadRequest("`phone` must be a phone number", field="phone", reason="invalid_format")
     if text is not None and not isinstance(text, str):
-        raise BadRequest("`text` must be a string")
+        raise BadRequest("`text` must be a string", field="text", reason="wrong_type")
     send = container_of(request).send_test_message()
     result = await send(caller.identity.association, phone, text)
     return respond(

@@ -38,11 +38,16 @@ window.WaCrm = (() => {
   /** The same for SVG. */
   const s = (tag, attrs, ...children) => build(document.createElementNS(SVG, tag), attrs, children);
 
+  /** A refused call: ``code`` is stable, ``message`` English (for developers, never shown);
+   * ``field``, ``reason`` and ``params`` say what to correct (see errorText). */
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, details) {
       super(message || code || `HTTP ${status}`);
       this.status = status;
       this.code = code;
+      this.field = details?.field || null;
+      this.reason = details?.reason || null;
+      this.params = details?.params || {};
     }
   }
 
@@ -63,13 +68,43 @@ window.WaCrm = (() => {
       throw new ApiError(401, "unauthenticated", "");
     }
     const data = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, data?.error?.code, data?.error?.message);
+    if (!response.ok) {
+      const error = data?.error || {};
+      throw new ApiError(response.status, error.code, error.message, error);
+    }
     return data;
   }
 
-  /** What to tell a person about a failed call. */
+  /** A field's name as people read it: its ``field_`` string, else the name made readable. */
+  function fieldLabel(name) {
+    const words = String(name).replace(/_/g, " ");
+    return T[`field_${name}`] || words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  /** What to tell a person about a failed call, in the page's language: the field and what is
+   * wrong with it (``reason_`` strings, limits formatted), else the code's own sentence
+   * (``error_<code>``), else one for its status. The server's English message is never shown. */
   function errorText(error) {
-    return error instanceof ApiError ? t("error", { message: error.message }) : T.network_error;
+    if (!(error instanceof ApiError)) return T.network_error;
+    const params = {};
+    for (const [name, value] of Object.entries(error.params || {})) {
+      params[name] = typeof value === "number" ? formatNumber(value) : formatParam(value);
+    }
+    const field = error.field ? fieldLabel(error.field) : null;
+    const reasonKey = error.reason ? `reason_${error.reason}` : null;
+    if (field && reasonKey && T[reasonKey]) {
+      return t("error_field_reason", { field, reason: t(reasonKey, params) });
+    }
+    const own = T[`error_${error.code}`];
+    if (field && (!own || error.code === "invalid_input")) return t("error_field_invalid", { field });
+    if (own) return t(`error_${error.code}`, params);
+    const status = error.status >= 500 ? "5xx" : T[`error_status_${error.status}`] ? error.status : "4xx";
+    return T[`error_status_${status}`];
+  }
+
+  /** A limit the server gave as text: a day (2100-01-01) in the locale's format. */
+  function formatParam(value) {
+    return /^\d{4}-\d{2}-\d{2}$/.test(value) ? formatDate(`${value}T12:00:00`) : String(value);
   }
 
   /** Disable ``button`` and show ``text`` on it while ``work`` runs. */
@@ -100,10 +135,68 @@ window.WaCrm = (() => {
     setTimeout(() => box.remove(), 6000);
   }
 
+  // --- numbers, sizes, money, dates and durations in the page's locale (boot.locale) --------
+
   const dateTime = new Intl.DateTimeFormat(boot.locale, { dateStyle: "medium", timeStyle: "short" });
+  const dateOnly = new Intl.DateTimeFormat(boot.locale, { dateStyle: "medium" });
+  const number = new Intl.NumberFormat(boot.locale);
+  const money = new Intl.NumberFormat(boot.locale, { style: "currency", currency: "BRL" });
+  const SIZE_UNITS = ["byte", "kilobyte", "megabyte", "gigabyte"];
 
   function formatTime(iso) {
     return iso ? dateTime.format(new Date(iso)) : "";
+  }
+
+  /** An ISO time (or a Date) as day, month, year and time: "8 de dez. de 2026, 14:05". */
+  const formatDateTime = formatTime;
+
+  /** An ISO time, a Date, or a day ("2026-12-08", read as that day, not UTC midnight). */
+  function formatDate(value) {
+    if (!value) return "";
+    const day = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
+    return dateOnly.format(day ? new Date(`${value}T12:00:00`) : new Date(value));
+  }
+
+  function formatNumber(value, options) {
+    return options ? new Intl.NumberFormat(boot.locale, options).format(value) : number.format(value);
+  }
+
+  /** Bytes as people read them: "16 MB", "1,5 MB" in pt-BR (1 MB = 1024 × 1024 bytes). */
+  function formatBytes(size) {
+    if (size === null || size === undefined || Number.isNaN(Number(size))) return "";
+    let value = Number(size);
+    let unit = 0;
+    while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+      value /= 1024;
+      unit += 1;
+    }
+    return new Intl.NumberFormat(boot.locale, {
+      style: "unit", unit: SIZE_UNITS[unit], unitDisplay: unit ? "short" : "long",
+      maximumFractionDigits: value < 10 && unit ? 1 : 0,
+    }).format(value);
+  }
+
+  /** An amount in reais, "R$ 1.234,56" (pt-BR) or "R$1,234.56" (English); text amounts too. */
+  function formatMoney(amount) {
+    const value = Number(amount);
+    return amount === null || amount === undefined || amount === "" || Number.isNaN(value)
+      ? "" : money.format(value);
+  }
+
+  /** Seconds as hours, minutes and seconds in words of the locale: "1 h 5 min", "45 s". */
+  function formatDuration(seconds) {
+    if (seconds === null || seconds === undefined || Number.isNaN(Number(seconds))) return "";
+    const whole = Math.max(0, Math.round(Number(seconds)));
+    const unit = (value, name) => new Intl.NumberFormat(boot.locale, {
+      style: "unit", unit: name, unitDisplay: "short",
+    }).format(value);
+    const days = Math.floor(whole / 86400);
+    const hours = Math.floor((whole % 86400) / 3600);
+    const minutes = Math.floor((whole % 3600) / 60);
+    const parts = days ? [unit(days, "day"), hours && unit(hours, "hour")]
+      : hours ? [unit(hours, "hour"), minutes && unit(minutes, "minute")]
+        : minutes ? [unit(minutes, "minute")] : [unit(whole % 60, "second")];
+    return parts.filter(Boolean).join(" ");
   }
 
   /** +5511999998888 -> +55 11 99999-8888 (Brazil); other numbers get a + and stay as they are. */
@@ -174,7 +267,8 @@ window.WaCrm = (() => {
   });
 
   return {
-    boot, T, $, t, h, s, api, ApiError, errorText, busy, showResult, toast, formatTime,
+    boot, T, $, t, h, s, api, ApiError, errorText, fieldLabel, busy, showResult, toast, formatTime,
+    formatDateTime, formatDate, formatNumber, formatBytes, formatMoney, formatDuration,
     formatPhone, statusLabel, statusSentence, listen,
   };
 })();
