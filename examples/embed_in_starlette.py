@@ -3,9 +3,12 @@
 What it shows:
 
 - The host application keeps its own routes (``GET /hello``) and mounts the whole wa_crm app
-  (``wa_crm.entrypoints.http.create_app``) beside them. Mounting the app, rather than copying
-  its routes, keeps what wa_crm needs around its routes: the session cookie middleware, its
-  error handlers and ``app.state.container``.
+  (``wa_crm.entrypoints.http.create_app``) under its own prefix, ``/crm``. Mounting the app,
+  rather than copying its routes, keeps what wa_crm needs around its routes: the session cookie
+  middleware, its error handlers and ``app.state.container``.
+- Everything wa_crm serves honours the prefix (the ASGI ``root_path`` the mount sets): the API
+  (``/crm/api/...``), the pages (``/crm/login``, ``/crm/dashboard/{slug}/inbox``), their
+  scripts and styles, redirects, the event stream and the media links in the API's answers.
 - Starlette does not run a mounted app's lifespan, so the host's lifespan enters wa_crm's
   (``crm.router.lifespan_context(crm)``): that checks the database is migrated, starts the
   in-process job workers (``WA_CRM_WORKERS``) and closes connection pools at shut-down.
@@ -13,24 +16,21 @@ What it shows:
   container's use cases (``create_association``, ``create_agent``, ``issue_api_token``): what
   ``wa-crm association create`` and ``wa-crm agent create|token`` do from the command line.
 
-wa_crm is mounted at ``/`` (after the host's routes, which win on equal paths) because its
-pages and scripts link to absolute paths (``/login``, ``/dashboard/...``, ``/api/...``).
-Mounted under a prefix (``Mount("/crm", app=crm)``), the API and the webhook work under
-``/crm/api/...`` (set ``WA_CRM_PUBLIC_URL`` to ``https://host/crm`` so that WAHA calls the
-right webhook; media links in the API's answers lack the prefix), but the browser pages do not.
+Set ``WA_CRM_PUBLIC_URL`` to ``https://host/crm`` so that WAHA calls the webhook under the
+prefix. Mounting at ``/`` works too (after the host's routes, which win on equal paths).
 
 FastAPI is Starlette underneath and works the same way (FastAPI is not a dependency of wa_crm):
 
     app = FastAPI(lifespan=lifespan)      # the same lifespan as below
     app.get("/hello")(hello)
-    app.mount("/", crm)                   # last, after the host's own routes
+    app.mount("/crm", crm)
 
 Run it:
 
     .venv/bin/python examples/embed_in_starlette.py            # serves on http://127.0.0.1:8000
     .venv/bin/python examples/embed_in_starlette.py --check    # start, call a few routes, stop
 
-then open http://127.0.0.1:8000/hello (the host) and http://127.0.0.1:8000/login (wa_crm;
+then open http://127.0.0.1:8000/hello (the host) and http://127.0.0.1:8000/crm/ (wa_crm;
 association ``clinic``, ``admin@clinic.example`` / ``admin-password``). Data goes to a
 temporary folder unless ``--data-dir`` names one; SQLite, no other server needed.
 """
@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -61,6 +62,7 @@ from wa_crm.entrypoints.logs import configure_logging
 from wa_crm.settings import Settings
 from wa_crm.testing import serve_app
 
+PREFIX = "/crm"
 SLUG = "clinic"
 ADMIN_EMAIL = "admin@clinic.example"
 ADMIN_PASSWORD = "admin-password"
@@ -102,7 +104,7 @@ def build_host_app(settings: Settings) -> Starlette:
             yield
 
     return Starlette(
-        routes=[Route("/hello", hello), Mount("/", app=crm)],
+        routes=[Route("/hello", hello), Mount(PREFIX, app=crm)],
         lifespan=lifespan,
     )
 
@@ -117,20 +119,28 @@ def settings_for(data_dir: Path) -> Settings:
 
 
 async def check(app: Starlette) -> None:
-    """Serve the host app on a free port and call the host's route and wa_crm's."""
+    """Serve the host app on a free port, call the host's route and wa_crm's, and sign in to
+    wa_crm's pages as a browser does."""
     async with serve_app(app) as url, httpx.AsyncClient(base_url=url) as http:
         bearer = {"Authorization": f"Bearer {app.state.api_token}"}
         for path, headers in [
             ("/hello", {}),
-            ("/healthz", {}),
-            (f"/api/associations/{SLUG}/conversations", bearer),
-            (f"/api/associations/{SLUG}/bot", bearer),
+            (f"{PREFIX}/healthz", {}),
+            (f"{PREFIX}/api/associations/{SLUG}/conversations", bearer),
+            (f"{PREFIX}/api/associations/{SLUG}/bot", bearer),
         ]:
             response = await http.get(path, headers=headers)
             response.raise_for_status()
             print(f"GET {path} -> {response.status_code} {str(response.json())[:70]}")
-        login_page = await http.get("/login")
-        print(f"GET /login -> {login_page.status_code} {login_page.headers['content-type']}")
+        inbox = f"{PREFIX}/dashboard/{SLUG}/inbox"
+        to_login = await http.get(inbox)
+        print(f"GET {inbox} -> {to_login.status_code} {to_login.headers['location']}")
+        credentials = {"association": SLUG, "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        signed_in = await http.post(f"{PREFIX}/login", data=credentials)
+        print(f"POST {PREFIX}/login -> {signed_in.status_code} {signed_in.headers['location']}")
+        page = await http.get(inbox)
+        scripts = sorted(set(re.findall(r'<script src="([^"]+?)/v/[^"]*"', page.text)))
+        print(f"GET {inbox} -> {page.status_code}, scripts from {', '.join(scripts)}")
 
 
 def main(argv: list[str] | None = None) -> None:
