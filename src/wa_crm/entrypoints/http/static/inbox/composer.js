@@ -5,7 +5,7 @@
 import { renderAssist } from "./assist.js";
 import { cannedKey, closeCanned, onComposerSlash } from "./canned.js";
 import { openConversationData } from "./conversation.js";
-import { insertAtCaret, wireEmojiPicker } from "./emoji.js";
+import { closeEmojiPicker, insertAtCaret, wireEmojiPicker } from "./emoji.js";
 import { formatBytes } from "./helpers.js";
 import { renderMessages } from "./messages.js";
 import { addNote } from "./notes.js";
@@ -64,6 +64,7 @@ export function renderComposer() {
   $("send").textContent = note ? T.add_note : T.send;
   $("attach").disabled = closed || note;
   $("emoji-toggle").disabled = closed;
+  if (closed) closeEmojiPicker();
   refreshText();
   renderAssist(status === "resolved");
   const hints = { bot: T.hint_takeover, pending: T.hint_claim, resolved: T.hint_resolved };

@@ -45,11 +45,11 @@ function verticalNeighbour(all, index, step) {
 }
 
 function onKey(event) {
+  event.stopPropagation(); // the page's shortcuts (j, k, r, /) are not for the picker
   const all = buttons();
   const index = all.indexOf(document.activeElement);
   if (event.key === "Escape") {
     event.preventDefault();
-    event.stopPropagation();
     setOpen(false);
     $("composer-text").focus();
     return;
