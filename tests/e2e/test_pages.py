@@ -171,7 +171,9 @@ async def test_the_knowledge_page_is_for_admins_and_linked_in_their_navigation(
         assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
     async with browser_session(service, "e2e", "ada@e2e.org", "admin-password") as ada:
         inbox = await ada.get("/dashboard/e2e/inbox")
-        assert 'href="/dashboard/e2e/knowledge"' in inbox.text
+        assert 'href="/dashboard/e2e/settings"' in inbox.text
+        settings = await ada.get("/dashboard/e2e/settings")
+        assert 'href="/dashboard/e2e/knowledge"' in settings.text
         page = await ada.get("/dashboard/e2e/knowledge?lang=en")
         assert page.status_code == 200
         assert "<h1>Knowledge base</h1>" in page.text

@@ -103,7 +103,8 @@ async def test_an_admin_sets_the_association_up_in_the_settings_pages(
             ["Caixa de entrada", "Relatórios", "Configurações"]
         )
         await topnav.get_by_role("link", name="Configurações").click()
-        await expect(page).to_have_url(url(service, "settings/whatsapp"))
+        await expect(page).to_have_url(url(service, "settings"))
+        await expect(page.locator("h1")).to_have_text(STRINGS["pt-BR"]["wa_title"])
         await expect(topnav.locator("[aria-current]")).to_have_text("Configurações")
         subnav = page.get_by_role("navigation", name="Páginas de configuração")
         await expect(subnav.locator("a")).to_have_text(

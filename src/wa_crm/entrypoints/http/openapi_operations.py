@@ -404,13 +404,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/sw.js"): Operation(answer={"text/javascript": STRING}),
     ("GET", "/offline"): Operation(answer={HTML: STRING}),
     ("GET", "/dashboard/{slug}"): Operation(redirects=True, query=(LANG,)),
-    ("GET", "/dashboard/{slug}/settings"): Operation(redirects=True, query=(LANG,)),
     **{
         ("GET", f"/dashboard/{{slug}}/{page}"): Operation(
             answer={HTML: STRING}, query=(LANG,), redirects=True, html_errors=True
         )
         for page in (
             "inbox",
+            "settings",
             "settings/whatsapp",
             "settings/bot",
             "settings/assignment",

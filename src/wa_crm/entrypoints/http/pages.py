@@ -3,7 +3,7 @@
 WhatsApp setup wizard), ``/dashboard/{slug}/monitoring``, ``/dashboard/{slug}/team`` (agents,
 their access and tokens), ``/dashboard/{slug}/knowledge`` (the knowledge base) and the
 assistant's, assignment's and privacy settings (``/dashboard/{slug}/settings/bot``,
-``…/assignment``, ``…/privacy``); ``/dashboard/{slug}/settings`` opens the first settings page.
+``…/assignment``, ``…/privacy``); ``/dashboard/{slug}/settings`` shows the first settings page.
 
 Jinja2 templates (auto-escaped) with plain JavaScript over the agent API and its SSE stream;
 everything a page loads is served from ``/static`` by this app: no build step, no CDN.
@@ -325,12 +325,6 @@ settings_canned_page = _admin_page(
 )
 
 
-async def settings_home(request: Request) -> Response:
-    """Configurações: the first settings page."""
-    slug = request.path_params["slug"]
-    first = f"{mount_path(request)}/dashboard/{slug}/settings/whatsapp{_lang_query(request)}"
-    return RedirectResponse(first, status_code=303)
-
 
 async def dashboard_home(request: Request) -> Response:
     """The dashboard's front door: the inbox."""
@@ -355,7 +349,8 @@ routes = [
     Route("/login", login_page, methods=["GET"]),
     Route("/dashboard/{slug}", dashboard_home, methods=["GET"]),
     Route("/dashboard/{slug}/inbox", inbox_page, methods=["GET"]),
-    Route("/dashboard/{slug}/settings", settings_home, methods=["GET"]),
+    # Configurações opens the first settings page at its own address.
+    Route("/dashboard/{slug}/settings", settings_whatsapp_page, methods=["GET"]),
     Route("/dashboard/{slug}/settings/whatsapp", settings_whatsapp_page, methods=["GET"]),
     Route("/dashboard/{slug}/settings/bot", settings_bot_page, methods=["GET"]),
     Route("/dashboard/{slug}/settings/assignment", settings_assignment_page, methods=["GET"]),
