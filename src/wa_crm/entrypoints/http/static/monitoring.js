@@ -168,7 +168,6 @@
       days = stats.messages_by_day;
       renderFigures(stats);
       drawChart();
-      $("chart-zone").textContent = t("chart_zone", { tz: stats.timezone });
       $("period-zone").textContent = t("period_zone", { tz: stats.timezone });
       renderHandoffs(stats.handoffs_by_reason);
       renderLabels(stats.labels);
