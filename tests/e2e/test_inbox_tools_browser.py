@@ -197,12 +197,12 @@ async def test_canned_replies_notes_and_labels(page: Any, service: Service) -> N
 
     # A label's chip filters the list; clearing the filter shows everything again.
     await header_labels.first.click()
-    await expect(page.locator("#label-filter")).to_be_visible()
-    await expect(page.locator("#label-filter-chip")).to_have_text("entrega")
+    await expect(page.locator("#active-filters")).to_be_visible()
+    await expect(page.locator("#active-filters .filter-chip-text")).to_have_text(["Label: entrega"])
     await expect(rows(page)).to_have_count(1)
     await expect(row(page, "Maria")).to_be_visible()
-    await page.click("#label-filter-clear")
-    await expect(page.locator("#label-filter")).to_be_hidden()
+    await page.click("#filters-clear")
+    await expect(page.locator("#active-filters")).to_be_hidden()
     await expect(rows(page)).to_have_count(2)
 
     # Removing a label.

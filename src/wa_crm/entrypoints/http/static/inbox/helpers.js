@@ -49,12 +49,20 @@ export function relativeDay(date) {
   return null;
 }
 
+const weekday = new Intl.DateTimeFormat(boot.locale, { weekday: "short" });
+const otherYear = new Intl.DateTimeFormat(boot.locale, { dateStyle: "short" });
+
+/** A list row's time: today the time, yesterday "Ontem", this week the weekday, else the date. */
 export function listTime(iso) {
   if (!iso) return "";
   const date = new Date(iso);
   const day = relativeDay(date);
   if (day === T.today) return timeFormat.format(date);
-  return day || shortDate.format(date);
+  if (day) return day;
+  const now = new Date();
+  const weekAgo = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 6);
+  if (date >= weekAgo && date <= now) return weekday.format(date);
+  return (date.getFullYear() === now.getFullYear() ? shortDate : otherYear).format(date);
 }
 
 const sizeFormats = new Map();

@@ -2,8 +2,8 @@
 // filter, and the tags under a row's name (snooze, rating, labels).
 import { applyUpdate } from "./actions.js";
 import { openConversationData } from "./conversation.js";
+import { filterByLabel } from "./filters.js";
 import { icon } from "./helpers.js";
-import { loadList } from "./list.js";
 import { ratingNode } from "./rating.js";
 import { shortSnooze, snoozeFormat } from "./snooze.js";
 import { state } from "./state.js";
@@ -93,20 +93,11 @@ async function onLabelKey(event) {
 function onLabelClick(event) {
   const button = event.target.closest("button");
   if (button?.dataset.filter) {
-    setLabelFilter(button.dataset.filter);
+    filterByLabel(button.dataset.filter);
   } else if (button?.dataset.remove) {
     const labels = openConversationData()?.labels || [];
     saveLabels(labels.filter((label) => label !== button.dataset.remove));
   }
-}
-
-function setLabelFilter(label) {
-  state.label = label;
-  $("label-filter").hidden = !label;
-  const shown = $("label-filter-chip");
-  shown.textContent = label || "";
-  if (label) shown.style.setProperty("--hue", labelHue(label));
-  loadList().catch(showError);
 }
 
 /** Under a row's name: its snooze, rating and labels, when it has any. */
@@ -127,7 +118,6 @@ export function rowTags(conversation) {
 }
 
 export function wireLabels() {
-  $("label-filter-clear").addEventListener("click", () => setLabelFilter(null));
   $("conv-label-list").addEventListener("click", onLabelClick);
   $("label-add").addEventListener("click", openLabelInput);
   $("label-input").addEventListener("keydown", onLabelKey);

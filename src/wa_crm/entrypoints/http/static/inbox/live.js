@@ -3,7 +3,7 @@
 import { noteStatus } from "./actions.js";
 import { refreshAgents } from "./assignment.js";
 import { markRead, openConversation, renderHeader } from "./conversation.js";
-import { loadList, placeInList, refreshCounts } from "./list.js";
+import { loadList, noteMessage, placeInList, refreshCounts } from "./list.js";
 import { renderMessages } from "./messages.js";
 import { onNote } from "./notes.js";
 import { waiting } from "./notifications.js";
@@ -47,6 +47,7 @@ async function onConversation(data, created) {
  */
 export function onMessage(message) {
   if (message.author === "contact") stopContactTyping(message.conversation_id);
+  noteMessage(message);
   if (state.open?.id !== message.conversation_id) return;
   const known = state.open.messages.get(message.id);
   // Only a reaction's update carries the reactions: others keep those already known.

@@ -1,6 +1,7 @@
 // The contact sidebar: the contact, the patient and their orders when a member, earlier
 // conversations, and for admins the contact's data export and erasure.
 import { contactName, dateOnly, fieldLabel, formatPhone, numericDate, reais } from "./helpers.js";
+import { earlierSection } from "./history.js";
 import { privacySection } from "./privacy.js";
 import { ADMIN, state, view } from "./state.js";
 import { showError } from "./toasts.js";
@@ -38,7 +39,7 @@ function orderStatus(status) {
 }
 
 function renderSidebar(detail) {
-  const { contact, patient, conversations } = detail;
+  const { contact, patient } = detail;
   const sections = [];
   sections.push(h(
     "section",
@@ -89,19 +90,7 @@ function renderSidebar(detail) {
     sections.push(h("section", null, h("h2", { text: T.patient }),
       h("p", { class: "muted", text: T.not_a_member })));
   }
-  if (conversations?.length > 1) {
-    sections.push(h(
-      "section",
-      null,
-      h("h2", { text: T.history }),
-      h("ul", { class: "history" }, ...conversations.map((c) => h("li", {
-        text: t("history_item", {
-          date: dateOnly.format(new Date(c.created_at)),
-          status: t(`status_${c.status}`),
-        }),
-      }))),
-    ));
-  }
+  sections.push(earlierSection(contact.id));
   if (ADMIN) sections.push(privacySection(contact));
   $("sidebar").replaceChildren(...sections);
 }

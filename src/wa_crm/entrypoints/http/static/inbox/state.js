@@ -17,6 +17,17 @@ import { boot, api } from "./wacrm.js";
 /** @typedef {{reason: string, summary?: string, fields?: Record<string, unknown>}} HandoffNote */
 
 /**
+ * @typedef {object} LastMessage
+ * @property {string} id
+ * @property {"contact" | "bot" | "agent" | "system"} author
+ * @property {string | null} [author_name] an agent's name
+ * @property {string | null} [agent_id] known for a message seen live
+ * @property {string} type "text", "image", "document", …
+ * @property {string} preview one line; "" for a file without a caption
+ * @property {string} at
+ */
+
+/**
  * @typedef {object} Conversation
  * @property {string} id
  * @property {"bot" | "pending" | "human" | "resolved"} status
@@ -31,6 +42,11 @@ import { boot, api } from "./wacrm.js";
  * @property {string | null} [handoff_reason]
  * @property {HandoffNote | null} [handoff_note]
  * @property {string | null} [last_message_at]
+ * @property {LastMessage | null} [last_message] the list's rows only (not in events)
+ * @property {{message_id: string, preview: string, at: string} | null} [match] a search's hit
+ * @property {string | null} [waiting_since] since when the contact waits for an answer
+ * @property {string | null} [previous_conversation_id] the contact's conversation before this one
+ * @property {string | null} [resolved_at]
  * @property {string} created_at
  */
 
@@ -102,9 +118,6 @@ export const TABS = {
 
 export const state = {
   tab: TABS[localStorage.getItem("wa_crm.tab")] ? localStorage.getItem("wa_crm.tab") : "all",
-  q: "",
-  /** @type {string | null} the list shows only the conversations with this label */
-  label: null,
   snoozed: false, // the list shows the snoozed conversations instead of the others
   /** @type {Map<string, Agent>} */
   agents: new Map(),
