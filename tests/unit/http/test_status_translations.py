@@ -1,0 +1,47 @@
+"""The values the pages show by name (handoff reasons, message types, WhatsApp session statuses
+and the monitoring page's pseudo-statuses such as ``UNREACHABLE (timeout)`` or
+``SESSION_TAKEN``, dead-letter causes, audit actions, imports, alerts) each have a string in
+both locales, taken from the enums themselves: a new value without one fails here, not in
+front of an agent reading a raw ``voice_note`` or ``UNREACHABLE (circuit_open)``."""
+
+from __future__ import annotations
+
+import pytest
+
+from wa_crm.domain.model.audit import AuditAction
+from wa_crm.domain.model.breaker import BreakerState
+from wa_crm.domain.model.conversation import ConversationStatus, HandoffReason
+from wa_crm.domain.model.imports import ImportKind, ImportStatus
+from wa_crm.domain.model.message import MessageType
+from wa_crm.domain.usecases.inbox.first_response import SLA_BREACHED
+from wa_crm.domain.usecases.monitoring.session_health import SESSION_TAKEN
+from wa_crm.entrypoints.http.strings import STRINGS
+from wa_crm.ports.whatsapp import GatewayErrorCode, SessionStatus
+
+SESSION_STATES = [s.value.lower() for s in SessionStatus] + [SESSION_TAKEN.lower(), "unreachable"]
+NEEDED = {
+    "reason_": [reason.value for reason in HandoffReason],
+    "status_": [status.value for status in ConversationStatus],
+    "msg_": [kind.value for kind in MessageType],
+    "audit_": [action.value.replace(".", "_") for action in AuditAction],
+    "import_status_": [status.value for status in ImportStatus],
+    "import_kind_": [kind.value for kind in ImportKind],
+    "circuit_": [state.value for state in BreakerState],
+    "alert_": ["session_down", "dead_letter", "emergency", SLA_BREACHED],
+    "wa_status_": SESSION_STATES,
+    "wa_says_": SESSION_STATES,
+    # "UNREACHABLE (<code>)": what the session poll records when WAHA cannot be asked
+    "wa_says_unreachable_": [code.value for code in GatewayErrorCode],
+    "dl_error_": [code.value for code in GatewayErrorCode],
+}
+
+
+@pytest.mark.parametrize("locale", sorted(STRINGS))
+def test_every_status_the_pages_name_is_translated(locale: str) -> None:
+    missing = [
+        f"{prefix}{value}"
+        for prefix, values in NEEDED.items()
+        for value in values
+        if f"{prefix}{value}" not in STRINGS[locale]
+    ]
+    assert missing == [], missing
