@@ -161,18 +161,19 @@ window.WaCrm = (() => {
     return options ? new Intl.NumberFormat(boot.locale, options).format(value) : number.format(value);
   }
 
-  /** Bytes as people read them: "16 MB", "1,5 MB" in pt-BR (1 MB = 1024 × 1024 bytes). */
+  /** Bytes as people read them: "16 MB", "1,5 MB" in pt-BR, "800 kB", "12 B"
+   * (1 MB = 1024 × 1024 bytes). */
   function formatBytes(size) {
-    if (size === null || size === undefined || Number.isNaN(Number(size))) return "";
+    if (size === null || size === undefined || size === "" || Number.isNaN(Number(size))) return "";
     let value = Number(size);
     let unit = 0;
     while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
       value /= 1024;
       unit += 1;
     }
+    if (!unit) return `${formatNumber(value)} B`;
     return new Intl.NumberFormat(boot.locale, {
-      style: "unit", unit: SIZE_UNITS[unit], unitDisplay: unit ? "short" : "long",
-      maximumFractionDigits: value < 10 && unit ? 1 : 0,
+      style: "unit", unit: SIZE_UNITS[unit], maximumFractionDigits: value < 10 ? 1 : 0,
     }).format(value);
   }
 

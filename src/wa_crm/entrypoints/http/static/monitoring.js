@@ -174,7 +174,7 @@
       renderAgents(stats.by_agent);
     } catch (error) {
       const box = $("period-error");
-      box.textContent = error.status === 422 ? t("period_invalid", { message: error.message })
+      box.textContent = error.status === 422 ? t("period_invalid", { message: errorText(error) })
         : errorText(error);
       box.hidden = false;
     }
@@ -191,7 +191,8 @@
     $("session-phone").textContent = formatPhone(now.phone) || "—";
     $("session-circuit").textContent = T[`circuit_${now.circuit}`] || now.circuit || "—";
     $("session-problem").hidden = !now.error;
-    $("session-problem").textContent = now.error ? now.error.message : "";
+    $("session-problem").textContent = now.error
+      ? T[`wa_says_unreachable_${now.error.code}`] || T.wa_says_unreachable : "";
     $("session-history").replaceChildren(...now.history.map((entry) => h("li", {},
       h("span", { class: `dot dot-${TONES[entry.status] || "neutral"}`, "aria-hidden": "true" }),
       h("span", { class: "timeline-status", text: statusLabel(entry.status) }),

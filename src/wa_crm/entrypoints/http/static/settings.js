@@ -133,7 +133,7 @@
   function formErrorText(error) {
     if (error.code === "core_needs_default_session") return proposeDefaultSession();
     if (error.status === 409) return T.save_conflict;
-    if (error.status === 422) return t("save_invalid", { message: error.message });
+    if (error.status === 422) return t("save_invalid", { message: errorText(error) });
     return errorText(error);
   }
 
@@ -165,7 +165,6 @@
   function sessionErrorText(error) {
     if (error.code === "not_configured") return T.start_needs_config;
     if (error.code === "core_needs_default_session") return proposeDefaultSession();
-    if (error.status === 502) return t("gateway_error", { message: error.message });
     return errorText(error);
   }
 

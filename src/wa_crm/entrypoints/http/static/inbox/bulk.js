@@ -10,7 +10,7 @@ import { counted, loadList, refreshCounts, renderList } from "./list.js";
 import { menu } from "./menus.js";
 import { ME, state } from "./state.js";
 import { showError, toast } from "./toasts.js";
-import { $, ApiError, T, api, boot, h, t } from "./wacrm.js";
+import { $, ApiError, T, api, boot, errorText, h, t } from "./wacrm.js";
 
 const MAX_NAMES = 3;
 const picked = new Set();
@@ -59,7 +59,7 @@ function renderBar() {
 }
 
 function reason(error) {
-  return error instanceof ApiError ? error.message : T.network_error;
+  return errorText(error);
 }
 
 /**

@@ -65,25 +65,9 @@ export function listTime(iso) {
   return (date.getFullYear() === now.getFullYear() ? shortDate : otherYear).format(date);
 }
 
-const sizeFormats = new Map();
-
-function sizeFormat(unit, digits) {
-  const key = `${unit}:${digits}`;
-  if (!sizeFormats.has(key)) {
-    sizeFormats.set(key, new Intl.NumberFormat(boot.locale, {
-      style: "unit", unit, maximumFractionDigits: digits,
-    }));
-  }
-  return sizeFormats.get(key);
-}
-
-/** A file's size in the locale's format: "23 MB", "1,5 MB" (pt-BR), "800 kB", "12 B". */
-export function formatBytes(size) {
-  if (!size && size !== 0) return "";
-  if (size < 1024) return `${size} B`;
-  const [value, unit] = size < 1024 * 1024 ? [size / 1024, "kilobyte"] : [size / 1024 / 1024, "megabyte"];
-  return sizeFormat(unit, value < 10 ? 1 : 0).format(value);
-}
+// A file's size in the locale's format ("23 MB", "1,5 MB" in pt-BR, "800 kB", "12 B") and a
+// field's name as people read it: the versions every page uses (api.js).
+export { fieldLabel, formatBytes } from "./wacrm.js";
 
 /** +5511999998888 -> +55 11 99999-8888 (Brazil); other numbers stay as they are. */
 export function formatPhone(phone) {
@@ -130,10 +114,6 @@ export function activity(conversation) {
 
 export function reasonLabel(reason) {
   return reason ? t(`reason_${reason}`) : "";
-}
-
-export function fieldLabel(name) {
-  return T[`field_${name}`] || name.replace(/_/g, " ");
 }
 
 /**

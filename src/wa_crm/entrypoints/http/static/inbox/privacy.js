@@ -7,7 +7,7 @@ import { renderMessages } from "./messages.js";
 import { loadSidebar } from "./sidebar.js";
 import { API, bubbles, state, view, withContact } from "./state.js";
 import { toast } from "./toasts.js";
-import { ApiError, T, api, h, t } from "./wacrm.js";
+import { T, api, errorText, h, t } from "./wacrm.js";
 
 export function privacySection(contact) {
   const path = `/contacts/${encodeURIComponent(contact.id)}`;
@@ -79,7 +79,7 @@ function openErasure(contact) {
       toast(t("erased_toast", { messages: erased.messages }));
       await afterErasure(contact.id);
     } catch (error) {
-      problem.textContent = error instanceof ApiError ? error.message : T.network_error;
+      problem.textContent = errorText(error);
       problem.hidden = false;
       confirm.disabled = false;
     }

@@ -1,5 +1,5 @@
 // Toasts: passing messages in the corner, errors among them.
-import { T, $, t, h, ApiError } from "./wacrm.js";
+import { T, $, h, ApiError, errorText } from "./wacrm.js";
 
 /** A passing message; `about` ties it to a conversation, so it can go once handled. */
 export function toast(text, { action, onAction, error, about } = {}) {
@@ -23,8 +23,7 @@ export function toast(text, { action, onAction, error, about } = {}) {
 /** Tell the agent a call failed; a lost session is the login page's business, not a toast. */
 export function showError(error) {
   if (error instanceof ApiError && error.status === 401) return;
-  const message = error instanceof ApiError ? error.message : T.network_error;
-  toast(t("error", { message }), { error: true });
+  toast(errorText(error), { error: true });
 }
 
 /** The toasts about a conversation go once it is handled. */
