@@ -79,6 +79,7 @@ from wa_crm.domain.usecases.access.credentials import (
     LocateAgent,
 )
 from wa_crm.domain.usecases.access.setup import CreateAgent, CreateAssociation
+from wa_crm.domain.usecases.access.team import Team
 from wa_crm.domain.usecases.admin.whatsapp_session import SendTestMessage, SessionControl
 from wa_crm.domain.usecases.admin.whatsapp_settings import (
     CheckWhatsAppConnection,
@@ -103,6 +104,7 @@ from wa_crm.domain.usecases.inbox.assist import AgentAssist
 from wa_crm.domain.usecases.inbox.canned_replies import CannedReplies
 from wa_crm.domain.usecases.inbox.first_response import CheckFirstResponses
 from wa_crm.domain.usecases.inbox.inactivity import CloseInactiveConversations
+from wa_crm.domain.usecases.inbox.label_catalog import LabelCatalog
 from wa_crm.domain.usecases.inbox.notes import Notes
 from wa_crm.domain.usecases.inbox.presence import ListAgents, PresenceTracker
 from wa_crm.domain.usecases.inbox.snooze import WakeSnoozed
@@ -316,6 +318,9 @@ class Container(containers.DeclarativeContainer):
     api_tokens = providers.Factory(ApiTokens, uow_factory=uow_factory, clock=clock, ids=ids)
     issue_api_token = providers.Factory(IssueApiToken, locate=locate_agent, tokens=api_tokens)
     agent_access = providers.Factory(AgentAccess, uow_factory=uow_factory, clock=clock)
+    team = providers.Factory(
+        Team, uow_factory=uow_factory, clock=clock, ids=ids, passwords=passwords
+    )
     change_password = providers.Factory(
         ChangePassword, uow_factory=uow_factory, passwords=passwords
     )
@@ -479,6 +484,9 @@ class Container(containers.DeclarativeContainer):
         CannedReplies, uow_factory=uow_factory, inbox=queries.provided.inbox, clock=clock, ids=ids
     )
     notes = providers.Factory(Notes, uow_factory=uow_factory, clock=clock, ids=ids)
+    label_catalog = providers.Factory(
+        LabelCatalog, uow_factory=uow_factory, queries=queries.provided.labels, clock=clock
+    )
     embedder = providers.Singleton(_embedder, settings=settings)
     document_reader = providers.Singleton(DocumentFileReader)
     knowledge_documents = providers.Factory(

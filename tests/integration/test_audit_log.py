@@ -57,6 +57,7 @@ NOT_AUDITED = {
     ("GET", "assignment"),
     ("GET", "privacy"),
     ("GET", "canned-replies"),
+    ("GET", "labels"),
     ("GET", "knowledge/search"),
     ("GET", "knowledge/documents"),
     ("GET", "stats"),
@@ -275,6 +276,11 @@ async def _until_sent(world: World) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the file Ana sent was never delivered")
+
+
+async def _a_label(world: World) -> None:
+    catalog = world.service.container.label_catalog()
+    (await catalog.create(world.ids["association"], "urgente", None)).unwrap()
 
 
 @dataclass(frozen=True)
@@ -554,6 +560,48 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         "agent",
         Call("agents/{id}/tokens/no-such-token"),
         Call("agents/{id}/tokens/{token}"),
+    ),
+    ("POST", "labels"): Scenario(
+        AuditAction.LABEL_CREATED,
+        "association",
+        Call("labels", json={"name": "no!"}),
+        Call("labels", json={"name": "urgente", "colour": "#b91c1c"}),
+        details={"label": "urgente"},
+    ),
+    ("PUT", "labels/{name}"): Scenario(
+        AuditAction.LABEL_UPDATED,
+        "association",
+        Call("labels/urgente", json={"colour": "red"}),
+        Call("labels/urgente", json={"name": "muito urgente"}),
+        prepare=_a_label,
+        details={"label": "muito urgente", "renamed": 1},
+    ),
+    ("DELETE", "labels/{name}"): Scenario(
+        AuditAction.LABEL_DELETED,
+        "association",
+        Call("labels/urgente"),
+        Call("labels/urgente"),
+        prepare=_a_label,
+        details={"label": "urgente", "conversations": 0},
+    ),
+    ("POST", "agents"): Scenario(
+        AuditAction.AGENT_CREATED,
+        "association",
+        Call("agents", json={"email": "not-an-address"}),
+        Call("agents", json={"email": "bia@e2e.org", "role": "agent"}),
+    ),
+    ("PUT", "agents/{id}"): Scenario(
+        AuditAction.AGENT_UPDATED,
+        "agent",
+        Call("agents/{id}", json={"role": "boss"}),
+        Call("agents/{id}", json={"role": "agent"}),
+        details={"role": "agent"},
+    ),
+    ("POST", "agents/{id}/password"): Scenario(
+        AuditAction.AGENT_PASSWORD_RESET,
+        "agent",
+        Call("agents/{id}/password", json={"password": "short"}),
+        Call("agents/{id}/password", json={"generate": True}),
     ),
     ("POST", "agents/{id}/disable"): Scenario(
         AuditAction.AGENT_DISABLED,

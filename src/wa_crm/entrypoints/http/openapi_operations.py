@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wa_crm.domain.model.conversation import Channel
+from wa_crm.domain.model.label_catalog import COLOURS
+from wa_crm.domain.model.people import AgentRole
 from wa_crm.entrypoints.http.openapi_shapes import (
     AGENT_ACCESS,
     AGENTS,
@@ -31,9 +33,12 @@ from wa_crm.entrypoints.http.openapi_shapes import (
     ERROR,
     FREE_OBJECT,
     IMPORT,
+    LABEL,
+    LABEL_CATALOG,
     MESSAGE,
     MESSAGE_PAGE,
     NUMBER,
+    PASSWORD_CHOICE,
     PRIVACY_CHANGE,
     PRIVACY_SETTINGS_SCHEMA,
     QR,
@@ -43,6 +48,7 @@ from wa_crm.entrypoints.http.openapi_shapes import (
     STARTED_SESSION,
     STATISTICS,
     STRING,
+    TEAM_MEMBER,
     TEST_MESSAGE,
     TIME,
     Schema,
@@ -247,6 +253,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         answer({"text": STRING}),
         body={JSON: request({"conversation_id": STRING}, required=("conversation_id",))},
     ),
+    ("GET", f"{PREFIX}/labels"): answers(LABEL_CATALOG),
+    ("POST", f"{PREFIX}/labels"): answers(
+        LABEL,
+        status=201,
+        body={JSON: request({"name": STRING, "colour": choice(*COLOURS)}, required=("name",))},
+    ),
+    ("PUT", f"{PREFIX}/labels/{{name}}"): answers(
+        LABEL, body={JSON: request({"name": STRING, "colour": choice(*COLOURS)})}
+    ),
+    ("DELETE", f"{PREFIX}/labels/{{name}}"): answers(
+        answer({"deleted": STRING, "conversations": {"type": "integer"}})
+    ),
     ("GET", f"{PREFIX}/knowledge/search"): answers(
         items_of(PASSAGE),
         query=(
@@ -362,6 +380,27 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", f"{PREFIX}/agents/{{id}}/tokens/{{token_id}}"): answers(
         answer({"revoked": {"type": "integer"}})
     ),
+    ("POST", f"{PREFIX}/agents"): answers(
+        TEAM_MEMBER,
+        status=201,
+        body={
+            JSON: request(
+                {
+                    "email": STRING,
+                    "name": STRING,
+                    "role": one_of(AgentRole),
+                    **PASSWORD_CHOICE,
+                },
+                required=("email",),
+            )
+        },
+    ),
+    ("PUT", f"{PREFIX}/agents/{{id}}"): answers(
+        AGENT_ACCESS, body={JSON: request({"role": one_of(AgentRole), "name": STRING})}
+    ),
+    ("POST", f"{PREFIX}/agents/{{id}}/password"): answers(
+        TEAM_MEMBER, body={JSON: request(PASSWORD_CHOICE)}
+    ),
     ("POST", f"{PREFIX}/agents/{{id}}/disable"): answers(AGENT_ACCESS),
     ("POST", f"{PREFIX}/agents/{{id}}/enable"): answers(AGENT_ACCESS),
     ("POST", f"{PREFIX}/me/password"): answers(
@@ -415,6 +454,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             "settings/bot",
             "settings/assignment",
             "settings/privacy",
+            "settings/labels",
+            "settings/canned-replies",
             "monitoring",
             "team",
             "knowledge",

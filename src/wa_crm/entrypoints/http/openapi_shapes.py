@@ -395,6 +395,20 @@ API_TOKEN = answer(
 AGENT_ACCESS = answer(
     {"id": STRING, "name": STRING, "role": one_of(AgentRole), "disabled_at": nullable(TIME)}
 )
+TEAM_MEMBER = answer(
+    {
+        **AGENT_ACCESS["properties"],
+        "email": STRING,
+        "generated_password": nullable(STRING),
+    }
+)
+PASSWORD_CHOICE = {"password": STRING, "generate": BOOLEAN}
+LABEL = answer({"name": STRING, "colour": STRING, "conversations": INTEGER})
+LABEL_CATALOG = items_of(
+    LABEL,
+    palette=array(answer({"name": STRING, "colour": STRING})),
+    default_colour=STRING,
+)
 AUDIT_PAGE = items_of(
     answer(
         {

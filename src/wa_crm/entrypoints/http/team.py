@@ -7,6 +7,10 @@
   sessions; its tokens stop working until it is enabled again.
 - ``POST me/password``: the caller's own password, with the current one; the caller's other
   browser sessions end.
+- ``POST agents``, ``PUT agents/{id}`` (role, name), ``POST agents/{id}/password``: admins
+  create agents, change them and reset their passwords (``usecases/access/team``); a password
+  wa_crm generates is in the answer, shown this once. The last active admin cannot be demoted
+  or disabled (409 ``last_admin``); a duplicate e-mail is a 409, a weak password a 422.
 
 Every change is audited, naming the agent (and the token by id), never a secret.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from returns.pipeline import is_successful
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,9 +28,10 @@ from wa_crm.domain.model.audit import AuditAction
 from wa_crm.domain.model.credentials import ApiToken
 from wa_crm.domain.model.people import Agent
 from wa_crm.domain.usecases.access.credentials import IssuedToken, NewToken, PasswordChange
+from wa_crm.domain.usecases.access.team import AgentChanges, NewTeamMember, WithPassword
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
 from wa_crm.entrypoints.http.errors import BadRequest, error_response
-from wa_crm.entrypoints.http.handlers import container_of, respond
+from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
 from wa_crm.entrypoints.http.json_input import json_body, only_fields, text_field
 
 PREFIX = "/api/associations/{slug}"
@@ -51,6 +57,33 @@ def agent_view(agent: Agent) -> dict[str, Any]:
         "role": agent.role.value,
         "disabled_at": agent.disabled_at.isoformat() if agent.disabled_at else None,
     }
+
+
+def _with_password_view(created: WithPassword) -> dict[str, Any]:
+    """The agent (with its e-mail: only admins get here) and the generated password, if any."""
+    return {
+        **agent_view(created.agent),
+        "email": created.agent.email,
+        "generated_password": created.generated,
+    }
+
+
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"`{name}` must be a string, or absent")
+    return value
+
+
+def _password_choice(body: dict[str, Any]) -> str | None:
+    """``{"password": "..."}`` sets it; ``{"generate": true}`` (or no password) generates one."""
+    password = _optional_text(body, "password")
+    generate = body.get("generate", password is None)
+    if not isinstance(generate, bool):
+        raise BadRequest("`generate` must be true or false")
+    if generate == (password is not None):
+        raise BadRequest("give either `password` or `generate: true`, not both")
+    return password
 
 
 def _forbidden_unless_self_or_admin(request: Request, caller: Caller) -> Response | None:
@@ -137,7 +170,56 @@ async def change_password(request: Request, caller: Caller) -> Response:
     return respond(result, lambda agent: {"status": "changed"})
 
 
+@agent_route(admin=True, audit=AuditAction.AGENT_CREATED)
+@handles_bad_requests
+async def create_agent(request: Request, caller: Caller) -> Response:
+    """Create an agent: `{"email", "name"?, "role": "agent"|"admin", "password"?, "generate"?}`;
+    without a password one is generated and returned once as `generated_password` (admins)."""
+    body = only_fields(await json_body(request), "email", "name", "role", "password", "generate")
+    member = NewTeamMember(
+        email=text_field(body, "email"),
+        name=text_field(body, "name", ""),
+        role=text_field(body, "role", "agent"),
+        password=_password_choice(body),
+    )
+    result = await container_of(request).team().create(caller.association_id, member)
+    if is_successful(result):
+        note_audit(request, agent=result.unwrap().agent.id)
+    return respond(result, _with_password_view, status=201)
+
+
+@agent_route(admin=True, audit=AuditAction.AGENT_UPDATED, target="agent")
+@handles_bad_requests
+async def update_agent(request: Request, caller: Caller) -> Response:
+    """Change an agent's role or name: `{"role"?, "name"?}`; demoting the last active admin
+    is a 409 `last_admin` (admins)."""
+    body = only_fields(await json_body(request), "role", "name")
+    changes = AgentChanges(role=_optional_text(body, "role"), name=_optional_text(body, "name"))
+    team = container_of(request).team()
+    result = await team.update(caller.association_id, request.path_params["id"], changes)
+    if changes.role is not None:
+        note_audit(request, role=changes.role[:20])
+    return respond(result, agent_view)
+
+
+@agent_route(admin=True, audit=AuditAction.AGENT_PASSWORD_RESET, target="agent")
+@handles_bad_requests
+async def reset_password(request: Request, caller: Caller) -> Response:
+    """Set an agent's password: `{"password"}`, or `{"generate": true}` for one returned once
+    as `generated_password`. The agent's browser sessions end; API tokens stay (admins; not
+    one's own: that is `me/password`, with the current one)."""
+    password = _password_choice(only_fields(await json_body(request), "password", "generate"))
+    team = container_of(request).team()
+    result = await team.reset_password(
+        caller.association_id, request.path_params["id"], password, caller.agent.id
+    )
+    return respond(result, _with_password_view)
+
+
 routes = [
+    Route(f"{PREFIX}/agents", create_agent, methods=["POST"]),
+    Route(f"{PREFIX}/agents/{{id}}", update_agent, methods=["PUT"]),
+    Route(f"{PREFIX}/agents/{{id}}/password", reset_password, methods=["POST"]),
     Route(f"{PREFIX}/agents/{{id}}/tokens", list_tokens, methods=["GET"]),
     Route(f"{PREFIX}/agents/{{id}}/tokens", issue_token, methods=["POST"]),
     Route(f"{PREFIX}/agents/{{id}}/tokens/{{token_id}}", revoke_token, methods=["DELETE"]),

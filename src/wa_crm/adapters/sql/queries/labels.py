@@ -32,8 +32,7 @@ class SqlLabelQueries(ReadOnlyQueries):
         parameters = {"association_id": association_id}
         async with self._reading() as connection:
             counts = {
-                row.name: row.conversations
-                for row in await connection.execute(_COUNTS, parameters)
+                row.name: row.conversations for row in await connection.execute(_COUNTS, parameters)
             }
             colours = {
                 row.name: row.colour for row in await connection.execute(_CATALOG, parameters)

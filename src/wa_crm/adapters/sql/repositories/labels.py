@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Executable, Integer, bindparam, delete, exists, func, literal_column
-from sqlalchemy import select, update
+from sqlalchemy import (
+    Executable,
+    Integer,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert

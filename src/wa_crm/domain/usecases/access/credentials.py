@@ -6,7 +6,8 @@
 - Disabling an agent ends all its browser sessions; its tokens stop working while it is
   disabled (they work again if it is enabled). An admin cannot disable themselves, so an
   association cannot lose its last admin by a slip.
-- A password change needs the current password and a new one of ``MIN_PASSWORD_LENGTH``; it
+- A password change needs the current password and a new one the rules accept
+  (``setup.check_password``); it
   ends the agent's other browser sessions (the one that changed it stays).
 - Agents are named by association and id (the API) or by association slug and e-mail (the CLI);
   another association's agent is unknown, as everywhere.
@@ -25,12 +26,14 @@ from wa_crm.domain.model.credentials import ApiToken
 from wa_crm.domain.model.errors import (
     InvalidCredentials,
     InvalidInput,
+    LastAdmin,
     UnknownAgent,
     UnknownAssociation,
     UnknownToken,
 )
 from wa_crm.domain.model.people import Agent
-from wa_crm.domain.usecases.access.setup import MIN_PASSWORD_LENGTH, hash_token
+from wa_crm.domain.usecases.access.setup import check_password, hash_token
+from wa_crm.domain.usecases.access.team import is_last_active_admin
 from wa_crm.ports.system import Clock, IdGenerator, PasswordHasher
 from wa_crm.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -120,14 +123,18 @@ class AgentAccess:
 
     async def disable(
         self, association_id: str, agent_id: str, by_agent_id: str | None = None
-    ) -> Result[Agent, InvalidInput | UnknownAgent]:
-        """``by_agent_id``: the admin who asks (None: an operator, from the CLI)."""
+    ) -> Result[Agent, InvalidInput | UnknownAgent | LastAdmin]:
+        """``by_agent_id``: the admin who asks (None: an operator, from the CLI). The last
+        active admin stays (``team``)."""
         if agent_id == by_agent_id:
             return Failure(InvalidInput("an admin cannot disable themselves"))
         async with self.uow_factory() as uow:
+            await uow.associations.lock(association_id)
             agent = await _agent(uow, association_id, agent_id)
             if agent is None:
                 return Failure(UnknownAgent("no such agent"))
+            if await is_last_active_admin(uow, agent):
+                return Failure(LastAdmin("the association needs at least one active admin"))
             agent = agent.disabled(self.clock.now())
             await uow.agents.update(agent)
             await uow.agents.end_sessions(agent.id)
@@ -161,10 +168,9 @@ class ChangePassword:
     passwords: PasswordHasher
 
     async def __call__(self, change: PasswordChange) -> Result[Agent, InvalidInput | UnknownAgent]:
-        if len(change.new_password) < MIN_PASSWORD_LENGTH:
-            return Failure(
-                InvalidInput(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-            )
+        match check_password(change.new_password):
+            case Failure(weak):
+                return Failure(weak)
         async with self.uow_factory() as uow:
             agent = await _agent(uow, change.association_id, change.agent_id)
         if agent is None:

@@ -14,6 +14,7 @@ from wa_crm.domain.model.errors import (
     InvalidInput,
     SessionTaken,
     UnknownAssociation,
+    WeakPassword,
 )
 from wa_crm.domain.model.people import Agent, AgentRole
 from wa_crm.domain.usecases.admin.session_ownership import session_claimed_elsewhere, session_taken
@@ -24,6 +25,47 @@ from wa_crm.ports.system import Clock, IdGenerator, PasswordHasher
 from wa_crm.ports.unit_of_work import DuplicateKey, UnitOfWorkFactory
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+MAX_EMAIL_LENGTH = 254
+MAX_AGENT_NAME_LENGTH = 100
+
+
+def check_password(password: str) -> Result[str, WeakPassword]:
+    """The password rules, the same for every way a password is set."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return Failure(
+            WeakPassword(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return Failure(WeakPassword(f"the password has more than {MAX_PASSWORD_LENGTH} characters"))
+    return Success(password)
+
+
+def check_email(raw: str) -> Result[str, InvalidInput]:
+    """Lowercase, trimmed; agents are found by it, case-insensitively."""
+    email = raw.strip().lower()
+    if (
+        "@" not in email
+        or email.startswith("@")
+        or email.endswith("@")
+        or len(email) > MAX_EMAIL_LENGTH
+        or any(char.isspace() for char in email)
+    ):
+        return Failure(InvalidInput(f"{raw[:60]!r} is not an e-mail address"))
+    return Success(email)
+
+
+def check_role(raw: str) -> Result[AgentRole, InvalidInput]:
+    if raw not in {role.value for role in AgentRole}:
+        return Failure(InvalidInput(f"role {raw[:20]!r} is not one of agent, admin"))
+    return Success(AgentRole(raw))
+
+
+def check_agent_name(raw: str) -> Result[str, InvalidInput]:
+    name = " ".join(raw.split())
+    if len(name) > MAX_AGENT_NAME_LENGTH:
+        return Failure(InvalidInput(f"a name has at most {MAX_AGENT_NAME_LENGTH} characters"))
+    return Success(name)
 
 
 def hash_token(token: str) -> str:
@@ -110,15 +152,17 @@ class CreateAgent:
     async def __call__(
         self, command: NewAgent
     ) -> Result[Agent, InvalidInput | UnknownAssociation | AlreadyExists]:
-        email = command.email.strip().lower()
-        if "@" not in email or email.startswith("@") or email.endswith("@"):
-            return Failure(InvalidInput(f"{command.email!r} is not an e-mail address"))
-        if command.role not in {role.value for role in AgentRole}:
-            return Failure(InvalidInput(f"role {command.role!r} is not one of agent, admin"))
-        if len(command.password) < MIN_PASSWORD_LENGTH:
-            return Failure(
-                InvalidInput(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-            )
+        match check_email(command.email):
+            case Failure(bad_email):
+                return Failure(bad_email)
+            case Success(email):
+                pass
+        match check_role(command.role):
+            case Failure(bad_role):
+                return Failure(bad_role)
+        match check_password(command.password):
+            case Failure(weak):
+                return Failure(weak)
         password_hash = await self.passwords.hash(command.password)
         async with self.uow_factory() as uow:
             association = await uow.associations.get_by_slug(command.association_slug)

@@ -40,6 +40,7 @@ from wa_crm.domain.model.message import Author, Direction, Media, Message, Messa
 from wa_crm.domain.usecases.inbound.contacts import connection_of
 from wa_crm.domain.usecases.inbound.media import MediaLimits
 from wa_crm.domain.usecases.inbox.assignment import request_pass
+from wa_crm.domain.usecases.inbox.label_catalog import catalogue
 from wa_crm.domain.usecases.inbox.satisfaction import ask_for_rating
 from wa_crm.domain.usecases.inbox.snooze import schedule_wake
 from wa_crm.domain.usecases.outbound.outbound import Outgoing, queue_outbound
@@ -116,13 +117,18 @@ class AgentActions:
     async def label(
         self, request: AgentRequest, labels: Sequence[str]
     ) -> Result[Conversation, DomainError]:
-        """Replace the conversation's labels (normalized, see ``model/labels``)."""
+        """Replace the conversation's labels (normalized, see ``model/labels``); the catalog
+        gets those it lacks (``label_catalog.catalogue``)."""
         match normalize_labels(labels):
             case Failure(error):
                 return Failure(error)
             case Success(normalized):
                 pass
-        return await self._change(request, lambda c: _set_labels(c, normalized))
+        return await self._change(
+            request,
+            lambda c: _set_labels(c, normalized),
+            then=lambda uow, c: catalogue(uow, request.association_id, normalized, self.clock),
+        )
 
     async def snooze(
         self, request: AgentRequest, until: datetime | None
