@@ -62,11 +62,11 @@ _KIB, _MIB = 1024, 1024 * 1024
 
 
 def format_size(size: int, locale: Locale) -> str:
-    """``23 MB``, ``1,5 MB`` (pt-BR) or ``1.5 MB`` (English), ``800 KB``, ``12 B``: binary
+    """``23 MB``, ``1,5 MB`` (pt-BR) or ``1.5 MB`` (English), ``800 kB``, ``12 B``: binary
     units as the inbox shows them (one decimal under 10, none above)."""
     if size < _KIB:
         return f"{size} B"
-    value, unit = (size / _MIB, "MB") if size >= _MIB else (size / _KIB, "KB")
+    value, unit = (size / _MIB, "MB") if size >= _MIB else (size / _KIB, "kB")
     shown = f"{value:.1f}" if value < 10 else f"{value:.0f}"
     shown = shown.removesuffix(".0")
     if locale is Locale.PT_BR:
