@@ -11,17 +11,20 @@ The ports are grouped by the screen or use that reads them; ``Queries`` bundles 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from wa_crm.domain.model.audit import AuditEntry
 from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import Channel, Conversation, ConversationStatus
 from wa_crm.domain.model.imports import Import
+from wa_crm.domain.model.inbox_search import SearchMatch
 from wa_crm.domain.model.jobs import Job
 from wa_crm.domain.model.label_catalog import LabelUsage
 from wa_crm.domain.model.message import Message
+from wa_crm.domain.model.message_preview import LastMessage
 from wa_crm.domain.model.people import Contact
 from wa_crm.domain.model.statistics import (
     AgentFigures,
@@ -34,9 +37,35 @@ from wa_crm.domain.model.statistics import (
 )
 
 
+class InboxSort(StrEnum):
+    NEWEST = "newest"
+    """Newest activity first (the last message, else the creation)."""
+    WAITING = "waiting"
+    """Waiting longest first (``Conversation.waiting_since``), then those not waiting, newest
+    activity first."""
+
+
+@dataclass(frozen=True)
+class InboxCursor:
+    """Where the previous page of the inbox list ended."""
+
+    at: datetime
+    """The last conversation's sort key: its ``waiting_since`` when ``waiting``, else its
+    activity."""
+    id: str
+    waiting: bool = False
+    """Sort ``waiting``: the page ended among the waiting conversations."""
+
+    @classmethod
+    def after(cls, conversation: Conversation, sort: InboxSort) -> InboxCursor:
+        if sort is InboxSort.WAITING and conversation.waiting_since is not None:
+            return cls(conversation.waiting_since, conversation.id, waiting=True)
+        return cls(conversation.last_message_at or conversation.created_at, conversation.id)
+
+
 @dataclass(frozen=True)
 class ConversationQuery:
-    """A page of the inbox list: newest activity first (last message, else creation)."""
+    """A page of the inbox list, in ``sort`` order; every filter set must hold (AND)."""
 
     statuses: tuple[ConversationStatus, ...] = ()
     """Empty: every status."""
@@ -44,15 +73,21 @@ class ConversationQuery:
     assignee_id: str | None = None
     unassigned: bool = False
     text: str = ""
-    """Matches the contact's name or phone number (case-insensitive)."""
+    """The search (``inbox_search.InboxSearch``): the contact's or patient's name, the phone,
+    or words of a message; "" finds everything."""
     label: str | None = None
     """Only conversations with this (normalized) label."""
     snoozed: bool | None = False
     """False: conversations not snoozed (the default lists); True: only snoozed ones; None: both."""
     urgent: bool | None = None
     """True: only urgent ones (pinned above the inbox list); False: the others; None: both."""
-    after: tuple[datetime, str] | None = None
-    """The cursor: (activity, id) of the last conversation of the previous page."""
+    since: datetime | None = None
+    """Activity (the last message, else the creation) at or after this time."""
+    until: datetime | None = None
+    """Activity before this time."""
+    sort: InboxSort = InboxSort.NEWEST
+    after: InboxCursor | None = None
+    """The cursor: ``InboxCursor.after`` the last conversation of the previous page."""
     limit: int = 50
 
 
@@ -67,14 +102,44 @@ class InboxPage:
     """The association's conversations per status, every status present (zeros included)."""
     mine: dict[str, int]
     """The same, of the conversations assigned to the agent who asks."""
+    unassigned: int = 0
+    """The association's conversations the Unassigned tab lists: pending or human, nobody
+    assigned, not snoozed."""
+    last_messages: dict[str, LastMessage] = field(default_factory=dict)
+    """The last message of those conversations that have one, by conversation id."""
+    matches: dict[str, SearchMatch] = field(default_factory=dict)
+    """With a search: the message each conversation found by its words was found by (the
+    latest matching one), by conversation id; conversations found by name or phone are absent."""
+
+
+@dataclass(frozen=True)
+class ContactHistory:
+    """A page of one contact's conversations, newest first (by creation)."""
+
+    contact: Contact
+    conversations: Sequence[Conversation]
+    last_messages: dict[str, LastMessage]
+    """As in ``InboxPage``."""
 
 
 class InboxQueries(Protocol):
-    """The agents' inbox: the conversation list with its counts, and the canned replies."""
+    """The agents' inbox: the conversation list with its counts, a contact's conversations,
+    and the canned replies."""
 
     async def page(
         self, association_id: str, query: ConversationQuery, agent_id: str
     ) -> InboxPage: ...
+    async def contact_history(
+        self,
+        association_id: str,
+        contact_id: str,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> ContactHistory | None:
+        """None for a contact the association does not have; ``after``: (creation, id) of the
+        last conversation of the previous page."""
+        ...
+
     async def canned_replies(
         self, association_id: str, text: str, limit: int
     ) -> Sequence[CannedReply]:

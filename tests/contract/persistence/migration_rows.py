@@ -111,6 +111,7 @@ def rows(cipher: SecretCipher) -> dict[str, list[dict[str, Any]]]:
                 "full_name": "Maria Souza",
                 "status": "active",
                 "profile": {"diagnosis": "epilepsy"},
+                "search_name": "maria souza",
             }
         ],
         "patient_phones": [
@@ -146,6 +147,8 @@ def rows(cipher: SecretCipher) -> dict[str, list[dict[str, Any]]]:
                 "created_at": T,
                 "opted_out_at": later,
                 "opt_out_source": "keyword",
+                "search_name": "maria",
+                "search_phone": "5511987654321",
             }
         ],
         "conversations": [
@@ -172,6 +175,7 @@ def rows(cipher: SecretCipher) -> dict[str, list[dict[str, Any]]]:
                 "rated_at": later,
                 "snoozed_until": T + timedelta(days=1),
                 "previous_conversation_id": None,
+                "waiting_since": None,
             }
         ],
         "messages": [
@@ -211,6 +215,15 @@ def rows(cipher: SecretCipher) -> dict[str, list[dict[str, Any]]]:
                 "created_at": later,
                 "send_started_at": later,
             },
+        ],
+        "message_terms": [
+            {
+                "id": 1,
+                "message_id": MESSAGE_OUT,
+                "association_id": ASSOCIATION,
+                "conversation_id": CONVERSATION,
+                "terms": "receb",
+            }
         ],
         "message_reactions": [
             {

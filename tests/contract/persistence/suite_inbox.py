@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from wa_crm.domain.model.conversation import Channel, ConversationStatus
-from wa_crm.ports.queries import ConversationQuery, Queries
+from wa_crm.ports.queries import ConversationQuery, InboxCursor, InboxSort, Queries
 
 from .base import PersistenceContract, UowFactory
 from .builders import a_contact, a_conversation, at
@@ -90,7 +90,7 @@ class InboxContract(PersistenceContract):
                 break
             seen += [c.id for c in page]
             last = page[-1]
-            cursor = (last.last_message_at or last.created_at, last.id)
+            cursor = InboxCursor.after(last, InboxSort.NEWEST)
         assert sorted(seen) == sorted(ids.values()) and len(seen) == len(set(seen))
 
     async def test_counts_per_status_include_zeros(

@@ -13,7 +13,7 @@ from wa_crm.domain.model.canned_reply import CannedReply
 from wa_crm.domain.model.conversation import ConversationStatus
 from wa_crm.domain.model.note import Note
 from wa_crm.domain.model.statistics import Satisfaction
-from wa_crm.ports.queries import ConversationQuery, Queries
+from wa_crm.ports.queries import ConversationQuery, InboxCursor, Queries
 from wa_crm.ports.unit_of_work import DuplicateKey
 
 from .base import PersistenceContract, UowFactory
@@ -173,7 +173,7 @@ class InboxToolsContract(PersistenceContract):
         assert await listed(label="urgente", snoozed=None) == ["snoozed", "both", "urgent"]
         assert await listed(label="receita", limit=1) == ["both"]
         assert await listed(label="urg") == []
-        assert await listed(label="urgente", after=(at(2), both)) == ["urgent"]
+        assert await listed(label="urgente", after=InboxCursor(at(2), both)) == ["urgent"]
 
     async def test_urgent_conversations_are_kept_and_listed_apart(
         self, uow_factory: UowFactory, queries: Queries
@@ -205,7 +205,7 @@ class InboxToolsContract(PersistenceContract):
         assert await listed(urgent=True) == ["emergency"]
         assert await listed(urgent=False) == ["newest", "newer", "calm"]
         assert await listed() == ["newest", "newer", "emergency", "calm"]
-        assert await listed(urgent=False, after=(at(3), newer)) == ["calm"]
+        assert await listed(urgent=False, after=InboxCursor(at(3), newer)) == ["calm"]
         assert await listed(urgent=False, limit=1) == ["newest"]
 
     async def test_statistics_count_labels_and_average_ratings_in_the_period(

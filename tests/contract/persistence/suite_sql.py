@@ -23,7 +23,7 @@ from wa_crm.adapters.sql import (
 )
 from wa_crm.adapters.sql.migrate import head_revision
 from wa_crm.adapters.sql.tables import (
-    KNOWLEDGE_SEARCH_OBJECTS,
+    SEARCH_OBJECTS,
     associations,
     metadata,
     pending_acks,
@@ -104,7 +104,7 @@ class SqlStorageContract:
     async def test_migrations_create_exactly_the_tables(self, engine: AsyncEngine) -> None:
         """Except the full-text objects the migrations make outside the metadata, which must
         all be there."""
-        outside = KNOWLEDGE_SEARCH_OBJECTS[engine.dialect.name]
+        outside = SEARCH_OBJECTS[engine.dialect.name]
         seen: set[str] = set()
 
         def known(name: str | None, _type: str, _parents: object) -> bool:

@@ -26,11 +26,11 @@ from wa_crm.adapters.sql.engine import read_only_engine
 from wa_crm.adapters.sql.knowledge_base import SqlKnowledgeBase
 from wa_crm.adapters.sql.migrate import MIGRATIONS, current_revision
 from wa_crm.adapters.sql.queries import sql_queries
-from wa_crm.adapters.sql.tables import KNOWLEDGE_SEARCH_OBJECTS, metadata
+from wa_crm.adapters.sql.tables import SEARCH_OBJECTS, metadata
 from wa_crm.domain.model.job_codec import command_of
 from wa_crm.domain.model.job_commands import Deliver
 from wa_crm.domain.model.waha_server import server_key
-from wa_crm.ports.queries import AuditQuery, Queries
+from wa_crm.ports.queries import AuditQuery, ConversationQuery, Queries
 from wa_crm.ports.system import SecretCipher
 
 from . import migration_rows as data
@@ -157,7 +157,7 @@ def _fill(connection: Connection, rows: Mapping[str, list[dict[str, Any]]]) -> d
     schema = MetaData()
     schema.reflect(connection)
     written = {}
-    search_objects = KNOWLEDGE_SEARCH_OBJECTS[connection.dialect.name]
+    search_objects = SEARCH_OBJECTS[connection.dialect.name]
     for table in schema.sorted_tables:
         if table.name == "alembic_version" or table.name in search_objects:
             continue  # the full-text index fills itself (migration 0010)
@@ -275,6 +275,19 @@ async def _patient(uow: SqlUnitOfWork, queries: Queries) -> None:
 async def _contact(uow: SqlUnitOfWork, queries: Queries) -> None:
     contact = await uow.contacts.get(data.ASSOCIATION, data.CONTACT)
     assert contact is not None and contact.fields == {"city": "Campinas"}
+    # The search columns: filled by 0013 for contacts and patients stored before it.
+    for search in ("MARIA", "souza", "98765-4321"):
+        assert await _found(queries, search) == [(data.CONVERSATION, None)], search
+
+
+async def _found(queries: Queries, text: str) -> list[tuple[str, str | None]]:
+    """What the inbox search finds, with the message it was found by."""
+    query = ConversationQuery(text=text, snoozed=None)
+    page = await queries.inbox.page(data.ASSOCIATION, query, data.AGENT)
+    matches = page.matches
+    return [
+        (c.id, matches[c.id].message_id if c.id in matches else None) for c in page.conversations
+    ]
 
 
 async def _conversation(uow: SqlUnitOfWork, queries: Queries) -> None:
@@ -289,6 +302,12 @@ async def _messages(uow: SqlUnitOfWork, queries: Queries) -> None:
     assert incoming.media.mimetype == "image/jpeg"
     outgoing = await uow.messages.get(data.ASSOCIATION, data.MESSAGE_OUT)
     assert outgoing is not None and outgoing.reply_to == data.MESSAGE_IN
+    # What messages say: indexed by 0013 for messages stored before it.
+    assert await _found(queries, "PRESCRIPTION") == [(data.CONVERSATION, data.MESSAGE_IN)]
+
+
+async def _message_terms(uow: SqlUnitOfWork, queries: Queries) -> None:
+    assert await _found(queries, "recebidos") == [(data.CONVERSATION, data.MESSAGE_OUT)]
 
 
 async def _reaction(uow: SqlUnitOfWork, queries: Queries) -> None:
@@ -407,6 +426,7 @@ _READERS: dict[str, Callable[[SqlUnitOfWork, Queries], Awaitable[None]]] = {
     "contacts": _contact,
     "conversations": _conversation,
     "messages": _messages,
+    "message_terms": _message_terms,
     "message_reactions": _reaction,
     "jobs": _job,
     "processed_events": _processed_event,

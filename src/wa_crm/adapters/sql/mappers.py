@@ -27,6 +27,7 @@ from wa_crm.domain.model.conversation import (
     HandoffReason,
 )
 from wa_crm.domain.model.credentials import ApiToken
+from wa_crm.domain.model.inbox_search import name_key, phone_key
 from wa_crm.domain.model.jobs import Job, JobStatus
 from wa_crm.domain.model.message import (
     Author,
@@ -166,6 +167,7 @@ def patient_values(patient: Patient) -> dict[str, Any]:
         "full_name": patient.full_name,
         "status": patient.status.value,
         "profile": patient.profile,
+        "search_name": name_key(patient.full_name),
     }
 
 
@@ -203,6 +205,8 @@ def contact_to_row(contact: Contact) -> dict[str, Any]:
         "created_at": contact.created_at,
         "opted_out_at": contact.opted_out_at,
         "opt_out_source": contact.opt_out_source,
+        "search_name": name_key(contact.display_name),
+        "search_phone": phone_key(contact.phone),
     }
 
 
@@ -253,6 +257,8 @@ def conversation_to_row(conversation: Conversation) -> dict[str, Any]:
         "snoozed_until": conversation.snoozed_until,
         "urgent": conversation.urgent,
         "sla_breached_at": conversation.sla_breached_at,
+        "waiting_since": conversation.waiting_since,
+        "previous_conversation_id": conversation.previous_conversation_id,
     }
 
 
@@ -287,6 +293,8 @@ def conversation_from_row(row: RowMapping) -> Conversation:
         snoozed_until=row["snoozed_until"],
         urgent=bool(row["urgent"]),
         sla_breached_at=row["sla_breached_at"],
+        waiting_since=row["waiting_since"],
+        previous_conversation_id=row["previous_conversation_id"],
     )
 
 

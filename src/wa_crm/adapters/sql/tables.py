@@ -56,6 +56,7 @@ SNOOZED = text("snoozed_until IS NOT NULL")
 # Urgent conversations (an emergency) are few and pinned atop the inbox list; the list's query
 # repeats this condition word for word so both databases read the partial index.
 URGENT = text("urgent = true")
+WAITING = text("waiting_since IS NOT NULL")
 
 associations = Table(
     "associations",
@@ -138,6 +139,8 @@ patients = Table(
     Column("full_name", String, nullable=False),
     Column("status", String, nullable=False),
     Column("profile", JSON, nullable=False),
+    # inbox_search.name_key(full_name): the inbox search finds a contact by their patient's name
+    Column("search_name", String, nullable=False, server_default=""),
 )
 
 patient_phones = Table(
@@ -183,6 +186,11 @@ contacts = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("opted_out_at", UtcDateTime),
     Column("opt_out_source", String),
+    # What the inbox search compares (``inbox_search``): name_key(display_name) and
+    # phone_key(phone), kept by the mapper. Read with LIKE '%…%' within one association: no
+    # index serves that, the association's contacts are scanned (issue 19 measures it).
+    Column("search_name", String, nullable=False, server_default=""),
+    Column("search_phone", String, nullable=False, server_default=""),
     UniqueConstraint("association_id", "wa_chat_id"),
     Index("ix_contacts_association_id_phone", "association_id", "phone"),
     Index("ix_contacts_association_id_lid", "association_id", "lid"),
@@ -216,6 +224,8 @@ conversations = Table(
     Column("sla_breached_at", UtcDateTime),
     # The contact's conversation before this one, when it was resolved (labels carried forward).
     Column("previous_conversation_id", String),
+    # Since when the contact waits for an answer (Conversation.waiting_since).
+    Column("waiting_since", UtcDateTime),
     # The inbox list (``queries/inbox``), newest activity first, with a status filter and
     # without: ``id`` breaks ties as the list does, so a page is read in index order and stops
     # after ``limit`` rows, whatever the table's size. The first also serves counts per status.
@@ -264,6 +274,16 @@ conversations = Table(
         "snoozed_until",
         sqlite_where=SNOOZED,
         postgresql_where=SNOOZED,
+    ),
+    # The inbox list sorted by waiting longest: the waiting conversations in index order (the
+    # others follow by the activity indexes above). A query repeats WAITING word for word.
+    Index(
+        "ix_conversations_waiting",
+        "association_id",
+        "waiting_since",
+        "id",
+        sqlite_where=WAITING,
+        postgresql_where=WAITING,
     ),
     # At most one open conversation per contact and channel, decided by the database.
     Index(
@@ -319,6 +339,29 @@ messages = Table(
         sqlite_where=FAILED_OUTBOUND,
         postgresql_where=FAILED_OUTBOUND,
     ),
+)
+
+# The inbox search's index of what messages say (``inbox_search.message_terms``, space-separated),
+# one row per message that says something, written with the message and when its text or
+# transcript changes, deleted with it (the foreign key's cascade: retention, erasure). The
+# full-text index over ``terms`` lives outside this metadata (``MESSAGE_FTS``/``SEARCH_OBJECTS``).
+message_terms = Table(
+    "message_terms",
+    metadata,
+    # An integer key, in the order messages are stored: SQLite's full-text table finds its rows
+    # by this rowid, and a search reads the latest matches first by it.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "message_id",
+        String,
+        ForeignKey("messages.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("association_id", String, nullable=False),
+    Column("conversation_id", String, nullable=False),
+    Column("terms", Text, nullable=False),
+    Index("ix_message_terms_conversation_id", "conversation_id"),
 )
 
 # The last reaction of each side of the chat to a message (WhatsApp keeps one per person, and
@@ -621,4 +664,17 @@ KNOWLEDGE_SEARCH_OBJECTS = {
 }
 """What migration 0010 makes outside this metadata, per dialect: SQLite's FTS5 table over the
 passages' terms (and the shadow tables FTS5 keeps), PostgreSQL's generated tsvector column of
-``knowledge_passages`` and its GIN index. Schema comparisons leave out exactly these names."""
+``knowledge_passages`` and its GIN index."""
+
+MESSAGE_FTS = "message_terms_fts"
+MESSAGE_TSVECTOR = "search_vector"
+_FTS_SHADOWS = ("data", "idx", "docsize", "config")
+SEARCH_OBJECTS = {
+    "sqlite": KNOWLEDGE_SEARCH_OBJECTS["sqlite"]
+    | {MESSAGE_FTS, *(f"{MESSAGE_FTS}_{shadow}" for shadow in _FTS_SHADOWS)},
+    "postgresql": KNOWLEDGE_SEARCH_OBJECTS["postgresql"]
+    | {MESSAGE_TSVECTOR, f"ix_message_terms_{MESSAGE_TSVECTOR}"},
+}
+"""Every full-text object the migrations make outside this metadata: the knowledge base's
+(0010) and the same for ``message_terms`` (0013). Schema comparisons leave out exactly these
+names."""

@@ -29,6 +29,7 @@ from wa_crm.domain.model.events import (
     HandedOff,
     SnoozeEnded,
 )
+from wa_crm.domain.model.message import Author
 from wa_crm.domain.model.satisfaction import RATING_WINDOW, RATINGS
 
 MAX_SNOOZE = timedelta(days=30)
@@ -133,6 +134,11 @@ class Conversation:
     """Set by an emergency handoff: the inbox lists urgent conversations first."""
     sla_breached_at: datetime | None = None
     """When the association's first-response target passed with no agent's answer."""
+    waiting_since: datetime | None = None
+    """When the contact's oldest message nobody answered yet was received: set by ``receive``,
+    cleared by an answer of the bot or an agent (``record_outbound``) and by ``resolve``."""
+    previous_conversation_id: str | None = None
+    """The contact's resolved conversation this one followed (its labels were carried over)."""
     pending_facts: list[Fact | _StateFact] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
@@ -151,8 +157,12 @@ class Conversation:
         at: datetime,
         bot_available: bool,
         unavailable_reason: HandoffReason = HandoffReason.BOT_DISABLED,
+        previous: Conversation | None = None,
     ) -> Conversation:
-        """A new conversation starts with the bot when it may speak, else waits for agents."""
+        """A new conversation starts with the bot when it may speak, else waits for agents.
+        After a resolved ``previous`` one of the contact, it carries that one's labels forward
+        and names it, so the agent sees what the contact talked about before."""
+        follows = previous if previous is not None and not previous.is_open else None
         conversation = cls(
             id=id,
             association_id=association_id,
@@ -162,6 +172,8 @@ class Conversation:
             status=ConversationStatus.BOT if bot_available else ConversationStatus.PENDING,
             created_at=at,
             handoff_reason=None if bot_available else unavailable_reason,
+            labels=follows.labels if follows else (),
+            previous_conversation_id=follows.id if follows else None,
         )
         conversation._raise_state(ConversationOpened)
         return conversation
@@ -187,12 +199,20 @@ class Conversation:
             return Failure(InvalidTransition(f"conversation {self.id} is {self.status}"))
         self.last_message_id, self.last_message_at = message_id, at
         self.unread_count += 1
+        if self.waiting_since is None:
+            self.waiting_since = at
         self.snoozed_until = None  # the contact wrote: it is back in the lists
         self._raise_state(ConversationChanged)
         return Success(None)
 
-    def record_outbound(self, message_id: str, at: datetime) -> None:
+    def record_outbound(
+        self, message_id: str, at: datetime, author: Author = Author.SYSTEM
+    ) -> None:
+        """A message to the contact; one of the bot or an agent answers them (the contact no
+        longer waits), where a system message (a transition, the emergency numbers) does not."""
         self.last_message_id, self.last_message_at = message_id, at
+        if author in (Author.BOT, Author.AGENT):
+            self.waiting_since = None
         self._raise_state(ConversationChanged)
 
     def mark_read(self) -> None:
@@ -275,6 +295,7 @@ class Conversation:
     def resolve(self, at: datetime) -> Result[None, InvalidTransition]:
         def close(_: None) -> None:
             self.resolved_at, self.snoozed_until, self.urgent = at, None, False
+            self.waiting_since = None  # nobody is expected to answer a resolved conversation
 
         return self._move(Trigger.RESOLVE).map(close)
 
@@ -383,6 +404,8 @@ class Conversation:
             "urgent": self.urgent,
             "sla_breached": self.sla_breached_at is not None,
             "sla_breached_at": _iso(self.sla_breached_at),
+            "waiting_since": _iso(self.waiting_since),
+            "previous_conversation_id": self.previous_conversation_id,
         }
 
     def _move(self, trigger: Trigger) -> Result[None, InvalidTransition]:

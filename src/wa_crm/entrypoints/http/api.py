@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from returns.pipeline import is_successful
 from starlette.datastructures import UploadFile
@@ -14,7 +11,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from wa_crm.domain.model.audit import AuditAction
-from wa_crm.domain.model.conversation import Channel, ConversationStatus
 from wa_crm.domain.usecases.inbound.reactions import reactions_view
 from wa_crm.domain.usecases.inbox.agent_actions import AgentRequest, OutgoingFileUpload
 from wa_crm.entrypoints.http.auth import Caller, agent_route, note_audit
@@ -22,75 +18,30 @@ from wa_crm.entrypoints.http.bodies import accepts_files
 from wa_crm.entrypoints.http.downloads import stored_file_response
 from wa_crm.entrypoints.http.errors import BadRequest, error_response
 from wa_crm.entrypoints.http.handlers import container_of, handles_bad_requests, respond
-from wa_crm.entrypoints.http.inbox_tools import label_filter, snoozed_filter, urgent_filter
+from wa_crm.entrypoints.http.inbox_list import conversation_query, encode_cursor, list_row
 from wa_crm.entrypoints.http.json_input import json_body, require_storable
 from wa_crm.entrypoints.http.mount import mount_path
-from wa_crm.entrypoints.http.query_values import moment, page_limit, query_time
+from wa_crm.entrypoints.http.query_values import page_limit, query_time
 from wa_crm.entrypoints.http.views import (
     contact_summary,
     conversation_view,
     message_view,
     patient_view,
 )
-from wa_crm.ports.queries import ConversationQuery
+from wa_crm.ports.queries import InboxCursor
 
 MAX_MESSAGE_ID_LENGTH = 200  # WhatsApp's serialized ids are under 100 characters
 PREFIX = "/api/associations/{slug}"
 
 
-def encode_cursor(activity: datetime, conversation_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{activity.isoformat()}|{conversation_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        activity, conversation_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
-        raise BadRequest("cursor is not one this API gave out") from error
-    require_storable("cursor", conversation_id)
-    return moment(activity, "cursor"), conversation_id
-
-
-def _query(request: Request, caller: Caller) -> ConversationQuery:
-    params = request.query_params
-    statuses: list[ConversationStatus] = []
-    for name in filter(None, params.get("status", "").split(",")):
-        try:
-            statuses.append(ConversationStatus(name))
-        except ValueError as error:
-            raise BadRequest(
-                f"status {name!r} is not one of bot, pending, human, resolved"
-            ) from error
-    channel = params.get("channel") or None
-    if channel is not None and channel not in {c.value for c in Channel}:
-        raise BadRequest(f"channel {channel!r} is not one of whatsapp, web")
-    assignee = params.get("assignee") or None
-    return ConversationQuery(
-        statuses=tuple(statuses),
-        channel=Channel(channel) if channel else None,
-        assignee_id=caller.agent.id
-        if assignee == "me"
-        else None
-        if assignee == "none"
-        else assignee,
-        unassigned=assignee == "none",
-        text=params.get("q", "")[:100],
-        label=label_filter(params),
-        snoozed=snoozed_filter(params),
-        urgent=urgent_filter(params),
-        after=decode_cursor(params["cursor"]) if params.get("cursor") else None,
-        limit=page_limit(request),
-    )
-
-
 @agent_route(audit=AuditAction.CONVERSATION_LISTED)
 @handles_bad_requests
 async def list_conversations(request: Request, caller: Caller) -> Response:
-    """Conversations, newest activity first; filters status, channel, assignee (me, none or an
-    agent id), q (contact name or phone), label, snoozed (false by default, true or any),
-    urgent (true, false or any, the default);
-    cursor pagination."""
-    query = _query(request, caller)
+    """Conversations, newest activity first (`sort=waiting`: waiting longest first); filters
+    status, channel, assignee (me, none or an agent id), q (a name, a phone or words said in a
+    message), label, snoozed (false by default, true or any), urgent (true, false or any, the
+    default), since and until (days or times, over the last activity); cursor pagination."""
+    query = conversation_query(request, caller)
     inbox = container_of(request).queries().inbox
     listed = await inbox.page(caller.association_id, query, caller.agent.id)
     page, contacts, mine = listed.conversations, listed.contacts, listed.mine
@@ -98,12 +49,22 @@ async def list_conversations(request: Request, caller: Caller) -> Response:
     last = page[-1] if len(page) == query.limit else None
     return JSONResponse(
         {
-            "items": [conversation_view(c, contacts.get(c.contact_id)) for c in page],
-            "next_cursor": encode_cursor(last.last_message_at or last.created_at, last.id)
-            if last
-            else None,
+            "items": [
+                list_row(
+                    c,
+                    contacts.get(c.contact_id),
+                    listed.last_messages.get(c.id),
+                    listed.matches.get(c.id),
+                )
+                for c in page
+            ],
+            "next_cursor": encode_cursor(InboxCursor.after(last, query.sort)) if last else None,
             # Mine: what I hold, including what automatic assignment routed to me (pending).
-            "counts": {**listed.counts, "mine": mine["human"] + mine["pending"]},
+            "counts": {
+                **listed.counts,
+                "mine": mine["human"] + mine["pending"],
+                "unassigned": listed.unassigned,
+            },
         }
     )
 

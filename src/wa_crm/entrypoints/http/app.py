@@ -21,6 +21,7 @@ from wa_crm.entrypoints.http import (
     admin,
     api,
     assist,
+    contact_conversations,
     health,
     imports,
     inbox_tools,

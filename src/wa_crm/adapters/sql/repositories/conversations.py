@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from wa_crm.adapters.sql import mappers
 from wa_crm.adapters.sql.execution import execute, per_dialect, upsert_insert
-from wa_crm.adapters.sql.repositories import message_deletion
+from wa_crm.adapters.sql.repositories import message_deletion, message_terms
 from wa_crm.adapters.sql.tables import (
     conversations,
     handoffs,
@@ -72,7 +72,7 @@ _UNANSWERED_SINCE = (
     .scalar_subquery()
 )
 _WAITING = (
-    select(conversations, _UNANSWERED_SINCE.label("waiting_since"))
+    select(conversations, _UNANSWERED_SINCE.label("unanswered_since"))
     .where(
         conversations.c.association_id == bindparam("association_id"),
         conversations.c.status == ConversationStatus.PENDING.value,
@@ -83,8 +83,8 @@ _WAITING = (
 )
 _AWAITING_ANSWER = (
     select(_WAITING)
-    .where(_WAITING.c.waiting_since <= bindparam("since", type_=UtcDateTime))
-    .order_by(_WAITING.c.waiting_since, _WAITING.c.id)
+    .where(_WAITING.c.unanswered_since <= bindparam("since", type_=UtcDateTime))
+    .order_by(_WAITING.c.unanswered_since, _WAITING.c.id)
     .limit(bindparam("limit", type_=Integer))
 )
 
@@ -196,7 +196,8 @@ class SqlConversationRepository:
         parameters = {"association_id": association_id, "since": since, "limit": limit}
         result = await execute(self._connection, _AWAITING_ANSWER, parameters)
         return [
-            (mappers.conversation_from_row(row), row["waiting_since"]) for row in result.mappings()
+            (mappers.conversation_from_row(row), row["unanswered_since"])
+            for row in result.mappings()
         ]
 
     async def _all(self, statement: Select[Any], parameters: dict[str, Any]) -> list[Conversation]:
@@ -211,6 +212,7 @@ class SqlMessageRepository:
 
     async def add(self, message: Message) -> None:
         await execute(self._connection, _ADD_MESSAGE, mappers.message_to_row(message))
+        await message_terms.index_new(self._connection, message)
         self._facts.take_added(message)
 
     async def add_if_absent(self, message: Message) -> bool:
@@ -218,12 +220,14 @@ class SqlMessageRepository:
         result = await execute(self._connection, statement, mappers.message_to_row(message))
         added = result.first() is not None
         if added:
+            await message_terms.index_new(self._connection, message)
             self._facts.take_added(message)
         return added
 
     async def update(self, message: Message) -> None:
         row = mappers.message_to_row(message) | {"key_id": message.id}
         await execute(self._connection, _UPDATE_MESSAGE, row)
+        await message_terms.index_changed(self._connection, message)
         self._facts.take_from(message)
 
     async def get(self, association_id: str, message_id: str) -> Message | None:

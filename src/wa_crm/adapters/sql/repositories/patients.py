@@ -66,7 +66,7 @@ def _upsert(dialect: str, table: Table, columns: Sequence[str]) -> Executable:
 
 @per_dialect
 def _upsert_patient(dialect: str) -> Executable:
-    return _upsert(dialect, patients, ["full_name", "status", "profile"])
+    return _upsert(dialect, patients, ["full_name", "status", "profile", "search_name"])
 
 
 @per_dialect

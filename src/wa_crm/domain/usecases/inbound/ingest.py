@@ -227,7 +227,7 @@ class _Ingestion:
         if message.media is not None and message.media.url:
             await self._schedule_media_fetch(message)
         if event.from_me:
-            conversation.record_outbound(message.id, message.created_at)
+            conversation.record_outbound(message.id, message.created_at, message.author)
             conversation.take_over_from_phone()  # only a bot conversation changes hands
             conversation.answered_by_agent()
             await self.uow.handoffs.mark_answered(conversation.id, message.created_at)
@@ -305,6 +305,7 @@ class _Ingestion:
         )
         if conversation is not None:
             return conversation
+        earlier = await self.uow.conversations.list_for_contact(association.id, contact.id)
         conversation = Conversation.open(
             id=self.ids.new_id(),
             association_id=association.id,
@@ -316,6 +317,7 @@ class _Ingestion:
             unavailable_reason=HandoffReason.OUTSIDE_BUSINESS_HOURS
             if association.bot.enabled
             else HandoffReason.BOT_DISABLED,
+            previous=next((c for c in earlier if c.channel is Channel.WHATSAPP), None),
         )
         await self.uow.conversations.add(conversation)
         if conversation.handoff_reason is not None:

@@ -71,7 +71,7 @@ async def queue_outbound(
         created_at=now,
     )
     await uow.messages.add(message)
-    conversation.record_outbound(message.id, now)
+    conversation.record_outbound(message.id, now, outgoing.author)
     if outgoing.author is Author.AGENT:
         conversation.answered_by_agent()
         await uow.handoffs.mark_answered(conversation.id, now)
