@@ -99,7 +99,12 @@ async def test_the_inbox_and_admin_pages_work_under_a_prefix(
 
     async with sized_page(chromium, "desktop") as page:
         requested: list[str] = []
+        missing: list[str] = []
         page.on("request", lambda request: requested.append(request.url))
+        page.on(
+            "response",
+            lambda response: missing.append(response.url) if response.status == 404 else None,
+        )
         await sign_in_as(page, base, "/dashboard/e2e/inbox", ADMIN)
 
         await page.click("#tab-all")
@@ -129,6 +134,7 @@ async def test_the_inbox_and_admin_pages_work_under_a_prefix(
         await page.click("#logout")
         await expect(page).to_have_url(f"{base}/login")
         await expect(page.locator("#login-form")).to_have_attribute("action", f"{PREFIX}/login")
+        assert missing == [], missing
 
     outside = [
         url
