@@ -76,6 +76,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             Route("/login", login, methods=["POST"]),
             Route("/logout", logout, methods=["POST"]),
             *api.routes,
+            *contact_conversations.routes,
             *reactions.routes,
             *inbox_tools.routes,
             *labels.routes,
