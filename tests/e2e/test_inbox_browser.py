@@ -336,7 +336,7 @@ async def test_the_inbox_speaks_the_associations_language(page: Any, service: Se
     await sign_in(page, service)  # the association's locale: pt-BR
     await expect(page.locator("#tab-pending")).to_contain_text("Aguardando")
     await expect(page.locator("#search")).to_have_attribute(
-        "placeholder", "Buscar nome ou telefone"
+        "placeholder", "Buscar nome, telefone ou mensagem"
     )
     await service.patient_writes(LIA, "Oi", push_name="Lia")
     await row(page, "Lia").click()

@@ -146,6 +146,8 @@ async def test_the_list_search_filters_history_and_bulk_actions(
         await service.patient_writes(LIA, "Vocês abrem no sábado?")
         await expect(lia.locator(".conv-preview")).to_have_text("Vocês abrem no sábado?")
         await expect(lia.locator(".unread-badge")).to_have_text("2")
+        await service.patient_sends_voice_note(LIA, b"OggS\x00\x02" + b"voz" * 40)
+        await expect(lia.locator(".conv-preview")).to_have_text("🎤 Áudio")
         await page.select_option("#sort", "newest")
 
         # The search: "joao" finds João; a word inside a message finds it, and marks it.
@@ -219,6 +221,7 @@ async def test_the_list_search_filters_history_and_bulk_actions(
             rows = page.locator("#conversation-list .conv")
             await expect(rows).to_have_count(3)
             await expect(page.locator("#active-filters .filter-chip")).to_have_count(1)
+            await expect(_row(page, ids["lia"]).locator(".conv-preview")).to_have_text("🎤 Áudio")
             await assert_fits_window(page)
             await page.click("#filters-toggle")
             await expect(page.locator("#filters-panel")).to_be_visible()
