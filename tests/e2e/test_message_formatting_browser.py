@@ -86,6 +86,38 @@ async def _conversation(service: Service) -> str:
     return str(conversation)
 
 
+# WhatsApp's rules, as the formatter renders them (serialized for the comparison only)
+RULES = {
+    "*a * b*": "*a * b*",
+    "2*3*4 e snake_case_name": "2*3*4 e snake_case_name",
+    "*_ambos_*": "<strong><em>ambos</em></strong>",
+    "*linha\noutra*": "*linha\noutra*",
+    "* espaço*": "* espaço*",
+    "*sem fim": "*sem fim",
+    "```\ncódigo *x*\n```": '<code class="wa-code wa-code-block">código *x*</code>',
+    "use `npm i`": 'use <code class="wa-code">npm i</code>',
+    "(https://a.org/x_y)": '(<a href="https://a.org/x_y" target="_blank" rel="noopener noreferrer">'
+    "https://a.org/x_y</a>)",
+    "data:text/html,x ftp://a.org javascript:alert(1)": (
+        "data:text/html,x ftp://a.org javascript:alert(1)"
+    ),
+    "&lt;b&gt; <b>x</b>": "&amp;lt;b&amp;gt; &lt;b&gt;x&lt;/b&gt;",
+}
+_RENDER = """async (cases) => {
+  const entry = document.querySelector('script[type="module"]').src;
+  const { formatWhatsApp } = await import(entry.replace(/main\\.js$/, "whatsapp_format.js"));
+  return Object.fromEntries(Object.keys(cases).map((text) => {
+    const box = document.createElement("div");
+    box.append(...formatWhatsApp(text));
+    return [text, box.innerHTML];
+  }));
+}"""
+
+
+async def _check_rules(page: Any) -> None:
+    assert await page.evaluate(_RENDER, RULES) == RULES
+
+
 async def _check_messages(page: Any) -> None:
     from playwright.async_api import expect
 
@@ -180,5 +212,7 @@ async def test_messages_show_as_on_whatsapp_at_three_sizes(chromium: Any, servic
             )
             await expect(page.locator("#conv-view")).to_be_visible()
             await _check_messages(page)
+            if screen == "desktop":
+                await _check_rules(page)
             await _check_composer(page, screen)
             assert posted == [], "nothing was sent from an empty composer"
