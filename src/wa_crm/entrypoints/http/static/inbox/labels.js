@@ -2,7 +2,7 @@
 // filter, and the tags under a row's name (snooze, rating, labels).
 import { applyUpdate } from "./actions.js";
 import { openConversationData } from "./conversation.js";
-import { filterByLabel } from "./filters.js";
+import { filterByLabel, labelChip } from "./filters.js";
 import { icon } from "./helpers.js";
 import { ratingNode } from "./rating.js";
 import { shortSnooze, snoozeFormat } from "./snooze.js";
@@ -12,16 +12,12 @@ import { $, api, h, t } from "./wacrm.js";
 
 const MAX_LABELS = 10;
 
-function labelHue(label) {
-  let hash = 0;
-  for (const ch of label) hash = (hash * 31 + ch.codePointAt(0)) | 0;
-  return String(Math.abs(hash) % 360);
-}
-
-/** A label's chip; each label keeps its colour everywhere. */
+/** A label's chip in the colour an admin gave it in the catalog (GET labels), as on the rows. */
 function chip(label, className, ...children) {
-  const el = h("span", { class: className, data: { label } }, ...children);
-  el.style.setProperty("--hue", labelHue(label));
+  const el = labelChip(label);
+  el.className = `${className} label-chip`;
+  el.dataset.label = label;
+  el.replaceChildren(...children);
   return el;
 }
 
