@@ -1,0 +1,13 @@
+"""The inbox query contract against PostgreSQL (tsvector), this session's database."""
+
+from __future__ import annotations
+
+import pytest
+from tests.contract.persistence.test_postgres import PostgresAdapter
+
+from .suite import InboxSearchContract
+
+pytestmark = pytest.mark.postgres
+
+
+class TestPostgresInboxSearch(PostgresAdapter, InboxSearchContract): ...

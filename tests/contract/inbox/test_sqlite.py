@@ -1,0 +1,10 @@
+"""The inbox query contract against SQLite (FTS5), a fresh migrated file per test."""
+
+from __future__ import annotations
+
+from tests.contract.persistence.test_sqlite import SqliteAdapter
+
+from .suite import InboxSearchContract
+
+
+class TestSqliteInboxSearch(SqliteAdapter, InboxSearchContract): ...
