@@ -188,7 +188,7 @@ async def test_an_admin_sets_the_association_up_in_the_settings_pages(
         await page.get_by_role("button", name="Salvar alterações").click()
         refused = page.locator("#max_open_per_agent-error")
         await expect(refused).to_be_visible()
-        await expect(refused).not_to_be_empty()
+        await expect(refused).to_contain_text("Máximo de conversas abertas por atendente")
         await expect(limit).to_have_attribute("aria-invalid", "true")
         await expect(page.locator('[data-field="max_open_per_agent"]')).to_have_class(
             re.compile("has-error")

@@ -356,12 +356,14 @@ async def test_bot_settings_round_trip_and_validation(world: World) -> None:
     assert changed.status_code == 200, changed.text
     again = (await world.http.get(world.api("bot"), headers=world.admin)).json()
     assert again["greeting_lead"] == "Olá!" and again["max_bot_turns"] == 4
-    assert again["business_hours"] == hours
+    assert again["business_hours"] == {**hours, "holidays": []}  # none unless given
     assert again["transition_message"] == bot["transition_message"]
 
     for body, words in (
         ({"provider": "skynet"}, "provider must be one of"),
         ({"business_hours": {**hours, "timezone": "Mars/Base"}}, "not an IANA zone"),
+        ({"business_hours": {**hours, "holidays": ["2026-02-30"]}}, "business_hours"),
+        ({"business_hours": {**hours, "holidays": ["2026-12-25"] * 101}}, "100 holidays"),
         ({"max_bot_turns": "many"}, "max_bot_turns"),
         ({"lead_questions": [{"field": "", "question": "?"}]}, "lead_questions"),
         ({"mood": "cheerful"}, "unknown fields: mood"),

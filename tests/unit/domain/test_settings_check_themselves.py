@@ -13,6 +13,7 @@ from wa_crm.domain.model.association import (
     BotSettings,
     BusinessHours,
     BusinessWindow,
+    LeadQuestion,
     PrivacySettings,
     WhatsAppChanges,
     WhatsAppSettings,
@@ -40,7 +41,8 @@ def test_every_problem_is_named_once_in_the_order_found() -> None:
         InvalidInput(
             "provider must be one of openai, rules; max_bot_turns must be from 1 to 100; "
             "business_hours weekdays go from 0 (Monday) to 6 (Sunday); "
-            "business_hours windows must open before they close"
+            "business_hours windows must open before they close",
+            field="provider",
         )
     )
 
@@ -50,14 +52,16 @@ def test_privacy_and_assignment_name_their_bounds() -> None:
     assert privacy.validated() == Failure(
         InvalidInput(
             "opt_in_keywords need at least one keyword, and no empty one; "
-            "retention_days must be from 1 to 3650, or null to keep all"
+            "retention_days must be from 1 to 3650, or null to keep all",
+            field="opt_in_keywords",
         )
     )
     assignment = AssignmentSettings(max_open_per_agent=501, offline_reassign_minutes=0)
     assert assignment.validated() == Failure(
         InvalidInput(
             "max_open_per_agent must be from 1 to 500; "
-            "offline_reassign_minutes must be from 1 to 10080, or null (never)"
+            "offline_reassign_minutes must be from 1 to 10080, or null (never)",
+            field="max_open_per_agent",
         )
     )
 
@@ -85,15 +89,40 @@ def test_the_first_broken_whatsapp_rule_is_named_and_a_new_session_forgets_the_p
 def test_conversations_end_and_wait_within_bounds() -> None:
     for hours in (0.5, 721.0):
         assert BotSettings(inactivity_close_hours=hours).validated(PROVIDERS) == Failure(
-            InvalidInput("inactivity_close_hours must be from 1 to 720")
+            InvalidInput(
+                "inactivity_close_hours must be from 1 to 720", field="inactivity_close_hours"
+            )
         )
     assert BotSettings(closing_message="x" * 4097).validated(PROVIDERS) == Failure(
-        InvalidInput("closing_message is at most 4096 characters")
+        InvalidInput("closing_message is at most 4096 characters", field="closing_message")
     )
     for minutes in (0, 1441):
         assert AssignmentSettings(first_response_minutes=minutes).validated() == Failure(
-            InvalidInput("first_response_minutes must be from 1 to 1440, or null (no target)")
+            InvalidInput(
+                "first_response_minutes must be from 1 to 1440, or null (no target)",
+                field="first_response_minutes",
+            )
         )
     for fine in (1, 1440, None):
         settings = AssignmentSettings(first_response_minutes=fine)
         assert settings.validated() == Success(settings)
+
+
+def test_a_refusal_names_the_field_of_its_first_problem() -> None:
+    """The browser marks that field and says what is wrong with it."""
+    match AssignmentSettings(max_open_per_agent=0).validated():
+        case Failure(InvalidInput(field=field)):
+            assert field == "max_open_per_agent"
+        case other:
+            raise AssertionError(other)
+    hours = BusinessHours("Mars/Olympus", ())
+    match BotSettings(business_hours=hours).validated({"rules"}):
+        case Failure(InvalidInput(field=field)):
+            assert field == "business_hours"
+        case other:
+            raise AssertionError(other)
+    match BotSettings(lead_questions=(LeadQuestion("city", " "),)).validated({"rules"}):
+        case Failure(InvalidInput(field=field)):
+            assert field is None  # "every lead question needs its text" names no field first
+        case other:
+            raise AssertionError(other)

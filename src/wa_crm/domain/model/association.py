@@ -62,9 +62,14 @@ def validate_slug(slug: str) -> Result[str, InvalidSlug]:
 
 
 def _refused_or(settings: Settings, problems: list[str]) -> Result[Settings, InvalidInput]:
-    """The settings, or one ``InvalidInput`` naming every problem once, in the order found."""
+    """The settings, or one ``InvalidInput`` naming every problem once, in the order found.
+    Problems start with the field they are about when there is one ("max_bot_turns must…",
+    "business_hours.timezone…"): the first one's is the error's ``field``."""
     if problems:
-        return Failure(InvalidInput("; ".join(dict.fromkeys(problems))))
+        first = re.match(r"[a-z_]+", problems[0])
+        named = first.group(0) if first else None
+        about = named if named in getattr(settings, "__dataclass_fields__", {}) else None
+        return Failure(InvalidInput("; ".join(dict.fromkeys(problems)), field=about))
     return Success(settings)
 
 

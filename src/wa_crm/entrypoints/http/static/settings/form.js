@@ -183,17 +183,11 @@ export async function settingsForm({ sources, custom = {} }) {
     }
   };
 
-  /** The field a refusal is about: the server's ``field``, else the one its message starts
-   * with (messages name the field first), among those just sent. */
-  const fieldOf = (error, sent) => {
-    const named = (error.field || "").split(".")[0];
-    if (named in fields) return named;
-    const first = /^([a-z_]+)/.exec(error.message || "")?.[1];
-    return sent.includes(first) ? first : null;
-  };
-
-  const refuse = (error, sent) => {
-    const name = error instanceof Error && error.status === 422 ? fieldOf(error, sent) : null;
+  /** A refusal shows next to the field the server names (``business_hours.timezone``: the
+   * business hours), else above the Save button. */
+  const refuse = (error) => {
+    const named = error.status === 422 ? (error.field || "").split(".")[0] : "";
+    const name = named in fields ? named : null;
     const box = $("settings-error");
     if (!name) {
       box.textContent = errorText(error);
@@ -229,7 +223,7 @@ export async function settingsForm({ sources, custom = {} }) {
         try {
           saved[source.path] = await api("PUT", source.path, found);
         } catch (error) {
-          refuse(error, Object.keys(found));
+          refuse(error);
           status("");
           return;
         }
