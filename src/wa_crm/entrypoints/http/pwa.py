@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from wa_crm.entrypoints.http.mount import mount_path
 from wa_crm.entrypoints.http.pages import (
     ASSET_VERSION,
     SECURITY_HEADERS,
@@ -23,7 +24,6 @@ from wa_crm.entrypoints.http.pages import (
     TEMPLATES_DIR,
     VERSIONED_STATIC,
     _render,
-    mount_path,
     pick_locale,
 )
 from wa_crm.entrypoints.http.strings import DEFAULT_LOCALE, STRINGS
