@@ -58,10 +58,6 @@ function renderBar() {
   $("bulk-select-all").disabled = running;
 }
 
-function reason(error) {
-  return errorText(error);
-}
-
 /**
  * Run ``call`` for each picked conversation, in the list's order, one at a time.
  * @param {(conversation: import("./state.js").Conversation) => Promise<object | null>} call
@@ -88,10 +84,10 @@ async function run(call) {
   running = false;
   const names = failed.slice(0, MAX_NAMES)
     .map(({ id }) => contactName(state.conversations.get(id)?.contact)).join(", ");
-  const summary = [counted("bulk_done", ids.length - failed.length)];
+  const summary = failed.length < ids.length ? [counted("bulk_done", ids.length - failed.length)] : [];
   if (failed.length) {
     summary.push(t("bulk_failed", {
-      names: failed.length > MAX_NAMES ? `${names}…` : names, reason: reason(failed[0].error),
+      names: failed.length > MAX_NAMES ? `${names}…` : names, reason: errorText(failed[0].error),
     }));
   }
   status.textContent = summary.join(" ");

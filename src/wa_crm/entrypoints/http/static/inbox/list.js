@@ -21,9 +21,9 @@ const plural = new Intl.PluralRules(boot.locale);
 
 const rows = new Map(); // conversation id -> <li>
 
-/** ``key_one``/``key_other`` by the count, with ``{n}`` filled in. */
+/** ``key_one``/``key_other`` by the count (``key_none`` for 0, when there is one), ``{n}`` filled in. */
 export function counted(key, n, vars) {
-  const form = plural.select(n);
+  const form = n === 0 && T[`${key}_none`] ? "none" : plural.select(n);
   return t(T[`${key}_${form}`] ? `${key}_${form}` : `${key}_other`, { n: String(n), ...vars });
 }
 
