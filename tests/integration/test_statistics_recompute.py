@@ -27,6 +27,7 @@ from wa_crm.domain.model.statistics import (
     AnsweredConversations,
     DailyMessages,
     FirstResponse,
+    Resolution,
     Statistics,
 )
 from wa_crm.domain.usecases.monitoring.statistics import ComputeStatistics, StatisticsRequest
@@ -108,6 +109,19 @@ def recompute(history: HistoryChunk, association_id: str, tz: str) -> Statistics
         if h["association_id"] == association_id and start <= h["at"] < end
     ]
     waits = [(h["answered_at"] - h["at"]).total_seconds() for h in handoffs if h["answered_at"]]
+    first_handoffs: dict[str, datetime] = {}
+    for h in history.handoffs:
+        if h["association_id"] == association_id:
+            known = first_handoffs.get(h["conversation_id"], h["at"])
+            first_handoffs[h["conversation_id"]] = min(known, h["at"])
+    resolution_times = sorted(
+        (c["resolved_at"] - first_handoffs.get(c["id"], c["created_at"])).total_seconds()
+        for c in history.conversations
+        if c["association_id"] == association_id
+        and c["resolved_at"] is not None
+        and start <= c["resolved_at"] < end
+        and (c["assignee_id"] is not None or c["id"] in first_handoffs)
+    )
     return Statistics(
         first_day=FIRST_DAY,
         last_day=LAST_DAY,
@@ -122,6 +136,14 @@ def recompute(history: HistoryChunk, association_id: str, tz: str) -> Statistics
         ),
         delivery_failures=sum(
             1 for m in messages if m["direction"] == "out" and m["status"] == "failed"
+        ),
+        resolution=Resolution(
+            resolved=len(resolution_times),
+            median_seconds=statistics.median(resolution_times) if resolution_times else None,
+            # nearest rank: the ceil(90% of n)th
+            p90_seconds=resolution_times[-(-len(resolution_times) * 9 // 10) - 1]
+            if resolution_times
+            else None,
         ),
     )
 
@@ -147,7 +169,12 @@ async def history(engine: AsyncEngine) -> HistoryChunk:
 
 
 def without_median(figures: Statistics) -> Statistics:
-    return replace(figures, first_response=replace(figures.first_response, median_seconds=None))
+    """Without the durations, which SQLite keeps to the millisecond."""
+    return replace(
+        figures,
+        first_response=replace(figures.first_response, median_seconds=None),
+        resolution=replace(figures.resolution, median_seconds=None, p90_seconds=None),
+    )
 
 
 @pytest.fixture
@@ -171,6 +198,12 @@ async def test_statistics_match_a_recomputation_from_the_rows(
         # SQLite's julianday keeps milliseconds.
         median = expected.first_response.median_seconds
         assert computed.first_response.median_seconds == pytest.approx(median, abs=1e-3)
+        resolution = expected.resolution
+        assert computed.resolution.median_seconds == pytest.approx(
+            resolution.median_seconds, abs=1e-3
+        )
+        assert computed.resolution.p90_seconds == pytest.approx(resolution.p90_seconds, abs=1e-3)
+        assert resolution.resolved > 100 and computed.by_agent == ()
         # The history exercises every figure.
         assert sum(day.inbound + day.outbound for day in expected.messages_by_day) > 10_000
         assert expected.answered.by_bot_only > 0 and expected.answered.by_humans > 0
