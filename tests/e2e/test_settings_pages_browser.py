@@ -29,6 +29,7 @@ from tests.e2e.screens import (
     TIMEOUT_MS,
     Login,
     assert_fits_window,
+    assert_in_view,
     screenshot,
     sign_in_as,
     sized_page,
@@ -222,6 +223,7 @@ async def test_an_admin_sets_the_association_up_in_the_settings_pages(
             for path in PAGES:
                 await page.goto(url(service, path))
                 await expect(page.locator(".settings-nav [aria-current=page]")).to_be_visible()
+                await assert_in_view(page, ".settings-nav [aria-current=page]")
                 if path != "settings/whatsapp":
                     await expect(page.locator("#settings-form")).to_be_visible()
                 await assert_fits_window(page)

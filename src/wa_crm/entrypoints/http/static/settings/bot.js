@@ -82,10 +82,10 @@ function hoursControl(field) {
       });
       return h("tr", { data: { weekday } },
         h("th", { scope: "row", text: day }),
-        h("td", {},
+        h("td", {}, h("div", { class: "day-windows" },
           items.length ? h("ul", { class: "windows" }, items)
             : h("span", { class: "muted closed", text: T.bot_closed }),
-          add));
+          add)));
     }));
   };
 
