@@ -34,6 +34,7 @@ MARIA = "5511999998888@c.us"
 LABELS = "/dashboard/e2e/settings/labels"
 CANNED = "/dashboard/e2e/settings/canned-replies"
 RED = COLOURS[1]
+HOURS = "{first_name}, atendemos das 8h às 18h, de segunda a sexta."
 
 
 @pytest.fixture
@@ -176,7 +177,7 @@ async def test_an_admin_manages_labels_and_canned_replies_on_every_screen(
             await page.goto(f"{service.service_url}{CANNED}")
             await page.click("#canned-new")
             await page.fill("#canned-shortcut", "horario")
-            await page.fill("#canned-text", "{first_name}, atendemos das 8h às 18h, de segunda a sexta.")
+            await page.fill("#canned-text", HOURS)
             await expect(page.locator("#canned-preview")).to_contain_text("Maria, atendemos")
             await assert_fits_window(page)
             if screen == "phone":
