@@ -253,6 +253,7 @@ async def test_the_list_search_filters_history_and_bulk_actions(
     context = await chromium.new_context(viewport={"width": 1024, "height": 768}, locale="pt-BR")
     page = await context.new_page()
     await sign_in_as(page, service.service_url, f"{INBOX}?status=resolved", ANA)
+    await expect(page.locator("#conversation-list .conv")).to_have_count(3)
     await page.click("#select-mode")
     await page.click("#bulk-select-all")
     await expect(page.locator("#bulk-count")).to_have_text("3 selecionadas")

@@ -29,7 +29,7 @@ export const isPicked = (id) => picked.has(id);
 export function togglePicked(id) {
   if (running) return;
   if (!picked.delete(id)) picked.add(id);
-  renderBar();
+  showPicked();
 }
 
 function shownIds() {
@@ -43,14 +43,15 @@ function setMode(value) {
   $("bulk-bar").hidden = !on;
   $("bulk-status").textContent = "";
   renderList();
-  renderBar();
   if (on) document.querySelector("#conversation-list .conv")?.focus();
   else $("select-mode").focus();
 }
 
-function renderBar() {
+/** The bar: how many are picked (of those still listed), and what can be done now. */
+export function showPicked() {
   if (!on) return;
-  for (const id of picked) if (!state.conversations.has(id)) picked.delete(id);
+  const shown = new Set(shownIds());
+  for (const id of picked) if (!shown.has(id)) picked.delete(id); // left the list meanwhile
   $("bulk-count").textContent = counted("bulk_count", picked.size);
   for (const button of $("bulk-bar").querySelectorAll(".bulk-action")) {
     button.disabled = running || picked.size === 0;
@@ -64,11 +65,10 @@ function renderBar() {
  *   the conversation as it is after, or null when nothing needed doing
  */
 async function run(call) {
-  const order = shownIds();
-  const ids = [...picked].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const ids = shownIds().filter((id) => picked.has(id));
   const failed = [];
   running = true;
-  renderBar();
+  showPicked();
   const status = $("bulk-status");
   for (const [done, id] of ids.entries()) {
     status.textContent = t("bulk_progress", { done: String(done + 1), total: String(ids.length) });
@@ -95,7 +95,7 @@ async function run(call) {
   refreshCounts();
   await loadList();
   if (!failed.length) setMode(false);
-  else renderBar();
+  else showPicked();
 }
 
 function path(conversation, action) {
@@ -147,7 +147,6 @@ export function wireBulk() {
   $("bulk-select-all").addEventListener("click", () => {
     for (const id of shownIds()) picked.add(id);
     renderList();
-    renderBar();
   });
   $("bulk-resolve").addEventListener("click", () => resolveAll().catch(showError));
   assignMenu = menu($("bulk-assign"), $("bulk-assign-menu"), openAssignMenu);

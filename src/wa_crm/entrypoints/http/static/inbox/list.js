@@ -3,7 +3,7 @@
 // move, add or drop. Urgent conversations (an emergency) are loaded apart and pinned above the
 // paged list until they are resolved. The search and filters are filters.js's (kept in the
 // address), picking rows for bulk actions is bulk.js's.
-import { isPicked, picking, togglePicked } from "./bulk.js";
+import { isPicked, picking, showPicked, togglePicked } from "./bulk.js";
 import { openConversation } from "./conversation.js";
 import {
   activity, avatarColour, contactName, debounce, formatPhone, initials, listTime, reasonLabel,
@@ -328,6 +328,7 @@ export function renderList() {
   empty.textContent = conflict ? T.filters_conflict
     : filters.q ? t("no_matches", { q: filters.q }) : T.no_conversations;
   $("list-more").hidden = !state.nextCursor;
+  showPicked();
 }
 
 /** Apply a conversation snapshot from an event to the list: update, insert, move or drop. */
