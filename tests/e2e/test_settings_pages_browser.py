@@ -176,6 +176,12 @@ async def test_an_admin_sets_the_association_up_in_the_settings_pages(
         await expect(saturday.get_by_label("Abertura — sábado")).to_have_value("08:30")
         await expect(page.locator("#holiday-list")).to_contain_text("25 de dezembro de 2026")
         await screenshot(page, "settings-bot-desktop.png")
+        emergency = page.get_by_label("Emergência", exact=True)
+        await emergency.fill("Ligue para alguém.")
+        emergency_field = page.locator('[data-field="emergency_message"]')
+        await emergency_field.get_by_role("button", name="Restaurar o texto padrão").click()
+        await expect(emergency).to_have_value(re.compile(r"SAMU: 192.*CVV.*188"))
+        await expect(page.locator("#settings-status")).to_have_text("")
         await page.get_by_role("button", name="Salvar alterações").click()
         await expect(page.locator("#settings-status")).to_have_text(
             "Nada mudou: não há o que salvar."
