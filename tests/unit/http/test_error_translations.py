@@ -55,7 +55,13 @@ def _text(node: ast.AST) -> str | None:
 
 def _name(call: ast.Call) -> str:
     func = call.func
-    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return (
+        func.id
+        if isinstance(func, ast.Name)
+        else func.attr
+        if isinstance(func, ast.Attribute)
+        else ""
+    )
 
 
 def error_codes() -> set[str]:
@@ -95,9 +101,12 @@ def error_fields() -> set[str]:
                         fields.add(value)
                 name = _name(node)
                 position = _FIELD_ARGUMENT.get(name)
-                if position is not None and len(node.args) > position:
-                    if value := _text(node.args[position]):
-                        fields.add(_field(value))
+                if (
+                    position is not None
+                    and len(node.args) > position
+                    and (value := _text(node.args[position]))
+                ):
+                    fields.add(_field(value))
                 if name == "only_fields":
                     fields |= {value for arg in node.args[1:] if (value := _text(arg))}
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple | ast.List):

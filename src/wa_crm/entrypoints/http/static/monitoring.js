@@ -9,8 +9,8 @@
 "use strict";
 
 (() => {
-  const { boot, T, $, t, h, s, api, errorText, busy, toast, formatTime, formatPhone, statusLabel,
-    statusSentence, listen } = window.WaCrm;
+  const { boot, T, $, t, h, s, api, errorText, fieldLabel, busy, toast, formatTime, formatPhone,
+    statusLabel, statusSentence, listen } = window.WaCrm;
   const { duration, count, average, percent, csvButton } = window.WaCrmReports;
   const TONES = { WORKING: "ok", STARTING: "warn", SCAN_QR_CODE: "warn", FAILED: "error" };
   const CHART_HEIGHT = 240;
@@ -221,7 +221,7 @@
     const alerts = await api("GET", "/alerts?limit=20");
     $("alerts").replaceChildren(...alerts.items.map((alert) => h("li", { class: `alert alert-${alert.kind}` },
       h("span", { class: "alert-kind", text: T[`alert_${alert.kind}`] || alert.kind }),
-      h("span", { class: "alert-message", text: alert.message }),
+      h("span", { class: "alert-message", text: T[`alert_says_${alert.kind}`] || alert.message }),
       h("time", { class: "muted", datetime: alert.at, text: formatTime(alert.at) }))));
     $("alerts-empty").hidden = alerts.items.length > 0;
   }
@@ -297,13 +297,16 @@
     return h("span", { title: item.target_type === "association" ? null : item.target_id, text });
   }
 
-  /** {"fields": ["a", "b"], "message_ids": [...]} -> "fields: a, b · messages: 2". */
+  /** {"fields": ["greeting_lead"], "message_ids": [...]} -> "Campos: Saudação para novos
+   * contatos · Mensagens: 2", each key by its ``audit_detail_`` string. */
   function auditDetails(details) {
     return Object.entries(details || {}).map(([key, value]) => {
-      if (key.endsWith("_ids") && Array.isArray(value)) {
-        return `${key.slice(0, -4).replace(/_/g, " ")}s: ${count(value.length)}`;
-      }
-      return `${key.replace(/_/g, " ")}: ${Array.isArray(value) ? value.join(", ") : value}`;
+      const label = T[`audit_detail_${key}`] || fieldLabel(key);
+      const shown = key.endsWith("_ids") && Array.isArray(value) ? count(value.length)
+        : key === "fields" && Array.isArray(value) ? value.map(fieldLabel).join(", ")
+          : Array.isArray(value) ? value.join(", ")
+            : typeof value === "number" ? count(value) : String(value);
+      return t("audit_detail", { label, value: shown });
     }).join(" · ");
   }
 
