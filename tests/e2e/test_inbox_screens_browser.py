@@ -167,6 +167,12 @@ async def _phone(chromium: Any, service: Service, conversation_id: str) -> None:
         await expect(lists).to_be_hidden()
         await _conversation_fits(page, "phone")
         await screenshot(page, "inbox-phone-conversation.png")
+        for button, menu in (("#btn-assign", "#assign-menu"), ("#btn-snooze", "#snooze-menu")):
+            await page.click(button)  # the header's menus open as wide as the screen
+            await expect(page.locator(menu)).to_be_visible()
+            await assert_fits_window(page)
+            await page.click(button)
+            await expect(page.locator(menu)).to_be_hidden()
         await page.click("#btn-contact")
         await expect(contact).to_be_visible()
         await expect(conversation).to_be_hidden()
