@@ -1,8 +1,8 @@
 """Issue 18's "done when", in a real browser (headless Chromium through Playwright) on a desktop:
 an admin sets the association up in the browser only, and a new agent uses what the admin made.
 
-The admin (Ada) creates an agent (Bia, with a password she types), a canned reply, a label in a
-colour, and changes the assistant's greeting for new contacts on the Equipe, Respostas prontas,
+The admin (Ada) creates an agent (Bia, with a password she types), resets Ana's password (a
+generated one, shown once) and makes her an admin, creates a canned reply, a label in a colour, and changes the assistant's greeting for new contacts on the Equipe, Respostas prontas,
 Etiquetas and Assistente pages. A patient then writes through the WAHA simulator and gets the new
 greeting; asks for a person; Bia signs in (another browser context), opens the conversation,
 inserts the canned reply from the composer's "/" menu (its placeholders filled) and sends it, and
@@ -68,6 +68,20 @@ async def admin_sets_up(page: Any, service: Service) -> None:
     await expect(page.locator("#team-secret")).to_be_hidden()
     await assert_fits_window(page)
     await screenshot(page, "team-desktop.png")
+
+    # Ana forgot her password: a generated one, shown once; and she becomes an admin.
+    ana = page.locator(".team-member", has_text="ana@e2e.org")
+    await ana.get_by_role("button", name="Redefinir senha").click()
+    await ana.get_by_role("button", name="Redefinir", exact=True).click()
+    await expect(page.locator("#team-secret-title")).to_have_text("Senha de Ana")
+    generated = await page.locator("#team-secret-value").text_content()
+    assert generated and len(generated) >= 16
+    await page.get_by_role("button", name="Pronto").click()
+    await expect(page.locator("#team-secret")).to_be_hidden()
+    await ana.get_by_role("button", name="Tornar administrador").click()
+    await expect(ana.locator(".member-role")).to_have_text("Administrador")
+    login = {"association": "e2e", "email": "ana@e2e.org", "password": generated}
+    assert (await service.http.post(f"{service.service_url}/login", json=login)).is_success
 
     # Respostas prontas: /pedido, its preview filled for a sample contact and Ada.
     await page.locator(".settings-nav").get_by_role("link", name="Respostas prontas").click()
