@@ -107,8 +107,6 @@ def conversation_query(request: Request, caller: Caller) -> ConversationQuery:
     if sort not in _SORTS:
         raise BadRequest("sort must be newest or waiting", field="sort", reason="not_allowed")
     assignee = params.get("assignee") or None
-    text = params.get("q", "")[:MAX_SEARCH_CHARS]
-    require_storable("q", text)
     since, until = period_bound(request, "since", caller), period_bound(request, "until", caller)
     return ConversationQuery(
         statuses=_statuses(params.get("status", "")),
@@ -119,7 +117,7 @@ def conversation_query(request: Request, caller: Caller) -> ConversationQuery:
         if assignee == "none"
         else assignee,
         unassigned=assignee == "none",
-        text=text,
+        text=params.get("q", "")[:MAX_SEARCH_CHARS],
         label=label_filter(params),
         snoozed=snoozed_filter(params),
         urgent=urgent_filter(params),

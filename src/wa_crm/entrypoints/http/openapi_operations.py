@@ -25,6 +25,7 @@ from wa_crm.entrypoints.http.openapi_shapes import (
     BOT_CHANGE,
     BOT_SETTINGS_SCHEMA,
     CONNECTION_CHECK,
+    CONTACT_CONVERSATIONS,
     CONTACT_DETAILS,
     CONVERSATION,
     CONVERSATION_PAGE,
@@ -171,10 +172,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             Query("status", STRING, "comma-separated: bot, pending, human, resolved"),
             Query("channel", one_of(Channel)),
             Query("assignee", STRING, "me, none or an agent id"),
-            Query("q", STRING, "contact name or phone"),
+            Query("q", STRING, "a contact's or patient's name, a phone, or words of a message"),
             Query("label", STRING),
             Query("snoozed", choice("false", "true", "any")),
             Query("urgent", choice("any", "true", "false"), "true: the pinned emergencies"),
+            Query(
+                "since", STRING, "last activity from: a day (in the association's zone) or a time"
+            ),
+            Query("until", STRING, "last activity before: a day or a time"),
+            Query("sort", choice("newest", "waiting"), "waiting: waiting longest first"),
             Query("cursor", STRING, "next_cursor of the previous page"),
             LIMIT,
         ),
@@ -225,6 +231,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         CONVERSATION, body={JSON: request({"until": nullable(TIME)}, required=("until",))}
     ),
     ("GET", f"{PREFIX}/contacts/{{id}}"): answers(CONTACT_DETAILS),
+    ("GET", f"{PREFIX}/contacts/{{id}}/conversations"): answers(
+        CONTACT_CONVERSATIONS,
+        query=(Query("cursor", STRING, "next_cursor of the previous page"), LIMIT),
+    ),
     ("GET", f"{PREFIX}/contacts/{{id}}/export"): Operation(answer={"application/zip": BINARY}),
     ("POST", f"{PREFIX}/contacts/{{id}}/erase"): answers(
         ERASURE, body={JSON: request({"confirm_name": STRING}, required=("confirm_name",))}

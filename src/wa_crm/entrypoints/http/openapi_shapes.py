@@ -156,6 +156,8 @@ COMPONENTS: dict[str, Schema] = {
             "type": one_of(MessageType),
             "body": nullable(STRING),
             "media": nullable(
+            "waiting_since": nullable(TIME),
+            "previous_conversation_id": nullable(STRING),
                 answer(
                     {
                         "url": nullable(STRING),
@@ -260,7 +262,7 @@ MESSAGE = ref("Message")
 SESSION = ref("Session")
 
 CONVERSATION_PAGE = items_of(
-    CONVERSATION,
+    CONVERSATION_ROW,
     next_cursor=nullable(STRING),
     counts={"type": "object", "additionalProperties": INTEGER},
 )
@@ -276,11 +278,36 @@ IMPORT = answer(
     {
         "id": STRING,
         "kind": choice("patients", "orders"),
+# A row of the inbox list and of a contact's conversations: the conversation with its last
+# message and, for a search that found it by a message's words, that message.
+CONVERSATION_ROW = {
+    "allOf": [
+        CONVERSATION,
+        answer(
+            {
+                "last_message": nullable(
+                    answer(
+                        {
+                            "id": STRING,
+                            "author": one_of(Author),
+                            "author_name": nullable(STRING),
+                            "type": one_of(MessageType),
+                            "preview": STRING,
+                            "at": TIME,
+                        }
+                    )
+                ),
+                "match": nullable(answer({"message_id": STRING, "preview": STRING, "at": TIME})),
+            }
+        ),
+    ]
+}
         "status": choice("queued", "running", "done", "failed"),
         "rows_done": INTEGER,
         "imported": INTEGER,
         "bad_rows": INTEGER,
         "errors": array(answer({"line": INTEGER, "reason": STRING})),
+CONTACT_CONVERSATIONS = items_of(CONVERSATION_ROW, next_cursor=nullable(STRING))
         "error": nullable(STRING),
         "created_by": STRING,
         "created_at": TIME,
