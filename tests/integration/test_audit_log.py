@@ -836,8 +836,10 @@ async def test_the_log_filters_by_period_and_actor_and_pages_back(world: World) 
         "actor": world.admin_id,
         "actor_name": "Ada",
         "action": "contact.viewed",
+        "read": True,
         "target_type": "contact",
         "target_id": "contact-7",
+        "target_name": None,  # no such contact
         "at": "2020-05-04T19:00:00+00:00",
         "details": {},
     }
