@@ -458,3 +458,4 @@ ASSIGNMENT_CHANGE = _change_of(_ASSIGNMENT)
 BOT_SETTINGS_SCHEMA = ref("BotSettings")
 PRIVACY_SETTINGS_SCHEMA = ref("PrivacySettings")
 ASSIGNMENT_SETTINGS_SCHEMA = ref("AssignmentSettings")
+            "read": BOOLEAN,
