@@ -442,6 +442,7 @@ AUDIT_PAGE = items_of(
             "actor": STRING,
             "actor_name": nullable(STRING),
             "action": one_of(AuditAction),
+            "read": BOOLEAN,
             "target_type": STRING,
             "target_id": nullable(STRING),
             "target_name": nullable(STRING),
@@ -458,4 +459,3 @@ ASSIGNMENT_CHANGE = _change_of(_ASSIGNMENT)
 BOT_SETTINGS_SCHEMA = ref("BotSettings")
 PRIVACY_SETTINGS_SCHEMA = ref("PrivacySettings")
 ASSIGNMENT_SETTINGS_SCHEMA = ref("AssignmentSettings")
-            "read": BOOLEAN,
