@@ -139,6 +139,8 @@ COMPONENTS: dict[str, Schema] = {
             "urgent": BOOLEAN,
             "sla_breached": BOOLEAN,
             "sla_breached_at": nullable(TIME),
+            "waiting_since": nullable(TIME),
+            "previous_conversation_id": nullable(STRING),
             "contact": nullable(ref("Contact")),
             "contact_opted_out": BOOLEAN,
         },
@@ -156,8 +158,6 @@ COMPONENTS: dict[str, Schema] = {
             "type": one_of(MessageType),
             "body": nullable(STRING),
             "media": nullable(
-            "waiting_since": nullable(TIME),
-            "previous_conversation_id": nullable(STRING),
                 answer(
                     {
                         "url": nullable(STRING),
@@ -261,23 +261,6 @@ CONVERSATION = ref("Conversation")
 MESSAGE = ref("Message")
 SESSION = ref("Session")
 
-CONVERSATION_PAGE = items_of(
-    CONVERSATION_ROW,
-    next_cursor=nullable(STRING),
-    counts={"type": "object", "additionalProperties": INTEGER},
-)
-MESSAGE_PAGE = items_of(MESSAGE, next_before=nullable(TIME))
-CONTACT_DETAILS = answer(
-    {
-        "contact": ref("Contact"),
-        "patient": nullable(ref("Patient")),
-        "conversations": array(CONVERSATION),
-    }
-)
-IMPORT = answer(
-    {
-        "id": STRING,
-        "kind": choice("patients", "orders"),
 # A row of the inbox list and of a contact's conversations: the conversation with its last
 # message and, for a search that found it by a message's words, that message.
 CONVERSATION_ROW = {
@@ -302,12 +285,29 @@ CONVERSATION_ROW = {
         ),
     ]
 }
+CONVERSATION_PAGE = items_of(
+    CONVERSATION_ROW,
+    next_cursor=nullable(STRING),
+    counts={"type": "object", "additionalProperties": INTEGER},
+)
+CONTACT_CONVERSATIONS = items_of(CONVERSATION_ROW, next_cursor=nullable(STRING))
+MESSAGE_PAGE = items_of(MESSAGE, next_before=nullable(TIME))
+CONTACT_DETAILS = answer(
+    {
+        "contact": ref("Contact"),
+        "patient": nullable(ref("Patient")),
+        "conversations": array(CONVERSATION),
+    }
+)
+IMPORT = answer(
+    {
+        "id": STRING,
+        "kind": choice("patients", "orders"),
         "status": choice("queued", "running", "done", "failed"),
         "rows_done": INTEGER,
         "imported": INTEGER,
         "bad_rows": INTEGER,
         "errors": array(answer({"line": INTEGER, "reason": STRING})),
-CONTACT_CONVERSATIONS = items_of(CONVERSATION_ROW, next_cursor=nullable(STRING))
         "error": nullable(STRING),
         "created_by": STRING,
         "created_at": TIME,
