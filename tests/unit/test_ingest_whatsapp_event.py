@@ -313,6 +313,7 @@ async def test_a_resolved_conversation_is_followed_by_a_new_one(ingest: Ingestio
     async def resolve(uow: UnitOfWork) -> None:
         conversation = await uow.conversations.get(ASSOCIATION_ID, old.id)
         assert conversation is not None
+        conversation.set_labels(("receita", "urgente"))
         assert isinstance(conversation.resolve(ingest.clock.now()), Success)
         await uow.conversations.update(conversation)
 
@@ -326,6 +327,9 @@ async def test_a_resolved_conversation_is_followed_by_a_new_one(ingest: Ingestio
     assert (resolved.id, resolved.status) == (old.id, ConversationStatus.RESOLVED)
     assert new.status is ConversationStatus.BOT
     assert new.contact_id == resolved.contact_id
+    # The contact's labels carried forward, and the agent sees the conversation before.
+    assert (new.labels, new.previous_conversation_id) == (("receita", "urgente"), old.id)
+    assert (resolved.waiting_since, new.waiting_since) == (None, ingest.clock.now())
     assert ingest.message(first.external_id).conversation_id == resolved.id
     assert ingest.message(second.external_id).conversation_id == new.id
     assert len(ingest.contacts()) == 1
@@ -523,6 +527,7 @@ async def test_a_message_typed_on_the_phone_takes_the_conversation_from_the_bot(
     assert conversation.status is ConversationStatus.HUMAN
     assert conversation.last_message_id == stored.id
     assert conversation.unread_count == 1  # our message is not unread
+    assert conversation.waiting_since is None  # answered from the phone
     assert ingest.jobs(BotTurn.kind) == [bot_turn]  # not pushed back
     assert ingest.contact().display_name == "Maria"
 
