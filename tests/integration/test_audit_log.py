@@ -367,6 +367,12 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         Call("contacts/{id}", target_id="no-such-contact"),
         Call("contacts/{id}"),
     ),
+    ("GET", "contacts/{id}/conversations"): Scenario(
+        AuditAction.CONVERSATION_LISTED,
+        "contact",
+        Call("contacts/{id}/conversations", target_id="no-such-contact"),
+        Call("contacts/{id}/conversations", params={"limit": "5"}),
+    ),
     ("GET", "media/{id}"): Scenario(
         AuditAction.MEDIA_VIEWED,
         "message",
