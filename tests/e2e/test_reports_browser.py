@@ -38,7 +38,7 @@ PT, EN = STRINGS["pt-BR"], STRINGS["en"]
 
 @pytest.fixture
 async def service(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Service]:
-    """Ada (admin), Ana (agent) and Bia (agent) of e2e; Bia answered and resolved Maria's
+    """Ada (admin), Ana, Bia and "=Zé Caldas" (agents) of e2e; Bia answered and resolved Maria's
     conversation two hours ago (90 s to answer, 30 min to resolve, rated 4); Ana listed the
     conversations twelve times."""
     async with running_service(sqlite_url, tmp_path / "media") as running:
@@ -46,6 +46,8 @@ async def service(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Service]:
         (await container.create_agent()(NewAgent("e2e", ADA.email, "Ada", "admin", ADA.password)))
         bia = NewAgent("e2e", "bia@e2e.org", "Bia Souza", "agent", "agent-password")
         bia_id = (await container.create_agent()(bia)).unwrap().id
+        formula = NewAgent("e2e", "ze@e2e.org", "=Zé Caldas", "agent", "agent-password")
+        (await container.create_agent()(formula)).unwrap()  # a formula, and an accent
         await _history(running, bia_id)
         record = container.record_audit()
         association_id = running.association.id
@@ -166,6 +168,7 @@ async def test_reports_at_three_sizes_with_csv_and_grouped_audit(
                     PT["csv_seconds"].replace("{column}", PT["agent_col_first_response"]),
                 ]
                 assert "Bia Souza;1;90;1.800;4;1;1" in rows, rows
+                assert "'=Zé Caldas;0;;;;0;0" in rows, rows  # text, not a formula
                 await page.goto(f"{base}{monitoring}?lang=en")
                 await expect(page.locator("#agents tr", has_text="Bia Souza")).to_have_count(1)
                 english = (await _csv(page, "agents")).removeprefix("\ufeff").split("\r\n")
