@@ -132,11 +132,15 @@ async def send_message(request: Request, caller: Caller) -> Response:
         async with request.form(max_files=1, max_fields=5, max_part_size=limit + 1) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
-                raise BadRequest("a multipart send needs a `file` part")
+                raise BadRequest(
+                    "a multipart send needs a `file` part", field="file", reason="required"
+                )
             data = await upload.read(limit + 1)
             caption = form.get("caption") or ""
             if not isinstance(caption, str):
-                raise BadRequest("`caption` must be text, not a file")
+                raise BadRequest(
+                    "`caption` must be text, not a file", field="caption", reason="wrong_type"
+                )
             require_storable("caption", caption)
             require_storable("file name", upload.filename or "")
             file = OutgoingFileUpload(
@@ -151,7 +155,7 @@ async def send_message(request: Request, caller: Caller) -> Response:
         text = body.get("text")
         reply_to = body.get("reply_to")
         if not isinstance(text, str):
-            raise BadRequest("`text` must be a string")
+            raise BadRequest("`text` must be a string", field="text", reason="wrong_type")
         if reply_to is not None and not (
             isinstance(reply_to, str) and len(reply_to) <= MAX_MESSAGE_ID_LENGTH
         ):
@@ -202,7 +206,7 @@ async def assign(request: Request, caller: Caller) -> Response:
     """Assign the conversation to an agent: `{"agent_id"}`."""
     agent_id = (await json_body(request)).get("agent_id")
     if not isinstance(agent_id, str) or not agent_id:
-        raise BadRequest("`agent_id` must be an agent's id")
+        raise BadRequest("`agent_id` must be an agent's id", field="agent_id", reason="required")
     result = await container_of(request).agent_actions().assign(_request(request, caller), agent_id)
     note_audit(request, agent_id=agent_id)
     return respond(result, lambda conversation: conversation_view(conversation, None))
@@ -214,7 +218,7 @@ async def typing(request: Request, caller: Caller) -> Response:
     """Show or hide "typing…" to the contact: `{"state": "start"|"stop"}`."""
     state = (await json_body(request)).get("state")
     if state not in ("start", "stop"):
-        raise BadRequest("`state` must be start or stop")
+        raise BadRequest("`state` must be start or stop", field="state", reason="not_allowed")
     container = container_of(request)
     result = await container.agent_actions().typing(_request(request, caller), state == "start")
     if is_successful(result):
