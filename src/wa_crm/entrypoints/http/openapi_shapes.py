@@ -23,6 +23,7 @@ from wa_crm.domain.model.conversation import Channel, ConversationStatus, Handof
 from wa_crm.domain.model.media_refusal import MediaProblem
 from wa_crm.domain.model.message import Author, Direction, MessageStatus, MessageType
 from wa_crm.domain.model.people import AgentRole, ContactKind, PatientStatus
+from wa_crm.entrypoints.http.errors import REASONS
 from wa_crm.ports.whatsapp import SessionStatus
 
 Schema = dict[str, Any]
@@ -98,7 +99,23 @@ COMPONENTS: dict[str, Schema] = {
     **_BOT_DEFS,
     **_PRIVACY_DEFS,
     **_ASSIGNMENT_DEFS,
-    "Error": answer({"error": answer({"code": STRING, "message": STRING})}),
+    "Error": answer(
+        {
+            "error": answer(
+                {
+                    "code": STRING,
+                    "message": STRING,
+                    "field": STRING,
+                    "reason": {"type": "string", "enum": list(REASONS)},
+                    "params": {
+                        "type": "object",
+                        "additionalProperties": {"type": ["string", "number"]},
+                    },
+                },
+                optional=("field", "reason", "params"),
+            )
+        }
+    ),
     "Contact": answer(
         {
             "id": STRING,
