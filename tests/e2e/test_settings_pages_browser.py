@@ -182,6 +182,10 @@ async def test_an_admin_sets_the_association_up_in_the_settings_pages(
         await emergency_field.get_by_role("button", name="Restaurar o texto padrão").click()
         await expect(emergency).to_have_value(re.compile(r"SAMU: 192.*CVV.*188"))
         await expect(page.locator("#settings-status")).to_have_text("")
+        await page.get_by_label("Arquivo grande demais").focus()
+        await expect(page.locator("#bot-preview-bubble")).to_contain_text(
+            "Não consegui abrir o arquivo exame.pdf (18 MB): ele é maior que o limite de 16 MB."
+        )
         await page.get_by_role("button", name="Salvar alterações").click()
         await expect(page.locator("#settings-status")).to_have_text(
             "Nada mudou: não há o que salvar."

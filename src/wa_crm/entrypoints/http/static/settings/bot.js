@@ -3,7 +3,7 @@
 // and business hours: time zone, opening windows per weekday and holidays.
 import { changed, removeButton, settingsForm } from "./form.js";
 
-const { boot, T, $, t, h } = window.WaCrm;
+const { boot, T, $, t, h, formatBytes } = window.WaCrm;
 
 const DEFAULT_ZONE = "America/Sao_Paulo";
 const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6]; // 0 = Monday, as the API counts
@@ -185,10 +185,23 @@ function followProvider() {
     ? t("bot_model_default", { model: chosen.default_model }) : "";
 }
 
+/** The placeholders the assistant fills in each text (the others are sent as written). */
+const PLACEHOLDERS = {
+  greeting_member: ["first_name"],
+  file_too_large_message: ["filename", "size", "limit"],
+};
+
 /** The focused text as the sample contact receives it. */
 function preview(textarea) {
   const label = document.querySelector(`label[for="${textarea.id}"]`).textContent;
-  const text = textarea.value.replaceAll("{first_name}", T.bot_sample_first_name);
+  const sample = {
+    first_name: T.bot_sample_first_name,
+    filename: T.bot_sample_filename,
+    size: formatBytes(18 * 1024 * 1024),
+    limit: formatBytes(16 * 1024 * 1024),
+  };
+  let text = textarea.value;
+  for (const name of PLACEHOLDERS[textarea.name] || []) text = text.replaceAll(`{${name}}`, sample[name]);
   $("bot-preview-caption").textContent = t("bot_preview_hint", { field: label, name: T.bot_sample_name });
   const bubble = $("bot-preview-bubble");
   bubble.textContent = text.trim() ? text : T.bot_preview_empty;
@@ -198,7 +211,7 @@ function preview(textarea) {
 const MESSAGE_FIELDS = [
   "greeting_member", "greeting_lead", "transition_message", "objective_complete_message",
   "closing_message", "no_answer_message", "medical_message", "emergency_message",
-  "voice_note_message",
+  "voice_note_message", "file_too_large_message",
 ];
 
 async function main() {
