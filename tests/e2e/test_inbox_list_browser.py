@@ -247,6 +247,14 @@ async def test_the_list_search_filters_history_and_bulk_actions(
             await page.click("#bulk-assign")
             await expect(page.locator("#bulk-assign-menu .menu-item")).to_have_count(1)
             await assert_fits_window(page)
+            # Maria's conversation links the one before, shown read-only, within the window.
+            await page.goto(f"{service.service_url}{INBOX}?c={ids['maria']}")
+            await page.click("#conv-previous")
+            await expect(page.locator("#readonly-banner")).to_be_visible()
+            await expect(page.locator("#composer")).to_be_hidden()
+            await expect(page.locator("#btn-claim")).to_be_hidden()
+            await expect(page.locator("#btn-contact")).to_be_visible()
+            await assert_fits_window(page)
 
     # Resolving what is resolved already fails for each, and the summary says so; the 409s the
     # console reports are expected here, so this page is not a sized_page.
