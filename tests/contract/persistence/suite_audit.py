@@ -15,7 +15,7 @@ from wa_crm.domain.model.audit import SYSTEM_ACTOR, AuditAction, AuditEntry
 from wa_crm.ports.queries import AuditQuery, Queries
 
 from .base import PersistenceContract, UowFactory
-from .builders import SAO_PAULO, an_association, at
+from .builders import SAO_PAULO, a_contact, a_conversation, an_association, at
 
 
 def an_entry(association: Association, seconds: float, **overrides: object) -> AuditEntry:
@@ -153,7 +153,36 @@ class AuditContract(PersistenceContract):
             public = {name for name in dir(uow.audit) if not name.startswith("_")}
         assert public == {"add"}
         readers = {name for name in dir(queries.audit) if not name.startswith("_")}
-        assert readers == {"entries", "agent_names"}
+        assert readers == {"entries", "agent_names", "target_names"}
+
+    async def test_targets_are_named_by_their_contacts_display_name(
+        self, uow_factory: UowFactory, queries: Queries
+    ) -> None:
+        mine, other = await self._associations(uow_factory)
+        maria = a_contact(mine.id, id="contact-maria", display_name="Maria")
+        nameless = a_contact(mine.id, id="contact-nameless", display_name="")
+        elsewhere = a_contact(other.id, id="contact-elsewhere", display_name="Eva")
+        async with uow_factory() as uow:
+            for contact in (maria, nameless, elsewhere):
+                await uow.contacts.add(contact)
+            for conversation_id, contact in (
+                ("conv-maria", maria),
+                ("conv-nameless", nameless),
+                ("conv-elsewhere", elsewhere),
+            ):
+                await uow.conversations.add(
+                    a_conversation(contact.association_id, contact.id, id=conversation_id)
+                )
+            await uow.commit()
+
+        names = await queries.audit.target_names(
+            mine.id,
+            ["contact-maria", "contact-nameless", "contact-elsewhere", "contact-none"],
+            ["conv-maria", "conv-nameless", "conv-elsewhere", "conv-none"],
+        )
+
+        assert names == {"contact-maria": "Maria", "conv-maria": "Maria"}
+        assert await queries.audit.target_names(mine.id, [], []) == {}
 
 
 class SqlAuditContract(PersistenceContract):
