@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dependency_injector import providers
 from tests.e2e.harness import Service, running_service
 from tests.e2e.screens import (
     SCREENS,
@@ -35,6 +36,7 @@ from tests.e2e.screens import (
     sized_page,
 )
 
+from wa_crm.adapters.ai import RulesProvider, ScriptedProvider
 from wa_crm.domain.model.association import Association, BusinessWindow
 from wa_crm.domain.usecases.access.setup import NewAgent
 from wa_crm.entrypoints.http.strings import STRINGS
@@ -50,10 +52,12 @@ CHRISTMAS = date(2026, 12, 25)
 
 @pytest.fixture
 async def service(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Service]:
-    """Ada (admin) and Ana (agent) of e2e."""
+    """Ada (admin) and Ana (agent) of e2e; the deployment offers the rules and an OpenAI model."""
     async with running_service(sqlite_url, tmp_path / "media") as running:
         admin = NewAgent("e2e", ADA.email, "Ada", "admin", ADA.password)
         (await running.container.create_agent()(admin)).unwrap()
+        offered = {"rules": RulesProvider(), "openai": ScriptedProvider()}
+        running.container.ai_providers.override(providers.Object(offered))
         yield running
 
 
@@ -128,6 +132,17 @@ async def test_an_admin_sets_the_association_up_in_the_settings_pages(
         await expect(page).to_have_url(url(service, "settings/bot"))
         await expect(page.locator("h1")).to_have_text("Assistente")
         await expect(subnav.locator("[aria-current=page]")).to_have_text("Assistente")
+        provider = page.get_by_label("Como ele responde")
+        await expect(provider.locator("option")).to_have_text(
+            ["Modelo de IA: compatível com OpenAI", "Só regras (sem IA)"]
+        )
+        await expect(provider).to_have_value("rules")
+        await expect(page.get_by_label("Modelo", exact=True)).to_be_hidden()
+        await provider.select_option("openai")
+        await expect(page.get_by_label("Modelo", exact=True)).to_have_attribute(
+            "placeholder", f"Padrão: {service.container.settings().openai_model}"
+        )
+        await provider.select_option("rules")
         greeting = page.get_by_label("Saudação para associados")
         await expect(greeting).to_have_value("Olá, {first_name}! Como podemos ajudar?")
         await greeting.fill(GREETING)
