@@ -325,7 +325,6 @@ settings_canned_page = _admin_page(
 )
 
 
-
 async def dashboard_home(request: Request) -> Response:
     """The dashboard's front door: the inbox."""
     slug = request.path_params["slug"]
