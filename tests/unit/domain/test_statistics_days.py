@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wa_crm.domain.model.association import Association, BusinessHours, Locale
 from wa_crm.domain.model.statistics import HourlyMessages
-from wa_crm.domain.usecases.monitoring.statistics import day_bounds, messages_by_day
+from wa_crm.domain.usecases.monitoring.statistics import (
+    day_bounds,
+    default_timezone,
+    messages_by_day,
+)
 
 ZONES = st.sampled_from(["UTC", "America/Sao_Paulo", "America/Manaus", "Europe/Lisbon"])
 FIRST = date(2026, 1, 1)
@@ -64,3 +70,15 @@ def test_bounds_are_local_midnights_in_utc() -> None:
 
     assert start == datetime(2026, 3, 1, 3, tzinfo=UTC)
     assert end == datetime(2026, 3, 3, 3, tzinfo=UTC)
+
+
+def test_days_are_the_business_hours_zone_else_the_locales_else_utc() -> None:
+    def association(locale: Locale, hours: BusinessHours | None = None) -> Association:
+        created = Association("a", "a", "A", datetime(2026, 1, 1, tzinfo=UTC), locale=locale)
+        return replace(created, bot=replace(created.bot, business_hours=hours))
+
+    manaus = BusinessHours("America/Manaus", ())
+    assert default_timezone(association(Locale.PT_BR, manaus)) == "America/Manaus"
+    assert default_timezone(association(Locale.EN, manaus)) == "America/Manaus"
+    assert default_timezone(association(Locale.PT_BR)) == "America/Sao_Paulo"
+    assert default_timezone(association(Locale.EN)) == "UTC"
