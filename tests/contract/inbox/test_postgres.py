@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from tests.contract.persistence.test_postgres import PostgresAdapter
 
-from .suite import InboxSearchContract
+from .sql import SqlInboxSearchContract
 
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgresInboxSearch(PostgresAdapter, InboxSearchContract): ...
+class TestPostgresInboxSearch(PostgresAdapter, SqlInboxSearchContract): ...

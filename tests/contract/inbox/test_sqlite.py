@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.contract.persistence.test_sqlite import SqliteAdapter
 
-from .suite import InboxSearchContract
+from .sql import SqlInboxSearchContract
 
 
-class TestSqliteInboxSearch(SqliteAdapter, InboxSearchContract): ...
+class TestSqliteInboxSearch(SqliteAdapter, SqlInboxSearchContract): ...
