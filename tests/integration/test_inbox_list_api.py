@@ -63,7 +63,9 @@ async def test_the_list_searches_sorts_and_shows_each_last_message(
     clock.advance(300)
     joao = await _write(waha, OTHER, "Oi", "João Souza")
     assert (await inbox.call("POST", f"conversations/{joao}/claim")).status_code == 200
-    sent = await inbox.call("POST", f"conversations/{joao}/messages", json={"text": "Olá, tudo bem?"})
+    sent = await inbox.call(
+        "POST", f"conversations/{joao}/messages", json={"text": "Olá, tudo bem?"}
+    )
     assert sent.status_code == 201, sent.text
 
     listed = await inbox.listed()
