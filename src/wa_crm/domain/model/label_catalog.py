@@ -36,7 +36,7 @@ DEFAULT_COLOUR = COLOURS[0]
 def valid_colour(raw: str) -> Result[str, InvalidInput]:
     colour = raw.strip().lower()
     if colour not in COLOURS:
-        return Failure(InvalidInput(f"colour must be one of {', '.join(COLOURS)}"))
+        return Failure(InvalidInput(f"colour must be one of {', '.join(COLOURS)}", field="colour"))
     return Success(colour)
 
 

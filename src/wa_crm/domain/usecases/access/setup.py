@@ -34,10 +34,17 @@ def check_password(password: str) -> Result[str, WeakPassword]:
     """The password rules, the same for every way a password is set."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return Failure(
-            WeakPassword(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+            WeakPassword(
+                f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
+                field="password",
+            )
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        return Failure(WeakPassword(f"the password has more than {MAX_PASSWORD_LENGTH} characters"))
+        return Failure(
+            WeakPassword(
+                f"the password has more than {MAX_PASSWORD_LENGTH} characters", field="password"
+            )
+        )
     return Success(password)
 
 
@@ -57,7 +64,7 @@ def check_email(raw: str) -> Result[str, InvalidInput]:
 
 def check_role(raw: str) -> Result[AgentRole, InvalidInput]:
     if raw not in {role.value for role in AgentRole}:
-        return Failure(InvalidInput(f"role {raw[:20]!r} is not one of agent, admin"))
+        return Failure(InvalidInput(f"role {raw[:20]!r} is not one of agent, admin", field="role"))
     return Success(AgentRole(raw))
 
 

@@ -12,15 +12,9 @@
   const { boot, T, $, t, h, api, ApiError, errorText, busy, toast, formatTime } = window.WaCrm;
   const ONLINE_REFRESH_MS = 20000;
 
+  /** A taken e-mail says so; other refusals read as everywhere (``errorText``). */
   function problem(error) {
-    if (error instanceof ApiError) {
-      const known = {
-        already_exists: T.team_email_taken,
-        weak_password: T.team_weak_password,
-        last_admin: T.team_last_admin,
-      }[error.code];
-      if (known) return known;
-    }
+    if (error instanceof ApiError && error.code === "already_exists") return T.team_email_taken;
     return errorText(error);
   }
 
