@@ -5,7 +5,8 @@ On a desktop an admin finds the label agents typed on a conversation (with its c
 one in a colour, renames one, recolours one with the keyboard only (arrow keys in the palette,
 Enter), and deletes one after a question that says how many conversations carry it; then writes
 a canned reply whose preview fills the placeholders as they are typed, finds it by search, edits
-and deletes it. Both pages fit the laptop and the phone; an agent gets the 403 page. Screenshots:
+and deletes it. Both pages, and the team page with its forms open, fit the laptop and the phone;
+an agent gets the 403 page. Screenshots:
 docs/screenshots/settings-labels-desktop.png, settings-canned-phone.png.
 
 Like the other browser tests, this skips without Chromium, except under ``CI=true``.
@@ -183,6 +184,15 @@ async def test_an_admin_manages_labels_and_canned_replies_on_every_screen(
             if screen == "phone":
                 await page.locator(".canned-preview").scroll_into_view_if_needed()
                 await screenshot(page, "settings-canned-phone.png")
+            await page.goto(f"{service.service_url}/dashboard/e2e/team")
+            await (
+                page.locator(".team-member", has_text="ana@e2e.org")
+                .get_by_role("button", name="Redefinir senha")
+                .click()
+            )
+            await page.get_by_label("Digitar uma senha").first.check()
+            await expect(page.locator("#team-add-password")).to_be_visible()
+            await assert_fits_window(page)
 
     async with httpx.AsyncClient(base_url=service.service_url) as ana:
         login = {"association": "e2e", "email": ANA.email, "password": ANA.password}
