@@ -2,7 +2,8 @@
 an admin sets the association up in the browser only, and a new agent uses what the admin made.
 
 The admin (Ada) creates an agent (Bia, with a password she types), resets Ana's password (a
-generated one, shown once) and makes her an admin, creates a canned reply, a label in a colour, and changes the assistant's greeting for new contacts on the Equipe, Respostas prontas,
+generated one, shown once) and makes her an admin, creates a canned reply, a label in a colour,
+and changes the assistant's greeting for new contacts, on the Equipe, Respostas prontas,
 Etiquetas and Assistente pages. A patient then writes through the WAHA simulator and gets the new
 greeting; asks for a person; Bia signs in (another browser context), opens the conversation,
 inserts the canned reply from the composer's "/" menu (its placeholders filled) and sends it, and
