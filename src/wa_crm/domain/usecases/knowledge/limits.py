@@ -20,7 +20,7 @@ def bounded_text(field: str, value: str, most: int) -> Result[str, InvalidKnowle
     """``value`` stripped, when it holds 1 to ``most`` characters."""
     cleaned = value.strip()
     if not 1 <= len(cleaned) <= most:
-        return Failure(InvalidKnowledge(f"`{field}` must have 1 to {most} characters"))
+        return Failure(InvalidKnowledge(f"`{field}` must have 1 to {most} characters", field=field))
     return Success(cleaned)
 
 
@@ -38,5 +38,5 @@ def question_of(value: str) -> Result[str, InvalidKnowledge]:
 
 def results_limit(limit: int) -> Result[int, InvalidKnowledge]:
     if not 1 <= limit <= MAX_RESULTS:
-        return Failure(InvalidKnowledge(f"`limit` must be from 1 to {MAX_RESULTS}"))
+        return Failure(InvalidKnowledge(f"`limit` must be from 1 to {MAX_RESULTS}", field="limit"))
     return Success(limit)

@@ -197,7 +197,8 @@ class EraseContactData:
                 return Failure(
                     NotConfirmed(
                         "the confirmation is not the contact's name: type the name as shown "
-                        "to erase this contact's data"
+                        "to erase this contact's data",
+                        field="confirm_name",
                     )
                 )
             conversations = await uow.conversations.list_for_contact(association_id, contact.id)
