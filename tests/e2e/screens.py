@@ -55,9 +55,9 @@ async def sized_page(
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on(
         "console",
-        lambda message: problems.append(f"console: {message.text}")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
     )
     try:
         yield page
@@ -98,8 +98,10 @@ _OVERFLOWING = """() => {
   for (const el of document.body.querySelectorAll("*")) {
     const box = el.getBoundingClientRect();
     if (!box.width || !box.height || getComputedStyle(el).visibility === "hidden") continue;
-    if ((box.right > width + 1 || box.left < -1) && !scrolls(el))
-      out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} [${Math.round(box.left)}, ${Math.round(box.right)}]`);
+    if ((box.right > width + 1 || box.left < -1) && !scrolls(el)) {
+      const where = `[${Math.round(box.left)}, ${Math.round(box.right)}]`;
+      out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${where}`);
+    }
   }
   return out.slice(0, 10);
 }"""

@@ -169,7 +169,7 @@ class PeriodFigures:
     """Over the ratings given in the period."""
     by_agent: Sequence[AgentFigures] = ()
     """Every agent who is enabled or has a figure, by name (see ``AgentFigures``)."""
-    resolution: Resolution = Resolution()
+    resolution: Resolution = field(default_factory=Resolution)
     """Over conversations resolved in the period (see ``Resolution``)."""
 
 

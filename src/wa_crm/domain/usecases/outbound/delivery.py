@@ -99,6 +99,7 @@ _PEOPLE_DECIDED = frozenset({ConversationStatus.HUMAN, ConversationStatus.RESOLV
 sent: the bot never speaks after a person's decision (a resolved conversation's closing and
 survey messages are the system's)."""
 
+
 @dataclass(frozen=True)
 class DeliverConversationMessages:
     uow_factory: UnitOfWorkFactory
