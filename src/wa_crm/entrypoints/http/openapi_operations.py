@@ -62,8 +62,8 @@ from wa_crm.entrypoints.http.openapi_shapes import (
     ref,
     request,
 )
-from wa_crm.entrypoints.http.pages import LOCALES
 from wa_crm.entrypoints.http.query_values import MAX_PAGE
+from wa_crm.entrypoints.http.strings import LOCALES
 
 JSON = "application/json"
 HTML = "text/html"
