@@ -38,6 +38,9 @@ NEEDED = {
     # "UNREACHABLE (<code>)": what the session poll records when WAHA cannot be asked
     "wa_says_unreachable_": [code.value for code in GatewayErrorCode],
     "dl_error_": [code.value for code in GatewayErrorCode],
+    # the wizard's connection test: WAHA's failures and its own findings
+    "test_": [code.value for code in GatewayErrorCode]
+    + ["not_waha", "waha_too_old", "working", "session_not_working", "not_configured"],
 }
 
 

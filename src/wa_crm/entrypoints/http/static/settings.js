@@ -109,7 +109,7 @@
     const values = {
       status: statusLabel(result.status), version: result.version, needed: result.needed_version,
     };
-    return known ? t(`test_${result.code}`, values) : result.message;
+    return known ? t(`test_${result.code}`, values) : T.test_failed;
   }
 
   /** WAHA Core runs only the session named default: propose it, and say why. */
