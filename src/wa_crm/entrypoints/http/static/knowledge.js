@@ -108,7 +108,7 @@ function showTried(tried) {
   ];
   if (tried.action === "handoff") {
     parts.push(h("p", { class: "result result-warn",
-      text: t("kb_would_hand_off", { reason: tried.reason || "—" }) }));
+      text: t("kb_would_hand_off", { reason: T[`reason_${tried.reason}`] || tried.reason || "—" }) }));
   }
   parts.push(h("h3", { text: T.kb_passages_found }));
   parts.push(tried.passages.length

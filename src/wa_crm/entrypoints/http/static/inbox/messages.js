@@ -128,7 +128,7 @@ function bubble(message) {
     message.status === "failed"
       ? h("div", {
         class: "msg-error",
-        text: `⚠ ${T.tick_failed}${message.error ? `: ${message.error}` : ""}`,
+        text: `⚠ ${T.tick_failed}${message.error ? `: ${T[`dl_error_${message.error}`] || message.error}` : ""}`,
       })
       : null,
     h("div", { class: "msg-meta" },
