@@ -303,11 +303,22 @@ async def _walk(page: Any, base: str, lang: str, judge: Judge) -> list[tuple[str
             await page.wait_for_load_state("networkidle")
             await collect(f"inbox tab {await tab.get_attribute('data-tab')}")
         await page.locator("#tab-all").click()
+        await page.locator("#filters-toggle").click()
+        await expect(page.locator("#filters-panel")).to_be_visible()
+        await collect("inbox, filters")
+        await page.locator("#filters-close").click()
         for name in ("Maria", "Pedro", "João", "Rita"):
             await page.locator("#conversation-list li", has_text=name).first.click()
             await expect(page.locator("#conv-view")).to_be_visible()
             await page.wait_for_load_state("networkidle")
             await collect(f"inbox, {name}'s conversation")
+            if name != "Maria":  # hers is open, with an agent: the header's menus
+                continue
+            for menu, popover in (("#btn-snooze", "#snooze-menu"), ("#btn-assign", "#assign-menu")):
+                await page.locator(menu).click()
+                await expect(page.locator(popover)).to_be_visible()
+                await collect(f"inbox, {popover}")
+                await page.keyboard.press("Escape")
     return found
 
 

@@ -195,7 +195,7 @@ function fillOptions() {
     option("me", T.filter_me, assignee === "me"),
     option("none", T.filter_nobody, assignee === "none"),
     ...agents.map((agent) => option(agent.id, agent.name, assignee === agent.id)),
-    ids.has(assignee) ? null : option(assignee, T.agent_other, true),
+    ...(ids.has(assignee) ? [] : [option(assignee, T.agent_other, true)]),
   );
   const labels = knownLabels();
   if (filters.label && !labels.includes(filters.label)) labels.push(filters.label);
