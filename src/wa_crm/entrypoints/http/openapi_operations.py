@@ -369,7 +369,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("PUT", f"{PREFIX}/privacy"): answers(PRIVACY_SETTINGS_SCHEMA, body={JSON: PRIVACY_CHANGE}),
     ("GET", f"{PREFIX}/stats"): answers(
         STATISTICS,
-        query=(Query("from", DAY), Query("to", DAY), Query("tz", STRING, "an IANA time zone")),
+        query=(
+            Query("from", DAY),
+            Query("to", DAY),
+            Query("tz", STRING, "an IANA time zone; default the association's (see the reports)"),
+        ),
     ),
     ("GET", f"{PREFIX}/alerts"): answers(ALERTS, query=(LIMIT,)),
     ("GET", f"{PREFIX}/webhooks/refused"): answers(REFUSED_WEBHOOKS),
