@@ -71,9 +71,11 @@ async def test_the_list_searches_sorts_and_shows_each_last_message(
     listed = await inbox.listed()
     rows = {item["id"]: item for item in listed["items"]}
     assert _ids(listed) == [joao, maria]
-    assert rows[joao]["last_message"] | {"id": "", "at": ""} == {
+    assert rows[joao]["last_message"]["agent_id"] == rows[joao]["assignee_id"]
+    assert rows[joao]["last_message"] | {"id": "", "at": "", "agent_id": ""} == {
         "id": "",
         "author": "agent",
+        "agent_id": "",
         "author_name": "Ana Lima",
         "type": "text",
         "preview": "Olá, tudo bem?",

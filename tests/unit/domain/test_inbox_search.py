@@ -101,6 +101,7 @@ def test_a_last_message_is_who_wrote_its_type_and_one_line() -> None:
     assert LastMessage.of(by_agent, "Ana").snapshot() == {
         "id": "m1",
         "author": "agent",
+        "agent_id": "ag",
         "author_name": "Ana",
         "type": "text",
         "preview": "Olá! Tudo bem?",

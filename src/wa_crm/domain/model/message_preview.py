@@ -26,6 +26,8 @@ def one_line(text: str, limit: int) -> str:
 class LastMessage:
     id: str
     author: Author
+    agent_id: str | None
+    """The agent who wrote it, for an agent's message; None otherwise."""
     author_name: str | None
     """The agent's name for an agent's message; None otherwise (and for the phone's own)."""
     type: MessageType
@@ -39,6 +41,7 @@ class LastMessage:
         return cls(
             id=message.id,
             author=message.author,
+            agent_id=message.agent_id if message.author is Author.AGENT else None,
             author_name=agent_name if message.author is Author.AGENT else None,
             type=message.type,
             preview=one_line(message.body, PREVIEW_CHARS),
@@ -49,6 +52,7 @@ class LastMessage:
         return {
             "id": self.id,
             "author": self.author.value,
+            "agent_id": self.agent_id,
             "author_name": self.author_name,
             "type": self.type.value,
             "preview": self.preview,

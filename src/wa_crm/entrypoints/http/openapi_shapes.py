@@ -290,6 +290,7 @@ CONVERSATION_ROW = {
                         {
                             "id": STRING,
                             "author": one_of(Author),
+                            "agent_id": nullable(STRING),
                             "author_name": nullable(STRING),
                             "type": one_of(MessageType),
                             "preview": STRING,

@@ -175,7 +175,7 @@ const MEDIA = new Set(["image", "document", "audio", "video", "sticker", "locati
 export function previewNodes(last) {
   if (!last) return [];
   // A row from the list names its agent; a message seen live carries the agent's id.
-  const mine = last.agent_id ? last.agent_id === ME : last.author_name === boot.agent.name;
+  const mine = Boolean(last.agent_id) && last.agent_id === ME;
   const by = last.author === "bot" ? T.preview_bot
     : last.author !== "agent" ? null
       : mine ? T.preview_you : last.author_name || T.author_agent;
