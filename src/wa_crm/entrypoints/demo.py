@@ -18,6 +18,7 @@ from wa_crm.adapters.sql.migrate import upgrade
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.container import Container, build_container, close_resources
 from wa_crm.domain.model.association import WhatsAppSettings
+from wa_crm.domain.model.canned_reply import CannedReplyDraft
 from wa_crm.domain.model.errors import AlreadyExists
 from wa_crm.domain.usecases.access.setup import NewAgent, NewAssociation
 from wa_crm.entrypoints.demo_knowledge import seed_demo_knowledge
@@ -64,6 +65,38 @@ async def seed(container: Container, accounts: DemoAccounts, waha_url: str) -> N
     )
     await container.import_patients()(accounts.slug, _data("patients.csv"))
     await container.import_orders()(accounts.slug, _data("orders.csv"))
+    await _seed_inbox_tools(container, association.unwrap().id)
+
+
+DEMO_LABELS = (("pedido", "#c2410c"), ("cadastro", "#0369a1"), ("medicação", "#6d28d9"))
+DEMO_CANNED_REPLIES = (
+    CannedReplyDraft(
+        "ola", "Olá, {first_name}! Aqui é {agent_name}, da associação. Como posso ajudar?", "Olá"
+    ),
+    CannedReplyDraft(
+        "entrega",
+        "As entregas do óleo saem às terças e quintas. Assim que o seu pedido sair, avisamos "
+        "por aqui.",
+        "Dias de entrega",
+    ),
+    CannedReplyDraft(
+        "docs",
+        "Para o cadastro, envie: *RG ou CNH*, *CPF*, *comprovante de residência* e a "
+        "*receita médica* dentro da validade.",
+        "Documentos do cadastro",
+    ),
+)
+
+
+async def _seed_inbox_tools(container: Container, association_id: str) -> None:
+    """A few coloured labels and canned replies, so the inbox's "/" menu and label chips show
+    something on the first run (admins manage them under Configurações)."""
+    labels = container.label_catalog()
+    for name, colour in DEMO_LABELS:
+        (await labels.create(association_id, name, colour)).unwrap()
+    replies = container.canned_replies()
+    for draft in DEMO_CANNED_REPLIES:
+        (await replies.create(association_id, draft)).unwrap()
 
 
 def welcome(accounts: DemoAccounts, service_url: str, waha_url: str) -> str:
@@ -72,6 +105,7 @@ def welcome(accounts: DemoAccounts, service_url: str, waha_url: str) -> str:
     phone = f"{waha_url}/_sim/phone"
     lead = f"{phone}?phone=5511988887777&name=Lia"
     knowledge = f"{service_url}/dashboard/{accounts.slug}/knowledge"
+    settings = f"{service_url}/dashboard/{accounts.slug}/settings"
     return "\n".join(
         [
             "",
@@ -91,6 +125,11 @@ def welcome(accounts: DemoAccounts, service_url: str, waha_url: str) -> str:
             "  the inbox go ✓, ✓✓, then blue as the phone reads it.",
             "  Ask “quando é a entrega do óleo?”: the assistant answers from the association's",
             f"  documents and names its source ({knowledge}).",
+            "  In a reply, type “/” for the canned replies; label a conversation; search the",
+            "  list by name, phone or a word the patient wrote (“oleo” finds “óleo”).",
+            f"  Settings ({settings}): team, canned replies, labels, the assistant's",
+            "  texts and business hours, assignment, privacy; reports by agent under Relatórios.",
+            "  On a phone the inbox shows one pane at a time, and installs as an app.",
             "",
         ]
     )
