@@ -3,8 +3,8 @@ whole service: a desktop (1366x850) shows the list, the conversation and the con
 (1024x768) the list and the conversation, the contact as a drawer opened from the header; a
 phone (390x844) one pane at a time, list -> conversation -> contact and back, the browser's back
 button included. At each size nothing reaches past the window, the composer is in view and the
-messages take most of the height. The admin pages fit a phone too, their sections behind the
-top bar's menu.
+messages take most of the height. Every admin page fits a laptop and a phone too, on a phone
+with its sections behind the top bar's menu.
 
 Screenshots: docs/screenshots/inbox-desktop.png, inbox-laptop.png, inbox-laptop-drawer.png,
 inbox-phone.png, inbox-phone-conversation.png.
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.routing import Route
 from tests.e2e.harness import Service, running_service
 from tests.e2e.screens import (
     Login,
@@ -29,6 +30,7 @@ from tests.e2e.screens import (
 
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.usecases.access.setup import NewAgent
+from wa_crm.entrypoints.http import pages
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +48,7 @@ ORDERS = (
 )
 WRITTEN = 24  # enough messages for the list of messages to scroll at every size
 INBOX = "/dashboard/e2e/inbox"
+INBOX_ROUTE = "/dashboard/{slug}/inbox"
 # The part of the window the messages take, with the composer empty.
 MESSAGES_SHARE = {"desktop": 0.55, "laptop": 0.55, "phone": 0.5}
 
@@ -208,15 +211,30 @@ async def _phone(chromium: Any, service: Service, conversation_id: str) -> None:
         await expect(page).to_have_url(f"{service.service_url}{INBOX}")
 
 
-async def _admin_pages_on_a_phone(chromium: Any, service: Service) -> None:
+def _admin_pages() -> list[str]:
+    """Every dashboard page but the inbox, as routed (a new settings page is checked too)."""
+    prefix = "/dashboard/{slug}/"
+    return [
+        route.path.removeprefix(prefix)
+        for route in pages.routes
+        if isinstance(route, Route) and route.path.startswith(prefix) and route.path != INBOX_ROUTE
+    ]
+
+
+async def _admin_pages_fit(chromium: Any, service: Service, screen: str) -> None:
+    """On a laptop the navigation is in the top bar; on a phone behind the menu button."""
     from playwright.async_api import expect
 
-    async with sized_page(chromium, "phone") as page:
+    async with sized_page(chromium, screen) as page:
         await sign_in_as(page, service.service_url, "/dashboard/e2e/monitoring", ADA)
-        for path in ("monitoring", "team", "knowledge", "settings/whatsapp"):
+        for path in _admin_pages():
             await page.goto(f"{service.service_url}/dashboard/e2e/{path}")
             await expect(page.locator(".admin-main")).to_be_visible()
             await assert_fits_window(page)
+            if screen != "phone":
+                await expect(page.locator(".topnav")).to_be_visible()
+                await expect(page.locator("#menu-toggle")).to_be_hidden()
+                continue
             await expect(page.locator(".topnav")).to_be_hidden()
             await page.click("#menu-toggle")
             await expect(page.locator(".topnav")).to_be_visible()
@@ -235,4 +253,5 @@ async def test_the_inbox_at_every_screen_size(
         await _desktop(chromium, service)
         await _laptop(chromium, service)
         await _phone(chromium, service, conversation_id)
-        await _admin_pages_on_a_phone(chromium, service)
+        await _admin_pages_fit(chromium, service, "laptop")
+        await _admin_pages_fit(chromium, service, "phone")
