@@ -129,5 +129,5 @@ async def screenshot(page: Any, name: str) -> None:
         "() => { document.getElementById('toasts')?.replaceChildren();"
         " document.activeElement && document.activeElement.blur(); }"
     )
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / name).parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / name))
