@@ -24,7 +24,7 @@ from tests.e2e.test_inbox_browser import (
     TIMEOUT_MS,
     _chromium_or_skip,
 )
-from tests.e2e.test_reactions_browser import _eventually
+from tests.support.eventually import eventually
 
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.model.knowledge import DocumentKind, KnowledgeDocument
@@ -104,7 +104,7 @@ async def desk(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Desk]:
         await service.container.knowledge_base().save(statute, [statute.text])
         for said in SAID:
             await service.patient_writes(MARIA, said, push_name="Maria")
-        await _eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
+        await eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
         conversation = (await service.conversation_of(MARIA)).id
         yield Desk(service, model.state.fake, conversation)
 
@@ -168,7 +168,7 @@ async def test_suggest_and_summarize_at_three_sizes(browser: Any, desk: Desk) ->
         await expect(suggest).to_have_text(busy_label)
         await expect(suggest).to_be_disabled()
         await expect(summarize).to_be_disabled()
-        await _eventually(lambda: _held(desk.model), bool)
+        await eventually(lambda: _held(desk.model), bool)
         desk.model.release()
         await expect(composer).to_have_value(draft)
         await expect(composer).to_be_focused()

@@ -11,9 +11,8 @@ One service for the module's one test: the browser walks every check in turn."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import httpx
 import pytest
 from tests.e2e.harness import Service, running_service
 from tests.e2e.screens import Login, assert_fits_window, screenshot, sign_in_as, sized_page
+from tests.support.eventually import eventually
 
 from wa_crm.domain.model.association import BotSettings
 
@@ -31,15 +31,6 @@ INBOX = "/dashboard/e2e/inbox"
 MARIA = "5511999998888@c.us"
 JOAO = "558188887777@c.us"
 LIA = "5511988887777@c.us"
-
-
-async def _eventually(read: Callable[[], Awaitable[Any]], done: Callable[[Any], bool]) -> Any:
-    for _ in range(300):
-        value = await read()
-        if done(value):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened; last seen {value!r}")
 
 
 @pytest.fixture
@@ -74,7 +65,7 @@ async def _conversation_id(service: Service, chat_id: str, count: int = 1) -> st
                 await uow.conversations.list_for_contact(service.association.id, contact.id)
             )
 
-    found = await _eventually(read, lambda items: len(items) >= count)
+    found = await eventually(read, lambda items: len(items) >= count)
     return str(max(found, key=lambda c: c.created_at).id)
 
 

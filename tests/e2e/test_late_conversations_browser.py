@@ -14,7 +14,8 @@ import httpx
 import pytest
 from tests.e2e.harness import Service, running_service
 from tests.e2e.test_inbox_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _chromium_or_skip
-from tests.e2e.test_reactions_browser import SIZES, _eventually, _within_the_width
+from tests.e2e.test_reactions_browser import SIZES, _within_the_width
+from tests.support.eventually import eventually
 
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.model.job_commands import CheckFirstResponse
@@ -49,7 +50,7 @@ async def _a_late_conversation(service: Service) -> str:
     """Maria writes while the bot is off (she waits for agents); 31 minutes on, the check
     marks her conversation late."""
     await service.patient_writes(MARIA, "Bom dia, preciso de ajuda com meu pedido")
-    await _eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
+    await eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
     later = FakeClock(datetime.now(UTC) + timedelta(minutes=31))
     check = CheckFirstResponses(service.container.uow_factory(), later)
     await check(CheckFirstResponse(service.association.id), Attempt(1, 1))

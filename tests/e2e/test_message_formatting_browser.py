@@ -10,9 +10,8 @@ picker (keyboard: arrows, Enter, Escape) puts an emoji at the caret and fits a p
 
 from __future__ import annotations
 
-import asyncio
 import base64
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from tests.e2e.screens import (
     sign_in_as,
     sized_page,
 )
+from tests.support.eventually import eventually
 
 from wa_crm.domain.model.association import BotSettings
 
@@ -38,16 +38,6 @@ LIMIT = 1024 * 1024
 REPORT = b"%PDF-1.7\n" + b"0" * (LIMIT + LIMIT // 2 - 9)  # 1.5 MB, over the 1 MB limit
 FORMATTED = "*Bom dia* _equipe_, ~cancelar~ o ```lote 42``` veja https://exemplo.org/entrega."
 HOSTILE = "<img src=x onerror=alert(1)> javascript:alert(1) *a * b*"
-
-
-async def _eventually(read: Callable[[], Awaitable[Any]], done: Callable[[Any], bool]) -> Any:
-    value = None
-    for _ in range(300):
-        value = await read()
-        if done(value):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened; last seen {value!r}")
 
 
 @pytest.fixture
@@ -70,7 +60,7 @@ async def _conversation(service: Service) -> str:
         "data": base64.b64encode(REPORT).decode(),
     }
     (await service.http.post(inbound, json={"from": MARIA, "media": report})).raise_for_status()
-    await _eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
+    await eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
     conversation = (await service.conversation_of(MARIA)).id
     token = (await service.container.issue_api_token()("e2e", "ana@e2e.org")).unwrap()
     api = f"{service.service_url}/api/associations/e2e/conversations/{conversation}"
@@ -80,7 +70,7 @@ async def _conversation(service: Service) -> str:
             items = (await http.get(f"{api}/messages")).json()["items"]
             return any((m["media"] or {}).get("error_code") == "too_large" for m in items)
 
-        await _eventually(refused, bool)
+        await eventually(refused, bool)
         (await http.post(f"{api}/messages", json={"text": "*Chegou* sim"})).raise_for_status()
         (await http.post(f"{api}/notes", json={"text": "_nota_ interna"})).raise_for_status()
     return str(conversation)

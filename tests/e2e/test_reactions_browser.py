@@ -8,8 +8,7 @@ replies quoting it (the reply shows the quote). Setup as in test_inbox_browser.p
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import httpx
 import pytest
 from tests.e2e.harness import SESSION, Service, running_service
 from tests.e2e.test_inbox_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _chromium_or_skip
+from tests.support.eventually import eventually
 
 from wa_crm.domain.model.association import BotSettings
 
@@ -24,15 +24,6 @@ pytestmark = pytest.mark.browser
 
 MARIA = "5511999998888@c.us"
 SIZES = [(1366, 850), (1024, 768), (390, 844)]
-
-
-async def _eventually(read: Callable[[], Awaitable[Any]], done: Callable[[Any], bool]) -> Any:
-    for _ in range(300):
-        value = await read()
-        if done(value):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened; last seen {value!r}")
 
 
 @pytest.fixture
@@ -56,7 +47,7 @@ async def service(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Service]:
 async def _conversation_with_a_reaction_and_a_quote(service: Service) -> str:
     """Maria asks; Ana answers through the API; Maria reacts ❤️ and thanks, quoting it."""
     await service.patient_writes(MARIA, "Bom dia, a receita chegou?")
-    await _eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
+    await eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
     conversation = (await service.conversation_of(MARIA)).id
     token = (await service.container.issue_api_token()("e2e", "ana@e2e.org")).unwrap()
     api = f"{service.service_url}/api/associations/e2e/conversations/{conversation}"
@@ -68,7 +59,7 @@ async def _conversation_with_a_reaction_and_a_quote(service: Service) -> str:
             items = (await http.get(f"{api}/messages")).json()["items"]
             return next(m for m in items if m["id"] == answer.json()["id"])
 
-        sent = await _eventually(ours, lambda m: m["external_id"] is not None)
+        sent = await eventually(ours, lambda m: m["external_id"] is not None)
     sim = f"{service.simulator_url}/_sim/{SESSION}"
     as_maria_sees_it = sent["external_id"].replace("true_", "false_", 1)
     reaction = {"from": MARIA, "messageId": as_maria_sees_it, "emoji": "❤️"}
@@ -91,7 +82,7 @@ async def _sign_in(page: Any, service: Service, conversation: str) -> None:
 
 async def _within_the_width(page: Any, locator: Any, width: int) -> None:
     """Inside the viewport's width (a bubble is re-drawn as its ticks move: read it again)."""
-    box = await _eventually(locator.bounding_box, lambda found: found is not None)
+    box = await eventually(locator.bounding_box, lambda found: found is not None)
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
 
 

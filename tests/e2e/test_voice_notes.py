@@ -5,8 +5,7 @@ Without a transcriber, the assistant does what the association chose for voice n
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.e2e.harness import Service, running_service
+from tests.support.eventually import eventually
 
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.domain.model.people import Order
@@ -27,16 +27,6 @@ BOT = BotSettings(debounce_seconds=0.3, typing_seconds=0)
 TRANSCRIBER_KEY = "sk-transcriber-e2e-0123456789"
 ASKS_FOR_THE_ORDER = b"OggS\x00\x02" + b"cade-meu-pedido" * 40
 NOT_AUDIO = b"OggS\x00\x02" + b"noise" * 40
-
-
-async def _eventually(read: Callable[[], Awaitable[Any]], done: Callable[[Any], bool]) -> Any:
-    value = None
-    for _ in range(300):
-        value = await read()
-        if done(value):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened; last seen {value!r}")
 
 
 @pytest.fixture
@@ -99,7 +89,7 @@ async def test_a_voice_note_is_fetched_transcribed_and_shown_in_the_api(
     _, fake = whisper
     await service.patient_sends_voice_note(MARIA, ASKS_FOR_THE_ORDER)
 
-    messages = await _eventually(lambda: _api_messages(service), _transcribed)
+    messages = await eventually(lambda: _api_messages(service), _transcribed)
 
     (voice,) = [m for m in messages if m["type"] == "audio"]
     assert voice["transcript"] == "Oi, cadê meu pedido?"
@@ -127,7 +117,7 @@ async def test_audio_the_transcriber_cannot_hear_is_untranscribable_and_answered
 ) -> None:
     await service.patient_sends_voice_note(MARIA, NOT_AUDIO)
 
-    messages = await _eventually(lambda: _api_messages(service), _transcribed)
+    messages = await eventually(lambda: _api_messages(service), _transcribed)
 
     (voice,) = [m for m in messages if m["type"] == "audio"]
     assert voice["transcript"] == ""

@@ -19,7 +19,7 @@ from tests.e2e.test_inbox_browser import (
     TIMEOUT_MS,
     _chromium_or_skip,
 )
-from tests.e2e.test_reactions_browser import _eventually
+from tests.support.eventually import eventually
 
 from wa_crm.domain.model.association import BotSettings
 from wa_crm.testing import serve_app
@@ -73,7 +73,7 @@ async def desk(sqlite_url: str, tmp_path: Path) -> AsyncIterator[tuple[Service, 
         ) as service,
     ):
         await service.patient_writes(MARIA, "Bom dia", push_name="Maria")
-        await _eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
+        await eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
         yield service, fake
 
 
@@ -114,7 +114,7 @@ async def test_the_transcript_arrives_under_the_player_at_three_sizes(
         # the player first, while the transcription server is still listening
         fake.push_transcription(Delay(30))
         await service.patient_sends_voice_note(MARIA, _voice(width))
-        await _eventually(lambda: _held(fake), bool)
+        await eventually(lambda: _held(fake), bool)
         latest = voice_notes.nth(before)
         await expect(latest.locator("audio")).to_be_visible()
         await expect(latest.locator(".msg-transcript")).to_have_count(0)

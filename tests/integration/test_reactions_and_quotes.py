@@ -10,14 +10,14 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from tests.e2e.harness import SESSION, Service, running_service
+from tests.support.eventually import eventually
 
 from wa_crm.domain.model.association import BotSettings
 
@@ -31,15 +31,6 @@ async def service(backend_url: str, tmp_path: Path) -> AsyncIterator[Service]:
         yield service
 
 
-async def _eventually(read: Callable[[], Awaitable[Any]], done: Callable[[Any], bool]) -> Any:
-    for _ in range(300):
-        value = await read()
-        if done(value):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened; last seen {value!r}")
-
-
 class Inbox:
     def __init__(self, service: Service, http: httpx.AsyncClient, conversation_id: str) -> None:
         self.service, self.http, self.conversation_id = service, http, conversation_id
@@ -51,9 +42,7 @@ class Inbox:
         return list(reversed(response.json()["items"]))
 
     async def message(self, body: str) -> dict[str, Any]:
-        found = await _eventually(
-            self.messages, lambda items: any(m["body"] == body for m in items)
-        )
+        found = await eventually(self.messages, lambda items: any(m["body"] == body for m in items))
         return next(m for m in found if m["body"] == body)
 
 
@@ -61,7 +50,7 @@ class Inbox:
 async def inbox(service: Service) -> AsyncIterator[Inbox]:
     token = (await service.container.issue_api_token()("e2e", "ana@e2e.org")).unwrap()
     await service.patient_writes(MARIA, "Bom dia, a receita chegou?")
-    await _eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
+    await eventually(lambda: service.contact_of(MARIA), lambda contact: contact is not None)
     conversation = await service.conversation_of(MARIA)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=service.service_url, headers=headers) as http:
@@ -70,7 +59,7 @@ async def inbox(service: Service) -> AsyncIterator[Inbox]:
 
 async def test_a_contact_reaction_is_listed_on_the_message(inbox: Inbox) -> None:
     sent = await inbox.http.post(f"{inbox.path}/messages", json={"text": "Chegou sim!"})
-    ours = await _eventually(
+    ours = await eventually(
         lambda: inbox.message("Chegou sim!"), lambda m: m["external_id"] is not None
     )
     sim = f"{inbox.service.simulator_url}/_sim/{SESSION}/reaction"
@@ -82,7 +71,7 @@ async def test_a_contact_reaction_is_listed_on_the_message(inbox: Inbox) -> None
     )
 
     assert sent.status_code == 201 and reacted.status_code == 200
-    listed = await _eventually(lambda: inbox.message("Chegou sim!"), lambda m: m["reactions"])
+    listed = await eventually(lambda: inbox.message("Chegou sim!"), lambda m: m["reactions"])
     assert [(r["emoji"], r["from_me"]) for r in listed["reactions"]] == [("❤️", False)]
 
 
@@ -106,7 +95,7 @@ async def test_an_agent_reaction_goes_to_waha_and_is_listed_as_ours(inbox: Inbox
         ("🙏", [theirs["external_id"]]),
     ]
     # WAHA's echo of our own reaction (``fromMe``) changes nothing
-    listed = await _eventually(
+    listed = await eventually(
         lambda: inbox.message("Bom dia, a receita chegou?"), lambda m: m["reactions"]
     )
     assert again.status_code == 200
@@ -122,7 +111,7 @@ async def test_quoted_replies_show_the_quoted_text_both_ways(inbox: Inbox) -> No
     unknown = await inbox.http.post(
         f"{inbox.path}/messages", json={"text": "?", "reply_to": "no-such-message"}
     )
-    ours = await _eventually(
+    ours = await eventually(
         lambda: inbox.message("Chegou sim!"), lambda m: m["external_id"] is not None
     )
     await inbox.service.http.post(
