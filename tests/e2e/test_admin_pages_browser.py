@@ -375,7 +375,7 @@ async def test_an_admin_reads_the_audit_log_by_agent(page: Any, service: Service
     rows = page.locator("#audit tr")
     purge = rows.filter(has_text="Purged old messages")
     await expect(purge).to_contain_text("wa_crm (automatic)")
-    await expect(purge).to_contain_text("messages: 12")
+    await expect(purge).to_contain_text("Messages: 12")
     await expect(rows.filter(has_text="Opened a conversation").first).to_contain_text("Ana")
 
     await expect(page.locator("#audit-actor option", has_text="Ana")).to_have_count(1)

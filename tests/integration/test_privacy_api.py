@@ -133,6 +133,7 @@ async def test_an_erasure_needs_the_typed_name(admin: Admin) -> None:
         "code": "not_confirmed",
         "message": "the confirmation is not the contact's name: type the name as shown to erase "
         "this contact's data",
+        "field": "confirm_name",
     }
     async with admin.container.uow_factory()() as uow:
         assert await uow.contacts.get(admin.association_id, "k1") == contact

@@ -43,6 +43,7 @@ from tests.integration.delivery_support import (
 from wa_crm.adapters.waha.webhooks import SUBSCRIBED_EVENTS
 from wa_crm.container import Container, build_container
 from wa_crm.domain.model.association import Association
+from wa_crm.domain.model.media_refusal import MediaProblem
 from wa_crm.domain.model.message import Media
 from wa_crm.domain.usecases.access.setup import NewAgent
 from wa_crm.entrypoints.http.app import create_app
@@ -243,7 +244,7 @@ async def test_a_body_over_the_limit_is_cut_off_while_streaming(
         await service.photo_arrives()
         message_id, media = await service.settled_media()
 
-        assert not media.stored and media.error and "limit" in media.error
+        assert not media.stored and media.error == MediaProblem.TOO_LARGE
         await asyncio.wait_for(hostile.stream_ended.wait(), timeout=5)
         assert hostile.sent_bytes < 50 * MEDIA_LIMIT, "the download was cut off early"
         assert (await service.served_media(message_id)).status_code == 404
