@@ -127,8 +127,9 @@ def welcome(accounts: DemoAccounts, service_url: str, waha_url: str) -> str:
             f"  documents and names its source ({knowledge}).",
             "  In a reply, type “/” for the canned replies; label a conversation; search the",
             "  list by name, phone or a word the patient wrote (“oleo” finds “óleo”).",
-            f"  Settings ({settings}): team, canned replies, labels, the assistant's",
-            "  texts and business hours, assignment, privacy; reports by agent under Relatórios.",
+            f"  Settings: {settings}",
+            "  (team, canned replies, labels, the assistant's texts and business hours,",
+            "  assignment, privacy); reports by agent under Relatórios.",
             "  On a phone the inbox shows one pane at a time, and installs as an app.",
             "",
         ]
