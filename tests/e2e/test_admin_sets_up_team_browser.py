@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from tests.e2e.harness import Service, running_service
 from tests.e2e.screens import Login, assert_fits_window, screenshot, sign_in_as, sized_page
+from tests.support.eventually import eventually
 
 from wa_crm.domain.model.label_catalog import COLOURS
 from wa_crm.domain.usecases.access.setup import NewAgent
@@ -132,8 +133,8 @@ async def agent_answers(page: Any, service: Service) -> None:
     await page.press("#label-input", "Enter")
     chip = page.locator("#conv-label-list .label-chip")
     await expect(chip.locator(".chip-text")).to_have_text("pedido")
-    colour = await chip.evaluate("el => getComputedStyle(el).getPropertyValue('--label').trim()")
-    assert colour == VIOLET
+    colour = "el => getComputedStyle(el).getPropertyValue('--label').trim()"
+    await eventually(lambda: chip.evaluate(colour), lambda value: value == VIOLET)
     await assert_fits_window(page)
 
 

@@ -156,6 +156,17 @@ async function loadCatalog() {
   }
 }
 
+/**
+ * Labels an agent types join the catalog on the server (in its default colour): read the catalog
+ * again when one of these is not in it yet. True when it was read again.
+ * @param {string[]} labels
+ */
+export async function catalogHas(labels) {
+  if (labels.every((label) => catalog.has(label))) return false;
+  await loadCatalog();
+  return true;
+}
+
 /** A label's chip on a row, in its catalog colour (a neutral one when it has none). */
 export function labelChip(label) {
   const chip = h("span", { class: "chip chip-static label-chip", text: label });

@@ -2,11 +2,10 @@
 // filter, and the tags under a row's name (snooze, rating, labels).
 import { applyUpdate } from "./actions.js";
 import { openConversationData } from "./conversation.js";
-import { filterByLabel, labelChip } from "./filters.js";
+import { catalogHas, filterByLabel, knownLabels, labelChip } from "./filters.js";
 import { icon } from "./helpers.js";
 import { ratingNode } from "./rating.js";
 import { shortSnooze, snoozeFormat } from "./snooze.js";
-import { state } from "./state.js";
 import { showError } from "./toasts.js";
 import { $, api, h, t } from "./wacrm.js";
 
@@ -36,9 +35,7 @@ export function renderLabels(conversation) {
     }),
   )));
   $("label-add").hidden = labels.length >= MAX_LABELS || !$("label-input").hidden;
-  const known = new Set();
-  for (const seen of state.conversations.values()) for (const label of seen.labels || []) known.add(label);
-  $("label-options").replaceChildren(...[...known].sort()
+  $("label-options").replaceChildren(...knownLabels()
     .filter((label) => !labels.includes(label))
     .map((label) => h("option", { value: label })));
 }
@@ -49,6 +46,10 @@ async function saveLabels(labels) {
   try {
     const path = `/conversations/${encodeURIComponent(conversation.id)}/labels`;
     applyUpdate(await api("PUT", path, { labels }));
+    if (await catalogHas(labels)) {
+      const shown = openConversationData();
+      if (shown) renderLabels(shown);
+    }
     return true;
   } catch (error) {
     showError(error);
