@@ -38,10 +38,15 @@ class Login:
 
 @asynccontextmanager
 async def sized_page(
-    chromium: Any, screen: str, locale: str = "pt-BR", timezone: str = "America/Sao_Paulo"
+    chromium: Any,
+    screen: str,
+    locale: str = "pt-BR",
+    timezone: str = "America/Sao_Paulo",
+    expected_console: str | None = None,
 ) -> AsyncIterator[Any]:
     """A new browser context of the screen's size; a script error or a console error fails the
-    test when the block ends."""
+    test when the block ends, except console errors matching ``expected_console`` (a regular
+    expression: what the test provokes, such as a failed request while offline)."""
     context = await chromium.new_context(
         viewport=SCREENS[screen],
         locale=locale,
@@ -53,12 +58,14 @@ async def sized_page(
     page = await context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}") if message.type == "error" else None
-        ),
-    )
+
+    def console(message: Any) -> None:
+        if message.type != "error":
+            return
+        if expected_console is None or not re.search(expected_console, message.text):
+            problems.append(f"console: {message.text}")
+
+    page.on("console", console)
     try:
         yield page
     finally:

@@ -56,7 +56,9 @@ async def test_the_dashboard_installs_and_works_offline(
             purposes.add((icon["sizes"], icon["purpose"]))
         assert purposes == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
 
-        async with sized_page(chromium, "phone") as page:
+        # Offline, the inbox's own requests (the event stream reconnecting) fail as they should.
+        offline = "ERR_INTERNET_DISCONNECTED"
+        async with sized_page(chromium, "phone", expected_console=offline) as page:
             await sign_in_as(page, base, "/dashboard/e2e/inbox", ANA)
             head = page.locator("head")
             await expect(head.locator('link[rel="manifest"]')).to_have_attribute(
